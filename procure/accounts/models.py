@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from procure.db import AwareDateTime, Base
+from procure.sites.models import Jurisdiction
+
+
+class User(Base):
+    """A person who logs in. ``role`` is one of ``accounts.rules.Role``."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    display_name: Mapped[str] = mapped_column(String(128))
+    jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    #: Bumped on deactivation or password change: every older token and session stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+    jurisdiction: Mapped[Jurisdiction | None] = relationship(lazy="joined")
+
+    def audit_view(self) -> dict:
+        return {
+            "username": self.username, "role": self.role, "display_name": self.display_name,
+            "jurisdiction": self.jurisdiction.code if self.jurisdiction else None, "active": self.active,
+        }

@@ -1,0 +1,199 @@
+"""Login, logout, language, home, and user administration — API and pages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+from litestar.response import Redirect, Template
+from sqlalchemy.orm import Session
+
+from procure.accounts import services
+from procure.accounts.rules import Permission, Role
+from procure.accounts.schemas import TokenRequest, TokenResponse, UserCreate, UserOut, UserPage, UserUpdate
+from procure.accounts.services import CurrentUser
+from procure.audit import services as audit
+from procure.clock import Clock
+from procure.errors import ProcureError
+from procure.home import home_context
+from procure.i18n import LOCALE_COOKIE, LOCALES
+from procure.pagination import PageRequest
+from procure.settings import Settings
+from procure.sites import services as sites
+from procure.web import SESSION_COOKIE, form_errors, page, requires
+
+FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+class AuthApi(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]
+
+    @post("/token", sync_to_thread=True, status_code=200, summary="Log in and get a bearer token")
+    def token(self, data: TokenRequest, db: Session, settings: Settings, clock: Clock) -> TokenResponse:
+        user = services.authenticate(db, clock, data.username, data.password)
+        token = services.issue_token(settings.secret_key, clock, user, "api", settings.token_ttl_seconds)
+        return TokenResponse(token, "bearer", user.role, settings.token_ttl_seconds)
+
+    @get("/me", sync_to_thread=True, guards=[requires()], summary="The current user")
+    def me(self, db: Session, user: CurrentUser) -> UserOut:
+        return UserOut.of(services.get_user(db, user.id))
+
+
+class UsersApi(Controller):
+    path = "/api/v1/users"
+    tags = ["users"]
+    guards = [requires(Permission.USERS_MANAGE)]
+
+    @post("/", sync_to_thread=True, summary="Create a user (admin)")
+    def create(self, data: UserCreate, db: Session, clock: Clock, user: CurrentUser) -> UserOut:
+        created = services.create_user(db, clock, user.actor, username=data.username, password=data.password,
+                                       role=data.role, display_name=data.display_name,
+                                       jurisdiction_code=data.jurisdiction_code)
+        return UserOut.of(created)
+
+    @get("/", sync_to_thread=True, summary="List users (admin)")
+    def index(self, db: Session, page_no: Annotated[int, Parameter(query="page", ge=1)] = 1,
+              per_page: Annotated[int, Parameter(ge=1, le=200)] = 50, role: str | None = None) -> UserPage:
+        result = services.list_users(db, PageRequest(page_no, per_page), role=role)
+        return UserPage([UserOut.of(u) for u in result.items], result.total, page_no, per_page)
+
+    @patch("/{user_id:int}", sync_to_thread=True, summary="Change role, jurisdiction, activity or password (admin)")
+    def update(self, user_id: int, data: UserUpdate, db: Session, clock: Clock, user: CurrentUser) -> UserOut:
+        changes = {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not None}
+        return UserOut.of(services.update_user(db, clock, user.actor, user_id, changes))
+
+
+class SessionPages(Controller):
+    """Login/logout/language and the home page."""
+
+    include_in_schema = False
+
+    @get("/login", sync_to_thread=False)
+    def login_form(self, request: Request, next_url: Annotated[str, Parameter(query="next")] = "/") -> Template:
+        return page(request, "accounts/login.html", next=_safe_next(next_url), error=None, username="")
+
+    @post("/login", sync_to_thread=True)
+    def login(self, request: Request, data: FormData, db: Session, settings: Settings, clock: Clock) -> Response:
+        username, next_url = data.get("username", ""), _safe_next(data.get("next", "/"))
+        try:
+            user = services.authenticate(db, clock, username, data.get("password", ""))
+        except ProcureError as exc:
+            detail, _, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            return page(request, "accounts/login.html", status_code=exc.status_code if exc.status_code != 423 else 403,
+                        next=next_url, error=detail, username=username)
+        token = services.issue_token(settings.secret_key, clock, user, "session", settings.session_ttl_seconds)
+        return Redirect(next_url, cookies=[Cookie(key=SESSION_COOKIE, value=token, httponly=True, samesite="lax",
+                                                   secure=settings.secure_cookies, path="/",
+                                                   max_age=settings.session_ttl_seconds)])
+
+    @post("/logout", sync_to_thread=False)
+    def logout(self) -> Redirect:
+        return Redirect("/login", cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/", httponly=True)])
+
+    @get("/lang/{code:str}", sync_to_thread=False)
+    def language(self, request: Request, code: str) -> Redirect:
+        back = _safe_next(request.headers.get("referer", "/"), allow_absolute_same_host=request.url.netloc)
+        if code not in LOCALES:
+            code = "zh_CN"
+        return Redirect(back, cookies=[Cookie(key=LOCALE_COOKIE, value=code, path="/", max_age=365 * 86400,
+                                              samesite="lax")])
+
+    @get("/", sync_to_thread=True)
+    def home(self, request: Request, db: Session, clock: Clock) -> Response:
+        user: CurrentUser | None = request.scope.get("user")  # type: ignore[assignment]
+        if user is None:
+            return Redirect("/login")
+        return page(request, "home.html", **home_context(db, clock, user))
+
+
+def _safe_next(target: str, allow_absolute_same_host: str | None = None) -> str:
+    """Only ever redirect within Procure (no open redirects)."""
+    if allow_absolute_same_host and "://" in target:
+        scheme_less = target.split("://", 1)[1]
+        host, _, rest = scheme_less.partition("/")
+        if host == allow_absolute_same_host:
+            target = "/" + rest
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+class AdminPages(Controller):
+    """User administration, unit rates and the audit trail for admins."""
+
+    path = "/admin"
+    include_in_schema = False
+
+    @get("/users", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
+    def users(self, request: Request, db: Session, page_no: Annotated[int, Parameter(query="page", ge=1)] = 1,
+              role: str | None = None) -> Template:
+        result = services.list_users(db, PageRequest(page_no, 50), role=role or None)
+        return page(request, "admin/users.html", result=result, role=role or "", roles=list(Role),
+                    jurisdictions=sites.list_jurisdictions(db), form={}, errors={}, error=None)
+
+    @post("/users", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
+    def create_user(self, request: Request, data: FormData, db: Session, clock: Clock, user: CurrentUser) -> Response:
+        try:
+            services.create_user(db, clock, user.actor, username=data.get("username", ""),
+                                 password=data.get("password", ""), role=data.get("role", ""),
+                                 display_name=data.get("display_name", ""),
+                                 jurisdiction_code=data.get("jurisdiction_code") or None)
+        except ProcureError as exc:
+            detail, by_field, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            result = services.list_users(db, PageRequest(1, 50))
+            return page(request, "admin/users.html", status_code=exc.status_code, result=result, role="",
+                        roles=list(Role), jurisdictions=sites.list_jurisdictions(db), form=data, errors=by_field,
+                        error=detail)
+        return Redirect("/admin/users")
+
+    @get("/users/{user_id:int}", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
+    def edit_user(self, request: Request, user_id: int, db: Session) -> Template:
+        return page(request, "admin/user_edit.html", target=services.get_user(db, user_id), roles=list(Role),
+                    jurisdictions=sites.list_jurisdictions(db), error=None,
+                    history=audit.entries_for(db, "user", user_id))
+
+    @post("/users/{user_id:int}", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
+    def update_user(self, request: Request, user_id: int, data: FormData, db: Session, clock: Clock,
+                    user: CurrentUser) -> Response:
+        changes: dict[str, Any] = {"role": data.get("role", ""), "display_name": data.get("display_name", ""),
+                                   "jurisdiction_code": data.get("jurisdiction_code") or None,
+                                   "active": data.get("active") == "on"}
+        if data.get("password"):
+            changes["password"] = data["password"]
+        try:
+            services.update_user(db, clock, user.actor, user_id, changes)
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            return page(request, "admin/user_edit.html", status_code=exc.status_code,
+                        target=services.get_user(db, user_id), roles=list(Role),
+                        jurisdictions=sites.list_jurisdictions(db), error=detail,
+                        history=audit.entries_for(db, "user", user_id))
+        return Redirect("/admin/users")
+
+    @get("/unit-rates", sync_to_thread=True, guards=[requires(Permission.BUDGET_READ)])
+    def unit_rates(self, request: Request, db: Session) -> Template:
+        return page(request, "admin/unit_rates.html", rates=sites.list_unit_rates(db), error=None)
+
+    @post("/unit-rates", sync_to_thread=True, guards=[requires(Permission.UNIT_RATES_MANAGE)])
+    def set_unit_rate(self, request: Request, data: FormData, db: Session, clock: Clock, user: CurrentUser) -> Response:
+        try:
+            sites.set_unit_rate(db, clock, user.actor, data.get("kind", ""), data.get("grade", ""),
+                                data.get("yuan_per_m2_year", ""))
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            return page(request, "admin/unit_rates.html", status_code=exc.status_code,
+                        rates=sites.list_unit_rates(db), error=detail + " " + " ".join(e["message"] for e in errors))
+        return Redirect("/admin/unit-rates")
+
+    @get("/audit", sync_to_thread=True, guards=[requires(Permission.AUDIT_READ)])
+    def audit_trail(self, request: Request, db: Session, page_no: Annotated[int, Parameter(query="page", ge=1)] = 1,
+                    verify: bool = False) -> Template:
+        verdict = audit.verify(db) if verify else None
+        return page(request, "admin/audit.html", result=audit.list_entries(db, PageRequest(page_no, 50)),
+                    verdict=verdict)

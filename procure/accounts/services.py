@@ -1,0 +1,207 @@
+"""Accounts: login with lockout, tokens, users and roles. Each public function is one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from procure.accounts import tokens
+from procure.accounts.models import User
+from procure.accounts.rules import (
+    LoginState, Permission, Role, after_failed_login, after_successful_login, is_locked, password_problem, role_can,
+)
+from procure.audit import services as audit
+from procure.audit.services import SYSTEM, Actor
+from procure.clock import Clock
+from procure.errors import AccountLocked, Conflict, InvalidInput, NotAuthenticated, NotFound
+from procure.pagination import Page, PageRequest
+from procure.sites.models import Jurisdiction
+
+_hasher = PasswordHasher()
+# Verifying against this keeps a wrong username as slow as a wrong password.
+_DUMMY_HASH = _hasher.hash("procure-timing-equaliser")
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The logged-in user as plain data: what guards, routes and templates see."""
+
+    id: int
+    username: str
+    role: str
+    display_name: str
+    jurisdiction_id: int | None
+    jurisdiction_code: str | None
+    jurisdiction_name: str | None
+
+    def can(self, permission: Permission) -> bool:
+        return role_can(self.role, permission)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.id, self.username)
+
+    @classmethod
+    def of(cls, user: User) -> "CurrentUser":
+        j = user.jurisdiction
+        return cls(user.id, user.username, user.role, user.display_name, user.jurisdiction_id,
+                   j.code if j else None, j.name if j else None)
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def authenticate(session: Session, clock: Clock, username: str, password: str) -> User:
+    """Check a password. Five failures in a row lock the account for 15 minutes."""
+    now = clock()
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or not user.active:
+        _verify(_DUMMY_HASH, password)
+        raise NotAuthenticated("Wrong username or password.")
+    state = LoginState(user.failed_logins, user.locked_until)
+    if is_locked(state, now):
+        raise AccountLocked("Too many failed logins: this account is locked until {until}.",
+                            until=user.locked_until)
+    if not _verify(user.password_hash, password):
+        after = after_failed_login(state, now)
+        user.failed_logins, user.locked_until = after.failed_logins, after.locked_until
+        if is_locked(after, now):
+            audit.record(session, clock, SYSTEM, "user.locked", "user", user.id, None,
+                         {"locked_until": after.locked_until.isoformat() if after.locked_until else None})
+        session.commit()
+        if is_locked(after, now):
+            raise AccountLocked("Too many failed logins: this account is locked until {until}.",
+                                until=after.locked_until)
+        raise NotAuthenticated("Wrong username or password.")
+    after = after_successful_login()
+    user.failed_logins, user.locked_until, user.last_login_at = after.failed_logins, after.locked_until, now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    session.commit()
+    return user
+
+
+def _verify(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def issue_token(secret: str, clock: Clock, user: User, purpose: str, ttl_seconds: int) -> str:
+    claims = tokens.TokenClaims(purpose, user.id, user.session_version, clock() + timedelta(seconds=ttl_seconds))
+    return tokens.sign(secret, claims)
+
+
+def user_for_token(session: Session, secret: str, clock: Clock, token: str, purpose: str) -> CurrentUser:
+    try:
+        claims = tokens.verify(secret, token, purpose, clock())
+    except tokens.BadToken as exc:
+        if exc.reason == "expired":
+            raise NotAuthenticated("Your login has expired; log in again.") from None
+        raise NotAuthenticated("The access token is not valid; log in again.") from None
+    user = session.get(User, claims.user_id)
+    if user is None or not user.active or user.session_version != claims.version:
+        raise NotAuthenticated("The access token is no longer valid; log in again.")
+    return CurrentUser.of(user)
+
+
+# --- user administration --------------------------------------------------------------------
+
+
+def _jurisdiction_id(session: Session, code: str | None) -> int | None:
+    if not code:
+        return None
+    jid = session.scalar(select(Jurisdiction.id).where(Jurisdiction.code == code.strip()))
+    if jid is None:
+        raise InvalidInput("Unknown jurisdiction code {code}.", code=code,
+                           errors=[{"field": "jurisdiction_code", "message": "Unknown jurisdiction code."}])
+    return jid
+
+
+def _check_role(role: str) -> str:
+    try:
+        return Role(role).value
+    except ValueError:
+        raise InvalidInput("Unknown role {role}; use one of: {roles}.", role=role,
+                           roles=", ".join(r.value for r in Role),
+                           errors=[{"field": "role", "message": "Unknown role."}]) from None
+
+
+def create_user(session: Session, clock: Clock, actor: Actor, *, username: str, password: str, role: str,
+                display_name: str = "", jurisdiction_code: str | None = None) -> User:
+    username = username.strip()
+    errors = []
+    if not username or len(username) > 64 or any(ch.isspace() for ch in username):
+        errors.append({"field": "username", "message": "A username is 1–64 characters without spaces."})
+    if problem := password_problem(password):
+        errors.append({"field": "password", "message": problem.replace("{n}", "8")})
+    if errors:
+        raise InvalidInput("The user has errors.", errors=errors)
+    role = _check_role(role)
+    jurisdiction_id = _jurisdiction_id(session, jurisdiction_code)
+    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
+        raise Conflict("The username {username} is taken.", username=username)
+    user = User(username=username, password_hash=hash_password(password), role=role,
+                display_name=display_name.strip() or username, jurisdiction_id=jurisdiction_id, active=True,
+                failed_logins=0, session_version=1, created_at=clock())
+    session.add(user)
+    session.flush()
+    session.refresh(user)
+    audit.record(session, clock, actor, "user.create", "user", user.id, None, user.audit_view())
+    session.commit()
+    return user
+
+
+def update_user(session: Session, clock: Clock, actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
+    user = get_user(session, user_id)
+    before = user.audit_view()
+    if "role" in changes:
+        user.role = _check_role(str(changes["role"]))
+    if "jurisdiction_code" in changes:
+        user.jurisdiction_id = _jurisdiction_id(session, changes["jurisdiction_code"])
+    if "display_name" in changes and str(changes["display_name"]).strip():
+        user.display_name = str(changes["display_name"]).strip()
+    if "active" in changes:
+        if actor.id == user.id and not changes["active"]:
+            raise InvalidInput("You cannot deactivate your own account.")
+        if bool(changes["active"]) != user.active:
+            user.active = bool(changes["active"])
+            user.session_version += 1  # log the user out everywhere
+    if changes.get("password"):
+        if problem := password_problem(str(changes["password"])):
+            raise InvalidInput(problem, n=8, errors=[{"field": "password", "message": problem.replace("{n}", "8")}])
+        user.password_hash = hash_password(str(changes["password"]))
+        user.session_version += 1
+        user.failed_logins, user.locked_until = 0, None
+    session.flush()
+    session.refresh(user)
+    after = user.audit_view() | ({"password": "changed"} if changes.get("password") else {})
+    audit.record(session, clock, actor, "user.update", "user", user.id, before, after)
+    session.commit()
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("User {id} does not exist.", id=user_id)
+    return user
+
+
+def list_users(session: Session, paging: PageRequest, role: str | None = None, q: str | None = None) -> Page[User]:
+    stmt = select(User)
+    if role:
+        stmt = stmt.where(User.role == role)
+    if q:
+        stmt = stmt.where(User.username.ilike(f"%{q}%") | User.display_name.ilike(f"%{q}%"))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    items = list(session.scalars(stmt.order_by(User.role, User.username).offset(paging.offset).limit(paging.per_page)).unique())
+    return Page(items, total, paging)

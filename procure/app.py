@@ -1,0 +1,82 @@
+"""The application factory: ``create_app(settings) -> Litestar``."""
+
+from __future__ import annotations
+
+import logging
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from procure import PROJECT_ROOT
+from procure.accounts.routes import AdminPages, AuthApi, SessionPages, UsersApi
+from procure.db import Database, ensure_migrated
+from procure.errors import ProcureError
+from procure.settings import Settings
+from procure.sites.routes import RegistryApi, SitePages, SitesApi
+from procure.web import (
+    IdentityMiddleware, http_error_handler, install_template_helpers, internal_error_handler, procure_error_handler,
+    provide_clock, provide_db, provide_settings, provide_user,
+)
+
+STATIC_DIR = PROJECT_ROOT / "procure" / "static"
+
+ROUTES = [AuthApi, UsersApi, SessionPages, AdminPages, SitesApi, RegistryApi, SitePages]
+
+
+def create_app(settings: Settings, database: Database | None = None, *, check_migrations: bool = True) -> Litestar:
+    """Build Procure. ``database`` lets tests bind the app to a connection inside a transaction."""
+    db = database or Database(settings.database_url)
+
+    def on_startup(app: Litestar) -> None:
+        if check_migrations:
+            ensure_migrated(db.bind)
+        settings.storage_dir.mkdir(parents=True, exist_ok=True)
+
+    def on_shutdown(app: Litestar) -> None:
+        if database is None:
+            db.dispose()
+
+    def configure_jinja(engine: JinjaTemplateEngine) -> None:
+        install_template_helpers(engine.engine)
+
+    app = Litestar(
+        route_handlers=[*ROUTES, create_static_files_router(path="/static", directories=[STATIC_DIR],
+                                                             include_in_schema=False)],
+        dependencies={
+            "db": Provide(provide_db),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "clock": Provide(provide_clock, sync_to_thread=False),
+            "user": Provide(provide_user, sync_to_thread=False),
+        },
+        middleware=[IdentityMiddleware()],
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="procure_csrf", cookie_samesite="lax",
+                               cookie_secure=settings.secure_cookies, exclude=["^/api/", "^/open311/", "^/schema"]),
+        template_config=TemplateConfig(directory=settings.templates_dir, engine=JinjaTemplateEngine,
+                                       engine_callback=configure_jinja),
+        exception_handlers={
+            ProcureError: procure_error_handler,
+            HTTPException: http_error_handler,
+            Exception: internal_error_handler,
+        },
+        openapi_config=OpenAPIConfig(
+            title="Procure API", version="1", path="/schema", render_plugins=[SwaggerRenderPlugin()],
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}),
+            security=[{"bearer": []}],
+        ),
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        request_max_body_size=10 * 1024 * 1024,
+        debug=settings.debug,
+        logging_config=None,
+    )
+    app.state.settings = settings
+    app.state.database = db
+    return app

@@ -1,0 +1,166 @@
+"""The ``procure`` console script. Configuration comes from PROCURE_* environment variables."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from procure.db import Database, DatabaseNotMigrated, ensure_migrated, migrate as run_migrations
+from procure.settings import Settings
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _database(settings: Settings, *, check: bool = True) -> Database:
+    database = Database(settings.database_url)
+    if check:
+        try:
+            ensure_migrated(database.engine)
+        except DatabaseNotMigrated as exc:
+            raise click.ClickException(str(exc)) from None
+    return database
+
+
+@click.group()
+def main() -> None:
+    """Procure — procurement and contractor management for a district urban-management bureau."""
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database to the newest schema."""
+    settings = _settings()
+    database = Database(settings.database_url)
+    run_migrations(database.engine)
+    click.echo(f"Database migrated: {_safe_url(settings.database_url)}")
+
+
+@main.command()
+def demo() -> None:
+    """Load the demo district (fixtures/) into the database; safe to run again."""
+    from procure.demo import load_demo
+
+    settings = _settings()
+    database = _database(settings)
+    bars: dict[str, click.termui.ProgressBar] = {}  # type: ignore[name-defined]
+
+    def progress(what: str, done: int, total: int) -> None:
+        if what not in bars:
+            bars[what] = click.progressbar(length=total, label=f"Loading {what}", file=sys.stderr)
+            bars[what].__enter__()
+        bars[what].update(1)
+        if done == total:
+            bars.pop(what).__exit__(None, None, None)
+
+    with database.session() as session:
+        report = load_demo(session, settings.clock, progress=progress)
+    if report.created:
+        click.echo("Demo data loaded: " + ", ".join(f"{n} {what}" for what, n in report.created.items()))
+    else:
+        click.echo("Demo data already present; nothing to add.")
+    click.echo("Demo logins: officer / officer-demo, contractor / contractor-demo, evaluator / evaluator-demo, "
+               "inspector / inspector-demo, finance / finance-demo, admin / admin-demo")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Run the web server."""
+    import uvicorn
+
+    from procure.app import create_app
+
+    settings = _settings()
+    database = _database(settings)
+    app = create_app(settings, database)
+    click.echo(f"Procure on http://{host}:{port}  (database: {_safe_url(settings.database_url)})")
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@main.command("create-user")
+@click.option("--username", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice(["officer", "contractor", "evaluator", "inspector",
+                                                           "finance", "admin"]))
+@click.option("--jurisdiction", "jurisdiction_code", default=None, help="Jurisdiction code (属地编码)")
+@click.option("--name", "display_name", default="")
+def create_user(username: str, password: str, role: str, jurisdiction_code: str | None, display_name: str) -> None:
+    """Create a user account."""
+    from procure.accounts import services
+    from procure.audit.services import SYSTEM
+    from procure.errors import ProcureError
+
+    settings = _settings()
+    with _database(settings).session() as session:
+        try:
+            user = services.create_user(session, settings.clock, SYSTEM, username=username, password=password,
+                                        role=role, display_name=display_name, jurisdiction_code=jurisdiction_code)
+        except ProcureError as exc:
+            raise click.ClickException(_explain(exc)) from None
+    click.echo(f"Created user {user.username} (id {user.id}, role {user.role})")
+
+
+@main.command("import-sites")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_sites(file: Path) -> None:
+    """Import sites from a CSV (UTF-8 or GBK) or XLSX file; all rows or none."""
+    from procure.audit.services import SYSTEM
+    from procure.errors import ProcureError
+    from procure.sites import services
+
+    settings = _settings()
+    with _database(settings).session() as session, click.progressbar(length=1, label="Importing sites",
+                                                                       file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(1)
+
+        try:
+            result = services.import_sites(session, settings.clock, SYSTEM, file.read_bytes(), file.name,
+                                           progress=progress)
+        except ProcureError as exc:
+            raise click.ClickException(_explain(exc)) from None
+    click.echo(f"Imported {result.created} sites.")
+
+
+@main.group()
+def audit() -> None:
+    """The audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check the audit hash chain; exit 1 and name the first broken row if it was tampered with."""
+    from procure.audit import services
+
+    settings = _settings()
+    with _database(settings).session() as session:
+        verdict = services.verify(session)
+    if verdict.intact:
+        click.echo(f"Audit chain intact: {verdict.checked} entries checked.")
+    else:
+        click.echo(f"Audit chain BROKEN at entry {verdict.first_broken_id}: {verdict.reason} "
+                   f"({verdict.checked} entries before it are intact).", err=True)
+        sys.exit(1)
+
+
+def _explain(exc: Exception) -> str:
+    from procure.errors import ProcureError
+
+    lines = [str(exc)]
+    if isinstance(exc, ProcureError):
+        for error in getattr(exc, "errors", []):
+            where = f"row {error['row']}, {error['column']}" if "row" in error else error.get("field", "")
+            lines.append(f"  {where}: {error['message']}")
+    return "\n".join(lines)
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,214 @@
+"""Database plumbing: the declarative base, Procure's column types, engines and migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, Numeric, String, create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from procure.errors import DatabaseNotMigrated
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class AwareDateTime(TypeDecorator[datetime]):
+    """Timezone-aware timestamps on every engine.
+
+    PostgreSQL keeps ``timestamptz``; SQLite has no zone, so values are stored as UTC and come
+    back as aware UTC datetimes. Naive datetimes are refused: they are always a bug here.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to an AwareDateTime column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Fixed(TypeDecorator[Decimal]):
+    """An exact decimal: ``NUMERIC(p, s)`` on PostgreSQL, canonical text on SQLite.
+
+    SQLite has no decimal type and SQLAlchemy would pass values through float; storing the
+    text keeps every fen exact. Sums over money are therefore done in Python, never in SQL.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int = 14, scale: int = 2) -> None:
+        super().__init__(precision=precision, scale=scale, asdecimal=True)
+        self.precision = precision
+        self.scale = scale
+        self._quantum = Decimal(1).scaleb(-scale)
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(self.precision + 2))
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | int | str | None, dialect: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("floats are never money: pass a Decimal")
+        exact = Decimal(value)
+        if exact != exact.quantize(self._quantum):
+            raise ValueError(f"{exact} has more than {self.scale} decimals")
+        exact = exact.quantize(self._quantum)
+        return str(exact) if dialect.name == "sqlite" else exact
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(value).quantize(self._quantum)
+
+
+def Money() -> Fixed:  # noqa: N802 — reads like a type in model declarations
+    """Yuan with fen: NUMERIC(14,2) (DESIGN §4)."""
+    return Fixed(14, 2)
+
+
+class Database:
+    """An engine and the session factory the app and the CLI share."""
+
+    def __init__(self, url: str | None = None, *, bind: Engine | Connection | None = None, echo: bool = False) -> None:
+        if bind is None:
+            if url is None:
+                raise ValueError("Database needs a url or a bind")
+            bind = make_engine(url, echo=echo)
+        self.bind = bind
+        self.engine: Engine = bind.engine
+        # Tests bind to a connection inside an outer transaction: service commits then only
+        # release savepoints and everything is rolled back at the end of the test.
+        options: dict[str, Any] = {"join_transaction_mode": "create_savepoint"} if isinstance(bind, Connection) else {}
+        self.sessionmaker = sessionmaker(bind=bind, expire_on_commit=False, **options)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        session = self.sessionmaker()
+        try:
+            yield session
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        if isinstance(self.bind, Engine):
+            self.bind.dispose()
+
+
+def make_engine(url: str, *, echo: bool = False) -> Engine:
+    connect_args: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connect_args["timeout"] = 30
+    engine = create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=not url.startswith("sqlite"))
+    if url.startswith("sqlite"):
+        _make_sqlite_transactional(engine)
+    return engine
+
+
+def _make_sqlite_transactional(engine: Engine) -> None:
+    """Let SQLAlchemy, not pysqlite, issue BEGIN — so SAVEPOINTs and rollbacks really work.
+
+    This is SQLAlchemy's documented recipe for pysqlite's legacy transaction handling. WAL lets
+    readers go on while one writer writes; foreign keys are off in SQLite unless asked for.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+# --- migrations -----------------------------------------------------------------------------
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(connection: Connection | None = None) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate(bind: Engine | Connection, revision: str = "head") -> None:
+    from alembic import command
+
+    if isinstance(bind, Engine):
+        with bind.begin() as connection:
+            command.upgrade(alembic_config(connection), revision)
+    else:
+        command.upgrade(alembic_config(bind), revision)
+
+
+def ensure_migrated(bind: Engine | Connection) -> None:
+    """Refuse to run on a database that is not at the newest migration."""
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            current = current_revision(connection)
+    else:
+        current = current_revision(bind)
+    head = head_revision()
+    if current != head:
+        raise DatabaseNotMigrated(current=current, head=head)

@@ -1,0 +1,39 @@
+"""What each role sees first after logging in: its own work, as plain data for ``home.html``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from procure.accounts.rules import Role
+from procure.accounts.services import CurrentUser
+from procure.audit import services as audit
+from procure.clock import Clock
+from procure.pagination import PageRequest
+from procure.sites import services as sites
+from procure.sites.services import SiteFilter
+
+
+def home_context(session: Session, clock: Clock, user: CurrentUser) -> dict[str, Any]:
+    context: dict[str, Any] = {"role": user.role}
+    scope = SiteFilter(jurisdiction=user.jurisdiction_code)
+    if user.role in (Role.OFFICER, Role.INSPECTOR, Role.FINANCE, Role.ADMIN):
+        context["site_count"] = sites.list_sites(session, clock, scope, PageRequest(1, 1)).total
+    if user.role == Role.OFFICER:
+        # Newly built sites are what the next tender picks up (管养分开: handed over → tendered).
+        context["pending_handover"] = sites.list_sites(
+            session, clock, SiteFilter(jurisdiction=user.jurisdiction_code, handed_over=False), PageRequest(1, 10))
+        context["recent_sites"] = sites.list_sites(
+            session, clock, SiteFilter(jurisdiction=user.jurisdiction_code, handed_over=True),
+            PageRequest(1, 10), home_jurisdiction_id=user.jurisdiction_id)
+        context["budget"] = sites.estimate_budget(session, clock, scope)
+    if user.role == Role.FINANCE:
+        context["budget"] = sites.estimate_budget(session, clock, scope)
+    if user.role == Role.INSPECTOR:
+        context["my_sites"] = sites.list_sites(session, clock, scope, PageRequest(1, 15),
+                                               home_jurisdiction_id=user.jurisdiction_id)
+    if user.role == Role.ADMIN:
+        context["audit_rows"] = audit.count(session)
+        context["recent_audit"] = audit.list_entries(session, PageRequest(1, 10)).items
+    return context

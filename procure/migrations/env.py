@@ -1,0 +1,32 @@
+"""Alembic environment. Procure calls migrations through ``procure.db.migrate`` (``procure migrate``)."""
+
+from alembic import context
+
+from procure.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:
+        from procure.db import make_engine
+        from procure.settings import Settings
+
+        engine = make_engine(Settings.from_env().database_url)
+        with engine.begin() as connection:
+            _run(connection)
+        engine.dispose()
+    else:
+        _run(connection)
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations_online()

@@ -1,0 +1,83 @@
+"""Configuration. Built explicitly (``Settings.from_env()``) — nothing reads the environment at import."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from procure import PROJECT_ROOT
+from procure.clock import Clock, system_clock
+
+DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people type and pick the drivers Procure ships with.
+
+    ``postgresql://`` and ``postgres://`` get the psycopg 3 driver (sync SQLAlchemy); SQLite
+    stays on the standard library's driver.
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite:///{DEFAULT_DATA_DIR / 'procure.sqlite3'}"
+    storage_dir: Path = DEFAULT_DATA_DIR / "storage"
+    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    clock: Clock = system_clock
+    #: Default UI language: 简体中文. English is the other catalogue.
+    default_locale: str = "zh_CN"
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    #: Lifetime of an API bearer token and of a browser session, in seconds.
+    token_ttl_seconds: int = 8 * 3600
+    session_ttl_seconds: int = 12 * 3600
+    debug: bool = False
+    #: Mark cookies Secure (set true behind HTTPS).
+    secure_cookies: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "database_url", normalise_database_url(self.database_url))
+        object.__setattr__(self, "storage_dir", Path(self.storage_dir))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        if url := env.get("PROCURE_DATABASE_URL"):
+            values["database_url"] = url
+        if storage := env.get("PROCURE_STORAGE_DIR"):
+            values["storage_dir"] = Path(storage)
+        if key := env.get("PROCURE_SECRET_KEY"):
+            values["secret_key"] = key
+        else:
+            values["secret_key"] = _persistent_dev_secret(Path(str(values.get("storage_dir", DEFAULT_DATA_DIR / "storage"))))
+        if env.get("PROCURE_DEBUG", "").lower() in {"1", "true", "yes"}:
+            values["debug"] = True
+        if env.get("PROCURE_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}:
+            values["secure_cookies"] = True
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _persistent_dev_secret(storage_dir: Path) -> str:
+    """Without PROCURE_SECRET_KEY, keep one random key beside the data so sessions survive restarts."""
+    path = storage_dir.parent / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key

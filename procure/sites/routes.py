@@ -1,0 +1,212 @@
+"""The site registry: JSON API and pages. Thin: parse, call one service, render."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, patch, post, put
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+from litestar.response import Redirect, Template
+from sqlalchemy.orm import Session
+
+from procure.accounts.rules import Permission
+from procure.accounts.services import CurrentUser
+from procure.audit import services as audit
+from procure.clock import Clock
+from procure.errors import InvalidInput, ProcureError
+from procure.pagination import PageRequest
+from procure.sites import services
+from procure.sites.importing import MAX_IMPORT_BYTES
+from procure.sites.rules import parse_grade
+from procure.sites.schemas import (
+    BudgetOut, ImportOut, JurisdictionOut, SiteIn, SiteOut, SitePage, UnitRateIn, UnitRateOut,
+)
+from procure.sites.services import SiteFilter
+from procure.web import form_errors, page, requires
+
+FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+def site_filter(kind: str | None = None, jurisdiction: str | None = None, grade: str | None = None,
+                handed_over: str | None = None, q: str | None = None) -> SiteFilter:
+    """Query parameters → a filter; unknown values are a 400, not an empty list."""
+    errors = []
+    if kind and kind not in {"road", "square", "park", "green_space", "river"}:
+        errors.append({"field": "kind", "message": "Unknown site kind."})
+    grade_value = parse_grade(grade) if grade else None
+    if grade and grade_value is None:
+        errors.append({"field": "grade", "message": "Unknown grade; use 1, 2 or 3."})
+    handed = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False, "": None}.get(
+        (handed_over or "").lower(), "bad")
+    if handed == "bad":
+        errors.append({"field": "handed_over", "message": "Use true or false."})
+    if errors:
+        raise InvalidInput("The filter is not valid.", errors=errors)
+    return SiteFilter(kind=kind or None, jurisdiction=jurisdiction or None, grade=grade_value,
+                      handed_over=handed, q=q or None)  # type: ignore[arg-type]
+
+
+class SitesApi(Controller):
+    path = "/api/v1/sites"
+    tags = ["sites"]
+
+    @get("/", sync_to_thread=True, guards=[requires(Permission.SITES_READ)], summary="List sites (filters, paging)")
+    def index(self, db: Session, clock: Clock, user: CurrentUser, kind: str | None = None,
+              jurisdiction: str | None = None, grade: str | None = None, handed_over: str | None = None,
+              q: str | None = None, page_no: Annotated[int, Parameter(query="page", ge=1)] = 1,
+              per_page: Annotated[int, Parameter(ge=1, le=200)] = 50) -> SitePage:
+        flt = site_filter(kind, jurisdiction, grade, handed_over, q)
+        result = services.list_sites(db, clock, flt, PageRequest(page_no, per_page), user.jurisdiction_id)
+        return SitePage([SiteOut.of(s) for s in result.items], result.total, page_no, per_page)
+
+    @post("/", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)], summary="Register a site")
+    def create(self, data: SiteIn, db: Session, clock: Clock, user: CurrentUser) -> SiteOut:
+        return SiteOut.of(services.create_site(db, clock, user.actor, data.raw()))
+
+    @get("/budget", sync_to_thread=True, guards=[requires(Permission.BUDGET_READ)],
+         summary="Yearly maintenance budget estimate of a selection (Σ area × unit rate)")
+    def budget(self, db: Session, clock: Clock, kind: str | None = None, jurisdiction: str | None = None,
+               grade: str | None = None, handed_over: str | None = None, q: str | None = None) -> BudgetOut:
+        flt = site_filter(kind, jurisdiction, grade, handed_over, q)
+        return BudgetOut.of(services.estimate_budget(db, clock, flt))
+
+    @post("/import", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)],
+          request_max_body_size=MAX_IMPORT_BYTES, status_code=201,
+          summary="Import sites from CSV (UTF-8 or GBK) or XLSX: all rows or none")
+    def import_file(self, data: UploadData, db: Session, clock: Clock, user: CurrentUser) -> ImportOut:
+        upload = _upload(data)
+        result = services.import_sites(db, clock, user.actor, upload.file.read(), upload.filename or "")
+        return ImportOut(result.created, result.codes)
+
+    @get("/{site_id:int}", sync_to_thread=True, guards=[requires(Permission.SITES_READ)], summary="One site")
+    def show(self, site_id: int, db: Session) -> SiteOut:
+        return SiteOut.of(services.get_site(db, site_id))
+
+    @patch("/{site_id:int}", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)], summary="Edit a site")
+    def update(self, site_id: int, data: dict[str, Any], db: Session, clock: Clock, user: CurrentUser) -> SiteOut:
+        return SiteOut.of(services.update_site(db, clock, user.actor, site_id, data))
+
+
+def _upload(data: dict[str, Any]) -> UploadFile:
+    upload = data.get("file")
+    if not isinstance(upload, UploadFile):
+        raise InvalidInput("Attach the CSV or XLSX file in the form field 'file'.")
+    return upload
+
+
+class RegistryApi(Controller):
+    path = "/api/v1"
+    tags = ["sites"]
+
+    @get("/jurisdictions", sync_to_thread=True, guards=[requires()], summary="The jurisdiction tree, flat")
+    def jurisdictions(self, db: Session) -> list[JurisdictionOut]:
+        return [JurisdictionOut.of(j) for j in services.list_jurisdictions(db)]
+
+    @get("/unit-rates", sync_to_thread=True, guards=[requires(Permission.BUDGET_READ)], summary="Unit rates")
+    def unit_rates(self, db: Session) -> list[UnitRateOut]:
+        return [UnitRateOut(r.kind, r.grade, str(r.yuan_per_m2_year)) for r in services.list_unit_rates(db)]
+
+    @put("/unit-rates", sync_to_thread=True, guards=[requires(Permission.UNIT_RATES_MANAGE)],
+         summary="Set the unit rate of a (kind, grade) (admin)")
+    def set_unit_rate(self, data: UnitRateIn, db: Session, clock: Clock, user: CurrentUser) -> UnitRateOut:
+        value = str(data.yuan_per_m2_year) if not isinstance(data.yuan_per_m2_year, float) else repr(data.yuan_per_m2_year)
+        rate = services.set_unit_rate(db, clock, user.actor, data.kind, data.grade, value)
+        return UnitRateOut(rate.kind, rate.grade, str(rate.yuan_per_m2_year))
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def _filter_args(request: Request) -> dict[str, str]:
+    return {k: request.query_params.get(k, "") for k in ("kind", "jurisdiction", "grade", "handed_over", "q")}
+
+
+class SitePages(Controller):
+    path = "/sites"
+    include_in_schema = False
+    guards = [requires(Permission.SITES_READ)]
+
+    @get("/", sync_to_thread=True)
+    def index(self, request: Request, db: Session, clock: Clock, user: CurrentUser,
+              page_no: Annotated[int, Parameter(query="page", ge=1)] = 1) -> Template:
+        args = _filter_args(request)
+        error = None
+        try:
+            flt = site_filter(**args)
+        except ProcureError as exc:
+            error, _, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            flt = SiteFilter()
+        result = services.list_sites(db, clock, flt, PageRequest(page_no, 25), user.jurisdiction_id)
+        budget = services.estimate_budget(db, clock, flt) if user.can(Permission.BUDGET_READ) else None
+        query = "&".join(f"{k}={v}" for k, v in args.items() if v)
+        return page(request, "sites/list.html", result=result, args=args, query=query, budget=budget, error=error,
+                    jurisdictions=services.list_jurisdictions(db))
+
+    @get("/new", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
+    def new(self, request: Request, db: Session) -> Template:
+        return page(request, "sites/form.html", site=None, form={}, errors={}, error=None,
+                    jurisdictions=services.list_jurisdictions(db))
+
+    @post("/new", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
+    def create(self, request: Request, data: FormData, db: Session, clock: Clock, user: CurrentUser) -> Response:
+        try:
+            site = services.create_site(db, clock, user.actor, _site_form(data))
+        except ProcureError as exc:
+            db.rollback()
+            detail, by_field, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            return page(request, "sites/form.html", status_code=exc.status_code, site=None, form=data,
+                        errors=by_field, error=detail, jurisdictions=services.list_jurisdictions(db))
+        return Redirect(f"/sites/{site.id}")
+
+    @get("/import", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
+    def import_form(self, request: Request) -> Template:
+        return page(request, "sites/import.html", result=None, error=None, errors=[])
+
+    @post("/import", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)],
+          request_max_body_size=MAX_IMPORT_BYTES)
+    def import_file(self, request: Request, data: UploadData, db: Session, clock: Clock, user: CurrentUser) -> Template:
+        try:
+            upload = _upload(data)
+            result = services.import_sites(db, clock, user.actor, upload.file.read(), upload.filename or "")
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            return page(request, "sites/import.html", status_code=exc.status_code, result=None, error=detail,
+                        errors=errors)
+        return page(request, "sites/import.html", result=result, error=None, errors=[])
+
+    @get("/{site_id:int}", sync_to_thread=True)
+    def show(self, request: Request, site_id: int, db: Session) -> Template:
+        return page(request, "sites/detail.html", site=services.get_site(db, site_id),
+                    history=audit.entries_for(db, "site", site_id))
+
+    @get("/{site_id:int}/edit", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
+    def edit(self, request: Request, site_id: int, db: Session) -> Template:
+        site = services.get_site(db, site_id)
+        form = site.audit_view() | {"jurisdiction_code": site.jurisdiction.code}
+        return page(request, "sites/form.html", site=site, form={k: ("" if v is None else v) for k, v in form.items()},
+                    errors={}, error=None, jurisdictions=services.list_jurisdictions(db))
+
+    @post("/{site_id:int}/edit", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
+    def update(self, request: Request, site_id: int, data: FormData, db: Session, clock: Clock,
+               user: CurrentUser) -> Response:
+        try:
+            services.update_site(db, clock, user.actor, site_id, _site_form(data))
+        except ProcureError as exc:
+            db.rollback()
+            detail, by_field, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            return page(request, "sites/form.html", status_code=exc.status_code, site=services.get_site(db, site_id),
+                        form=data, errors=by_field, error=detail, jurisdictions=services.list_jurisdictions(db))
+        return Redirect(f"/sites/{site_id}")
+
+
+def _site_form(data: dict[str, str]) -> dict[str, Any]:
+    fields = ("code", "name", "kind", "grade", "jurisdiction_code", "area_m2", "length_m", "width_m",
+              "handover_date", "address", "lon", "lat")
+    raw = {f: (data.get(f) or "").strip() or None for f in fields}
+    if raw["kind"] in ("road", "道路") and raw["length_m"] and raw["width_m"]:
+        raw["area_m2"] = None  # a road's area is always length × width
+    return raw

@@ -1,0 +1,269 @@
+"""Site registry use cases. Each public function is one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+
+from procure.audit import services as audit
+from procure.audit.services import Actor
+from procure.clock import Clock, local_date
+from procure.errors import Conflict, InvalidInput, NotFound
+from procure.pagination import Page, PageRequest
+from procure.sites import importing
+from procure.sites.models import Jurisdiction, Site, UnitRate
+from procure.sites.rules import (
+    BudgetEstimate, FieldErrors, SiteFields, budget_estimate, parse_decimal, parse_grade, parse_kind, validate_site,
+)
+
+# --- jurisdictions --------------------------------------------------------------------------
+
+
+def list_jurisdictions(session: Session) -> list[Jurisdiction]:
+    return list(session.scalars(select(Jurisdiction).order_by(Jurisdiction.code)))
+
+
+def jurisdiction_by_code(session: Session, code: str) -> Jurisdiction:
+    found = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+    if found is None:
+        raise NotFound("Unknown jurisdiction code {code}.", code=code)
+    return found
+
+
+def subtree_ids(session: Session, root_id: int) -> set[int]:
+    """The jurisdiction and everything under it (district → streets → communities)."""
+    children: dict[int | None, list[int]] = {}
+    for jid, parent in session.execute(select(Jurisdiction.id, Jurisdiction.parent_id)):
+        children.setdefault(parent, []).append(jid)
+    found, stack = set(), [root_id]
+    while stack:
+        current = stack.pop()
+        found.add(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
+# --- queries --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteFilter:
+    kind: str | None = None
+    jurisdiction: str | None = None  # a code; includes everything below it
+    grade: int | None = None
+    handed_over: bool | None = None  # True: handover date on or before today; False: not yet
+    q: str | None = None  # code or name contains
+
+
+def _filtered(session: Session, flt: SiteFilter, today: date) -> Select[Any]:
+    stmt = select(Site)
+    if flt.kind:
+        stmt = stmt.where(Site.kind == flt.kind)
+    if flt.grade:
+        stmt = stmt.where(Site.grade == flt.grade)
+    if flt.jurisdiction:
+        root = jurisdiction_by_code(session, flt.jurisdiction)
+        stmt = stmt.where(Site.jurisdiction_id.in_(subtree_ids(session, root.id)))
+    if flt.handed_over is True:
+        stmt = stmt.where(Site.handover_date.is_not(None), Site.handover_date <= today)
+    elif flt.handed_over is False:
+        stmt = stmt.where((Site.handover_date.is_(None)) | (Site.handover_date > today))
+    if flt.q:
+        like = f"%{flt.q.strip()}%"
+        stmt = stmt.where(Site.code.ilike(like) | Site.name.ilike(like) | Site.address.ilike(like))
+    return stmt
+
+
+def list_sites(session: Session, clock: Clock, flt: SiteFilter, paging: PageRequest,
+               home_jurisdiction_id: int | None = None) -> Page[Site]:
+    """A page of sites; a user's own jurisdiction comes first (属地管理)."""
+    stmt = _filtered(session, flt, local_date(clock()))
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    order: list[Any] = []
+    if home_jurisdiction_id is not None:
+        order.append(case((Site.jurisdiction_id.in_(subtree_ids(session, home_jurisdiction_id)), 0), else_=1))
+    stmt = stmt.order_by(*order, Site.code).offset(paging.offset).limit(paging.per_page)
+    return Page(list(session.scalars(stmt).unique()), total, paging)
+
+
+def get_site(session: Session, site_id: int) -> Site:
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFound("Site {id} does not exist.", id=site_id)
+    return site
+
+
+def unit_rates(session: Session) -> dict[tuple[str, int], Decimal]:
+    return {(r.kind, r.grade): r.yuan_per_m2_year for r in session.scalars(select(UnitRate))}
+
+
+def estimate_budget(session: Session, clock: Clock, flt: SiteFilter) -> BudgetEstimate:
+    stmt = _filtered(session, flt, local_date(clock())).with_only_columns(Site.kind, Site.grade, Site.area_m2)
+    return budget_estimate(session.execute(stmt).tuples(), unit_rates(session))
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+
+def _jurisdiction_ids(session: Session) -> dict[str, int]:
+    # Sites hang on streets, towns and zones (and communities); not on the district itself.
+    return dict(session.execute(select(Jurisdiction.code, Jurisdiction.id)).tuples().all())
+
+
+def _invalid(errors: FieldErrors) -> InvalidInput:
+    return InvalidInput(
+        "The site has errors: {summary}",
+        summary="; ".join(f"{column}: {message}" for column, message in errors.errors.items()),
+        errors=[{"field": column, "message": message} for column, message in errors.errors.items()],
+    )
+
+
+def _apply(site: Site, fields: SiteFields, jurisdiction_id: int) -> None:
+    site.code, site.name, site.kind, site.grade = fields.code, fields.name, fields.kind.value, fields.grade
+    site.jurisdiction_id = jurisdiction_id
+    site.area_m2, site.length_m, site.width_m = fields.area_m2, fields.length_m, fields.width_m
+    site.handover_date, site.address, site.lon, site.lat = fields.handover_date, fields.address, fields.lon, fields.lat
+
+
+def create_site(session: Session, clock: Clock, actor: Actor, raw: dict[str, Any]) -> Site:
+    codes = _jurisdiction_ids(session)
+    fields = validate_site(raw, codes)
+    if isinstance(fields, FieldErrors):
+        raise _invalid(fields)
+    if session.scalar(select(Site.id).where(Site.code == fields.code)) is not None:
+        raise Conflict("A site with code {code} already exists.", code=fields.code)
+    now = clock()
+    site = Site(created_at=now, updated_at=now, geojson=raw.get("geojson"))
+    _apply(site, fields, codes[fields.jurisdiction_code])
+    session.add(site)
+    session.flush()
+    session.refresh(site)
+    audit.record(session, clock, actor, "site.create", "site", site.id, None, site.audit_view())
+    session.commit()
+    return site
+
+
+SITE_FIELDS = ("code", "name", "kind", "grade", "jurisdiction_code", "area_m2", "length_m", "width_m",
+               "handover_date", "address", "lon", "lat")
+
+
+def update_site(session: Session, clock: Clock, actor: Actor, site_id: int, changes: dict[str, Any]) -> Site:
+    site = get_site(session, site_id)
+    before = site.audit_view()
+    unknown = set(changes) - set(SITE_FIELDS) - {"geojson"}
+    if unknown:
+        raise InvalidInput("Unknown fields: {fields}.", fields=", ".join(sorted(unknown)))
+    current = {key: before[key if key != "jurisdiction_code" else "jurisdiction"] for key in SITE_FIELDS}
+    # A road whose length or width changes gets its area recomputed unless one is given.
+    if ("length_m" in changes or "width_m" in changes) and "area_m2" not in changes:
+        current["area_m2"] = None
+    merged = current | {key: value for key, value in changes.items() if key != "geojson"}
+    codes = _jurisdiction_ids(session)
+    fields = validate_site(merged, codes)
+    if isinstance(fields, FieldErrors):
+        raise _invalid(fields)
+    if fields.code != site.code and session.scalar(select(Site.id).where(Site.code == fields.code)) is not None:
+        raise Conflict("A site with code {code} already exists.", code=fields.code)
+    _apply(site, fields, codes[fields.jurisdiction_code])
+    if "geojson" in changes:
+        site.geojson = changes["geojson"]
+    site.updated_at = clock()
+    session.flush()
+    session.refresh(site)
+    after = site.audit_view()
+    if after != before:
+        audit.record(session, clock, actor, "site.update", "site", site.id, before, after)
+    session.commit()
+    return site
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    codes: list[str]
+
+
+def import_sites(session: Session, clock: Clock, actor: Actor, content: bytes, filename: str = "",
+                 progress: Any = None) -> ImportResult:
+    """All rows or none: any bad row rejects the whole file with every error listed."""
+    rows = importing.read_rows(content, filename)
+    codes = _jurisdiction_ids(session)
+    existing = set(session.scalars(select(Site.code)))
+    errors: list[dict[str, Any]] = []
+    valid: list[SiteFields] = []
+    first_seen: dict[str, int] = {}
+    for row in rows:
+        result = validate_site(row.values, codes)
+        if isinstance(result, FieldErrors):
+            errors += [{"row": row.number, "column": c, "message": m} for c, m in result.errors.items()]
+            continue
+        if result.code in existing:
+            errors.append({"row": row.number, "column": "code", "message": "A site with this code already exists."})
+        elif result.code in first_seen:
+            errors.append({"row": row.number, "column": "code",
+                           "message": f"Duplicate of row {first_seen[result.code]} in this file."})
+        else:
+            first_seen[result.code] = row.number
+            valid.append(result)
+    if errors:
+        raise InvalidInput("{count} problems in {rows} rows; nothing was imported.", count=len(errors),
+                           rows=len({e["row"] for e in errors}), errors=errors)
+    now = clock()
+    for index, fields in enumerate(valid):
+        site = Site(created_at=now, updated_at=now)
+        _apply(site, fields, codes[fields.jurisdiction_code])
+        session.add(site)
+        session.flush()
+        audit.record(session, clock, actor, "site.import", "site", site.id, None,
+                     site.audit_view() | {"jurisdiction": fields.jurisdiction_code})
+        if progress is not None:
+            progress(index + 1, len(valid))
+    session.commit()
+    return ImportResult(len(valid), [f.code for f in valid])
+
+
+# --- unit rates -----------------------------------------------------------------------------
+
+
+def list_unit_rates(session: Session) -> list[UnitRate]:
+    return list(session.scalars(select(UnitRate).order_by(UnitRate.kind, UnitRate.grade)))
+
+
+def set_unit_rate(session: Session, clock: Clock, actor: Actor, kind: str, grade: int, value: Any) -> UnitRate:
+    site_kind, site_grade = parse_kind(kind), parse_grade(grade)
+    errors = []
+    if site_kind is None:
+        errors.append({"field": "kind", "message": "Unknown site kind."})
+    if site_grade is None:
+        errors.append({"field": "grade", "message": "Unknown grade; use 1, 2 or 3."})
+    try:
+        rate = parse_decimal(value)
+    except ValueError:
+        rate = None
+    if rate is None or rate < 0 or rate >= Decimal("100000000") or rate != rate.quantize(Decimal("0.01")):
+        errors.append({"field": "yuan_per_m2_year", "message": "A rate is a number ≥ 0 with at most two decimals."})
+    if errors:
+        raise InvalidInput("The unit rate has errors.", errors=errors)
+    assert site_kind is not None and site_grade is not None and rate is not None
+    row = session.scalar(select(UnitRate).where(UnitRate.kind == site_kind.value, UnitRate.grade == site_grade))
+    before = None if row is None else {"yuan_per_m2_year": str(row.yuan_per_m2_year)}
+    if row is None:
+        row = UnitRate(kind=site_kind.value, grade=site_grade)
+        session.add(row)
+    row.yuan_per_m2_year = rate
+    row.updated_at = clock()
+    session.flush()
+    audit.record(session, clock, actor, "unit_rate.set", "unit_rate", f"{row.kind}/{row.grade}", before,
+                 {"yuan_per_m2_year": str(rate)})
+    session.commit()
+    return row
+
+
+def sites_by_ids(session: Session, ids: Iterable[int]) -> list[Site]:
+    return list(session.scalars(select(Site).where(Site.id.in_(list(ids)))).unique())

@@ -1,0 +1,281 @@
+"""Web plumbing shared by every domain's routes: who is asking, in which language, guards,
+error responses, and the page renderer. No business rules live here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import anyio
+from jinja2 import pass_context
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import ASGIMiddleware
+from litestar.response import Redirect, Template
+from litestar.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy.orm import Session
+
+from procure.accounts import services as accounts
+from procure.accounts.rules import Permission
+from procure.accounts.services import CurrentUser
+from procure.clock import BUREAU_TZ, Clock
+from procure.db import Database
+from procure.errors import InvalidInput, ProcureError
+from procure.i18n import LOCALE_COOKIE, gettext, pick_locale
+from procure.settings import Settings
+from procure.sites.rules import GRADE_NAMES_ZH, KIND_NAMES_ZH, SiteKind
+
+log = logging.getLogger("procure")
+
+SESSION_COOKIE = "procure_session"
+API_PREFIXES = ("/api/", "/open311/", "/schema")
+
+
+def is_api(path: str) -> bool:
+    return path.startswith(API_PREFIXES)
+
+
+# --- dependencies ---------------------------------------------------------------------------
+
+
+def provide_db(state: State) -> Iterator[Session]:
+    database: Database = state.database
+    with database.session() as session:
+        yield session
+
+
+def provide_settings(state: State) -> Settings:
+    return state.settings
+
+
+def provide_clock(state: State) -> Clock:
+    return state.settings.clock
+
+
+def provide_user(request: Request) -> CurrentUser | None:
+    return request.scope.get("user")  # type: ignore[return-value]
+
+
+# --- who is asking, in which language -------------------------------------------------------
+
+
+class IdentityMiddleware(ASGIMiddleware):
+    """Sets ``scope["user"]`` (a ``CurrentUser`` or None) and ``scope["locale"]`` for every request.
+
+    API requests authenticate by bearer token only; pages by the session cookie only — so the
+    cookie can never be used to call the API from another site (the API needs no CSRF token).
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        request: Request = Request(scope)
+        settings: Settings = scope["litestar_app"].state.settings
+        path = scope["path"]
+        api = is_api(path)
+        scope["locale"] = pick_locale(request.cookies.get(LOCALE_COOKIE),
+                                      request.headers.get("accept-language") if api else None,
+                                      settings.default_locale)
+        scope["user"] = None
+        auth_error = None
+        header = request.headers.get("authorization", "")
+        token, purpose = None, "api"
+        if header.lower().startswith("bearer "):
+            token = header[7:].strip()
+        elif not api:
+            token, purpose = request.cookies.get(SESSION_COOKIE), "session"
+        if token:
+            database: Database = scope["litestar_app"].state.database
+            try:
+                scope["user"] = await anyio.to_thread.run_sync(_resolve, database, settings, token, purpose)
+            except ProcureError as exc:
+                auth_error = exc
+        scope["auth"] = auth_error
+        await next_app(scope, receive, send)
+
+
+def _resolve(database: Database, settings: Settings, token: str, purpose: str) -> CurrentUser:
+    with database.session() as session:
+        return accounts.user_for_token(session, settings.secret_key, settings.clock, token, purpose)
+
+
+# --- guards ---------------------------------------------------------------------------------
+
+
+def _current(connection: ASGIConnection) -> CurrentUser:
+    user = connection.scope.get("user")
+    if user is None:
+        error = connection.scope.get("auth")
+        locale = connection.scope.get("locale", "zh_CN")
+        message = error.message if isinstance(error, ProcureError) else "Log in first."
+        raise NotAuthorizedException(gettext(locale, message))
+    return user  # type: ignore[return-value]
+
+
+def logged_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    _current(connection)
+
+
+def requires(*permissions: Permission) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+    """A guard: the user must be logged in and hold every permission named."""
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        user = _current(connection)
+        missing = [p for p in permissions if not user.can(p)]
+        if missing:
+            locale = connection.scope.get("locale", "zh_CN")
+            raise PermissionDeniedException(gettext(locale, "Your role ({role}) may not do this.", role=user.role))
+
+    guard.__name__ = "requires_" + "_".join(p.value.replace(":", "_") for p in permissions)
+    return guard
+
+
+def requires_role(*roles: str) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        user = _current(connection)
+        if user.role not in roles:
+            locale = connection.scope.get("locale", "zh_CN")
+            raise PermissionDeniedException(gettext(locale, "Your role ({role}) may not do this.", role=user.role))
+
+    return guard
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def _locale(request: Request) -> str:
+    return request.scope.get("locale", "zh_CN")  # type: ignore[return-value]
+
+
+def translate_error(locale: str, exc: ProcureError) -> tuple[str, list[dict[str, Any]]]:
+    detail = gettext(locale, exc.message, **exc.params)
+    errors = []
+    for error in getattr(exc, "errors", []):
+        errors.append(error | {"message": gettext(locale, error["message"])})
+    return detail, errors
+
+
+def procure_error_handler(request: Request, exc: ProcureError) -> Response:
+    detail, errors = translate_error(_locale(request), exc)
+    if is_api(request.url.path) or request.headers.get("accept", "").startswith("application/json"):
+        body: dict[str, Any] = {"status_code": exc.status_code, "detail": detail}
+        if errors:
+            body["errors"] = errors
+        return Response(body, status_code=exc.status_code)
+    return error_page(request, exc.status_code, detail, errors)
+
+
+def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    path = request.url.path
+    if not is_api(path) and exc.status_code == 401 and request.method == "GET":
+        return Redirect(f"/login?next={quote(path + ('?' + request.url.query if request.url.query else ''))}")
+    detail = exc.detail
+    errors: list[dict[str, Any]] = []
+    locale = _locale(request)
+    if isinstance(exc, ValidationException):
+        detail = gettext(locale, "The request is not valid: {detail}", detail=exc.detail)
+        errors = [e for e in (exc.extra or []) if isinstance(e, dict)]  # type: ignore[union-attr]
+    elif exc.status_code == 404:
+        detail = gettext(locale, "Not found.")
+    elif exc.status_code == 413:
+        detail = gettext(locale, "The upload is too large.")
+    elif exc.detail == "CSRF token verification failed":
+        detail = gettext(locale, "The form has expired; reload the page and try again.")
+    if is_api(path):
+        body: dict[str, Any] = {"status_code": exc.status_code, "detail": detail}
+        if errors:
+            body["errors"] = errors
+        return Response(body, status_code=exc.status_code, headers=exc.headers)
+    return error_page(request, exc.status_code, detail, errors)
+
+
+def internal_error_handler(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    detail = gettext(_locale(request), "Something went wrong on our side; nothing was saved. Please try again.")
+    if is_api(request.url.path):
+        return Response({"status_code": 500, "detail": detail}, status_code=500)
+    return error_page(request, 500, detail, [])
+
+
+def error_page(request: Request, status: int, detail: str, errors: list[dict[str, Any]]) -> Response:
+    return page(request, "error.html", status_code=status, status=status, detail=detail, errors=errors)
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def page(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Template:
+    context.setdefault("user", request.scope.get("user"))
+    return Template(template_name=template, context=context, status_code=status_code)
+
+
+@pass_context
+def _template_gettext(context: Any, message: str, **params: Any) -> str:
+    request = context.get("request")
+    locale = request.scope.get("locale", "zh_CN") if request is not None else "zh_CN"
+    return gettext(locale, message, **params)
+
+
+def money(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+def area(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+@pass_context
+def kind_name(context: Any, kind: str) -> str:
+    if _context_locale(context) == "zh_CN":
+        try:
+            return KIND_NAMES_ZH[SiteKind(kind)]
+        except ValueError:
+            return kind
+    return kind.replace("_", " ")
+
+
+@pass_context
+def grade_name(context: Any, grade: int) -> str:
+    return GRADE_NAMES_ZH.get(grade, str(grade)) if _context_locale(context) == "zh_CN" else f"Grade {grade}"
+
+
+@pass_context
+def local_time(context: Any, value: datetime | None) -> str:
+    return "—" if value is None else value.astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def iso_date(value: date | None) -> str:
+    return "—" if value is None else value.isoformat()
+
+
+def _context_locale(context: Any) -> str:
+    request = context.get("request")
+    return request.scope.get("locale", "zh_CN") if request is not None else "zh_CN"
+
+
+@pass_context
+def jurisdiction_label(context: Any, j: Any) -> str:
+    if j is None:
+        return "—"
+    return j.name if _context_locale(context) == "zh_CN" or not j.name_en else j.name_en
+
+
+def install_template_helpers(environment: Any) -> None:
+    environment.globals["_"] = _template_gettext
+    environment.filters.update(money=money, area=area, kind_name=kind_name, grade_name=grade_name,
+                               local_time=local_time, iso_date=iso_date, jurisdiction=jurisdiction_label)
+    environment.globals["Permission"] = Permission
+    environment.globals["kinds"] = [k.value for k in SiteKind]
+
+
+def form_errors(exc: InvalidInput | ProcureError, locale: str) -> tuple[str, dict[str, str], list[dict[str, Any]]]:
+    """Split an error for re-rendering a form: summary, per-field messages, and the raw list."""
+    detail, errors = translate_error(locale, exc)
+    by_field = {e["field"]: e["message"] for e in errors if "field" in e}
+    return detail, by_field, errors
