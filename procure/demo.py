@@ -51,7 +51,7 @@ def load_demo(session: Session, clock: Clock, fixtures: Path = FIXTURES, progres
 
 
 def _jurisdictions(session: Session, clock: Clock, fixtures: Path, report: DemoReport) -> None:
-    known = dict(session.execute(select(Jurisdiction.code, Jurisdiction.id)).tuples().all())
+    known = dict(session.execute(select(Jurisdiction.code, Jurisdiction.id)).all())
     for row in _rows("jurisdictions.csv", fixtures):  # parents come before children in the file
         if row["code"] in known:
             continue
@@ -67,7 +67,7 @@ def _jurisdictions(session: Session, clock: Clock, fixtures: Path, report: DemoR
 
 
 def _unit_rates(session: Session, clock: Clock, fixtures: Path, report: DemoReport) -> None:
-    known = set(session.execute(select(UnitRate.kind, UnitRate.grade)).tuples())
+    known = set(session.execute(select(UnitRate.kind, UnitRate.grade)).all())
     for row in _rows("unit_rates.csv", fixtures):
         key = (row["kind"], int(row["grade"]))
         if key in known:
@@ -95,7 +95,7 @@ def _users(session: Session, clock: Clock, fixtures: Path, report: DemoReport, p
 
 def _sites(session: Session, clock: Clock, fixtures: Path, report: DemoReport, progress: Progress | None) -> None:
     rows = _rows("sites.csv", fixtures)
-    codes = dict(session.execute(select(Jurisdiction.code, Jurisdiction.id)).tuples().all())
+    codes = dict(session.execute(select(Jurisdiction.code, Jurisdiction.id)).all())
     known = set(session.scalars(select(Site.code)))
     now = clock()
     for index, row in enumerate(rows, start=1):

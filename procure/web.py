@@ -16,6 +16,7 @@ from jinja2 import pass_context
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
@@ -44,6 +45,12 @@ def is_api(path: str) -> bool:
 
 
 # --- dependencies ---------------------------------------------------------------------------
+
+#: Handler parameter types for the app-level dependencies (``db``, ``clock``, ``settings``, ``user``).
+DB = NamedDependency[Session]
+AppClock = NamedDependency[Clock]
+AppSettings = NamedDependency[Settings]
+Me = NamedDependency[CurrentUser]
 
 
 def provide_db(state: State) -> Iterator[Session]:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,7 @@ from procure.i18n import LOCALE_COOKIE, LOCALES
 from procure.pagination import PageRequest
 from procure.settings import Settings
 from procure.sites import services as sites
-from procure.web import SESSION_COOKIE, form_errors, page, requires
+from procure.web import DB, AppClock, AppSettings, Me, SESSION_COOKIE, form_errors, page, requires
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -33,13 +33,13 @@ class AuthApi(Controller):
     tags = ["auth"]
 
     @post("/token", sync_to_thread=True, status_code=200, summary="Log in and get a bearer token")
-    def token(self, data: TokenRequest, db: Session, settings: Settings, clock: Clock) -> TokenResponse:
+    def token(self, data: JSONBody[TokenRequest], db: DB, settings: AppSettings, clock: AppClock) -> TokenResponse:
         user = services.authenticate(db, clock, data.username, data.password)
         token = services.issue_token(settings.secret_key, clock, user, "api", settings.token_ttl_seconds)
         return TokenResponse(token, "bearer", user.role, settings.token_ttl_seconds)
 
     @get("/me", sync_to_thread=True, guards=[requires()], summary="The current user")
-    def me(self, db: Session, user: CurrentUser) -> UserOut:
+    def me(self, db: DB, user: Me) -> UserOut:
         return UserOut.of(services.get_user(db, user.id))
 
 
@@ -49,20 +49,20 @@ class UsersApi(Controller):
     guards = [requires(Permission.USERS_MANAGE)]
 
     @post("/", sync_to_thread=True, summary="Create a user (admin)")
-    def create(self, data: UserCreate, db: Session, clock: Clock, user: CurrentUser) -> UserOut:
+    def create(self, data: JSONBody[UserCreate], db: DB, clock: AppClock, user: Me) -> UserOut:
         created = services.create_user(db, clock, user.actor, username=data.username, password=data.password,
                                        role=data.role, display_name=data.display_name,
                                        jurisdiction_code=data.jurisdiction_code)
         return UserOut.of(created)
 
     @get("/", sync_to_thread=True, summary="List users (admin)")
-    def index(self, db: Session, page_no: Annotated[int, Parameter(query="page", ge=1)] = 1,
-              per_page: Annotated[int, Parameter(ge=1, le=200)] = 50, role: str | None = None) -> UserPage:
+    def index(self, db: DB, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+              per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 50, role: FromQuery[str | None] = None) -> UserPage:
         result = services.list_users(db, PageRequest(page_no, per_page), role=role)
         return UserPage([UserOut.of(u) for u in result.items], result.total, page_no, per_page)
 
     @patch("/{user_id:int}", sync_to_thread=True, summary="Change role, jurisdiction, activity or password (admin)")
-    def update(self, user_id: int, data: UserUpdate, db: Session, clock: Clock, user: CurrentUser) -> UserOut:
+    def update(self, user_id: FromPath[int], data: JSONBody[UserUpdate], db: DB, clock: AppClock, user: Me) -> UserOut:
         changes = {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not None}
         return UserOut.of(services.update_user(db, clock, user.actor, user_id, changes))
 
@@ -73,11 +73,11 @@ class SessionPages(Controller):
     include_in_schema = False
 
     @get("/login", sync_to_thread=False)
-    def login_form(self, request: Request, next_url: Annotated[str, Parameter(query="next")] = "/") -> Template:
+    def login_form(self, request: Request, next_url: Annotated[str, QueryParameter(name="next")] = "/") -> Template:
         return page(request, "accounts/login.html", next=_safe_next(next_url), error=None, username="")
 
     @post("/login", sync_to_thread=True)
-    def login(self, request: Request, data: FormData, db: Session, settings: Settings, clock: Clock) -> Response:
+    def login(self, request: Request, data: FormData, db: DB, settings: AppSettings, clock: AppClock) -> Response:
         username, next_url = data.get("username", ""), _safe_next(data.get("next", "/"))
         try:
             user = services.authenticate(db, clock, username, data.get("password", ""))
@@ -95,7 +95,7 @@ class SessionPages(Controller):
         return Redirect("/login", cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/", httponly=True)])
 
     @get("/lang/{code:str}", sync_to_thread=False)
-    def language(self, request: Request, code: str) -> Redirect:
+    def language(self, request: Request, code: FromPath[str]) -> Redirect:
         back = _safe_next(request.headers.get("referer", "/"), allow_absolute_same_host=request.url.netloc)
         if code not in LOCALES:
             code = "zh_CN"
@@ -103,8 +103,8 @@ class SessionPages(Controller):
                                               samesite="lax")])
 
     @get("/", sync_to_thread=True)
-    def home(self, request: Request, db: Session, clock: Clock) -> Response:
-        user: CurrentUser | None = request.scope.get("user")  # type: ignore[assignment]
+    def home(self, request: Request, db: DB, clock: AppClock) -> Response:
+        user: Me | None = request.scope.get("user")  # type: ignore[assignment]
         if user is None:
             return Redirect("/login")
         return page(request, "home.html", **home_context(db, clock, user))
@@ -129,14 +129,14 @@ class AdminPages(Controller):
     include_in_schema = False
 
     @get("/users", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
-    def users(self, request: Request, db: Session, page_no: Annotated[int, Parameter(query="page", ge=1)] = 1,
-              role: str | None = None) -> Template:
+    def users(self, request: Request, db: DB, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+              role: FromQuery[str | None] = None) -> Template:
         result = services.list_users(db, PageRequest(page_no, 50), role=role or None)
         return page(request, "admin/users.html", result=result, role=role or "", roles=list(Role),
                     jurisdictions=sites.list_jurisdictions(db), form={}, errors={}, error=None)
 
     @post("/users", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
-    def create_user(self, request: Request, data: FormData, db: Session, clock: Clock, user: CurrentUser) -> Response:
+    def create_user(self, request: Request, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         try:
             services.create_user(db, clock, user.actor, username=data.get("username", ""),
                                  password=data.get("password", ""), role=data.get("role", ""),
@@ -151,14 +151,14 @@ class AdminPages(Controller):
         return Redirect("/admin/users")
 
     @get("/users/{user_id:int}", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
-    def edit_user(self, request: Request, user_id: int, db: Session) -> Template:
+    def edit_user(self, request: Request, user_id: FromPath[int], db: DB) -> Template:
         return page(request, "admin/user_edit.html", target=services.get_user(db, user_id), roles=list(Role),
                     jurisdictions=sites.list_jurisdictions(db), error=None,
                     history=audit.entries_for(db, "user", user_id))
 
     @post("/users/{user_id:int}", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
-    def update_user(self, request: Request, user_id: int, data: FormData, db: Session, clock: Clock,
-                    user: CurrentUser) -> Response:
+    def update_user(self, request: Request, user_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+                    user: Me) -> Response:
         changes: dict[str, Any] = {"role": data.get("role", ""), "display_name": data.get("display_name", ""),
                                    "jurisdiction_code": data.get("jurisdiction_code") or None,
                                    "active": data.get("active") == "on"}
@@ -176,11 +176,11 @@ class AdminPages(Controller):
         return Redirect("/admin/users")
 
     @get("/unit-rates", sync_to_thread=True, guards=[requires(Permission.BUDGET_READ)])
-    def unit_rates(self, request: Request, db: Session) -> Template:
+    def unit_rates(self, request: Request, db: DB) -> Template:
         return page(request, "admin/unit_rates.html", rates=sites.list_unit_rates(db), error=None)
 
     @post("/unit-rates", sync_to_thread=True, guards=[requires(Permission.UNIT_RATES_MANAGE)])
-    def set_unit_rate(self, request: Request, data: FormData, db: Session, clock: Clock, user: CurrentUser) -> Response:
+    def set_unit_rate(self, request: Request, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         try:
             sites.set_unit_rate(db, clock, user.actor, data.get("kind", ""), data.get("grade", ""),
                                 data.get("yuan_per_m2_year", ""))
@@ -192,8 +192,8 @@ class AdminPages(Controller):
         return Redirect("/admin/unit-rates")
 
     @get("/audit", sync_to_thread=True, guards=[requires(Permission.AUDIT_READ)])
-    def audit_trail(self, request: Request, db: Session, page_no: Annotated[int, Parameter(query="page", ge=1)] = 1,
-                    verify: bool = False) -> Template:
+    def audit_trail(self, request: Request, db: DB, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+                    verify: FromQuery[bool] = False) -> Template:
         verdict = audit.verify(db) if verify else None
         return page(request, "admin/audit.html", result=audit.list_entries(db, PageRequest(page_no, 50)),
                     verdict=verdict)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from procure.sites.schemas import (
     BudgetOut, ImportOut, JurisdictionOut, SiteIn, SiteOut, SitePage, UnitRateIn, UnitRateOut,
 )
 from procure.sites.services import SiteFilter
-from procure.web import form_errors, page, requires
+from procure.web import DB, AppClock, AppSettings, Me, form_errors, page, requires
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -54,39 +54,39 @@ class SitesApi(Controller):
     tags = ["sites"]
 
     @get("/", sync_to_thread=True, guards=[requires(Permission.SITES_READ)], summary="List sites (filters, paging)")
-    def index(self, db: Session, clock: Clock, user: CurrentUser, kind: str | None = None,
-              jurisdiction: str | None = None, grade: str | None = None, handed_over: str | None = None,
-              q: str | None = None, page_no: Annotated[int, Parameter(query="page", ge=1)] = 1,
-              per_page: Annotated[int, Parameter(ge=1, le=200)] = 50) -> SitePage:
+    def index(self, db: DB, clock: AppClock, user: Me, kind: FromQuery[str | None] = None,
+              jurisdiction: FromQuery[str | None] = None, grade: FromQuery[str | None] = None, handed_over: FromQuery[str | None] = None,
+              q: FromQuery[str | None] = None, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+              per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 50) -> SitePage:
         flt = site_filter(kind, jurisdiction, grade, handed_over, q)
         result = services.list_sites(db, clock, flt, PageRequest(page_no, per_page), user.jurisdiction_id)
         return SitePage([SiteOut.of(s) for s in result.items], result.total, page_no, per_page)
 
     @post("/", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)], summary="Register a site")
-    def create(self, data: SiteIn, db: Session, clock: Clock, user: CurrentUser) -> SiteOut:
+    def create(self, data: JSONBody[SiteIn], db: DB, clock: AppClock, user: Me) -> SiteOut:
         return SiteOut.of(services.create_site(db, clock, user.actor, data.raw()))
 
     @get("/budget", sync_to_thread=True, guards=[requires(Permission.BUDGET_READ)],
          summary="Yearly maintenance budget estimate of a selection (Σ area × unit rate)")
-    def budget(self, db: Session, clock: Clock, kind: str | None = None, jurisdiction: str | None = None,
-               grade: str | None = None, handed_over: str | None = None, q: str | None = None) -> BudgetOut:
+    def budget(self, db: DB, clock: AppClock, kind: FromQuery[str | None] = None, jurisdiction: FromQuery[str | None] = None,
+               grade: FromQuery[str | None] = None, handed_over: FromQuery[str | None] = None, q: FromQuery[str | None] = None) -> BudgetOut:
         flt = site_filter(kind, jurisdiction, grade, handed_over, q)
         return BudgetOut.of(services.estimate_budget(db, clock, flt))
 
     @post("/import", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)],
           request_max_body_size=MAX_IMPORT_BYTES, status_code=201,
           summary="Import sites from CSV (UTF-8 or GBK) or XLSX: all rows or none")
-    def import_file(self, data: UploadData, db: Session, clock: Clock, user: CurrentUser) -> ImportOut:
+    def import_file(self, data: UploadData, db: DB, clock: AppClock, user: Me) -> ImportOut:
         upload = _upload(data)
         result = services.import_sites(db, clock, user.actor, upload.file.read(), upload.filename or "")
         return ImportOut(result.created, result.codes)
 
     @get("/{site_id:int}", sync_to_thread=True, guards=[requires(Permission.SITES_READ)], summary="One site")
-    def show(self, site_id: int, db: Session) -> SiteOut:
+    def show(self, site_id: FromPath[int], db: DB) -> SiteOut:
         return SiteOut.of(services.get_site(db, site_id))
 
     @patch("/{site_id:int}", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)], summary="Edit a site")
-    def update(self, site_id: int, data: dict[str, Any], db: Session, clock: Clock, user: CurrentUser) -> SiteOut:
+    def update(self, site_id: FromPath[int], data: JSONBody[dict[str, Any]], db: DB, clock: AppClock, user: Me) -> SiteOut:
         return SiteOut.of(services.update_site(db, clock, user.actor, site_id, data))
 
 
@@ -102,16 +102,16 @@ class RegistryApi(Controller):
     tags = ["sites"]
 
     @get("/jurisdictions", sync_to_thread=True, guards=[requires()], summary="The jurisdiction tree, flat")
-    def jurisdictions(self, db: Session) -> list[JurisdictionOut]:
+    def jurisdictions(self, db: DB) -> list[JurisdictionOut]:
         return [JurisdictionOut.of(j) for j in services.list_jurisdictions(db)]
 
     @get("/unit-rates", sync_to_thread=True, guards=[requires(Permission.BUDGET_READ)], summary="Unit rates")
-    def unit_rates(self, db: Session) -> list[UnitRateOut]:
+    def unit_rates(self, db: DB) -> list[UnitRateOut]:
         return [UnitRateOut(r.kind, r.grade, str(r.yuan_per_m2_year)) for r in services.list_unit_rates(db)]
 
     @put("/unit-rates", sync_to_thread=True, guards=[requires(Permission.UNIT_RATES_MANAGE)],
          summary="Set the unit rate of a (kind, grade) (admin)")
-    def set_unit_rate(self, data: UnitRateIn, db: Session, clock: Clock, user: CurrentUser) -> UnitRateOut:
+    def set_unit_rate(self, data: JSONBody[UnitRateIn], db: DB, clock: AppClock, user: Me) -> UnitRateOut:
         value = str(data.yuan_per_m2_year) if not isinstance(data.yuan_per_m2_year, float) else repr(data.yuan_per_m2_year)
         rate = services.set_unit_rate(db, clock, user.actor, data.kind, data.grade, value)
         return UnitRateOut(rate.kind, rate.grade, str(rate.yuan_per_m2_year))
@@ -130,8 +130,8 @@ class SitePages(Controller):
     guards = [requires(Permission.SITES_READ)]
 
     @get("/", sync_to_thread=True)
-    def index(self, request: Request, db: Session, clock: Clock, user: CurrentUser,
-              page_no: Annotated[int, Parameter(query="page", ge=1)] = 1) -> Template:
+    def index(self, request: Request, db: DB, clock: AppClock, user: Me,
+              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Template:
         args = _filter_args(request)
         error = None
         try:
@@ -146,12 +146,12 @@ class SitePages(Controller):
                     jurisdictions=services.list_jurisdictions(db))
 
     @get("/new", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
-    def new(self, request: Request, db: Session) -> Template:
+    def new(self, request: Request, db: DB) -> Template:
         return page(request, "sites/form.html", site=None, form={}, errors={}, error=None,
                     jurisdictions=services.list_jurisdictions(db))
 
     @post("/new", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
-    def create(self, request: Request, data: FormData, db: Session, clock: Clock, user: CurrentUser) -> Response:
+    def create(self, request: Request, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         try:
             site = services.create_site(db, clock, user.actor, _site_form(data))
         except ProcureError as exc:
@@ -167,7 +167,7 @@ class SitePages(Controller):
 
     @post("/import", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)],
           request_max_body_size=MAX_IMPORT_BYTES)
-    def import_file(self, request: Request, data: UploadData, db: Session, clock: Clock, user: CurrentUser) -> Template:
+    def import_file(self, request: Request, data: UploadData, db: DB, clock: AppClock, user: Me) -> Template:
         try:
             upload = _upload(data)
             result = services.import_sites(db, clock, user.actor, upload.file.read(), upload.filename or "")
@@ -179,20 +179,20 @@ class SitePages(Controller):
         return page(request, "sites/import.html", result=result, error=None, errors=[])
 
     @get("/{site_id:int}", sync_to_thread=True)
-    def show(self, request: Request, site_id: int, db: Session) -> Template:
+    def show(self, request: Request, site_id: FromPath[int], db: DB) -> Template:
         return page(request, "sites/detail.html", site=services.get_site(db, site_id),
                     history=audit.entries_for(db, "site", site_id))
 
     @get("/{site_id:int}/edit", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
-    def edit(self, request: Request, site_id: int, db: Session) -> Template:
+    def edit(self, request: Request, site_id: FromPath[int], db: DB) -> Template:
         site = services.get_site(db, site_id)
         form = site.audit_view() | {"jurisdiction_code": site.jurisdiction.code}
         return page(request, "sites/form.html", site=site, form={k: ("" if v is None else v) for k, v in form.items()},
                     errors={}, error=None, jurisdictions=services.list_jurisdictions(db))
 
     @post("/{site_id:int}/edit", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
-    def update(self, request: Request, site_id: int, data: FormData, db: Session, clock: Clock,
-               user: CurrentUser) -> Response:
+    def update(self, request: Request, site_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+               user: Me) -> Response:
         try:
             services.update_site(db, clock, user.actor, site_id, _site_form(data))
         except ProcureError as exc:

@@ -105,7 +105,7 @@ def unit_rates(session: Session) -> dict[tuple[str, int], Decimal]:
 
 def estimate_budget(session: Session, clock: Clock, flt: SiteFilter) -> BudgetEstimate:
     stmt = _filtered(session, flt, local_date(clock())).with_only_columns(Site.kind, Site.grade, Site.area_m2)
-    return budget_estimate(session.execute(stmt).tuples(), unit_rates(session))
+    return budget_estimate(session.execute(stmt).all(), unit_rates(session))
 
 
 # --- writes ---------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def estimate_budget(session: Session, clock: Clock, flt: SiteFilter) -> BudgetEs
 
 def _jurisdiction_ids(session: Session) -> dict[str, int]:
     # Sites hang on streets, towns and zones (and communities); not on the district itself.
-    return dict(session.execute(select(Jurisdiction.code, Jurisdiction.id)).tuples().all())
+    return dict(session.execute(select(Jurisdiction.code, Jurisdiction.id)).all())
 
 
 def _invalid(errors: FieldErrors) -> InvalidInput:
