@@ -50,3 +50,8 @@ def pick_locale(cookie: str | None, accept_language: str | None, default: str) -
         if tag.startswith("en"):
             return "en"
     return default
+
+
+def role_label(locale: str, role: str) -> str:
+    """A role's name in the UI language (msgids ``role:<role>``, taken from ``accounts.rules.Role``)."""
+    return translations(locale).gettext(f"role:{role}")

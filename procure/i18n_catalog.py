@@ -23,6 +23,7 @@ Where msgids come from (message ids are English; see ``procure.i18n``):
 from __future__ import annotations
 
 import ast
+import io
 import string
 import sys
 from collections.abc import Iterator
@@ -291,8 +292,6 @@ def update_catalog(project_root: Path, *, prune: bool = False) -> list[str]:
 
 
 def _write(root: Path, catalog: Catalog) -> None:
-    import io
-
     buffer = io.BytesIO()
     write_po(buffer, catalog, omit_header=False, sort_output=True, include_lineno=False,
              include_previous=False)

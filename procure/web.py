@@ -30,7 +30,7 @@ from procure.accounts.services import CurrentUser
 from procure.clock import BUREAU_TZ, Clock
 from procure.db import Database
 from procure.errors import InvalidInput, ProcureError
-from procure.i18n import LOCALE_COOKIE, gettext, pick_locale
+from procure.i18n import LOCALE_COOKIE, gettext, pick_locale, role_label
 from procure.settings import Settings
 from procure.sites.rules import GRADE_NAMES_ZH, KIND_NAMES_ZH, SiteKind
 
@@ -137,7 +137,8 @@ def requires(*permissions: Permission) -> Callable[[ASGIConnection, BaseRouteHan
         missing = [p for p in permissions if not user.can(p)]
         if missing:
             locale = connection.scope.get("locale", "zh_CN")
-            raise PermissionDeniedException(gettext(locale, "Your role ({role}) may not do this.", role=user.role))
+            raise PermissionDeniedException(
+                gettext(locale, "Your role ({role}) may not do this.", role=role_label(locale, user.role)))
 
     guard.__name__ = "requires_" + "_".join(p.value.replace(":", "_") for p in permissions)
     return guard
@@ -148,7 +149,8 @@ def requires_role(*roles: str) -> Callable[[ASGIConnection, BaseRouteHandler], N
         user = _current(connection)
         if user.role not in roles:
             locale = connection.scope.get("locale", "zh_CN")
-            raise PermissionDeniedException(gettext(locale, "Your role ({role}) may not do this.", role=user.role))
+            raise PermissionDeniedException(
+                gettext(locale, "Your role ({role}) may not do this.", role=role_label(locale, user.role)))
 
     return guard
 
@@ -164,7 +166,9 @@ def translate_error(locale: str, exc: ProcureError) -> tuple[str, list[dict[str,
     detail = gettext(locale, exc.message, **exc.params)
     errors = []
     for error in getattr(exc, "errors", []):
-        errors.append(error | {"message": gettext(locale, error["message"])})
+        params = error.get("params", {})
+        shown = {k: v for k, v in error.items() if k != "params"}
+        errors.append(shown | {"message": gettext(locale, error["message"], **params)})
     return detail, errors
 
 

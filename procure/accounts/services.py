@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from procure.accounts import tokens
 from procure.accounts.models import User
 from procure.accounts.rules import (
-    LoginState, Permission, Role, after_failed_login, after_successful_login, is_locked, password_problem, role_can,
+    MIN_PASSWORD_LENGTH, LoginState, Permission, Role, after_failed_login, after_successful_login, is_locked, password_problem, role_can,
 )
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
@@ -142,7 +142,7 @@ def create_user(session: Session, clock: Clock, actor: Actor, *, username: str, 
     if not username or len(username) > 64 or any(ch.isspace() for ch in username):
         errors.append({"field": "username", "message": "A username is 1–64 characters without spaces."})
     if problem := password_problem(password):
-        errors.append({"field": "password", "message": problem.replace("{n}", "8")})
+        errors.append({"field": "password", "message": problem, "params": {"n": MIN_PASSWORD_LENGTH}})
     if errors:
         raise InvalidInput("The user has errors.", errors=errors)
     role = _check_role(role)
@@ -177,7 +177,8 @@ def update_user(session: Session, clock: Clock, actor: Actor, user_id: int, chan
             user.session_version += 1  # log the user out everywhere
     if changes.get("password"):
         if problem := password_problem(str(changes["password"])):
-            raise InvalidInput(problem, n=8, errors=[{"field": "password", "message": problem.replace("{n}", "8")}])
+            raise InvalidInput(problem, n=MIN_PASSWORD_LENGTH,
+                               errors=[{"field": "password", "message": problem, "params": {"n": MIN_PASSWORD_LENGTH}}])
         user.password_hash = hash_password(str(changes["password"]))
         user.session_version += 1
         user.failed_logins, user.locked_until = 0, None

@@ -206,8 +206,8 @@ def import_sites(session: Session, clock: Clock, actor: Actor, content: bytes, f
         if result.code in existing:
             errors.append({"row": row.number, "column": "code", "message": "A site with this code already exists."})
         elif result.code in first_seen:
-            errors.append({"row": row.number, "column": "code",
-                           "message": f"Duplicate of row {first_seen[result.code]} in this file."})
+            errors.append({"row": row.number, "column": "code", "message": "Duplicate of row {row} in this file.",
+                           "params": {"row": first_seen[result.code]}})
         else:
             first_seen[result.code] = row.number
             valid.append(result)
@@ -256,11 +256,11 @@ def set_unit_rate(session: Session, clock: Clock, actor: Actor, kind: str, grade
     if row is None:
         row = UnitRate(kind=site_kind.value, grade=site_grade)
         session.add(row)
-    row.yuan_per_m2_year = rate
+    row.yuan_per_m2_year = rate.quantize(Decimal("0.01"))
     row.updated_at = clock()
     session.flush()
     audit.record(session, clock, actor, "unit_rate.set", "unit_rate", f"{row.kind}/{row.grade}", before,
-                 {"yuan_per_m2_year": str(rate)})
+                 {"yuan_per_m2_year": str(row.yuan_per_m2_year)})
     session.commit()
     return row
 
