@@ -17,7 +17,7 @@ from litestar.template.config import TemplateConfig
 
 from procure import PROJECT_ROOT
 from procure.accounts.routes import AdminPages, AuthApi, SessionPages, UsersApi
-from procure.db import Database, ensure_migrated
+from procure.db import Database, DatabaseNotMigrated, ensure_migrated
 from procure.errors import ProcureError
 from procure.settings import Settings
 from procure.sites.routes import RegistryApi, SitePages, SitesApi
@@ -37,7 +37,11 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
 
     def on_startup(app: Litestar) -> None:
         if check_migrations:
-            ensure_migrated(db.bind)
+            try:
+                ensure_migrated(db.bind)
+            except DatabaseNotMigrated:
+                on_shutdown(app)
+                raise
         settings.storage_dir.mkdir(parents=True, exist_ok=True)
 
     def on_shutdown(app: Litestar) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -15,14 +17,18 @@ def _settings() -> Settings:
     return Settings.from_env()
 
 
-def _database(settings: Settings, *, check: bool = True) -> Database:
+@contextmanager
+def _database(settings: Settings) -> Iterator[Database]:
+    """The configured database, checked to be migrated; its connections closed afterwards."""
     database = Database(settings.database_url)
-    if check:
+    try:
         try:
             ensure_migrated(database.engine)
         except DatabaseNotMigrated as exc:
             raise click.ClickException(str(exc)) from None
-    return database
+        yield database
+    finally:
+        database.dispose()
 
 
 @click.group()
@@ -36,6 +42,7 @@ def migrate() -> None:
     settings = _settings()
     database = Database(settings.database_url)
     run_migrations(database.engine)
+    database.dispose()
     click.echo(f"Database migrated: {_safe_url(settings.database_url)}")
 
 
@@ -45,7 +52,6 @@ def demo() -> None:
     from procure.demo import load_demo
 
     settings = _settings()
-    database = _database(settings)
     bars: dict[str, click.termui.ProgressBar] = {}  # type: ignore[name-defined]
 
     def progress(what: str, done: int, total: int) -> None:
@@ -56,7 +62,7 @@ def demo() -> None:
         if done == total:
             bars.pop(what).__exit__(None, None, None)
 
-    with database.session() as session:
+    with _database(settings) as database, database.session() as session:
         report = load_demo(session, settings.clock, progress=progress)
     if report.created:
         click.echo("Demo data loaded: " + ", ".join(f"{n} {what}" for what, n in report.created.items()))
@@ -76,10 +82,10 @@ def serve(host: str, port: int) -> None:
     from procure.app import create_app
 
     settings = _settings()
-    database = _database(settings)
-    app = create_app(settings, database)
-    click.echo(f"Procure on http://{host}:{port}  (database: {_safe_url(settings.database_url)})")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    with _database(settings) as database:
+        app = create_app(settings, database)
+        click.echo(f"Procure on http://{host}:{port}  (database: {_safe_url(settings.database_url)})")
+        uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @main.command("create-user")
@@ -96,7 +102,7 @@ def create_user(username: str, password: str, role: str, jurisdiction_code: str 
     from procure.errors import ProcureError
 
     settings = _settings()
-    with _database(settings).session() as session:
+    with _database(settings) as database, database.session() as session:
         try:
             user = services.create_user(session, settings.clock, SYSTEM, username=username, password=password,
                                         role=role, display_name=display_name, jurisdiction_code=jurisdiction_code)
@@ -114,7 +120,7 @@ def import_sites(file: Path) -> None:
     from procure.sites import services
 
     settings = _settings()
-    with _database(settings).session() as session, click.progressbar(length=1, label="Importing sites",
+    with _database(settings) as database, database.session() as session, click.progressbar(length=1, label="Importing sites",
                                                                        file=sys.stderr) as bar:
         def progress(done: int, total: int) -> None:
             bar.length = total
@@ -139,7 +145,7 @@ def audit_verify() -> None:
     from procure.audit import services
 
     settings = _settings()
-    with _database(settings).session() as session:
+    with _database(settings) as database, database.session() as session:
         verdict = services.verify(session)
     if verdict.intact:
         click.echo(f"Audit chain intact: {verdict.checked} entries checked.")
