@@ -38,6 +38,10 @@ class NotFound(ProcureError):
 class Conflict(ProcureError):
     status_code = 409
 
+    def __init__(self, message: str, /, errors: list[dict[str, Any]] | None = None, **params: Any) -> None:
+        super().__init__(message, **params)
+        self.errors = errors or []
+
 
 class Forbidden(ProcureError):
     status_code = 403

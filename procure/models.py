@@ -1,8 +1,16 @@
 """Every domain's models, imported once so ``Base.metadata`` is complete (Alembic, tests)."""
 
-from procure.accounts.models import User
+from procure.accounts.models import Notification, User
 from procure.audit.models import AuditEntry
+from procure.bidding.models import Bid, BidDocument, OpeningRecord
+from procure.contractors.models import Contractor, ContractorDocument
 from procure.db import Base
+from procure.documents.models import Document
 from procure.sites.models import Jurisdiction, Site, UnitRate
+from procure.tendering.models import Amendment, Criterion, Enquiry, Lot, LotSite, Tender
 
-__all__ = ["AuditEntry", "Base", "Jurisdiction", "Site", "UnitRate", "User"]
+__all__ = [
+    "Amendment", "AuditEntry", "Base", "Bid", "BidDocument", "Contractor", "ContractorDocument", "Criterion",
+    "Document", "Enquiry", "Jurisdiction", "Lot", "LotSite", "Notification", "OpeningRecord", "Site", "Tender",
+    "UnitRate", "User",
+]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procure.db import AwareDateTime, Base
@@ -27,6 +27,8 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     last_login_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    #: For role ``contractor``: the company this login belongs to.
+    contractor_id: Mapped[int | None] = mapped_column(ForeignKey("contractor.id", use_alter=True), index=True)
 
     jurisdiction: Mapped[Jurisdiction | None] = relationship(lazy="joined")
 
@@ -35,3 +37,17 @@ class User(Base):
             "username": self.username, "role": self.role, "display_name": self.display_name,
             "jurisdiction": self.jurisdiction.code if self.jurisdiction else None, "active": self.active,
         }
+
+
+class Notification(Base):
+    """An in-app message to one user (e.g. a tender a contractor bid on was amended or cancelled)."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    message: Mapped[str] = mapped_column(String(255))  # an English msgid
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    link: Mapped[str] = mapped_column(String(255), default="")
+    read_at: Mapped[datetime | None] = mapped_column(AwareDateTime())

@@ -39,6 +39,7 @@ class CurrentUser:
     jurisdiction_id: int | None
     jurisdiction_code: str | None
     jurisdiction_name: str | None
+    contractor_id: int | None = None
 
     def can(self, permission: Permission) -> bool:
         return role_can(self.role, permission)
@@ -51,7 +52,7 @@ class CurrentUser:
     def of(cls, user: User) -> "CurrentUser":
         j = user.jurisdiction
         return cls(user.id, user.username, user.role, user.display_name, user.jurisdiction_id,
-                   j.code if j else None, j.name if j else None)
+                   j.code if j else None, j.name if j else None, user.contractor_id)
 
 
 def hash_password(password: str) -> str:
@@ -137,8 +138,17 @@ def _check_role(role: str) -> str:
 
 def create_user(session: Session, clock: Clock, actor: Actor, *, username: str, password: str, role: str,
                 display_name: str = "", jurisdiction_code: str | None = None) -> User:
+    user = add_user(session, clock, actor, username=username, password=password, role=role,
+                    display_name=display_name, jurisdiction_code=jurisdiction_code)
+    session.commit()
+    return user
+
+
+def add_user(session: Session, clock: Clock, actor: Actor, *, username: str, password: str, role: str,
+             display_name: str = "", jurisdiction_code: str | None = None, contractor_id: int | None = None) -> User:
+    """Validate and add a user inside the caller's transaction (no commit)."""
     username = username.strip()
-    errors = []
+    errors: list[dict[str, Any]] = []
     if not username or len(username) > 64 or any(ch.isspace() for ch in username):
         errors.append({"field": "username", "message": "A username is 1–64 characters without spaces."})
     if problem := password_problem(password):
@@ -148,15 +158,15 @@ def create_user(session: Session, clock: Clock, actor: Actor, *, username: str, 
     role = _check_role(role)
     jurisdiction_id = _jurisdiction_id(session, jurisdiction_code)
     if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())) is not None:
-        raise Conflict("The username {username} is taken.", username=username)
+        raise Conflict("The username {username} is taken.", username=username,
+                       errors=[{"field": "username", "message": "This username is taken."}])
     user = User(username=username, password_hash=hash_password(password), role=role,
                 display_name=display_name.strip() or username, jurisdiction_id=jurisdiction_id, active=True,
-                failed_logins=0, session_version=1, created_at=clock())
+                failed_logins=0, session_version=1, created_at=clock(), contractor_id=contractor_id)
     session.add(user)
     session.flush()
     session.refresh(user)
     audit.record(session, clock, actor, "user.create", "user", user.id, None, user.audit_view())
-    session.commit()
     return user
 
 

@@ -24,3 +24,6 @@ class AuditEntry(Base):
     after: Mapped[dict | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: Set on entries about sealed bids: hidden from every audit view until that tender is opened
+    #: (招标投标法 第22条). A visibility marker only; not part of the hashed content.
+    sealed_tender_id: Mapped[int | None] = mapped_column(Integer, index=True)

@@ -1,0 +1,47 @@
+"""Bid rules: the price as typed, bond forms, the receipt's fingerprint. Pure."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+#: 投标保证金 forms (政府采购法实施条例 第33条: 支票、汇票、本票或者金融机构、担保机构出具的保函).
+BOND_FORMS = ("transfer", "guarantee", "insurance", "none")
+MAX_PRICE = Decimal("999999999999.99")  # NUMERIC(14,2)
+
+
+def parse_price(raw: Any) -> tuple[Decimal | None, str | None]:
+    """(price, problem msgid). A price is > 0 with at most two decimals."""
+    text = str(raw if raw is not None else "").strip().replace(",", "")
+    if not text:
+        return None, "Give the bid price in yuan."
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None, "The price must be a number in yuan, e.g. 1234567.89."
+    if not value.is_finite():
+        return None, "The price must be a number in yuan, e.g. 1234567.89."
+    if value <= 0:
+        return None, "The price must be greater than 0."
+    if value != value.quantize(Decimal("0.01")):
+        return None, "The price may have at most two decimals (fen)."
+    if value > MAX_PRICE:
+        return None, "The price is too large."
+    return value.quantize(Decimal("0.01")), None
+
+
+def bond_status(required: Decimal, form: str | None, reference: str | None) -> str:
+    """What the opening record says of the bid bond."""
+    if required <= 0:
+        return "not_required"
+    if form and form != "none" and (reference or "").strip():
+        return "provided"
+    return "missing"
+
+
+def receipt_fingerprint(payload: dict[str, Any]) -> str:
+    """SHA-256 over the receipt's canonical JSON: the bidder can prove what the server received."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                                     default=str).encode()).hexdigest()

@@ -1,0 +1,322 @@
+"""Sealed bidding (DESIGN §4.2): submit, replace, withdraw, receipts, and the opening (开标).
+
+Before opening nobody but the bidder can learn a bid's price, documents or even how many bids
+a lot has (招标投标法 第22条): prices and bond details live only in ``Bid.sealed`` and documents
+are encrypted with the tender's key; every reader below checks who is asking.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from procure.accounts.rules import Role
+from procure.accounts.services import CurrentUser
+from procure.audit import services as audit
+from procure.bidding.models import Bid, BidDocument, OpeningRecord
+from procure.bidding.rules import BOND_FORMS, bond_status, parse_price, receipt_fingerprint
+from procure.clock import BUREAU_TZ, Clock
+from procure.contractors import services as contractors
+from procure.documents import crypto
+from procure.documents import services as documents
+from procure.documents.models import Document
+from procure.documents.services import Seal
+from procure.documents.storage import Storage
+from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.tendering import services as tenders
+from procure.tendering.models import Lot, Tender
+from procure.tendering.rules import SETTLING_TIME, LotState, TenderState, accepts_bids, bidding_closed, settled
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    fileobj: BinaryIO
+
+
+def _seal(secret_key: str, tender: Tender) -> Seal:
+    return Seal(tender.id, tenders.data_key(secret_key, tender))
+
+
+def _lot(session: Session, clock: Clock, lot_id: int) -> Lot:
+    lot = session.get(Lot, lot_id)
+    if lot is None:
+        raise NotFound("Lot {id} does not exist.", id=lot_id)
+    tenders.refresh(session, clock, lot.tender)
+    return lot
+
+
+def _late(tender: Tender, received_at: datetime) -> Conflict:
+    if tender.state == TenderState.CANCELLED:
+        return Conflict("This tender was cancelled; it takes no bids.")
+    if tender.state == TenderState.DRAFT:
+        return Conflict("This tender is not published.")
+    return Conflict("The bid deadline {deadline} has passed (the server received your bid at {received}); "
+                    "nothing was stored.", deadline=_local(tender.bid_deadline), received=_local(received_at))
+
+
+def _local(moment: datetime | None) -> str:
+    return moment.astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
+
+
+def submit(session: Session, clock: Clock, storage: Storage, secret_key: str, user: CurrentUser, lot_id: int, *,
+           price: Any, bond_form: str | None, bond_reference: str | None, uploads: Sequence[Upload],
+           received_at: datetime | None = None) -> Bid:
+    """Submit or replace this company's bid on a lot. The server's clock at receipt decides."""
+    received_at = received_at or clock()
+    contractor = contractors.approved_of_user(session, user)
+    lot = _lot(session, clock, lot_id)
+    tender = lot.tender
+    if not accepts_bids(tender.state, tender.bid_deadline, received_at) or lot.state != LotState.ACTIVE:
+        raise _late(tender, received_at)
+    value, problem = parse_price(price)
+    errors: list[dict[str, Any]] = []
+    if problem:
+        errors.append({"field": "price", "message": problem})
+    form = (bond_form or "none").strip()
+    if form not in BOND_FORMS:
+        errors.append({"field": "bond_form", "message": "Use transfer, guarantee, insurance or none."})
+    if not uploads:
+        errors.append({"field": "documents", "message": "Attach the bid documents."})
+    if len(uploads) > 20:
+        errors.append({"field": "documents", "message": "At most 20 documents."})
+    if errors:
+        raise InvalidInput("The bid has errors; nothing was stored.", errors=errors)
+    checked = [documents.check(u.fileobj, u.filename) for u in uploads]  # all checked before any is stored
+
+    seal = _seal(secret_key, tender)
+    stored: list[Document] = []
+    try:
+        for upload in checked:
+            stored.append(documents.store(session, clock, storage, upload.fileobj, upload.filename,
+                                          uploaded_by_id=user.id, seal=seal, checked=upload))
+        # Serialise with the clock-driven close: the tender row is locked while this bid lands.
+        session.scalar(select(Tender).where(Tender.id == tender.id).with_for_update())
+        session.refresh(tender)
+        if tender.opened_at is not None or tender.settled_at is not None or tender.state == TenderState.CANCELLED \
+                or not received_at < tender.bid_deadline:
+            raise _late(tender, received_at)
+        bid = session.scalar(select(Bid).where(Bid.lot_id == lot.id, Bid.contractor_id == contractor.id))
+        replaced: list[Document] = []
+        if bid is None:
+            bid = Bid(lot_id=lot.id, contractor_id=contractor.id, version=1, receipt_hash="")
+            session.add(bid)
+        else:
+            bid.version += 1
+            replaced = [d.document for d in bid.documents]
+            bid.documents.clear()
+        bid.state, bid.received_at, bid.withdrawn_at = "submitted", received_at, None
+        bid.sealed = crypto.seal_value(seal.data_key, {"price": str(value), "bond_form": form,
+                                                       "bond_reference": (bond_reference or "").strip()[:128]},
+                                       f"tender:{tender.id}:bid")
+        bid.documents.extend(BidDocument(document_id=d.id, position=i) for i, d in enumerate(stored, start=1))
+        session.flush()
+        bid.receipt_hash = receipt_fingerprint(receipt_payload(bid, lot, tender, value, stored))
+        for old in replaced:
+            session.delete(old)
+        audit.record(session, clock, user.actor, "bid.submit", "bid", bid.id, None,
+                     {"lot": lot.id, "version": bid.version, "receipt": bid.receipt_hash})
+        _seal_last_audit(session, tender.id)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        for document in stored:
+            _drop_blob(session, storage, document.storage_key)
+        raise
+    for old in replaced:
+        _drop_blob(session, storage, old.storage_key)
+    return bid
+
+
+def _seal_last_audit(session: Session, tender_id: int) -> None:
+    from procure.audit.models import AuditEntry
+
+    entry = session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
+    assert entry is not None
+    entry.sealed_tender_id = tender_id
+
+
+def _drop_blob(session: Session, storage: Storage, key: str) -> None:
+    """Delete a blob no Document row points to any more (content addressing may share blobs)."""
+    if session.scalar(select(Document.id).where(Document.storage_key == key).limit(1)) is None:
+        storage.delete(key)
+
+
+def receipt_payload(bid: Bid, lot: Lot, tender: Tender, price: Any, docs: Sequence[Document]) -> dict[str, Any]:
+    return {
+        "tender": tender.reference, "tender_version": tender.version, "lot": lot.number,
+        "contractor": bid.contractor_id, "bid": bid.id, "version": bid.version,
+        "received_at": bid.received_at.isoformat(), "price": str(price),
+        "documents": [{"filename": d.filename, "size": d.size, "sha256": d.sha256} for d in docs],
+    }
+
+
+def withdraw(session: Session, clock: Clock, storage: Storage, user: CurrentUser, bid_id: int) -> Bid:
+    bid = own_bid(session, user, bid_id)
+    lot = _lot(session, clock, bid.lot_id)
+    now = clock()
+    if bid.state != "submitted":
+        raise Conflict("This bid is already withdrawn.")
+    if not accepts_bids(lot.tender.state, lot.tender.bid_deadline, now):
+        raise Conflict("The bid deadline has passed; a bid can no longer be withdrawn.")
+    session.scalar(select(Tender).where(Tender.id == lot.tender_id).with_for_update())
+    removed = [d.document for d in bid.documents]
+    bid.documents.clear()
+    bid.state, bid.withdrawn_at, bid.sealed = "withdrawn", now, None
+    for document in removed:
+        session.delete(document)
+    audit.record(session, clock, user.actor, "bid.withdraw", "bid", bid.id, None, {"lot": lot.id})
+    _seal_last_audit(session, lot.tender_id)
+    session.commit()
+    for document in removed:
+        _drop_blob(session, storage, document.storage_key)
+    return bid
+
+
+def own_bid(session: Session, user: CurrentUser, bid_id: int) -> Bid:
+    bid = session.get(Bid, bid_id)
+    # Someone else's bid and a bid that does not exist get the same answer: no existence oracle.
+    if bid is None or user.contractor_id is None or bid.contractor_id != user.contractor_id:
+        raise NotFound("Bid {id} does not exist.", id=bid_id)
+    return bid
+
+
+@dataclass(frozen=True)
+class BidView:
+    """A bid as one reader may see it."""
+
+    bid: Bid
+    price: Any
+    bond_form: str | None
+    bond_reference: str | None
+    bond_status: str
+
+
+def my_bids(session: Session, clock: Clock, secret_key: str, user: CurrentUser, lot_id: int | None = None) -> list[BidView]:
+    contractor = contractors.of_user(session, user)
+    stmt = select(Bid).where(Bid.contractor_id == contractor.id)
+    if lot_id is not None:
+        stmt = stmt.where(Bid.lot_id == lot_id)
+    views = []
+    for bid in session.scalars(stmt.order_by(Bid.id)).unique():
+        lot = _lot(session, clock, bid.lot_id)
+        views.append(_view(secret_key, bid, lot))
+    return views
+
+
+def _view(secret_key: str, bid: Bid, lot: Lot) -> BidView:
+    if bid.price is not None or bid.sealed is None:
+        return BidView(bid, bid.price, bid.bond_form, bid.bond_reference,
+                       bond_status(lot.bid_bond, bid.bond_form, bid.bond_reference))
+    opened = crypto.open_value(tenders.data_key(secret_key, lot.tender), bid.sealed, f"tender:{lot.tender_id}:bid")
+    return BidView(bid, opened["price"], opened["bond_form"], opened["bond_reference"],
+                   bond_status(lot.bid_bond, opened["bond_form"], opened["bond_reference"]))
+
+
+def lot_bids(session: Session, clock: Clock, secret_key: str, user: CurrentUser, lot_id: int) -> list[BidView]:
+    """Officers (and evaluators, admins) after opening; a contractor only ever its own."""
+    lot = _lot(session, clock, lot_id)
+    if user.role == Role.CONTRACTOR:
+        return my_bids(session, clock, secret_key, user, lot_id)
+    if user.role not in (Role.OFFICER, Role.ADMIN, Role.EVALUATOR):
+        raise Forbidden("Your role may not see bids.")
+    if lot.tender.opened_at is None:
+        raise Forbidden("Bids are sealed until the opening (招标投标法 第22条).")
+    bids = session.scalars(select(Bid).where(Bid.lot_id == lot.id, Bid.state == "submitted").order_by(Bid.id)).unique()
+    return [_view(secret_key, bid, lot) for bid in bids]
+
+
+def receipt(session: Session, clock: Clock, secret_key: str, user: CurrentUser, bid_id: int) -> dict[str, Any]:
+    """The data of the bidder's receipt (回执)."""
+    bid = own_bid(session, user, bid_id)
+    if bid.state != "submitted":
+        raise Conflict("A withdrawn bid has no receipt.")
+    lot = _lot(session, clock, bid.lot_id)
+    view = _view(secret_key, bid, lot)
+    docs = [d.document for d in bid.documents]
+    payload = receipt_payload(bid, lot, lot.tender, view.price, docs)
+    return {"bid": bid, "lot": lot, "tender": lot.tender, "contractor": bid.contractor, "price": view.price,
+            "bond_form": view.bond_form, "bond_reference": view.bond_reference, "documents": docs,
+            "fingerprint": bid.receipt_hash, "verified": receipt_fingerprint(payload) == bid.receipt_hash}
+
+
+def document_content(session: Session, clock: Clock, storage: Storage, secret_key: str, user: CurrentUser,
+                     bid_id: int, document_id: int) -> tuple[Document, Iterator[bytes]]:
+    """A bid document's bytes: for its bidder any time, for officers and evaluators after opening."""
+    bid = session.get(Bid, bid_id)
+    if bid is None:
+        raise NotFound("Bid {id} does not exist.", id=bid_id)
+    lot = _lot(session, clock, bid.lot_id)
+    mine = user.contractor_id is not None and bid.contractor_id == user.contractor_id
+    if not mine:
+        if user.role not in (Role.OFFICER, Role.EVALUATOR, Role.ADMIN) or lot.tender.opened_at is None:
+            raise NotFound("Bid {id} does not exist.", id=bid_id)
+    link = next((d for d in bid.documents if d.document_id == document_id), None)
+    if link is None:
+        raise NotFound("Document {id} does not exist.", id=document_id)
+    return link.document, documents.read(storage, link.document, _seal(secret_key, lot.tender))
+
+
+# --- opening (开标) ---------------------------------------------------------------------------
+
+
+def open_bids(session: Session, clock: Clock, secret_key: str, actor_user: CurrentUser, tender_id: int) -> OpeningRecord:
+    """Unseal the bids of every lot that has enough of them and publish the opening record."""
+    tender = tenders.get(session, clock, tender_id, lock=True)
+    now = clock()
+    if tender.state == TenderState.CANCELLED:
+        raise Conflict("This tender was cancelled.")
+    if tender.opened_at is not None:
+        raise Conflict("The bids of this tender are already open.")
+    if not bidding_closed(tender.bid_deadline, now):
+        raise Conflict("Bids cannot be opened before the bid deadline {deadline}.", deadline=_local(tender.bid_deadline))
+    if tender.settled_at is None or not settled(tender.bid_deadline, now):
+        raise Conflict("Bids received just before the deadline are still being stored; open from {time}.",
+                       time=_local(tender.bid_deadline + SETTLING_TIME))
+    seal = _seal(secret_key, tender)
+    record: dict[str, Any] = {"tender": tender.reference, "title": tender.title, "version": tender.version,
+                              "bid_deadline": tender.bid_deadline.isoformat(), "opened_at": now.isoformat(), "lots": []}
+    any_open = False
+    for lot in tender.lots:
+        entry: dict[str, Any] = {"number": lot.number, "title": lot.title, "state": lot.state,
+                                 "ceiling_price": str(lot.ceiling_price), "bid_bond": str(lot.bid_bond), "bids": []}
+        bids = list(session.scalars(select(Bid).where(Bid.lot_id == lot.id, Bid.state == "submitted")
+                                    .order_by(Bid.received_at, Bid.id)).unique())
+        if lot.state == LotState.ACTIVE:
+            any_open = True
+            for bid in bids:
+                opened = crypto.open_value(seal.data_key, bid.sealed or "", f"tender:{tender.id}:bid")
+                bid.price = Decimal(opened["price"])
+                bid.bond_form, bid.bond_reference = opened["bond_form"], opened["bond_reference"] or None
+                entry["bids"].append({
+                    "bid": bid.id, "contractor": bid.contractor.company_name, "uscc": bid.contractor.uscc,
+                    "sme": bid.contractor.sme, "price": str(bid.price), "received_at": bid.received_at.isoformat(),
+                    "bond": bond_status(lot.bid_bond, bid.bond_form, bid.bond_reference),
+                    "documents": [{"filename": d.document.filename, "size": d.document.size,
+                                   "sha256": d.document.sha256} for d in bid.documents],
+                })
+        else:
+            entry["bid_count"] = len(bids)  # 流标 lots are not opened; the count is public after the deadline
+        record["lots"].append(entry)
+    tender.opened_at = now
+    if any_open:
+        tender.state = TenderState.EVALUATING
+    digest = hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    opening = OpeningRecord(tender_id=tender.id, opened_at=now, opened_by_id=actor_user.id, record=record, sha256=digest)
+    session.add(opening)
+    audit.record(session, clock, actor_user.actor, "tender.open", "tender", tender.id, None,
+                 {"opening_record": digest, "state": tender.state})
+    session.commit()
+    return opening
+
+
+def opening_record(session: Session, tender_id: int) -> OpeningRecord | None:
+    return session.scalar(select(OpeningRecord).where(OpeningRecord.tender_id == tender_id))

@@ -1,0 +1,5 @@
+"""Documents (文件): uploads judged by content, content-addressed storage, sealed bids, PDFs.
+
+``sniff``, ``storage``, ``crypto`` and ``pdf`` are pure code with no database access;
+``models`` and ``services`` record who uploaded what and use them.
+"""

@@ -1,0 +1,100 @@
+"""Storing and reading uploaded documents: checked by content, size-limited, streamed, hashed,
+and — for sealed bids — encrypted before they touch the disk (DESIGN §4.2)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from sqlalchemy.orm import Session
+
+from procure.clock import Clock
+from procure.documents import crypto
+from procure.documents.models import Document
+from procure.documents.sniff import ALLOWED, detect
+from procure.documents.storage import Storage
+from procure.errors import InvalidInput, PayloadTooLarge
+
+#: DESIGN §4.2: the default limit of one document.
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Seal:
+    """Encrypt with this tender's data key; ``context`` binds the ciphertext to the tender."""
+
+    tender_id: int
+    data_key: bytes
+
+    @property
+    def context(self) -> str:
+        return f"tender:{self.tender_id}:document"
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    fileobj: BinaryIO
+    filename: str
+    kind: str
+    size: int
+
+
+def check(fileobj: BinaryIO, filename: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> CheckedUpload:
+    """Refuse an empty, oversized or disallowed file before anything is stored."""
+    name = os.path.basename((filename or "").replace("\\", "/"))[:255] or "document"
+    fileobj.seek(0, os.SEEK_END)
+    size = fileobj.tell()
+    fileobj.seek(0)
+    if size == 0:
+        raise InvalidInput("{name} is empty.", name=name, errors=[{"field": "documents", "message": "Empty file."}])
+    if size > max_bytes:
+        raise PayloadTooLarge("{name} is {size} MB; a document may be at most {limit} MB.", name=name,
+                              size=f"{size / 1048576:.1f}", limit=max_bytes // 1048576)
+    kind = detect(fileobj)
+    if kind is None:
+        raise InvalidInput("{name} is not a PDF, JPEG, PNG, DOCX or XLSX file (judged by its content, not its name).",
+                           name=name, errors=[{"field": "documents", "message": "File type not allowed."}])
+    return CheckedUpload(fileobj, name, kind, size)
+
+
+def _chunks(fileobj: BinaryIO, digest: "hashlib._Hash") -> Iterator[bytes]:
+    fileobj.seek(0)
+    while chunk := fileobj.read(CHUNK):
+        digest.update(chunk)
+        yield chunk
+
+
+def store(session: Session, clock: Clock, storage: Storage, fileobj: BinaryIO, filename: str, *,
+          uploaded_by_id: int | None, seal: Seal | None = None, checked: CheckedUpload | None = None) -> Document:
+    """Stream a file into storage (encrypted when sealed) and add its Document row (no commit)."""
+    upload = checked or check(fileobj, filename)
+    digest = hashlib.sha256()
+    plain = _chunks(upload.fileobj, digest)
+    blob = storage.put(crypto.encrypt_stream(seal.data_key, plain, seal.context) if seal else plain)
+    document = Document(sha256=digest.hexdigest(), size=upload.size, kind=upload.kind,
+                        content_type=ALLOWED[upload.kind], filename=upload.filename, storage_key=blob.key,
+                        sealed_tender_id=seal.tender_id if seal else None, uploaded_by_id=uploaded_by_id,
+                        created_at=clock())
+    session.add(document)
+    session.flush()
+    return document
+
+
+def read(storage: Storage, document: Document, seal: Seal | None = None) -> Iterator[bytes]:
+    """The document's original bytes, chunk by chunk; a sealed one needs its tender's key."""
+    handle = storage.open(document.storage_key)
+
+    def raw() -> Iterator[bytes]:
+        with handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+
+    if document.sealed_tender_id is None:
+        return raw()
+    if seal is None or seal.tender_id != document.sealed_tender_id:
+        raise crypto.SealBroken("this document is sealed")
+    return crypto.decrypt_stream(seal.data_key, raw(), seal.context)

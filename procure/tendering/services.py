@@ -1,0 +1,506 @@
+"""Tender use cases: drafting, publication, amendments, enquiries, cancellation, the clock.
+
+State changes driven by the clock (published → closed at the deadline; lots judged after the
+settling time) happen in ``refresh`` — called whenever a tender is read and by ``procure tick``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from procure.accounts.models import Notification, User
+from procure.audit import services as audit
+from procure.audit.services import SYSTEM, Actor
+from procure.clock import BUREAU_TZ, Clock
+from procure.documents import crypto
+from procure.errors import Conflict, InvalidInput, NotFound
+from procure.pagination import Page, PageRequest
+from procure.sites.models import Site
+from procure.sites.rules import parse_decimal, round2
+from procure.tendering.models import Amendment, Criterion, Enquiry, Lot, Tender
+from procure.tendering.rules import (
+    CANCELLABLE_STATES, CriterionDraft, LotDraft, LotState, Method, Problem, TenderDraft, TenderState, bidding_closed,
+    deadline_after_amendment, lot_outcome, publication_problems, settled,
+)
+
+DEFAULT_ABNORMAL_THRESHOLD = Decimal("0.20")
+
+
+# --- input ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LotInput:
+    title: str
+    site_ids: tuple[int, ...]
+    ceiling_price: Decimal
+    term_months: int
+    bid_bond: Decimal
+
+
+@dataclass(frozen=True)
+class TenderInput:
+    title: str
+    description: str
+    method: str
+    price_points: Decimal | None
+    sme_deduction: Decimal | None
+    abnormal_threshold: Decimal
+    criteria: tuple[CriterionDraft, ...]
+    lots: tuple[LotInput, ...]
+    bid_deadline: datetime | None
+
+
+def _money(raw: Any, field: str, errors: list[dict[str, Any]], *, required: bool = True) -> Decimal:
+    try:
+        value = parse_decimal(raw)
+    except ValueError:
+        value = None
+        errors.append({"field": field, "message": "Not a number."})
+        return Decimal(0)
+    if value is None:
+        if required:
+            errors.append({"field": field, "message": "Required."})
+        return Decimal(0)
+    if value != value.quantize(Decimal("0.01")):
+        errors.append({"field": field, "message": "At most two decimals."})
+    return round2(value)
+
+
+def _decimal(raw: Any, field: str, errors: list[dict[str, Any]]) -> Decimal | None:
+    try:
+        return parse_decimal(raw)
+    except ValueError:
+        errors.append({"field": field, "message": "Not a number."})
+        return None
+
+
+def parse_deadline(raw: Any) -> datetime | None:
+    """ISO 8601; a time without zone is Shanghai time (what an officer means)."""
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, datetime):
+        value = raw
+    else:
+        value = datetime.fromisoformat(str(raw).strip().replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=BUREAU_TZ)
+
+
+def parse_tender(raw: Mapping[str, Any]) -> TenderInput:
+    """Check types and shapes of a tender draft; the publication rules come later, at publish."""
+    errors: list[dict[str, Any]] = []
+    title = str(raw.get("title") or "").strip()
+    if not title or len(title) > 200:
+        errors.append({"field": "title", "message": "A title of 1–200 characters is required."})
+    method = str(raw.get("method") or Method.COMPREHENSIVE)
+    if method not in {m.value for m in Method}:
+        errors.append({"field": "method", "message": "Unknown evaluation method; use comprehensive or lowest_price."})
+    price_points = _decimal(raw.get("price_points"), "price_points", errors)
+    sme = _decimal(raw.get("sme_deduction"), "sme_deduction", errors)
+    threshold = _decimal(raw.get("abnormal_threshold"), "abnormal_threshold", errors)
+    criteria = []
+    for i, c in enumerate(raw.get("criteria") or []):
+        points = _decimal(c.get("max_points") if isinstance(c, Mapping) else None, f"criteria[{i + 1}]", errors)
+        if not isinstance(c, Mapping):
+            continue
+        criteria.append(CriterionDraft(str(c.get("code") or "").strip()[:32], str(c.get("name") or "").strip()[:200],
+                                       points if points is not None else Decimal(0)))
+    lots = []
+    for i, lot in enumerate(raw.get("lots") or [], start=1):
+        if not isinstance(lot, Mapping):
+            errors.append({"field": f"lots[{i}]", "message": "A lot is an object."})
+            continue
+        try:
+            site_ids = tuple(int(s) for s in lot.get("site_ids") or [])
+        except (TypeError, ValueError):
+            errors.append({"field": f"lots[{i}].site_ids", "message": "Site ids are numbers."})
+            site_ids = ()
+        try:
+            term = int(lot.get("term_months") or 0)
+        except (TypeError, ValueError):
+            errors.append({"field": f"lots[{i}].term_months", "message": "Not a number."})
+            term = 0
+        lots.append(LotInput(str(lot.get("title") or f"标段{i}").strip()[:200], site_ids,
+                             _money(lot.get("ceiling_price"), f"lots[{i}].ceiling_price", errors), term,
+                             _money(lot.get("bid_bond") or "0", f"lots[{i}].bid_bond", errors)))
+    try:
+        deadline = parse_deadline(raw.get("bid_deadline"))
+    except ValueError:
+        errors.append({"field": "bid_deadline", "message": "Not a date and time; use ISO 8601, e.g. 2026-12-31T09:30."})
+        deadline = None
+    if errors:
+        raise InvalidInput("The tender has errors.", errors=errors)
+    return TenderInput(title, str(raw.get("description") or "").strip(), method, price_points,
+                       sme if sme else None, threshold if threshold is not None else DEFAULT_ABNORMAL_THRESHOLD,
+                       tuple(criteria), tuple(lots), deadline)
+
+
+# --- drafting -------------------------------------------------------------------------------
+
+
+def _next_reference(session: Session, clock: Clock) -> str:
+    year = clock().astimezone(BUREAU_TZ).year
+    prefix = f"YHCG-{year}-"
+    count = session.scalar(select(func.count()).select_from(Tender).where(Tender.reference.like(prefix + "%"))) or 0
+    return f"{prefix}{count + 1:04d}"
+
+
+def _sites(session: Session, ids: Iterable[int]) -> list[Site]:
+    wanted = list(dict.fromkeys(ids))
+    found = {s.id: s for s in session.scalars(select(Site).where(Site.id.in_(wanted))).unique()}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise InvalidInput("Unknown sites: {ids}.", ids=", ".join(map(str, missing)),
+                           errors=[{"field": "site_ids", "message": "Unknown site."}])
+    return [found[i] for i in wanted]
+
+
+def _apply(session: Session, tender: Tender, data: TenderInput) -> None:
+    """Write a draft's fields. Lots and criteria are updated in place, position by position, so
+    an amendment never replaces a lot that bids already point to."""
+    tender.title, tender.description, tender.method = data.title, data.description, data.method
+    tender.price_points, tender.sme_deduction = data.price_points, data.sme_deduction
+    tender.abnormal_threshold, tender.bid_deadline = data.abnormal_threshold, data.bid_deadline
+    # Remove surplus rows first: a flush inserts before it deletes, and the unique (tender, code)
+    # and (tender, number) would clash.
+    del tender.criteria[len(data.criteria):]
+    del tender.lots[len(data.lots):]
+    session.flush()
+    for position, wanted in enumerate(data.criteria, start=1):
+        if position <= len(tender.criteria):
+            criterion = tender.criteria[position - 1]
+            criterion.code = f"~{position}"  # free the code while codes are reshuffled
+        else:
+            criterion = Criterion(position=position, code=f"~{position}", name="", max_points=Decimal(0))
+            tender.criteria.append(criterion)
+    session.flush()
+    for criterion, wanted in zip(tender.criteria, data.criteria):
+        criterion.code, criterion.name, criterion.max_points = wanted.code, wanted.name, wanted.max_points
+    for number, wanted_lot in enumerate(data.lots, start=1):
+        sites = _sites(session, wanted_lot.site_ids)
+        if number <= len(tender.lots):
+            lot = tender.lots[number - 1]
+        else:
+            lot = Lot(number=number, state=LotState.ACTIVE)
+            tender.lots.append(lot)
+        lot.title, lot.ceiling_price, lot.term_months = wanted_lot.title, wanted_lot.ceiling_price, wanted_lot.term_months
+        lot.bid_bond, lot.sites = wanted_lot.bid_bond, sites
+
+
+def create_tender(session: Session, clock: Clock, actor: Actor, secret_key: str, raw: Mapping[str, Any],
+                  source_lot_id: int | None = None) -> Tender:
+    data = parse_tender(raw)
+    now = clock()
+    tender = Tender(reference=_next_reference(session, clock), state=TenderState.DRAFT, version=0, sealing_key="",
+                    created_by_id=actor.id, created_at=now, updated_at=now, cancel_reason="",
+                    source_lot_id=source_lot_id, abnormal_threshold=DEFAULT_ABNORMAL_THRESHOLD)
+    session.add(tender)
+    _apply(session, tender, data)
+    session.flush()
+    # Each tender gets its own bid key, stored only wrapped by the key derived from the server
+    # secret: the database and the storage folder alone cannot open a bid.
+    tender.sealing_key = crypto.wrap_key(crypto.derive_kek(secret_key), crypto.new_data_key(), f"tender:{tender.id}")
+    audit.record(session, clock, actor, "tender.create", "tender", tender.id, None, tender.audit_view())
+    session.commit()
+    return tender
+
+
+def update_draft(session: Session, clock: Clock, actor: Actor, tender_id: int, raw: Mapping[str, Any]) -> Tender:
+    tender = get(session, clock, tender_id)
+    if tender.state != TenderState.DRAFT:
+        raise Conflict("Only a draft can be edited; a published tender changes by amendment.")
+    before = tender.audit_view()
+    merged = draft_as_raw(tender) | dict(raw)
+    _apply(session, tender, parse_tender(merged))
+    tender.updated_at = clock()
+    session.flush()
+    audit.record(session, clock, actor, "tender.update", "tender", tender.id, before, tender.audit_view())
+    session.commit()
+    return tender
+
+
+def draft_as_raw(tender: Tender) -> dict[str, Any]:
+    return {
+        "title": tender.title, "description": tender.description, "method": tender.method,
+        "price_points": tender.price_points, "sme_deduction": tender.sme_deduction,
+        "abnormal_threshold": tender.abnormal_threshold, "bid_deadline": tender.bid_deadline,
+        "criteria": [{"code": c.code, "name": c.name, "max_points": c.max_points} for c in tender.criteria],
+        "lots": [{"title": l.title, "site_ids": [s.id for s in l.sites], "ceiling_price": l.ceiling_price,
+                  "term_months": l.term_months, "bid_bond": l.bid_bond} for l in tender.lots],
+    }
+
+
+def _draft_of(tender: Tender) -> TenderDraft:
+    return TenderDraft(
+        title=tender.title, method=tender.method, price_points=tender.price_points,
+        sme_deduction=tender.sme_deduction, abnormal_threshold=tender.abnormal_threshold,
+        criteria=[CriterionDraft(c.code, c.name, c.max_points) for c in tender.criteria],
+        lots=[LotDraft(l.title, len(l.sites), l.ceiling_price, l.term_months, l.bid_bond) for l in tender.lots],
+        bid_deadline=tender.bid_deadline,
+    )
+
+
+def _problems_error(problems: list[Problem], message: str) -> InvalidInput:
+    return InvalidInput(message, count=len(problems),
+                        errors=[{"field": p.field, "message": p.message, "params": p.params} for p in problems])
+
+
+def publish(session: Session, clock: Clock, actor: Actor, tender_id: int) -> Tender:
+    tender = get(session, clock, tender_id)
+    if tender.state != TenderState.DRAFT:
+        raise Conflict("This tender is {state}; only a draft can be published.", state=tender.state)
+    now = clock()
+    problems = publication_problems(_draft_of(tender), now)
+    if problems:
+        raise _problems_error(problems, "The tender cannot be published: {count} problems.")
+    before = tender.audit_view()
+    tender.state, tender.published_at, tender.updated_at = TenderState.PUBLISHED, now, now
+    audit.record(session, clock, actor, "tender.publish", "tender", tender.id, before, tender.audit_view())
+    session.commit()
+    return tender
+
+
+# --- amendments, enquiries, cancellation ----------------------------------------------------
+
+
+def _bidder_user_ids(session: Session, tender: Tender) -> list[int]:
+    from procure.bidding.models import Bid
+
+    lot_ids = [l.id for l in tender.lots]
+    contractor_ids = select(Bid.contractor_id).where(Bid.lot_id.in_(lot_ids), Bid.state == "submitted")
+    return list(session.scalars(select(User.id).where(User.contractor_id.in_(contractor_ids), User.active.is_(True))))
+
+
+def notify(session: Session, clock: Clock, user_ids: Iterable[int], message: str, link: str, **params: Any) -> None:
+    for user_id in user_ids:
+        session.add(Notification(user_id=user_id, created_at=clock(), message=message, params=params, link=link))
+
+
+AMENDABLE = ("description", "bid_deadline", "lots", "criteria", "price_points", "sme_deduction", "abnormal_threshold")
+
+
+def amend(session: Session, clock: Clock, actor: Actor, tender_id: int, reason: str, changes: Mapping[str, Any]) -> Amendment:
+    """更正公告: change a published tender before its deadline (招标投标法 第23条)."""
+    tender = get(session, clock, tender_id, lock=True)
+    now = clock()
+    if tender.state != TenderState.PUBLISHED or bidding_closed(tender.bid_deadline, now):
+        raise Conflict("Only a published tender before its bid deadline can be amended.")
+    if not reason.strip():
+        raise InvalidInput("An amendment needs a reason.", errors=[{"field": "reason", "message": "Required."}])
+    unknown = set(changes) - set(AMENDABLE)
+    if unknown:
+        raise InvalidInput("These fields cannot be amended: {fields}.", fields=", ".join(sorted(unknown)))
+    if "lots" in changes and len(changes["lots"]) != len(tender.lots):
+        raise InvalidInput("An amendment may change lots but not add or remove them; cancel and re-tender instead.")
+    before = tender.audit_view()
+    deadline_before = tender.bid_deadline
+    _apply(session, tender, parse_tender(draft_as_raw(tender) | dict(changes)))
+    assert tender.bid_deadline is not None
+    if tender.bid_deadline <= now:
+        raise InvalidInput("The new bid deadline must be in the future.")
+    problems = [p for p in publication_problems(_draft_of(tender), tender.published_at or now)
+                if p.field != "bid_deadline"]
+    if problems:
+        raise _problems_error(problems, "The amendment cannot be published: {count} problems.")
+    tender.bid_deadline = deadline_after_amendment(now, tender.bid_deadline)
+    tender.version += 1
+    tender.updated_at = now
+    amendment = Amendment(tender_id=tender.id, version=tender.version, published_at=now, reason=reason.strip(),
+                          changes={k: _jsonable(v) for k, v in changes.items()}, deadline_before=deadline_before,
+                          deadline_after=tender.bid_deadline)
+    session.add(amendment)
+    session.flush()
+    notify(session, clock, _bidder_user_ids(session, tender),
+           "Tender {reference} was amended (version {version}); check it and resubmit your bid if needed.",
+           f"/tenders/{tender.id}", reference=tender.reference, version=tender.version)
+    audit.record(session, clock, actor, "tender.amend", "tender", tender.id, before,
+                 tender.audit_view() | {"reason": amendment.reason})
+    session.commit()
+    return amendment
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (Decimal, datetime)):
+        return str(value)
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def ask(session: Session, clock: Clock, actor: Actor, tender_id: int, contractor_id: int, question: str) -> Enquiry:
+    tender = get(session, clock, tender_id)
+    if tender.state != TenderState.PUBLISHED or bidding_closed(tender.bid_deadline, clock()):
+        raise Conflict("Questions can be asked only while the tender is open for bids.")
+    text = question.strip()
+    if not text or len(text) > 4000:
+        raise InvalidInput("Write a question of at most 4,000 characters.",
+                           errors=[{"field": "question", "message": "Required."}])
+    enquiry = Enquiry(tender_id=tender.id, contractor_id=contractor_id, question=text, asked_at=clock())
+    session.add(enquiry)
+    session.flush()
+    audit.record(session, clock, actor, "enquiry.ask", "enquiry", enquiry.id, None, {"tender": tender.id})
+    session.commit()
+    return enquiry
+
+
+def answer(session: Session, clock: Clock, actor: Actor, enquiry_id: int, text: str) -> Enquiry:
+    """A public answer is a clarification: fewer than 15 days before the deadline it moves the
+    deadline (招标投标法 第23条)."""
+    enquiry = session.get(Enquiry, enquiry_id)
+    if enquiry is None:
+        raise NotFound("Enquiry {id} does not exist.", id=enquiry_id)
+    tender = get(session, clock, enquiry.tender_id, lock=True)
+    now = clock()
+    if tender.state != TenderState.PUBLISHED or bidding_closed(tender.bid_deadline, now):
+        raise Conflict("Only enquiries of a tender open for bids can be answered.")
+    if not text.strip():
+        raise InvalidInput("Write the answer.", errors=[{"field": "answer", "message": "Required."}])
+    assert tender.bid_deadline is not None
+    enquiry.answer, enquiry.answered_at, enquiry.answered_by_id = text.strip(), now, actor.id
+    moved = deadline_after_amendment(now, tender.bid_deadline)
+    if moved != tender.bid_deadline:
+        tender.version += 1
+        session.add(Amendment(tender_id=tender.id, version=tender.version, published_at=now,
+                              reason=f"答疑澄清 #{enquiry.id}", changes={"clarification": enquiry.id},
+                              deadline_before=tender.bid_deadline, deadline_after=moved))
+        tender.bid_deadline = moved
+        notify(session, clock, _bidder_user_ids(session, tender),
+               "Tender {reference} was amended (version {version}); check it and resubmit your bid if needed.",
+               f"/tenders/{tender.id}", reference=tender.reference, version=tender.version)
+    audit.record(session, clock, actor, "enquiry.answer", "enquiry", enquiry.id, None,
+                 {"tender": tender.id, "deadline": tender.bid_deadline.isoformat()})
+    session.commit()
+    return enquiry
+
+
+def cancel(session: Session, clock: Clock, actor: Actor, tender_id: int, reason: str) -> Tender:
+    tender = get(session, clock, tender_id, lock=True)
+    if tender.state not in CANCELLABLE_STATES:
+        raise Conflict("This tender is {state} and can no longer be cancelled.", state=tender.state)
+    if not reason.strip():
+        raise InvalidInput("A cancellation needs a reason.", errors=[{"field": "reason", "message": "Required."}])
+    before = tender.audit_view()
+    now = clock()
+    tender.state, tender.cancelled_at, tender.cancel_reason, tender.updated_at = TenderState.CANCELLED, now, reason.strip(), now
+    for lot in tender.lots:
+        if lot.state == LotState.ACTIVE:
+            lot.state = LotState.CANCELLED
+    notify(session, clock, _bidder_user_ids(session, tender), "Tender {reference} was cancelled: {reason}",
+           f"/tenders/{tender.id}", reference=tender.reference, reason=tender.cancel_reason)
+    audit.record(session, clock, actor, "tender.cancel", "tender", tender.id, before,
+                 tender.audit_view() | {"reason": tender.cancel_reason})
+    session.commit()
+    return tender
+
+
+def retender(session: Session, clock: Clock, actor: Actor, secret_key: str, lot_id: int) -> Tender:
+    """重新招标: a new draft copied from an unsuccessful lot (招标投标法 第28条)."""
+    lot = session.get(Lot, lot_id)
+    if lot is None:
+        raise NotFound("Lot {id} does not exist.", id=lot_id)
+    get(session, clock, lot.tender_id)
+    if lot.state != LotState.UNSUCCESSFUL:
+        raise Conflict("Only an unsuccessful lot (流标) can be re-tendered.")
+    source = lot.tender
+    raw = draft_as_raw(source) | {
+        "title": f"{source.title}（{lot.title}重新招标）"[:200], "bid_deadline": None,
+        "lots": [{"title": lot.title, "site_ids": [s.id for s in lot.sites], "ceiling_price": lot.ceiling_price,
+                  "term_months": lot.term_months, "bid_bond": lot.bid_bond}],
+    }
+    return create_tender(session, clock, actor, secret_key, raw, source_lot_id=lot.id)
+
+
+# --- reading and the clock ------------------------------------------------------------------
+
+
+def get(session: Session, clock: Clock, tender_id: int, *, lock: bool = False) -> Tender:
+    stmt = select(Tender).where(Tender.id == tender_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    tender = session.scalar(stmt)
+    if tender is None:
+        raise NotFound("Tender {id} does not exist.", id=tender_id)
+    refresh(session, clock, tender)
+    return tender
+
+
+def refresh(session: Session, clock: Clock, tender: Tender) -> bool:
+    """Move a tender along by the clock, as ProZorro's chronograph does. Returns True if it changed."""
+    now = clock()
+    changed = False
+    if tender.state == TenderState.PUBLISHED and bidding_closed(tender.bid_deadline, now):
+        before = tender.audit_view()
+        tender.state, tender.closed_at = TenderState.CLOSED, tender.bid_deadline
+        audit.record(session, clock, SYSTEM, "tender.close", "tender", tender.id, before, tender.audit_view())
+        changed = True
+    if tender.state == TenderState.CLOSED and tender.settled_at is None and settled(tender.bid_deadline, now):
+        _judge_lots(session, clock, tender)
+        changed = True
+    if changed:
+        session.commit()
+    return changed
+
+
+def _judge_lots(session: Session, clock: Clock, tender: Tender) -> None:
+    from procure.bidding.models import Bid
+
+    counts = dict(session.execute(
+        select(Bid.lot_id, func.count()).where(Bid.lot_id.in_([l.id for l in tender.lots]), Bid.state == "submitted")
+        .group_by(Bid.lot_id)).all())
+    before = tender.audit_view()
+    for lot in tender.lots:
+        if lot.state == LotState.ACTIVE:
+            lot.state = lot_outcome(counts.get(lot.id, 0))
+    tender.settled_at = clock()
+    audit.record(session, clock, SYSTEM, "tender.settle", "tender", tender.id, before, tender.audit_view())
+
+
+def tick(session: Session, clock: Clock) -> int:
+    """Refresh every tender the clock may move; for a scheduler (``procure tick``)."""
+    ids = list(session.scalars(select(Tender.id).where(
+        (Tender.state == TenderState.PUBLISHED) | ((Tender.state == TenderState.CLOSED) & Tender.settled_at.is_(None)))))
+    moved = 0
+    for tender_id in ids:
+        tender = session.get(Tender, tender_id)
+        assert tender is not None
+        moved += refresh(session, clock, tender)
+    return moved
+
+
+@dataclass(frozen=True)
+class TenderFilter:
+    state: str | None = None
+    q: str | None = None
+
+
+PUBLIC_STATES = tuple(s.value for s in TenderState if s != TenderState.DRAFT)
+
+
+def list_tenders(session: Session, clock: Clock, flt: TenderFilter, paging: PageRequest, *,
+                 include_drafts: bool) -> Page[Tender]:
+    tick(session, clock)
+    stmt = select(Tender).options(selectinload(Tender.lots))
+    if not include_drafts:
+        stmt = stmt.where(Tender.state.in_(PUBLIC_STATES))
+    if flt.state:
+        stmt = stmt.where(Tender.state == flt.state)
+    if flt.q:
+        stmt = stmt.where(Tender.title.ilike(f"%{flt.q}%") | Tender.reference.ilike(f"%{flt.q}%"))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(session.scalars(stmt.order_by(Tender.created_at.desc(), Tender.id.desc())
+                                .offset(paging.offset).limit(paging.per_page)).unique())
+    return Page(rows, total, paging)
+
+
+def data_key(secret_key: str, tender: Tender) -> bytes:
+    return crypto.unwrap_key(crypto.derive_kek(secret_key), tender.sealing_key, f"tender:{tender.id}")
+
