@@ -18,17 +18,25 @@ from litestar.template.config import TemplateConfig
 from procure import PROJECT_ROOT
 from procure.accounts.routes import AdminPages, AuthApi, SessionPages, UsersApi
 from procure.db import Database, DatabaseNotMigrated, ensure_migrated
+from procure.documents.pdf import PdfRenderer
+from procure.documents.storage import LocalStorage
 from procure.errors import ProcureError
 from procure.settings import Settings
+from procure.bidding.routes import BidPages, BidsApi
+from procure.contractors.routes import ContractorPages, ContractorsApi
 from procure.sites.routes import RegistryApi, SitePages, SitesApi
+from procure.tendering.routes import TenderPages, TendersApi
 from procure.web import (
     IdentityMiddleware, http_error_handler, install_template_helpers, internal_error_handler, procure_error_handler,
-    provide_clock, provide_db, provide_settings, provide_user,
+    provide_clock, provide_db, provide_pdf, provide_settings, provide_storage, provide_user,
 )
 
 STATIC_DIR = PROJECT_ROOT / "procure" / "static"
 
-ROUTES = [AuthApi, UsersApi, SessionPages, AdminPages, SitesApi, RegistryApi, SitePages]
+ROUTES = [
+    AuthApi, UsersApi, SessionPages, AdminPages, SitesApi, RegistryApi, SitePages,
+    TendersApi, TenderPages, ContractorsApi, ContractorPages, BidsApi, BidPages,
+]
 
 
 def create_app(settings: Settings, database: Database | None = None, *, check_migrations: bool = True) -> Litestar:
@@ -59,6 +67,8 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
             "settings": Provide(provide_settings, sync_to_thread=False),
             "clock": Provide(provide_clock, sync_to_thread=False),
             "user": Provide(provide_user, sync_to_thread=False),
+            "storage": Provide(provide_storage, sync_to_thread=False),
+            "pdf": Provide(provide_pdf, sync_to_thread=False),
         },
         middleware=[IdentityMiddleware()],
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="procure_csrf", cookie_samesite="lax",
@@ -83,4 +93,6 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
     )
     app.state.settings = settings
     app.state.database = db
+    app.state.storage = LocalStorage(settings.storage_dir)
+    app.state.pdf = PdfRenderer(settings.templates_dir, cache_dir=settings.storage_dir / "pdf-cache")
     return app

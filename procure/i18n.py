@@ -34,6 +34,11 @@ def translations(locale: str) -> NullTranslations:
     return Translations(fp=buffer)
 
 
+def N_(message: str) -> str:  # noqa: N802 — the gettext convention for "translate later"
+    """Mark a msgid where it is written; it is translated where it is shown."""
+    return message
+
+
 def gettext(locale: str, message: str, **params: Any) -> str:
     text = translations(locale).gettext(message)
     return text.format(**params) if params else text

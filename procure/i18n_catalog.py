@@ -44,7 +44,15 @@ ERROR_CLASSES = frozenset({
     "AccountLocked", "PayloadTooLarge",
 })
 #: ``_("<prefix>" ~ value)`` in templates: the prefix and the (file, StrEnum class) whose values follow it.
-DYNAMIC_PREFIXES = {"role:": ("procure/accounts/rules.py", "Role")}
+DYNAMIC_PREFIXES = {
+    "role:": ("procure/accounts/rules.py", "Role"),
+    "tender:": ("procure/tendering/rules.py", "TenderState"),
+    "lot:": ("procure/tendering/rules.py", "LotState"),
+    "method:": ("procure/tendering/rules.py", "Method"),
+    "contractor:": ("procure/contractors/rules.py", "ContractorState"),
+    "bid:": ("procure/bidding/rules.py", "BidState"),
+    "bond_status:": ("procure/bidding/rules.py", "BondStatus"),
+}
 SKIP_PY = frozenset({"procure/i18n_catalog.py"})
 
 
@@ -181,6 +189,8 @@ class _PyExtractor(ast.NodeVisitor):
             self._take(node.args[0], "error message")
         elif name == "gettext" and len(node.args) >= 2:
             self._take(node.args[1], "gettext() msgid")
+        elif name in ("N_", "Problem") and node.args:
+            self._take(node.args[0], f"{name}() msgid", follow=False)
         elif (self.is_rules and name == "add" and isinstance(node.func, ast.Attribute)
               and len(node.args) == 2):
             self._take(node.args[1], "rule message", follow=False)
@@ -193,7 +203,8 @@ class _PyExtractor(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Return(self, node: ast.Return) -> None:
-        if self.is_rules and node.value is not None and len(self.scopes) > 1:
+        function = self.scopes[-1] if len(self.scopes) > 1 else None
+        if self.is_rules and node.value is not None and "problem" in getattr(function, "name", ""):
             for text, lineno in _literal_strings(node.value):
                 self.out.add(text, f"{self.rel}:{lineno}")
         self.generic_visit(node)

@@ -29,6 +29,8 @@ from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.clock import BUREAU_TZ, Clock
 from procure.db import Database
+from procure.documents.pdf import PdfRenderer
+from procure.documents.storage import Storage
 from procure.errors import InvalidInput, ProcureError
 from procure.i18n import LOCALE_COOKIE, gettext, pick_locale, role_label
 from procure.settings import Settings
@@ -51,6 +53,9 @@ DB = NamedDependency[Session]
 AppClock = NamedDependency[Clock]
 AppSettings = NamedDependency[Settings]
 Me = NamedDependency[CurrentUser]
+MaybeMe = NamedDependency[CurrentUser | None]
+AppStorage = NamedDependency[Storage]
+Pdf = NamedDependency[PdfRenderer]
 
 
 def provide_db(state: State) -> Iterator[Session]:
@@ -65,6 +70,14 @@ def provide_settings(state: State) -> Settings:
 
 def provide_clock(state: State) -> Clock:
     return state.settings.clock
+
+
+def provide_storage(state: State) -> Storage:
+    return state.storage
+
+
+def provide_pdf(state: State) -> PdfRenderer:
+    return state.pdf
 
 
 def provide_user(request: Request) -> CurrentUser | None:
@@ -183,6 +196,8 @@ def procure_error_handler(request: Request, exc: ProcureError) -> Response:
 
 
 def http_error_handler(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code >= 500:
+        return internal_error_handler(request, exc)
     path = request.url.path
     if not is_api(path) and exc.status_code == 401 and request.method == "GET":
         return Redirect(f"/login?next={quote(path + ('?' + request.url.query if request.url.query else ''))}")
@@ -279,6 +294,8 @@ def jurisdiction_label(context: Any, j: Any) -> str:
 
 def install_template_helpers(environment: Any) -> None:
     environment.globals["_"] = _template_gettext
+    # For msgids that come from data (notifications) and are extracted where they are written.
+    environment.globals["translate"] = _template_gettext
     environment.filters.update(money=money, area=area, kind_name=kind_name, grade_name=grade_name,
                                local_time=local_time, iso_date=iso_date, jurisdiction=jurisdiction_label)
     environment.globals["Permission"] = Permission

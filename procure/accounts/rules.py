@@ -25,14 +25,19 @@ class Permission(StrEnum):
     USERS_MANAGE = "users:manage"
     UNIT_RATES_MANAGE = "unit_rates:manage"
     AUDIT_READ = "audit:read"
+    TENDERS_MANAGE = "tenders:manage"
+    CONTRACTORS_REVIEW = "contractors:review"
+    BIDS_SUBMIT = "bids:submit"
+    BIDS_OPEN = "bids:open"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.OFFICER: frozenset({Permission.SITES_READ, Permission.SITES_WRITE, Permission.BUDGET_READ}),
+    Role.OFFICER: frozenset({Permission.SITES_READ, Permission.SITES_WRITE, Permission.BUDGET_READ,
+                             Permission.TENDERS_MANAGE, Permission.CONTRACTORS_REVIEW, Permission.BIDS_OPEN}),
     Role.INSPECTOR: frozenset({Permission.SITES_READ}),
     Role.FINANCE: frozenset({Permission.SITES_READ, Permission.BUDGET_READ}),
     Role.EVALUATOR: frozenset(),
-    Role.CONTRACTOR: frozenset(),
+    Role.CONTRACTOR: frozenset({Permission.BIDS_SUBMIT}),
     Role.ADMIN: frozenset({
         Permission.SITES_READ, Permission.BUDGET_READ, Permission.USERS_MANAGE,
         Permission.UNIT_RATES_MANAGE, Permission.AUDIT_READ,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from procure.accounts import tokens
-from procure.accounts.models import User
+from procure.accounts.models import Notification, User
 from procure.accounts.rules import (
     MIN_PASSWORD_LENGTH, LoginState, Permission, Role, after_failed_login, after_successful_login, is_locked, password_problem, role_can,
 )
@@ -216,3 +217,29 @@ def list_users(session: Session, paging: PageRequest, role: str | None = None, q
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     items = list(session.scalars(stmt.order_by(User.role, User.username).offset(paging.offset).limit(paging.per_page)).unique())
     return Page(items, total, paging)
+
+
+# --- in-app notifications -------------------------------------------------------------------
+
+
+def notify(session: Session, clock: Clock, user_ids: Iterable[int], message: str, link: str, **params: Any) -> None:
+    """Queue a message (an English msgid, translated when shown) for each user; no commit."""
+    for user_id in user_ids:
+        session.add(Notification(user_id=user_id, created_at=clock(), message=message, params=params, link=link))
+
+
+def notifications(session: Session, user: CurrentUser, limit: int = 50) -> list[Notification]:
+    return list(session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                .order_by(Notification.id.desc()).limit(limit)))
+
+
+def unread_count(session: Session, user: CurrentUser) -> int:
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(session: Session, clock: Clock, user: CurrentUser) -> None:
+    for note in session.scalars(select(Notification).where(Notification.user_id == user.id,
+                                                           Notification.read_at.is_(None))):
+        note.read_at = clock()
+    session.commit()

@@ -5,7 +5,23 @@ from __future__ import annotations
 import hashlib
 import json
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Any
+
+from procure.i18n import N_
+
+class BidState(StrEnum):
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+
+
+class BondStatus(StrEnum):
+    """What the opening record says of a bid's bond."""
+
+    NOT_REQUIRED = "not_required"
+    PROVIDED = "provided"
+    MISSING = "missing"
+
 
 #: 投标保证金 forms (政府采购法实施条例 第33条: 支票、汇票、本票或者金融机构、担保机构出具的保函).
 BOND_FORMS = ("transfer", "guarantee", "insurance", "none")
@@ -16,29 +32,29 @@ def parse_price(raw: Any) -> tuple[Decimal | None, str | None]:
     """(price, problem msgid). A price is > 0 with at most two decimals."""
     text = str(raw if raw is not None else "").strip().replace(",", "")
     if not text:
-        return None, "Give the bid price in yuan."
+        return None, N_("Give the bid price in yuan.")
     try:
         value = Decimal(text)
     except InvalidOperation:
-        return None, "The price must be a number in yuan, e.g. 1234567.89."
+        return None, N_("The price must be a number in yuan, e.g. 1234567.89.")
     if not value.is_finite():
-        return None, "The price must be a number in yuan, e.g. 1234567.89."
+        return None, N_("The price must be a number in yuan, e.g. 1234567.89.")
     if value <= 0:
-        return None, "The price must be greater than 0."
+        return None, N_("The price must be greater than 0.")
     if value != value.quantize(Decimal("0.01")):
-        return None, "The price may have at most two decimals (fen)."
+        return None, N_("The price may have at most two decimals (fen).")
     if value > MAX_PRICE:
-        return None, "The price is too large."
+        return None, N_("The price is too large.")
     return value.quantize(Decimal("0.01")), None
 
 
 def bond_status(required: Decimal, form: str | None, reference: str | None) -> str:
     """What the opening record says of the bid bond."""
     if required <= 0:
-        return "not_required"
+        return BondStatus.NOT_REQUIRED
     if form and form != "none" and (reference or "").strip():
-        return "provided"
-    return "missing"
+        return BondStatus.PROVIDED
+    return BondStatus.MISSING
 
 
 def receipt_fingerprint(payload: dict[str, Any]) -> str:

@@ -194,6 +194,7 @@ class BidView:
     """A bid as one reader may see it."""
 
     bid: Bid
+    lot: Lot
     price: Any
     bond_form: str | None
     bond_reference: str | None
@@ -214,10 +215,10 @@ def my_bids(session: Session, clock: Clock, secret_key: str, user: CurrentUser, 
 
 def _view(secret_key: str, bid: Bid, lot: Lot) -> BidView:
     if bid.price is not None or bid.sealed is None:
-        return BidView(bid, bid.price, bid.bond_form, bid.bond_reference,
+        return BidView(bid, lot, bid.price, bid.bond_form, bid.bond_reference,
                        bond_status(lot.bid_bond, bid.bond_form, bid.bond_reference))
     opened = crypto.open_value(tenders.data_key(secret_key, lot.tender), bid.sealed, f"tender:{lot.tender_id}:bid")
-    return BidView(bid, opened["price"], opened["bond_form"], opened["bond_reference"],
+    return BidView(bid, lot, opened["price"], opened["bond_form"], opened["bond_reference"],
                    bond_status(lot.bid_bond, opened["bond_form"], opened["bond_reference"]))
 
 
@@ -320,3 +321,10 @@ def open_bids(session: Session, clock: Clock, secret_key: str, actor_user: Curre
 
 def opening_record(session: Session, tender_id: int) -> OpeningRecord | None:
     return session.scalar(select(OpeningRecord).where(OpeningRecord.tender_id == tender_id))
+
+
+
+def tender_id_of(session: Session, bid: Bid) -> int:
+    lot = session.get(Lot, bid.lot_id)
+    assert lot is not None
+    return lot.tender_id

@@ -4,6 +4,15 @@ organisation code. Pure functions."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+from procure.i18n import N_
+
+class ContractorState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
 
 # GB 32100-2015 §4: the code alphabet omits I, O, S, V and Z.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -37,23 +46,31 @@ class UsccVerdict:
 def check_uscc(raw: str) -> UsccVerdict:
     code = (raw or "").strip().upper().replace(" ", "")
     if len(code) != 18:
-        return UsccVerdict(code, False, "A unified social credit code has 18 characters; this one has {n}.",
+        return UsccVerdict(code, False, N_("A unified social credit code has 18 characters; this one has {n}."),
                            {"n": len(code)})
     bad = sorted({ch for ch in code if ch not in _VALUE})
     if bad:
         return UsccVerdict(code, False,
-                           "A unified social credit code uses digits and capital letters except I, O, S, V and Z; "
-                           "found {chars}.", {"chars": "".join(bad)})
+                           N_("A unified social credit code uses digits and capital letters except I, O, S, V and Z; "
+                              "found {chars}."), {"chars": "".join(bad)})
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
         return UsccVerdict(code, False,
-                           "The check character of this unified social credit code should be {expected}, not "
-                           "{given} (GB 32100-2015): please check the code on the business licence.",
+                           N_("The check character of this unified social credit code should be {expected}, not "
+                              "{given} (GB 32100-2015): please check the code on the business licence."),
                            {"expected": expected, "given": code[17]})
     org = code[8:17]
     if org[:8].isalnum() and all(ch.isdigit() or "A" <= ch <= "Z" for ch in org[:8]):
         if org_code_check_char(org[:8]) != org[8]:
             return UsccVerdict(code, False,
-                               "The organisation code inside this unified social credit code ({org}) fails its "
-                               "check (GB 11714-1997): please check the business licence.", {"org": org})
+                               N_("The organisation code inside this unified social credit code ({org}) fails its "
+                                  "check (GB 11714-1997): please check the business licence."), {"org": org})
     return UsccVerdict(code, True)
+
+
+def compose_uscc(registration: str, division: str, org_body: str) -> str:
+    """Build a valid code from its parts (for fixtures and tests): 2 registration characters
+    (e.g. "91" for a company), a 6-digit division code, and the 8-character organisation body."""
+    org = org_body + org_code_check_char(org_body)
+    first17 = registration + division + org
+    return first17 + uscc_check_char(first17)

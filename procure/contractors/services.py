@@ -14,17 +14,11 @@ from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
 from procure.clock import Clock
 from procure.contractors.models import Contractor, ContractorDocument
-from procure.contractors.rules import check_uscc
+from procure.contractors.rules import ContractorState, check_uscc
 from procure.documents import services as documents
 from procure.documents.storage import Storage
 from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
 from procure.pagination import Page, PageRequest
-
-
-class ContractorState:
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
 
 
 @dataclass(frozen=True)

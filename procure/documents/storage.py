@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, runtime_checkable
 
 _KEY = re.compile(r"[0-9a-f]{64}")
 
@@ -26,6 +26,7 @@ class StoredBlob:
     sha256: str
 
 
+@runtime_checkable
 class Storage(Protocol):
     def put(self, chunks: Iterable[bytes]) -> StoredBlob: ...
 

@@ -61,7 +61,7 @@ class SiteFilter:
     q: str | None = None  # code or name contains
 
 
-def _filtered(session: Session, flt: SiteFilter, today: date) -> Select[Any]:
+def filtered_query(session: Session, flt: SiteFilter, today: date) -> Select[Any]:
     stmt = select(Site)
     if flt.kind:
         stmt = stmt.where(Site.kind == flt.kind)
@@ -83,7 +83,7 @@ def _filtered(session: Session, flt: SiteFilter, today: date) -> Select[Any]:
 def list_sites(session: Session, clock: Clock, flt: SiteFilter, paging: PageRequest,
                home_jurisdiction_id: int | None = None) -> Page[Site]:
     """A page of sites; a user's own jurisdiction comes first (属地管理)."""
-    stmt = _filtered(session, flt, local_date(clock()))
+    stmt = filtered_query(session, flt, local_date(clock()))
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     order: list[Any] = []
     if home_jurisdiction_id is not None:
@@ -104,7 +104,7 @@ def unit_rates(session: Session) -> dict[tuple[str, int], Decimal]:
 
 
 def estimate_budget(session: Session, clock: Clock, flt: SiteFilter) -> BudgetEstimate:
-    stmt = _filtered(session, flt, local_date(clock())).with_only_columns(Site.kind, Site.grade, Site.area_m2)
+    stmt = filtered_query(session, flt, local_date(clock())).with_only_columns(Site.kind, Site.grade, Site.area_m2)
     return budget_estimate(session.execute(stmt).all(), unit_rates(session))
 
 

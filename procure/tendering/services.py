@@ -15,12 +15,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from procure.accounts.models import Notification, User
+from procure.accounts import services as accounts
+from procure.accounts.models import User
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
 from procure.clock import BUREAU_TZ, Clock
 from procure.documents import crypto
 from procure.errors import Conflict, InvalidInput, NotFound
+from procure.i18n import N_
 from procure.pagination import Page, PageRequest
 from procure.sites.models import Site
 from procure.sites.rules import parse_decimal, round2
@@ -237,7 +239,7 @@ def draft_as_raw(tender: Tender) -> dict[str, Any]:
     }
 
 
-def _draft_of(tender: Tender) -> TenderDraft:
+def draft_of(tender: Tender) -> TenderDraft:
     return TenderDraft(
         title=tender.title, method=tender.method, price_points=tender.price_points,
         sme_deduction=tender.sme_deduction, abnormal_threshold=tender.abnormal_threshold,
@@ -257,7 +259,7 @@ def publish(session: Session, clock: Clock, actor: Actor, tender_id: int) -> Ten
     if tender.state != TenderState.DRAFT:
         raise Conflict("This tender is {state}; only a draft can be published.", state=tender.state)
     now = clock()
-    problems = publication_problems(_draft_of(tender), now)
+    problems = publication_problems(draft_of(tender), now)
     if problems:
         raise _problems_error(problems, "The tender cannot be published: {count} problems.")
     before = tender.audit_view()
@@ -276,11 +278,6 @@ def _bidder_user_ids(session: Session, tender: Tender) -> list[int]:
     lot_ids = [l.id for l in tender.lots]
     contractor_ids = select(Bid.contractor_id).where(Bid.lot_id.in_(lot_ids), Bid.state == "submitted")
     return list(session.scalars(select(User.id).where(User.contractor_id.in_(contractor_ids), User.active.is_(True))))
-
-
-def notify(session: Session, clock: Clock, user_ids: Iterable[int], message: str, link: str, **params: Any) -> None:
-    for user_id in user_ids:
-        session.add(Notification(user_id=user_id, created_at=clock(), message=message, params=params, link=link))
 
 
 AMENDABLE = ("description", "bid_deadline", "lots", "criteria", "price_points", "sme_deduction", "abnormal_threshold")
@@ -305,7 +302,7 @@ def amend(session: Session, clock: Clock, actor: Actor, tender_id: int, reason: 
     assert tender.bid_deadline is not None
     if tender.bid_deadline <= now:
         raise InvalidInput("The new bid deadline must be in the future.")
-    problems = [p for p in publication_problems(_draft_of(tender), tender.published_at or now)
+    problems = [p for p in publication_problems(draft_of(tender), tender.published_at or now)
                 if p.field != "bid_deadline"]
     if problems:
         raise _problems_error(problems, "The amendment cannot be published: {count} problems.")
@@ -317,8 +314,8 @@ def amend(session: Session, clock: Clock, actor: Actor, tender_id: int, reason: 
                           deadline_after=tender.bid_deadline)
     session.add(amendment)
     session.flush()
-    notify(session, clock, _bidder_user_ids(session, tender),
-           "Tender {reference} was amended (version {version}); check it and resubmit your bid if needed.",
+    accounts.notify(session, clock, _bidder_user_ids(session, tender),
+           N_("Tender {reference} was amended (version {version}); check it and resubmit your bid if needed."),
            f"/tenders/{tender.id}", reference=tender.reference, version=tender.version)
     audit.record(session, clock, actor, "tender.amend", "tender", tender.id, before,
                  tender.audit_view() | {"reason": amendment.reason})
@@ -373,8 +370,8 @@ def answer(session: Session, clock: Clock, actor: Actor, enquiry_id: int, text: 
                               reason=f"答疑澄清 #{enquiry.id}", changes={"clarification": enquiry.id},
                               deadline_before=tender.bid_deadline, deadline_after=moved))
         tender.bid_deadline = moved
-        notify(session, clock, _bidder_user_ids(session, tender),
-               "Tender {reference} was amended (version {version}); check it and resubmit your bid if needed.",
+        accounts.notify(session, clock, _bidder_user_ids(session, tender),
+               N_("Tender {reference} was amended (version {version}); check it and resubmit your bid if needed."),
                f"/tenders/{tender.id}", reference=tender.reference, version=tender.version)
     audit.record(session, clock, actor, "enquiry.answer", "enquiry", enquiry.id, None,
                  {"tender": tender.id, "deadline": tender.bid_deadline.isoformat()})
@@ -394,7 +391,7 @@ def cancel(session: Session, clock: Clock, actor: Actor, tender_id: int, reason:
     for lot in tender.lots:
         if lot.state == LotState.ACTIVE:
             lot.state = LotState.CANCELLED
-    notify(session, clock, _bidder_user_ids(session, tender), "Tender {reference} was cancelled: {reason}",
+    accounts.notify(session, clock, _bidder_user_ids(session, tender), N_("Tender {reference} was cancelled: {reason}"),
            f"/tenders/{tender.id}", reference=tender.reference, reason=tender.cancel_reason)
     audit.record(session, clock, actor, "tender.cancel", "tender", tender.id, before,
                  tender.audit_view() | {"reason": tender.cancel_reason})
@@ -504,3 +501,39 @@ def list_tenders(session: Session, clock: Clock, flt: TenderFilter, paging: Page
 def data_key(secret_key: str, tender: Tender) -> bytes:
     return crypto.unwrap_key(crypto.derive_kek(secret_key), tender.sealing_key, f"tender:{tender.id}")
 
+
+
+@dataclass(frozen=True)
+class LotEstimate:
+    yearly: Decimal
+    suggestion: Decimal  # over the lot's term: a suggestion for its ceiling price
+
+
+def lot_estimates(session: Session, tender: Tender) -> dict[int, LotEstimate]:
+    """Unit-rate budget of each lot's sites (DESIGN §3), to size ceiling prices."""
+    from procure.sites.rules import budget_estimate
+    from procure.sites.services import unit_rates
+    from procure.tendering.rules import budget_suggestion
+
+    rates = unit_rates(session)
+    result = {}
+    for lot in tender.lots:
+        yearly = budget_estimate([(s.kind, s.grade, s.area_m2) for s in lot.sites], rates).total
+        result[lot.id] = LotEstimate(yearly, budget_suggestion(yearly, lot.term_months or 12))
+    return result
+
+
+def candidate_sites(session: Session, clock: Clock, jurisdiction: str | None = None) -> list[Site]:
+    """Sites a new tender may pick: handed over and in no lot of a live tender, newest first.
+
+    (Sites under an active contract will also be left out once contracts exist.)
+    """
+    from procure.clock import local_date
+    from procure.sites.services import SiteFilter, filtered_query
+    from procure.tendering.models import LotSite
+
+    busy = select(LotSite.site_id).join(Lot, Lot.id == LotSite.lot_id).join(Tender, Tender.id == Lot.tender_id).where(
+        Tender.state != TenderState.CANCELLED, Lot.state.not_in([LotState.UNSUCCESSFUL, LotState.CANCELLED]))
+    stmt = filtered_query(session, SiteFilter(jurisdiction=jurisdiction, handed_over=True), local_date(clock()))
+    stmt = stmt.where(Site.id.not_in(busy)).order_by(Site.handover_date.desc(), Site.code).limit(300)
+    return list(session.scalars(stmt).unique())

@@ -1,4 +1,5 @@
 import asyncio
+import concurrent.futures
 import base64
 import io
 from datetime import datetime, timezone
@@ -83,7 +84,9 @@ def test_without_a_cache_dir_every_render_is_fresh(tmp_path, monkeypatch):
 def test_render_async_runs_off_the_event_loop(tmp_path):
     write_template(tmp_path, "tiny.html", "<p>{{ word }}</p>")
     renderer = PdfRenderer(tmp_path)
-    pdf = asyncio.run(renderer.render_async("tiny.html", {"word": "异步"}))
+    # A thread of its own: Playwright's sync API may already run an event loop in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pdf = pool.submit(asyncio.run, renderer.render_async("tiny.html", {"word": "异步"})).result()
     assert "异步" in text_of(pdf)[1]
 
 

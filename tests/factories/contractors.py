@@ -5,13 +5,12 @@ from datetime import datetime, timezone
 import factory
 
 from procure.contractors.models import Contractor
-from procure.contractors.rules import uscc_check_char
+from procure.contractors.rules import compose_uscc
 from tests.factories.base import BaseFactory
 
 
 def make_uscc(n: int) -> str:
-    body = f"913301{n:011d}"[:17]
-    return body + uscc_check_char(body)
+    return compose_uscc("91", "330110", f"{n:08d}")
 
 
 class ContractorFactory(BaseFactory):

@@ -1,0 +1,170 @@
+"""Bids, receipts, documents and the opening: API and pages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Stream, Template
+
+from procure.accounts import services as accounts
+from procure.accounts.rules import Permission
+from procure.bidding import services
+from procure.bidding.schemas import BidOut, OpeningOut
+from procure.bidding.services import Upload
+from procure.documents.services import MAX_DOCUMENT_BYTES
+from procure.errors import NotFound, ProcureError
+from procure.i18n import gettext
+from procure.tendering import services as tenders
+from procure.tendering.routes import detail_page, pdf_response, visible
+from procure.web import DB, AppClock, AppSettings, AppStorage, MaybeMe, Me, Pdf, form_errors, page, requires
+
+UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+MAX_BID_BYTES = 20 * MAX_DOCUMENT_BYTES + 1024 * 1024
+
+
+def _uploads(data: dict[str, Any]) -> list[Upload]:
+    files = data.get("documents") or data.get("documents[]") or []
+    if not isinstance(files, list):
+        files = [files]
+    return [Upload(f.filename or "document", f.file) for f in files if isinstance(f, UploadFile)]
+
+
+def receipt_pdf(pdf: Any, data: dict[str, Any]) -> bytes:
+    return pdf.render("pdf/bid_receipt.html", data)
+
+
+def _download(document: Any, chunks: Any) -> Stream:
+    return Stream(chunks, media_type=document.content_type,
+                  headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.filename)}"})
+
+
+class BidsApi(Controller):
+    path = "/api/v1"
+    tags = ["bids"]
+
+    @post("/lots/{lot_id:int}/bids", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
+          request_max_body_size=MAX_BID_BYTES,
+          summary="Submit or replace a bid (multipart: price, bond_form, bond_reference, documents[]) → receipt")
+    def submit(self, lot_id: FromPath[int], data: UploadData, db: DB, clock: AppClock, storage: AppStorage,
+               settings: AppSettings, user: Me) -> BidOut:
+        received_at = clock()  # the whole upload is in: the server's clock decides
+        bid = services.submit(db, clock, storage, settings.secret_key, user, lot_id, price=data.get("price"),
+                              bond_form=data.get("bond_form"), bond_reference=data.get("bond_reference"),
+                              uploads=_uploads(data), received_at=received_at)
+        return BidOut.of(services.my_bids(db, clock, settings.secret_key, user, bid.lot_id)[0], own=True)
+
+    @delete("/bids/{bid_id:int}", sync_to_thread=True, status_code=200, guards=[requires(Permission.BIDS_SUBMIT)],
+            summary="Withdraw a bid before the deadline")
+    def withdraw(self, bid_id: FromPath[int], db: DB, clock: AppClock, storage: AppStorage, user: Me) -> dict[str, Any]:
+        bid = services.withdraw(db, clock, storage, user, bid_id)
+        return {"id": bid.id, "state": bid.state, "withdrawn_at": bid.withdrawn_at}
+
+    @get("/lots/{lot_id:int}/bids", sync_to_thread=True, guards=[requires()],
+         summary="Bids of a lot: officers after opening, a bidder its own")
+    def lot_bids(self, lot_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings, user: Me) -> list[BidOut]:
+        views = services.lot_bids(db, clock, settings.secret_key, user, lot_id)
+        return [BidOut.of(v, own=v.bid.contractor_id == user.contractor_id) for v in views]
+
+    @get("/me/bids", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)], summary="My company's bids")
+    def my_bids(self, db: DB, clock: AppClock, settings: AppSettings, user: Me) -> list[BidOut]:
+        return [BidOut.of(v, own=True) for v in services.my_bids(db, clock, settings.secret_key, user)]
+
+    @get("/bids/{bid_id:int}/receipt.pdf", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
+         summary="The bid receipt (回执) PDF", media_type="application/pdf")
+    def receipt(self, bid_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings, user: Me, pdf: Pdf) -> Response:
+        data = services.receipt(db, clock, settings.secret_key, user, bid_id)
+        return pdf_response(receipt_pdf(pdf, data), f"投标回执-{data['tender'].reference}-{data['lot'].number}.pdf")
+
+    @get("/bids/{bid_id:int}/documents/{document_id:int}", sync_to_thread=True, guards=[requires()],
+         summary="Download a bid document (its bidder; officers and evaluators after opening)")
+    def document(self, bid_id: FromPath[int], document_id: FromPath[int], db: DB, clock: AppClock,
+                 storage: AppStorage, settings: AppSettings, user: Me) -> Stream:
+        document, chunks = services.document_content(db, clock, storage, settings.secret_key, user, bid_id, document_id)
+        return _download(document, chunks)
+
+    @post("/tenders/{tender_id:int}/opening", sync_to_thread=True, status_code=200,
+          guards=[requires(Permission.BIDS_OPEN)], summary="Open the bids and publish the opening record (开标记录)")
+    def open_bids(self, tender_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings, user: Me) -> OpeningOut:
+        record = services.open_bids(db, clock, settings.secret_key, user, tender_id)
+        return OpeningOut(record.tender_id, record.opened_at, record.sha256, record.record)
+
+    @get("/tenders/{tender_id:int}/opening", sync_to_thread=True, summary="The published opening record")
+    def opening(self, tender_id: FromPath[int], db: DB, clock: AppClock, user: MaybeMe) -> OpeningOut:
+        visible(user, tenders.get(db, clock, tender_id))
+        record = services.opening_record(db, tender_id)
+        if record is None:
+            raise NotFound("The bids of this tender have not been opened yet.")
+        return OpeningOut(record.tender_id, record.opened_at, record.sha256, record.record)
+
+    @get("/notifications", sync_to_thread=True, guards=[requires()], summary="My in-app notifications")
+    def notifications(self, request: Request, db: DB, user: Me) -> list[dict[str, Any]]:
+        locale = request.scope.get("locale", "zh_CN")
+        return [{"id": n.id, "created_at": n.created_at, "message": gettext(locale, n.message, **n.params),
+                 "link": n.link, "read": n.read_at is not None} for n in accounts.notifications(db, user)]
+
+
+class BidPages(Controller):
+    include_in_schema = False
+
+    @post("/tenders/{tender_id:int}/lots/{lot_id:int}/bid", sync_to_thread=True,
+          guards=[requires(Permission.BIDS_SUBMIT)], request_max_body_size=MAX_BID_BYTES)
+    def submit(self, request: Request, tender_id: FromPath[int], lot_id: FromPath[int], data: UploadData, db: DB,
+               clock: AppClock, storage: AppStorage, settings: AppSettings, user: Me) -> Response:
+        received_at = clock()
+        try:
+            services.submit(db, clock, storage, settings.secret_key, user, lot_id, price=data.get("price"),
+                            bond_form=data.get("bond_form"), bond_reference=data.get("bond_reference"),
+                            uploads=_uploads(data), received_at=received_at)
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            return detail_page(request, db, clock, settings, user, tender_id, status=exc.status_code, error=detail,
+                               errors=errors)
+        return Redirect(f"/tenders/{tender_id}#lot-{lot_id}")
+
+    @post("/bids/{bid_id:int}/withdraw", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
+    def withdraw(self, request: Request, bid_id: FromPath[int], db: DB, clock: AppClock, storage: AppStorage,
+                 settings: AppSettings, user: Me) -> Response:
+        tender_id = services.tender_id_of(db, services.own_bid(db, user, bid_id))
+        try:
+            services.withdraw(db, clock, storage, user, bid_id)
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            return detail_page(request, db, clock, settings, user, tender_id, status=exc.status_code, error=detail)
+        return Redirect(f"/tenders/{tender_id}")
+
+    @get("/bids/{bid_id:int}/receipt.pdf", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
+    def receipt(self, bid_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings, user: Me, pdf: Pdf) -> Response:
+        data = services.receipt(db, clock, settings.secret_key, user, bid_id)
+        return pdf_response(receipt_pdf(pdf, data), f"投标回执-{data['tender'].reference}-{data['lot'].number}.pdf")
+
+    @get("/bids/{bid_id:int}/documents/{document_id:int}", sync_to_thread=True, guards=[requires()])
+    def document(self, bid_id: FromPath[int], document_id: FromPath[int], db: DB, clock: AppClock,
+                 storage: AppStorage, settings: AppSettings, user: Me) -> Stream:
+        document, chunks = services.document_content(db, clock, storage, settings.secret_key, user, bid_id, document_id)
+        return _download(document, chunks)
+
+    @get("/my/bids", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
+    def my_bids(self, request: Request, db: DB, clock: AppClock, settings: AppSettings, user: Me) -> Template:
+        return page(request, "bidding/my_bids.html", bids=services.my_bids(db, clock, settings.secret_key, user))
+
+    @get("/tenders/{tender_id:int}/opening", sync_to_thread=True)
+    def opening(self, request: Request, tender_id: FromPath[int], db: DB, clock: AppClock, user: MaybeMe) -> Template:
+        tender = visible(user, tenders.get(db, clock, tender_id))
+        record = services.opening_record(db, tender_id)
+        if record is None:
+            raise NotFound("The bids of this tender have not been opened yet.")
+        return page(request, "bidding/opening.html", tender=tender, opening=record)
+
+    @get("/notifications", sync_to_thread=True, guards=[requires()])
+    def notifications(self, request: Request, db: DB, clock: AppClock, user: Me) -> Template:
+        items = accounts.notifications(db, user)
+        accounts.mark_read(db, clock, user)
+        return page(request, "bidding/notifications.html", items=items)
+

@@ -1,0 +1,319 @@
+"""Tenders: JSON API (DESIGN §6) and pages. Thin: parse, call one service, render."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Redirect, Template
+
+from procure.accounts.rules import Permission, Role
+from procure.accounts.services import CurrentUser
+from procure.bidding import services as bidding
+from procure.contractors import services as contractors
+from procure.clock import BUREAU_TZ
+from procure.errors import NotFound, ProcureError
+from procure.i18n import gettext
+from procure.pagination import PageRequest
+from procure.sites import services as sites
+from procure.tendering import services
+from procure.tendering.models import Tender
+from procure.tendering.rules import TenderState, publication_problems
+from procure.tendering.schemas import (
+    AmendmentIn, AnswerIn, QuestionIn, ReasonIn, TenderIn, TenderOut, TenderPage, TenderSummary,
+)
+from procure.tendering.services import TenderFilter
+from procure.web import DB, AppClock, AppSettings, MaybeMe, Me, Pdf, form_errors, page, requires
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def visible(user: CurrentUser | None, tender: Tender) -> Tender:
+    """Drafts exist only for officers; to everyone else they are simply not there."""
+    if tender.state == TenderState.DRAFT and (user is None or not user.can(Permission.TENDERS_MANAGE)):
+        raise NotFound("Tender {id} does not exist.", id=tender.id)
+    return tender
+
+
+def pdf_response(content: bytes, filename: str) -> Response:
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{_quote(filename)}"})
+
+
+def _quote(name: str) -> str:
+    return quote(name)
+
+
+def notice_pdf(pdf: Any, tender: Tender) -> bytes:
+    return pdf.render("pdf/tender_notice.html", {"tender": tender})
+
+
+class TendersApi(Controller):
+    path = "/api/v1"
+    tags = ["tenders"]
+
+    @post("/tenders", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)], summary="Create a draft tender")
+    def create(self, data: JSONBody[TenderIn], db: DB, clock: AppClock, settings: AppSettings, user: Me) -> TenderOut:
+        return TenderOut.of(services.create_tender(db, clock, user.actor, settings.secret_key, data.raw()), show_unanswered=True)
+
+    @patch("/tenders/{tender_id:int}", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
+           summary="Edit a draft")
+    def update(self, tender_id: FromPath[int], data: JSONBody[dict[str, Any]], db: DB, clock: AppClock, user: Me) -> TenderOut:
+        return TenderOut.of(services.update_draft(db, clock, user.actor, tender_id, data), show_unanswered=True)
+
+    @get("/tenders", sync_to_thread=True, summary="Published tenders (drafts too, for officers)")
+    def index(self, db: DB, clock: AppClock, user: MaybeMe, state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
+              q: FromQuery[str | None] = None, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+              per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 50) -> TenderPage:
+        officer = user is not None and user.can(Permission.TENDERS_MANAGE)
+        result = services.list_tenders(db, clock, TenderFilter(state=state_filter, q=q), PageRequest(page_no, per_page),
+                                       include_drafts=officer)
+        return TenderPage([TenderSummary(t.id, t.reference, t.title, t.state, t.bid_deadline, t.published_at,
+                                         len(t.lots)) for t in result.items], result.total, page_no, per_page)
+
+    @get("/tenders/{tender_id:int}", sync_to_thread=True, summary="One tender")
+    def show(self, tender_id: FromPath[int], db: DB, clock: AppClock, user: MaybeMe) -> TenderOut:
+        tender = visible(user, services.get(db, clock, tender_id))
+        return TenderOut.of(tender, show_unanswered=user is not None and user.can(Permission.TENDERS_MANAGE))
+
+    @get("/tenders/{tender_id:int}/notice.pdf", sync_to_thread=True, summary="The tender notice (招标公告) PDF",
+         media_type="application/pdf")
+    def notice(self, tender_id: FromPath[int], db: DB, clock: AppClock, user: MaybeMe, pdf: Pdf) -> Response:
+        tender = visible(user, services.get(db, clock, tender_id))
+        if tender.published_at is None:
+            raise NotFound("Tender {id} does not exist.", id=tender_id)
+        return pdf_response(notice_pdf(pdf, tender), f"{tender.reference}-招标公告.pdf")
+
+    @post("/tenders/{tender_id:int}/publish", sync_to_thread=True, status_code=200,
+          guards=[requires(Permission.TENDERS_MANAGE)], summary="Publish (every §4.1 rule is checked)")
+    def publish(self, tender_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> TenderOut:
+        return TenderOut.of(services.publish(db, clock, user.actor, tender_id), show_unanswered=True)
+
+    @post("/tenders/{tender_id:int}/amendments", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
+          summary="Amend a published tender (更正公告)")
+    def amend(self, tender_id: FromPath[int], data: JSONBody[AmendmentIn], db: DB, clock: AppClock, user: Me) -> TenderOut:
+        services.amend(db, clock, user.actor, tender_id, data.reason, data.changes)
+        return TenderOut.of(services.get(db, clock, tender_id), show_unanswered=True)
+
+    @post("/tenders/{tender_id:int}/cancel", sync_to_thread=True, status_code=200,
+          guards=[requires(Permission.TENDERS_MANAGE)], summary="Cancel with a reason")
+    def cancel(self, tender_id: FromPath[int], data: JSONBody[ReasonIn], db: DB, clock: AppClock, user: Me) -> TenderOut:
+        return TenderOut.of(services.cancel(db, clock, user.actor, tender_id, data.reason), show_unanswered=True)
+
+    @post("/tenders/{tender_id:int}/enquiries", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
+          summary="Ask a question (answered publicly, anonymously)")
+    def ask(self, tender_id: FromPath[int], data: JSONBody[QuestionIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+        contractor = contractors.of_user(db, user)
+        enquiry = services.ask(db, clock, user.actor, tender_id, contractor.id, data.question)
+        return {"id": enquiry.id, "question": enquiry.question, "asked_at": enquiry.asked_at}
+
+    @post("/enquiries/{enquiry_id:int}/answer", sync_to_thread=True, status_code=200,
+          guards=[requires(Permission.TENDERS_MANAGE)], summary="Answer publicly (a clarification)")
+    def answer(self, enquiry_id: FromPath[int], data: JSONBody[AnswerIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+        enquiry = services.answer(db, clock, user.actor, enquiry_id, data.answer)
+        return {"id": enquiry.id, "answer": enquiry.answer, "answered_at": enquiry.answered_at}
+
+    @post("/lots/{lot_id:int}/retender", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
+          summary="Copy an unsuccessful lot into a new draft tender")
+    def retender(self, lot_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings, user: Me) -> TenderOut:
+        return TenderOut.of(services.retender(db, clock, user.actor, settings.secret_key, lot_id), show_unanswered=True)
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+CRITERIA_ROWS = 6
+LOT_ROWS = 3
+
+
+def _tender_form(data: dict[str, Any]) -> dict[str, Any]:
+    """The new/edit page's fields → the service's raw tender."""
+    criteria = []
+    for i in range(1, CRITERIA_ROWS + 1):
+        code, name, points = (str(data.get(f"c{i}_{k}", "")).strip() for k in ("code", "name", "points"))
+        if code or name or points:
+            criteria.append({"code": code, "name": name, "max_points": points or "0"})
+    lots = []
+    for i in range(1, LOT_ROWS + 1):
+        site_ids = [int(k[5:]) for k, v in data.items() if k.startswith("site_") and str(v) == str(i)]
+        fields = {k: str(data.get(f"l{i}_{k}", "")).strip() for k in ("title", "ceiling_price", "term_months", "bid_bond")}
+        if site_ids or fields["title"] or fields["ceiling_price"]:
+            lots.append({"title": fields["title"] or f"标段{i}", "site_ids": site_ids,
+                         "ceiling_price": fields["ceiling_price"] or "0", "term_months": fields["term_months"] or "12",
+                         "bid_bond": fields["bid_bond"] or "0"})
+    return {"title": data.get("title", ""), "description": data.get("description", ""),
+            "method": data.get("method", "comprehensive"), "price_points": data.get("price_points") or None,
+            "sme_deduction": data.get("sme_deduction") or None,
+            "abnormal_threshold": data.get("abnormal_threshold") or "0.20",
+            "bid_deadline": data.get("bid_deadline") or None, "criteria": criteria, "lots": lots}
+
+
+def _form_of(tender: Tender | None) -> dict[str, Any]:
+    if tender is None:
+        return {"method": "comprehensive", "price_points": "30", "sme_deduction": "0.10", "abnormal_threshold": "0.20",
+                "c1_code": "T1", "c1_name": "养护方案与质量保证措施", "c1_points": "30",
+                "c2_code": "T2", "c2_name": "人员、机械设备配置", "c2_points": "20",
+                "c3_code": "B1", "c3_name": "类似项目业绩与信誉", "c3_points": "20", "l1_term_months": "12"}
+    form: dict[str, Any] = {k: ("" if v is None else str(v)) for k, v in {
+        "title": tender.title, "description": tender.description, "method": tender.method,
+        "price_points": tender.price_points, "sme_deduction": tender.sme_deduction,
+        "abnormal_threshold": tender.abnormal_threshold}.items()}
+    if tender.bid_deadline:
+        form["bid_deadline"] = tender.bid_deadline.astimezone(BUREAU_TZ).strftime("%Y-%m-%dT%H:%M")
+    for i, c in enumerate(tender.criteria, start=1):
+        form |= {f"c{i}_code": c.code, f"c{i}_name": c.name, f"c{i}_points": str(c.max_points)}
+    for i, lot in enumerate(tender.lots, start=1):
+        form |= {f"l{i}_title": lot.title, f"l{i}_ceiling_price": str(lot.ceiling_price),
+                 f"l{i}_term_months": str(lot.term_months), f"l{i}_bid_bond": str(lot.bid_bond)}
+        form |= {f"site_{s.id}": str(i) for s in lot.sites}
+    return form
+
+
+def detail_page(request: Request, db: Any, clock: Any, settings: Any, user: CurrentUser | None, tender_id: int,
+                *, status: int = 200, error: str | None = None, errors: list | None = None) -> Template:
+    """The tender page as this user may see it (shared by the tender and bid handlers)."""
+    tender = visible(user, services.get(db, clock, tender_id))
+    officer = user is not None and user.can(Permission.TENDERS_MANAGE)
+    context: dict[str, Any] = {"tender": tender, "officer": officer, "error": error, "errors": errors or [],
+                               "now": clock(), "opening": bidding.opening_record(db, tender.id)}
+    if officer:
+        context["estimates"] = services.lot_estimates(db, tender)
+        if tender.state == TenderState.DRAFT:
+            locale = request.scope.get("locale", "zh_CN")
+            context["problems"] = [gettext(locale, p.message, **p.params)
+                                   for p in publication_problems(services.draft_of(tender), clock())]
+    if user is not None and user.role == Role.CONTRACTOR and user.contractor_id is not None:
+        context["company"] = contractors.of_user(db, user)
+        context["my_bids"] = {v.bid.lot_id: v for v in bidding.my_bids(db, clock, settings.secret_key, user)
+                              if v.bid.lot_id in {l.id for l in tender.lots}}
+    return page(request, "tendering/detail.html", status_code=status, **context)
+
+
+class TenderPages(Controller):
+    path = "/tenders"
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def index(self, request: Request, db: DB, clock: AppClock, user: MaybeMe, state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
+              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Template:
+        officer = user is not None and user.can(Permission.TENDERS_MANAGE)
+        result = services.list_tenders(db, clock, TenderFilter(state=state_filter or None), PageRequest(page_no, 20),
+                                       include_drafts=officer)
+        return page(request, "tendering/list.html", result=result, state=state_filter or "", states=list(TenderState))
+
+    def _editor(self, request: Request, db: Any, clock: Any, tender: Tender | None, form: dict[str, Any],
+                status: int = 200, error: str | None = None, errors: list | None = None) -> Template:
+        jurisdiction = request.query_params.get("jurisdiction") or None
+        candidates = services.candidate_sites(db, clock, jurisdiction)
+        chosen = [s for lot in (tender.lots if tender else []) for s in lot.sites]
+        known = {s.id for s in candidates}
+        candidates = [s for s in chosen if s.id not in known] + candidates
+        return page(request, "tendering/form.html", status_code=status, tender=tender, form=form,
+                    candidates=candidates, jurisdictions=sites.list_jurisdictions(db), jurisdiction=jurisdiction or "",
+                    criteria_rows=CRITERIA_ROWS, lot_rows=LOT_ROWS, error=error, errors=errors or [])
+
+    @get("/new", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def new(self, request: Request, db: DB, clock: AppClock) -> Template:
+        return self._editor(request, db, clock, None, _form_of(None))
+
+    @post("/new", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def create(self, request: Request, data: FormData, db: DB, clock: AppClock, settings: AppSettings, user: Me) -> Response:
+        try:
+            tender = services.create_tender(db, clock, user.actor, settings.secret_key, _tender_form(data))
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            return self._editor(request, db, clock, None, data, exc.status_code, detail, errors)
+        return Redirect(f"/tenders/{tender.id}")
+
+    @get("/{tender_id:int}/edit", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def edit(self, request: Request, tender_id: FromPath[int], db: DB, clock: AppClock) -> Template:
+        tender = services.get(db, clock, tender_id)
+        return self._editor(request, db, clock, tender, _form_of(tender))
+
+    @post("/{tender_id:int}/edit", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def update(self, request: Request, tender_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+               user: Me) -> Response:
+        try:
+            services.update_draft(db, clock, user.actor, tender_id, _tender_form(data))
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            return self._editor(request, db, clock, services.get(db, clock, tender_id), data, exc.status_code,
+                                detail, errors)
+        return Redirect(f"/tenders/{tender_id}")
+
+    @get("/{tender_id:int}", sync_to_thread=True)
+    def show(self, request: Request, tender_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings,
+             user: MaybeMe) -> Template:
+        return detail_page(request, db, clock, settings, user, tender_id)
+
+    def _act(self, request: Request, db: Any, clock: Any, settings: Any, user: CurrentUser, tender_id: int,
+             action: Any) -> Response:
+        try:
+            action()
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            return detail_page(request, db, clock, settings, user, tender_id, status=exc.status_code, error=detail,
+                                errors=errors)
+        return Redirect(f"/tenders/{tender_id}")
+
+    @post("/{tender_id:int}/publish", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def publish(self, request: Request, tender_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings,
+                user: Me) -> Response:
+        return self._act(request, db, clock, settings, user, tender_id,
+                         lambda: services.publish(db, clock, user.actor, tender_id))
+
+    @post("/{tender_id:int}/amend", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def amend(self, request: Request, tender_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+              settings: AppSettings, user: Me) -> Response:
+        changes = {k: data[k] for k in ("description", "bid_deadline") if data.get(k)}
+        return self._act(request, db, clock, settings, user, tender_id,
+                         lambda: services.amend(db, clock, user.actor, tender_id, data.get("reason", ""), changes))
+
+    @post("/{tender_id:int}/cancel", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def cancel(self, request: Request, tender_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+               settings: AppSettings, user: Me) -> Response:
+        return self._act(request, db, clock, settings, user, tender_id,
+                         lambda: services.cancel(db, clock, user.actor, tender_id, data.get("reason", "")))
+
+    @post("/{tender_id:int}/ask", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
+    def ask(self, request: Request, tender_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+            settings: AppSettings, user: Me) -> Response:
+        return self._act(request, db, clock, settings, user, tender_id, lambda: services.ask(
+            db, clock, user.actor, tender_id, contractors.of_user(db, user).id, data.get("question", "")))
+
+    @post("/{tender_id:int}/enquiries/{enquiry_id:int}/answer", sync_to_thread=True,
+          guards=[requires(Permission.TENDERS_MANAGE)])
+    def answer(self, request: Request, tender_id: FromPath[int], enquiry_id: FromPath[int], data: FormData, db: DB,
+               clock: AppClock, settings: AppSettings, user: Me) -> Response:
+        return self._act(request, db, clock, settings, user, tender_id,
+                         lambda: services.answer(db, clock, user.actor, enquiry_id, data.get("answer", "")))
+
+    @post("/{tender_id:int}/open", sync_to_thread=True, guards=[requires(Permission.BIDS_OPEN)])
+    def open_bids(self, request: Request, tender_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings,
+                  user: Me) -> Response:
+        return self._act(request, db, clock, settings, user, tender_id,
+                         lambda: bidding.open_bids(db, clock, settings.secret_key, user, tender_id))
+
+    @post("/{tender_id:int}/lots/{lot_id:int}/retender", sync_to_thread=True,
+          guards=[requires(Permission.TENDERS_MANAGE)])
+    def retender(self, request: Request, tender_id: FromPath[int], lot_id: FromPath[int], db: DB, clock: AppClock,
+                 settings: AppSettings, user: Me) -> Response:
+        try:
+            copy = services.retender(db, clock, user.actor, settings.secret_key, lot_id)
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            return detail_page(request, db, clock, settings, user, tender_id, status=exc.status_code, error=detail)
+        return Redirect(f"/tenders/{copy.id}/edit")
+
+    @get("/{tender_id:int}/notice.pdf", sync_to_thread=True)
+    def notice(self, tender_id: FromPath[int], db: DB, clock: AppClock, user: MaybeMe, pdf: Pdf) -> Response:
+        tender = visible(user, services.get(db, clock, tender_id))
+        if tender.published_at is None:
+            raise NotFound("Tender {id} does not exist.", id=tender_id)
+        return pdf_response(notice_pdf(pdf, tender), f"{tender.reference}-招标公告.pdf")
