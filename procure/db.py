@@ -147,6 +147,9 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
     This is SQLAlchemy's documented recipe for pysqlite's legacy transaction handling. WAL lets
     readers go on while one writer writes; foreign keys are off in SQLite unless asked for.
+    ``BEGIN IMMEDIATE`` takes the write lock up front: a deferred transaction that reads and then
+    writes fails at once with "database is locked" when another writer got in between (the busy
+    timeout does not apply to that upgrade), which is exactly the last-second bid rush.
     """
 
     @event.listens_for(engine, "connect")
@@ -160,7 +163,7 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 # --- migrations -----------------------------------------------------------------------------

@@ -72,19 +72,28 @@ def verify(session: Session) -> ChainVerdict:
     return verify_chain(_links(session))
 
 
+def _unsealed() -> Any:
+    """Entries about sealed bids stay hidden until their tender is opened (招标投标法 第22条)."""
+    from procure.tendering.models import Tender
+
+    opened = select(Tender.id).where(Tender.opened_at.is_not(None))
+    return AuditEntry.sealed_tender_id.is_(None) | AuditEntry.sealed_tender_id.in_(opened)
+
+
 def count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+    """Visible entries (what the audit pages show)."""
+    return session.scalar(select(func.count()).select_from(AuditEntry).where(_unsealed())) or 0
 
 
 def entries_for(session: Session, entity: str, entity_id: Any, limit: int = 50) -> list[AuditEntry]:
     return list(session.scalars(
-        select(AuditEntry).where(AuditEntry.entity == entity, AuditEntry.entity_id == str(entity_id))
+        select(AuditEntry).where(AuditEntry.entity == entity, AuditEntry.entity_id == str(entity_id), _unsealed())
         .order_by(AuditEntry.id.desc()).limit(limit)
     ))
 
 
 def list_entries(session: Session, paging: PageRequest) -> Page[AuditEntry]:
     """Newest first."""
-    rows = list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())
+    rows = list(session.scalars(select(AuditEntry).where(_unsealed()).order_by(AuditEntry.id.desc())
                                 .offset(paging.offset).limit(paging.per_page)))
     return Page(rows, count(session), paging)

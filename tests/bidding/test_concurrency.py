@@ -1,0 +1,110 @@
+"""20 companies bidding in the last second before the deadline, and a few after it, against a
+real server: every accepted bid is stored once, every late one is refused, none is lost."""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import func, select
+
+from procure.accounts import services as accounts
+from procure.accounts.models import User
+from procure.app import create_app
+from procure.audit.services import SYSTEM
+from procure.bidding.models import Bid
+from procure.clock import FrozenClock, system_clock
+from procure.contractors.models import Contractor
+from procure.contractors.rules import compose_uscc
+from procure.db import Database
+from procure.settings import Settings
+from procure.sites.models import Jurisdiction, Site
+from procure.tendering import services as tenders
+from tests.browser.conftest import _free_port
+from tests.dbutil import scratch_database
+from tests.tendering.world import PDF, tender_payload
+
+ON_TIME, LATE = 20, 5
+
+
+@pytest.fixture()
+def race(tmp_path):
+    with scratch_database(tmp_path) as url:
+        database = Database(url)
+        deadline = (system_clock() + timedelta(seconds=4)).replace(microsecond=0)
+        before = FrozenClock(deadline - timedelta(days=21))
+        with database.session() as s:
+            street = Jurisdiction(code="330110002", name="仓前街道", name_en="", level="street")
+            s.add(street)
+            s.flush()
+            site = Site(code="R-1", name="良睦路", kind="road", grade=1, jurisdiction_id=street.id, area_m2=1000,
+                        address="", created_at=before(), updated_at=before())
+            s.add(site)
+            s.commit()
+            officer = accounts.create_user(s, before, SYSTEM, username="officer", password="officer-demo", role="officer")
+            tender = tenders.create_tender(s, before, accounts.CurrentUser.of(officer).actor, "race-secret",
+                                           tender_payload([site.id], deadline))
+            tenders.publish(s, before, SYSTEM, tender.id)
+            tokens = []
+            for n in range(ON_TIME + LATE):
+                company = Contractor(company_name=f"竞速{n}号公司", uscc=compose_uscc("91", "330110", f"{n:08d}"),
+                                     state="approved", registered_at=before(), decision_reason="")
+                s.add(company)
+                s.flush()
+                user = User(username=f"racer{n}", password_hash="x", role="contractor", display_name=company.company_name,
+                            contractor_id=company.id, created_at=before(), active=True, failed_logins=0,
+                            session_version=1)
+                s.add(user)
+                s.flush()
+                tokens.append(accounts.issue_token("race-secret", system_clock, user, "api", 3600))
+            s.commit()
+            lot_id = tender.lots[0].id
+        settings = Settings(database_url=url, storage_dir=tmp_path / "storage", secret_key="race-secret",
+                            clock=system_clock)
+        port = _free_port()
+        server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}", lot_id, deadline, tokens, database
+        server.should_exit = True
+        thread.join(timeout=10)
+        database.dispose()
+
+
+def _sleep_until(moment: datetime) -> None:
+    while (left := (moment - datetime.now(timezone.utc)).total_seconds()) > 0:
+        time.sleep(min(left, 0.01))
+
+
+def test_last_second_rush(race):
+    base, lot_id, deadline, tokens, database = race
+
+    def post(n: int, at: datetime) -> tuple[int, int, float]:
+        _sleep_until(at)
+        sent = datetime.now(timezone.utc)
+        with httpx.Client(base_url=base, timeout=60) as client:
+            response = client.post(f"/api/v1/lots/{lot_id}/bids", headers={"Authorization": f"Bearer {tokens[n]}"},
+                                   data={"price": f"{900000 + n}.00", "bond_form": "guarantee", "bond_reference": f"B{n}"},
+                                   files=[("documents", (f"bid{n}.pdf", PDF + str(n).encode(), "application/pdf"))])
+        return n, response.status_code, (sent - deadline).total_seconds()
+
+    moments = [deadline - timedelta(seconds=0.9) + timedelta(seconds=0.04 * n) for n in range(ON_TIME)]
+    moments += [deadline + timedelta(seconds=0.1 + 0.05 * n) for n in range(LATE)]
+    with ThreadPoolExecutor(ON_TIME + LATE) as pool:
+        results = list(pool.map(lambda args: post(*args), enumerate(moments)))
+
+    assert all(status in (201, 409) for _, status, _ in results), results  # every answer is a clear one
+    late = [r for r in results if r[2] >= 0]
+    assert late and all(status == 409 for _, status, _ in late), late
+    accepted = {n for n, status, _ in results if status == 201}
+    assert len(accepted) >= ON_TIME // 2, results  # most of the rush made it in time on this machine
+    with database.session() as s:
+        rows = s.execute(select(Bid.contractor_id, Bid.received_at, Bid.state).where(Bid.lot_id == lot_id)).all()
+        assert len(rows) == len(accepted)  # stored once each, none lost, nothing of a refused bid
+        assert all(state == "submitted" and received < deadline for _, received, state in rows)
+        assert s.scalar(select(func.count(func.distinct(Bid.contractor_id))).where(Bid.lot_id == lot_id)) == len(rows)
