@@ -63,7 +63,7 @@ def demo() -> None:
             bars.pop(what).__exit__(None, None, None)
 
     with _database(settings) as database, database.session() as session:
-        report = load_demo(session, settings.clock, progress=progress)
+        report = load_demo(session, settings, progress=progress)
     if report.created:
         click.echo("Demo data loaded: " + ", ".join(f"{n} {what}" for what, n in report.created.items()))
     else:
@@ -86,6 +86,17 @@ def serve(host: str, port: int) -> None:
         app = create_app(settings, database)
         click.echo(f"Procure on http://{host}:{port}  (database: {_safe_url(settings.database_url)})")
         uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@main.command()
+def tick() -> None:
+    """Move tenders along by the clock (close at the deadline, judge lots); for a scheduler."""
+    from procure.tendering import services as tenders
+
+    settings = _settings()
+    with _database(settings) as database, database.session() as session:
+        moved = tenders.tick(session, settings.clock)
+    click.echo(f"{moved} tenders moved on.")
 
 
 @main.command("create-user")

@@ -13,6 +13,10 @@ from procure.clock import Clock
 from procure.pagination import PageRequest
 from procure.sites import services as sites
 from procure.sites.services import SiteFilter
+from procure.contractors import services as contractors
+from procure.tendering import services as tenders
+from procure.tendering.rules import LotState, TenderState
+from procure.tendering.services import TenderFilter
 
 
 def home_context(session: Session, clock: Clock, user: CurrentUser) -> dict[str, Any]:
@@ -28,6 +32,16 @@ def home_context(session: Session, clock: Clock, user: CurrentUser) -> dict[str,
             session, clock, SiteFilter(jurisdiction=user.jurisdiction_code, handed_over=True),
             PageRequest(1, 10), home_jurisdiction_id=user.jurisdiction_id)
         context["budget"] = sites.estimate_budget(session, clock, scope)
+    if user.role == Role.OFFICER:
+        everything = tenders.list_tenders(session, clock, TenderFilter(), PageRequest(1, 200), include_drafts=True).items
+        context["tender_work"] = [t for t in everything if t.state == TenderState.DRAFT
+                                  or (t.state == TenderState.CLOSED and t.opened_at is None)
+                                  or any(l.state == LotState.UNSUCCESSFUL for l in t.lots)][:10]
+        context["pending_companies"] = contractors.list_contractors(session, PageRequest(1, 1), "pending").total
+    if user.role == Role.CONTRACTOR and user.contractor_id is not None:
+        context["company"] = contractors.of_user(session, user)
+        context["open_tenders"] = tenders.list_tenders(session, clock, TenderFilter(state=TenderState.PUBLISHED),
+                                                       PageRequest(1, 10), include_drafts=False).items
     if user.role == Role.FINANCE:
         context["budget"] = sites.estimate_budget(session, clock, scope)
     if user.role == Role.INSPECTOR:

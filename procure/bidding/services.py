@@ -99,7 +99,9 @@ def submit(session: Session, clock: Clock, storage: Storage, secret_key: str, us
             stored.append(documents.store(session, clock, storage, upload.fileobj, upload.filename,
                                           uploaded_by_id=user.id, seal=seal, checked=upload))
         # Serialise with the clock-driven close: the tender row is locked while this bid lands.
-        session.scalar(select(Tender).where(Tender.id == tender.id).with_for_update())
+        # FOR NO KEY UPDATE, because the Document rows above already hold FOR KEY SHARE on the
+        # tender (their foreign key); FOR UPDATE would deadlock two bids doing the same.
+        session.scalar(select(Tender).where(Tender.id == tender.id).with_for_update(key_share=True))
         session.refresh(tender)
         if tender.opened_at is not None or tender.settled_at is not None or tender.state == TenderState.CANCELLED \
                 or not received_at < tender.bid_deadline:
@@ -167,7 +169,7 @@ def withdraw(session: Session, clock: Clock, storage: Storage, user: CurrentUser
         raise Conflict("This bid is already withdrawn.")
     if not accepts_bids(lot.tender.state, lot.tender.bid_deadline, now):
         raise Conflict("The bid deadline has passed; a bid can no longer be withdrawn.")
-    session.scalar(select(Tender).where(Tender.id == lot.tender_id).with_for_update())
+    session.scalar(select(Tender).where(Tender.id == lot.tender_id).with_for_update(key_share=True))
     removed = [d.document for d in bid.documents]
     bid.documents.clear()
     bid.state, bid.withdrawn_at, bid.sealed = "withdrawn", now, None

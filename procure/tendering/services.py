@@ -422,7 +422,7 @@ def retender(session: Session, clock: Clock, actor: Actor, secret_key: str, lot_
 def get(session: Session, clock: Clock, tender_id: int, *, lock: bool = False) -> Tender:
     stmt = select(Tender).where(Tender.id == tender_id)
     if lock:
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     tender = session.scalar(stmt)
     if tender is None:
         raise NotFound("Tender {id} does not exist.", id=tender_id)
@@ -507,6 +507,16 @@ def data_key(secret_key: str, tender: Tender) -> bytes:
 class LotEstimate:
     yearly: Decimal
     suggestion: Decimal  # over the lot's term: a suggestion for its ceiling price
+
+
+def lot_estimates_for_sites(session: Session, sites: list[Site], term_months: int) -> Decimal:
+    """The unit-rate budget of some sites over a term (DESIGN §3)."""
+    from procure.sites.rules import budget_estimate
+    from procure.sites.services import unit_rates
+    from procure.tendering.rules import budget_suggestion
+
+    yearly = budget_estimate([(s.kind, s.grade, s.area_m2) for s in sites], unit_rates(session)).total
+    return budget_suggestion(yearly, term_months)
 
 
 def lot_estimates(session: Session, tender: Tender) -> dict[int, LotEstimate]:

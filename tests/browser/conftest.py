@@ -42,7 +42,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                             clock=system_clock)
         database = Database(url)
         with database.session() as session:
-            load_demo(session, settings.clock)
+            load_demo(session, settings)
         port = _free_port()
         server = uvicorn.Server(uvicorn.Config(create_app(settings, database), host="127.0.0.1", port=port,
                                                log_level="warning", lifespan="on"))

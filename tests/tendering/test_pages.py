@@ -1,0 +1,99 @@
+"""The tender pages as officers, contractors and the public use them."""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from tests.factories import ContractorFactory, JurisdictionFactory, SiteFactory, UserFactory
+from tests.tendering.world import PDF
+
+
+def login(client, username):
+    client.cookies.clear()
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"username": username, "password": "password-123", "next": "/", "_csrf_token": token})
+    return token
+
+
+@pytest.fixture()
+def sites(session):
+    street = JurisdictionFactory(code="330110002", name="仓前街道")
+    made = [SiteFactory(jurisdiction=street, kind="park", name=f"页面测试公园{i}") for i in range(3)]
+    UserFactory(username="page-officer", role="officer")
+    company = ContractorFactory(company_name="页面测试养护公司")
+    UserFactory(username="page-bidder", role="contractor", contractor_id=company.id)
+    session.commit()
+    return made
+
+
+def form(sites, clock, **overrides):
+    deadline = (clock() + timedelta(days=30)).astimezone().strftime("%Y-%m-%dT%H:%M")
+    data = {"title": "页面测试招标", "method": "comprehensive", "price_points": "30", "sme_deduction": "0.10",
+            "abnormal_threshold": "0.20", "bid_deadline": deadline, "c1_code": "T1", "c1_name": "方案", "c1_points": "70",
+            "l1_title": "一标段", "l1_ceiling_price": "500000", "l1_term_months": "12", "l1_bid_bond": "10000"}
+    data |= {f"site_{s.id}": "1" for s in sites}
+    return data | overrides
+
+
+def test_officer_drafts_sees_the_checks_and_publishes(client, sites, clock):
+    token = login(client, "page-officer")
+    page = client.get("/tenders/new")
+    assert page.status_code == 200 and "页面测试公园0" in page.text
+    bad = form(sites, clock, c1_points="60", l1_bid_bond="20000") | {"_csrf_token": token}
+    created = client.post("/tenders/new", data=bad, follow_redirects=False)
+    assert created.status_code in (302, 303)
+    detail = client.get(created.headers["location"])
+    assert "当前合计为 90" in detail.text
+    assert "第三十三条" in detail.text  # the bond is over 2%
+    refused = client.post(created.headers["location"] + "/publish", data={"_csrf_token": token})
+    assert refused.status_code == 400
+    fixed = client.post(created.headers["location"] + "/edit", data=form(sites, clock) | {"_csrf_token": token},
+                        follow_redirects=False)
+    assert fixed.status_code in (302, 303)
+    published = client.post(created.headers["location"] + "/publish", data={"_csrf_token": token}, follow_redirects=True)
+    assert published.status_code == 200 and "招标中" in published.text
+
+
+def test_public_sees_published_tenders_not_drafts(client, sites, clock):
+    token = login(client, "page-officer")
+    created = client.post("/tenders/new", data=form(sites, clock) | {"_csrf_token": token}, follow_redirects=False)
+    tender_url = created.headers["location"]
+    client.cookies.clear()
+    assert client.get(tender_url).status_code == 404
+    assert "页面测试招标" not in client.get("/tenders").text
+    token = login(client, "page-officer")
+    client.post(tender_url + "/publish", data={"_csrf_token": token})
+    client.cookies.clear()
+    assert "页面测试招标" in client.get("/tenders").text
+    assert client.get(tender_url + "/notice.pdf").content.startswith(b"%PDF")
+
+
+def test_contractor_bids_on_the_page_and_bad_input_is_explained(client, sites, clock):
+    token = login(client, "page-officer")
+    created = client.post("/tenders/new", data=form(sites, clock) | {"_csrf_token": token}, follow_redirects=False)
+    tender_url = created.headers["location"]
+    client.post(tender_url + "/publish", data={"_csrf_token": token})
+    lot_id = re.search(r'id="lot-(\d+)"', client.get(tender_url).text).group(1)
+    token = login(client, "page-bidder")
+    page = client.get(tender_url)
+    assert "bid-form" in page.text
+    bad = client.post(f"{tender_url}/lots/{lot_id}/bid", data={"price": "12.345", "bond_form": "guarantee",
+                                                               "_csrf_token": token},
+                      files=[("documents", ("a.pdf", PDF, "application/pdf"))])
+    assert bad.status_code == 400 and "两位小数" in bad.text
+    good = client.post(f"{tender_url}/lots/{lot_id}/bid", data={"price": "456789.00", "bond_form": "guarantee",
+                                                                "bond_reference": "BH-9", "_csrf_token": token},
+                       files=[("documents", ("技术标.pdf", PDF, "application/pdf"))], follow_redirects=True)
+    assert good.status_code == 200 and "456789.00" in good.text
+    assert "456789.00" in client.get("/my/bids").text
+
+
+def test_registration_page(client):
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/register").text).group(1)
+    bad = client.post("/register", data={"company_name": "新公司", "uscc": "91330100799655058A", "username": "newco",
+                                         "password": "company-pass", "_csrf_token": token})
+    assert bad.status_code == 400 and "校验" in bad.text and 'name="uscc_confirm"' in bad.text
+    good = client.post("/register", data={"company_name": "新公司", "uscc": "91330100799655058B", "username": "newco",
+                                          "password": "company-pass", "_csrf_token": token}, follow_redirects=False)
+    assert good.status_code in (302, 303)
