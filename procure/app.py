@@ -22,7 +22,10 @@ from procure.documents.pdf import PdfRenderer
 from procure.documents.storage import LocalStorage
 from procure.errors import ProcureError
 from procure.settings import Settings
+from procure.awards.routes import AwardPages, AwardsApi
 from procure.bidding.routes import BidPages, BidsApi
+from procure.contracts.routes import ContractPages, ContractsApi
+from procure.evaluation.routes import EvaluationApi, EvaluationPages
 from procure.contractors.routes import ContractorPages, ContractorsApi
 from procure.sites.routes import RegistryApi, SitePages, SitesApi
 from procure.tendering.routes import TenderPages, TendersApi
@@ -36,6 +39,7 @@ STATIC_DIR = PROJECT_ROOT / "procure" / "static"
 ROUTES = [
     AuthApi, UsersApi, SessionPages, AdminPages, SitesApi, RegistryApi, SitePages,
     TendersApi, TenderPages, ContractorsApi, ContractorPages, BidsApi, BidPages,
+    EvaluationApi, EvaluationPages, AwardsApi, AwardPages, ContractsApi, ContractPages,
 ]
 
 

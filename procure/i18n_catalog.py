@@ -52,6 +52,11 @@ DYNAMIC_PREFIXES = {
     "contractor:": ("procure/contractors/rules.py", "ContractorState"),
     "bid:": ("procure/bidding/rules.py", "BidState"),
     "bond_status:": ("procure/bidding/rules.py", "BondStatus"),
+    "contract:": ("procure/contracts/rules.py", "ContractState"),
+    "variation:": ("procure/contracts/rules.py", "VariationKind"),
+    "award:": ("procure/awards/rules.py", "AwardState"),
+    "flag:": ("procure/evaluation/rules.py", "Flag"),
+    "abnormal:": ("procure/evaluation/rules.py", "AbnormalDecision"),
 }
 SKIP_PY = frozenset({"procure/i18n_catalog.py"})
 

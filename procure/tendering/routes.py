@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from procure.accounts.rules import Permission, Role
 from procure.accounts.services import CurrentUser
+from procure.awards import services as awards
 from procure.bidding import services as bidding
 from procure.contractors import services as contractors
 from procure.clock import BUREAU_TZ
@@ -177,7 +178,8 @@ def detail_page(request: Request, db: Any, clock: Any, settings: Any, user: Curr
     tender = visible(user, services.get(db, clock, tender_id))
     officer = user is not None and user.can(Permission.TENDERS_MANAGE)
     context: dict[str, Any] = {"tender": tender, "officer": officer, "error": error, "errors": errors or [],
-                               "now": clock(), "opening": bidding.opening_record(db, tender.id)}
+                               "now": clock(), "opening": bidding.opening_record(db, tender.id),
+                               "awards": {l.id: a for l in tender.lots if (a := awards.of_lot(db, l.id)) is not None}}
     if officer:
         context["estimates"] = services.lot_estimates(db, tender)
         if tender.state == TenderState.DRAFT:

@@ -534,16 +534,20 @@ def lot_estimates(session: Session, tender: Tender) -> dict[int, LotEstimate]:
 
 
 def candidate_sites(session: Session, clock: Clock, jurisdiction: str | None = None) -> list[Site]:
-    """Sites a new tender may pick: handed over and in no lot of a live tender, newest first.
-
-    (Sites under an active contract will also be left out once contracts exist.)
-    """
+    """Sites a new tender may pick: handed over, in no lot of a live tender and under no live
+    contract (管养分开: newly built sites first), newest first."""
     from procure.clock import local_date
     from procure.sites.services import SiteFilter, filtered_query
     from procure.tendering.models import LotSite
 
     busy = select(LotSite.site_id).join(Lot, Lot.id == LotSite.lot_id).join(Tender, Tender.id == Lot.tender_id).where(
-        Tender.state != TenderState.CANCELLED, Lot.state.not_in([LotState.UNSUCCESSFUL, LotState.CANCELLED]))
+        Tender.state != TenderState.CANCELLED, Lot.state.in_([LotState.ACTIVE, LotState.AWARDED]))
     stmt = filtered_query(session, SiteFilter(jurisdiction=jurisdiction, handed_over=True), local_date(clock()))
-    stmt = stmt.where(Site.id.not_in(busy)).order_by(Site.handover_date.desc(), Site.code).limit(300)
+    from procure.contracts.models import Contract, ContractSite
+    from procure.contracts.rules import ContractState
+
+    contracted = select(ContractSite.site_id).join(Contract).where(
+        Contract.state.in_([ContractState.SIGNED, ContractState.ACTIVE, ContractState.SUSPENDED]),
+        ContractSite.to_date.is_(None))
+    stmt = stmt.where(Site.id.not_in(busy), Site.id.not_in(contracted)).order_by(Site.handover_date.desc(), Site.code).limit(300)
     return list(session.scalars(stmt).unique())

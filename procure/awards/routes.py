@@ -1,0 +1,177 @@
+"""Awards: API and pages (publicity, objections, the notice)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, JSONBody
+from litestar.response import Redirect, Template
+
+from procure.accounts.rules import Permission, Role
+from procure.awards import services
+from procure.awards.models import Award
+from procure.bidding.models import Bid
+from procure.errors import NotFound, ProcureError
+from procure.tendering.models import Lot
+from procure.tendering.routes import pdf_response
+from procure.web import DB, AppClock, MaybeMe, Me, Pdf, form_errors, page, requires
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+class ProposeIn(msgspec.Struct):
+    bid_id: int | None = None
+    reason: str = ""
+
+
+class TextIn(msgspec.Struct):
+    text: str
+
+
+class AnswerIn(msgspec.Struct):
+    answer: str
+
+
+class ObjectionOut(msgspec.Struct):
+    id: int
+    text: str
+    filed_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+
+
+class AwardOut(msgspec.Struct):
+    id: int
+    lot_id: int
+    bid_id: int
+    contractor: str
+    price: str | None
+    rank: int
+    reason: str
+    state: str
+    proposed_at: datetime
+    publicity_ends_at: datetime
+    notice_issued_at: datetime | None
+    objections: list[ObjectionOut]
+
+
+def award_out(session: Any, award: Award) -> AwardOut:
+    bid = session.get(Bid, award.bid_id)
+    return AwardOut(award.id, award.lot_id, award.bid_id, bid.contractor.company_name,
+                    None if bid.price is None else str(bid.price), award.rank, award.reason, award.state,
+                    award.proposed_at, award.publicity_ends_at, award.notice_issued_at,
+                    [ObjectionOut(o.id, o.text, o.filed_at, o.answer, o.answered_at) for o in award.objections])
+
+
+def notice_context(session: Any, award: Award) -> dict[str, Any]:
+    if award.notice_issued_at is None:
+        raise NotFound("The award notice has not been issued.")
+    lot = session.get(Lot, award.lot_id)
+    bid = session.get(Bid, award.bid_id)
+    return {"award": award, "lot": lot, "tender": lot.tender, "bid": bid, "contractor": bid.contractor}
+
+
+class AwardsApi(Controller):
+    path = "/api/v1"
+    tags = ["awards"]
+
+    @post("/lots/{lot_id:int}/award", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
+          summary="Propose the winner (rank 1, or another candidate with a reason) and publish the candidates")
+    def propose(self, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me,
+                data: JSONBody[ProposeIn | None] = None) -> AwardOut:
+        award = services.propose(db, clock, user.actor, lot_id, data.bid_id if data else None, data.reason if data else "")
+        return award_out(db, award)
+
+    @get("/awards/{award_id:int}", sync_to_thread=True, summary="An award with its publicity and objections")
+    def show(self, award_id: FromPath[int], db: DB) -> AwardOut:
+        return award_out(db, services.get(db, award_id))
+
+    @post("/awards/{award_id:int}/objections", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
+          summary="A bidder objects during the publicity (质疑)")
+    def objection(self, award_id: FromPath[int], data: JSONBody[TextIn], db: DB, clock: AppClock, user: Me) -> ObjectionOut:
+        o = services.object_to(db, clock, user, award_id, data.text)
+        return ObjectionOut(o.id, o.text, o.filed_at, o.answer, o.answered_at)
+
+    @post("/objections/{objection_id:int}/answer", sync_to_thread=True, status_code=200,
+          guards=[requires(Permission.TENDERS_MANAGE)], summary="Answer an objection")
+    def answer(self, objection_id: FromPath[int], data: JSONBody[AnswerIn], db: DB, clock: AppClock, user: Me) -> ObjectionOut:
+        o = services.answer_objection(db, clock, user.actor, objection_id, data.answer)
+        return ObjectionOut(o.id, o.text, o.filed_at, o.answer, o.answered_at)
+
+    @post("/awards/{award_id:int}/notice", sync_to_thread=True, status_code=200,
+          guards=[requires(Permission.TENDERS_MANAGE)], summary="Issue the award notice (中标通知书); drafts the contract")
+    def notice(self, award_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> AwardOut:
+        return award_out(db, services.issue_notice(db, clock, user.actor, award_id))
+
+    @get("/awards/{award_id:int}/notice.pdf", sync_to_thread=True, media_type="application/pdf",
+         summary="The award notice PDF")
+    def notice_pdf(self, award_id: FromPath[int], db: DB, pdf: Pdf) -> Response:
+        context = notice_context(db, services.get(db, award_id))
+        return pdf_response(pdf.render("pdf/award_notice.html", context), f"中标通知书-{award_id}.pdf")
+
+    @get("/lots/{lot_id:int}/my-result", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
+         summary="My own score and rank, after the notice")
+    def my_result(self, lot_id: FromPath[int], db: DB, user: Me) -> dict[str, Any]:
+        found = services.my_result(db, user, lot_id)
+        if found is None:
+            raise NotFound("No result to show yet.")
+        result, award = found
+        s = lambda v: None if v is None else str(v)  # noqa: E731
+        return {"lot_id": lot_id, "rank": result.rank, "total": s(result.total), "price_score": s(result.price_score),
+                "technical_score": s(result.technical_score), "evaluated_price": s(result.evaluated_price),
+                "compliant": result.compliant, "won": award.bid_id == result.bid_id}
+
+
+class AwardPages(Controller):
+    include_in_schema = False
+
+    @get("/awards/{award_id:int}", sync_to_thread=True)
+    def show(self, request: Request, award_id: FromPath[int], db: DB, clock: AppClock, user: MaybeMe) -> Template:
+        return self._page(request, db, clock, user, award_id)
+
+    def _page(self, request: Request, db: Any, clock: Any, user: Any, award_id: int, *, status: int = 200,
+              error: str | None = None) -> Template:
+        award = services.get(db, award_id)
+        lot = db.get(Lot, award.lot_id)
+        bids = {r.bid_id: db.get(Bid, r.bid_id) for r in services.candidates(db, lot.id)}
+        context: dict[str, Any] = {"award": award, "lot": lot, "tender": lot.tender, "now": clock(), "error": error,
+                                   "candidates": services.candidates(db, lot.id), "bids": bids,
+                                   "officer": user is not None and user.can(Permission.TENDERS_MANAGE)}
+        if user is not None and user.role == Role.CONTRACTOR:
+            context["mine"] = services.my_result(db, user, lot.id)
+        return page(request, "awards/award.html", status_code=status, **context)
+
+    def _act(self, request: Request, db: Any, clock: Any, user: Any, award_id: int, action: Any) -> Response:
+        try:
+            action()
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            return self._page(request, db, clock, user, award_id, status=exc.status_code, error=detail)
+        return Redirect(f"/awards/{award_id}")
+
+    @post("/awards/{award_id:int}/object", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
+    def object_to(self, request: Request, award_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        return self._act(request, db, clock, user, award_id,
+                         lambda: services.object_to(db, clock, user, award_id, data.get("text", "")))
+
+    @post("/awards/{award_id:int}/objections/{objection_id:int}/answer", sync_to_thread=True,
+          guards=[requires(Permission.TENDERS_MANAGE)])
+    def answer(self, request: Request, award_id: FromPath[int], objection_id: FromPath[int], data: FormData, db: DB,
+               clock: AppClock, user: Me) -> Response:
+        return self._act(request, db, clock, user, award_id,
+                         lambda: services.answer_objection(db, clock, user.actor, objection_id, data.get("answer", "")))
+
+    @post("/awards/{award_id:int}/notice", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def notice(self, request: Request, award_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
+        return self._act(request, db, clock, user, award_id,
+                         lambda: services.issue_notice(db, clock, user.actor, award_id))
+
+    @get("/awards/{award_id:int}/notice.pdf", sync_to_thread=True)
+    def notice_pdf(self, award_id: FromPath[int], db: DB, pdf: Pdf) -> Response:
+        context = notice_context(db, services.get(db, award_id))
+        return pdf_response(pdf.render("pdf/award_notice.html", context), f"中标通知书-{award_id}.pdf")

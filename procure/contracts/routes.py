@@ -1,0 +1,177 @@
+"""Contracts: API (DESIGN §6) and pages (register, detail, signing, variations)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Redirect, Template
+
+from procure.accounts.rules import Permission, Role
+from procure.accounts.services import CurrentUser
+from procure.clock import local_date
+from procure.contracts import services
+from procure.contracts.models import Contract
+from procure.contracts.rules import ContractState
+from procure.contracts.schemas import ContractOut, ContractPage, ReasonIn, VariationIn, VariationOut
+from procure.contracts.services import ContractFilter
+from procure.errors import ProcureError
+from procure.pagination import PageRequest
+from procure.sites import services as sites
+from procure.sites.schemas import SiteOut
+from procure.tendering.routes import pdf_response
+from procure.web import DB, AppClock, Me, Pdf, form_errors, page, requires, requires_role
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+READERS = requires_role(Role.OFFICER, Role.CONTRACTOR, Role.FINANCE, Role.ADMIN, Role.INSPECTOR)
+
+
+def out(contract: Contract, clock: Any) -> ContractOut:
+    return ContractOut.of(contract, services.term_end(contract), services.signing_late(contract, local_date(clock())))
+
+
+def _filter(state: str | None, contractor_id: int | None, jurisdiction: str | None, expiring: int | None) -> ContractFilter:
+    return ContractFilter(state=state or None, contractor_id=contractor_id, jurisdiction=jurisdiction or None,
+                          expiring_within_days=expiring)
+
+
+class ContractsApi(Controller):
+    path = "/api/v1"
+    tags = ["contracts"]
+
+    @get("/contracts", sync_to_thread=True, guards=[READERS],
+         summary="The contract register (contractors: their own) with filters")
+    def index(self, db: DB, clock: AppClock, user: Me,
+              state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
+              contractor_id: FromQuery[int | None] = None, jurisdiction: FromQuery[str | None] = None,
+              expiring_within_days: FromQuery[int | None] = None,
+              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+              per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 50) -> ContractPage:
+        result = services.register(db, clock, _filter(state_filter, contractor_id, jurisdiction, expiring_within_days),
+                                   PageRequest(page_no, per_page), user)
+        return ContractPage([out(c, clock) for c in result.items], result.total, page_no, per_page)
+
+    @get("/contracts/{contract_id:int}", sync_to_thread=True, guards=[READERS], summary="One contract")
+    def show(self, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> ContractOut:
+        return out(services.get(db, clock, contract_id, user), clock)
+
+    @patch("/contracts/{contract_id:int}", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
+           summary="Adjust terms before signing")
+    def update(self, contract_id: FromPath[int], data: JSONBody[dict[str, Any]], db: DB, clock: AppClock, user: Me) -> ContractOut:
+        return out(services.update_terms(db, clock, user.actor, contract_id, data), clock)
+
+    @post("/contracts/{contract_id:int}/sign", sync_to_thread=True, status_code=200,
+          guards=[requires_role(Role.OFFICER, Role.CONTRACTOR)], summary="Sign (the contractor, then or before the bureau)")
+    def sign(self, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> ContractOut:
+        return out(services.sign(db, clock, user, contract_id), clock)
+
+    @post("/contracts/{contract_id:int}/variations", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
+          summary="A variation: add_site, remove_site or change_area, with effective date and fee delta")
+    def variation(self, contract_id: FromPath[int], data: JSONBody[VariationIn], db: DB, clock: AppClock, user: Me) -> VariationOut:
+        raw = {"kind": data.kind, "site_id": data.site_id, "effective_date": data.effective_date,
+               "monthly_fee_delta": str(data.monthly_fee_delta), "reason": data.reason, "area_m2": data.area_m2}
+        v = services.add_variation(db, clock, user.actor, contract_id, raw)
+        return VariationOut(v.number, v.kind, v.site_id, None if v.area_before is None else str(v.area_before),
+                            None if v.area_after is None else str(v.area_after), v.effective_date,
+                            str(v.monthly_fee_delta), str(v.added_value), v.reason)
+
+    @post("/contracts/{contract_id:int}/terminate", sync_to_thread=True, status_code=200,
+          guards=[requires(Permission.TENDERS_MANAGE)], summary="Terminate with a reason")
+    def terminate(self, contract_id: FromPath[int], data: JSONBody[ReasonIn], db: DB, clock: AppClock, user: Me) -> ContractOut:
+        return out(services.terminate(db, clock, user.actor, contract_id, data.reason), clock)
+
+    @post("/contracts/{contract_id:int}/suspend", sync_to_thread=True, status_code=200,
+          guards=[requires(Permission.TENDERS_MANAGE)], summary="Suspend with a reason")
+    def suspend(self, contract_id: FromPath[int], data: JSONBody[ReasonIn], db: DB, clock: AppClock, user: Me) -> ContractOut:
+        return out(services.suspend(db, clock, user.actor, contract_id, data.reason), clock)
+
+    @post("/contracts/{contract_id:int}/resume", sync_to_thread=True, status_code=200,
+          guards=[requires(Permission.TENDERS_MANAGE)], summary="Resume a suspended contract")
+    def resume(self, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> ContractOut:
+        return out(services.resume(db, clock, user.actor, contract_id), clock)
+
+    @get("/contracts/{contract_id:int}/contract.pdf", sync_to_thread=True, guards=[READERS],
+         media_type="application/pdf", summary="The contract document (PDF)")
+    def pdf(self, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+        contract = services.get(db, clock, contract_id, user)
+        return pdf_response(pdf.render("pdf/contract.html", {"contract": contract, "end": services.term_end(contract)}),
+                            f"{contract.number}.pdf")
+
+    @get("/sites/uncovered", sync_to_thread=True, guards=[requires(Permission.SITES_READ)],
+         summary="Handed-over sites no live contract covers today")
+    def uncovered(self, db: DB, clock: AppClock, jurisdiction: FromQuery[str | None] = None) -> list[SiteOut]:
+        return [SiteOut.of(s) for s in services.uncovered_sites(db, clock, jurisdiction)]
+
+
+class ContractPages(Controller):
+    include_in_schema = False
+
+    @get("/contracts", sync_to_thread=True, guards=[READERS])
+    def index(self, request: Request, db: DB, clock: AppClock, user: Me,
+              state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
+              jurisdiction: FromQuery[str | None] = None, expiring: FromQuery[str | None] = None,
+              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Template:
+        flt = _filter(state_filter, None, jurisdiction, 90 if expiring else None)
+        result = services.register(db, clock, flt, PageRequest(page_no, 30), user)
+        uncovered = services.uncovered_sites(db, clock, jurisdiction or None) if user.can(Permission.TENDERS_MANAGE) else []
+        today = local_date(clock())
+        return page(request, "contracts/list.html", result=result, states=list(ContractState), state=state_filter or "",
+                    jurisdiction=jurisdiction or "", expiring=bool(expiring), uncovered=uncovered,
+                    jurisdictions=sites.list_jurisdictions(db), late={c.id for c in result.items if services.signing_late(c, today)},
+                    ends={c.id: services.term_end(c) for c in result.items})
+
+    @get("/contracts/{contract_id:int}", sync_to_thread=True, guards=[READERS])
+    def show(self, request: Request, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Template:
+        return self._detail(request, db, clock, user, contract_id)
+
+    def _detail(self, request: Request, db: Any, clock: Any, user: CurrentUser, contract_id: int, *, status: int = 200,
+                error: str | None = None) -> Template:
+        contract = services.get(db, clock, contract_id, user)
+        return page(request, "contracts/detail.html", status_code=status, contract=contract, error=error,
+                    end=services.term_end(contract), late=services.signing_late(contract, local_date(clock())),
+                    officer=user.can(Permission.TENDERS_MANAGE),
+                    candidates=services.uncovered_sites(db, clock) if user.can(Permission.TENDERS_MANAGE) else [])
+
+    def _act(self, request: Request, db: Any, clock: Any, user: CurrentUser, contract_id: int, action: Any) -> Response:
+        try:
+            action()
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            message = detail + ("" if not errors else " " + "; ".join(f"{e.get('field', '')}: {e['message']}" for e in errors))
+            return self._detail(request, db, clock, user, contract_id, status=exc.status_code, error=message)
+        return Redirect(f"/contracts/{contract_id}")
+
+    @post("/contracts/{contract_id:int}/sign", sync_to_thread=True, guards=[requires_role(Role.OFFICER, Role.CONTRACTOR)])
+    def sign(self, request: Request, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
+        return self._act(request, db, clock, user, contract_id, lambda: services.sign(db, clock, user, contract_id))
+
+    @post("/contracts/{contract_id:int}/terms", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def terms(self, request: Request, contract_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        changes = {k: v for k, v in data.items() if k in ("start_date", "months", "performance_bond", "retention_rate",
+                                                          "sampling_share", "defects_liability_months") and str(v).strip()}
+        return self._act(request, db, clock, user, contract_id,
+                         lambda: services.update_terms(db, clock, user.actor, contract_id, changes))
+
+    @post("/contracts/{contract_id:int}/variations", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def variation(self, request: Request, contract_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+                  user: Me) -> Response:
+        return self._act(request, db, clock, user, contract_id,
+                         lambda: services.add_variation(db, clock, user.actor, contract_id, dict(data)))
+
+    @post("/contracts/{contract_id:int}/end", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def end(self, request: Request, contract_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        actions = {"terminate": services.terminate, "suspend": services.suspend}
+        if data.get("action") == "resume":
+            return self._act(request, db, clock, user, contract_id, lambda: services.resume(db, clock, user.actor, contract_id))
+        chosen = actions.get(str(data.get("action")), services.terminate)
+        return self._act(request, db, clock, user, contract_id,
+                         lambda: chosen(db, clock, user.actor, contract_id, data.get("reason", "")))
+
+    @get("/contracts/{contract_id:int}/contract.pdf", sync_to_thread=True, guards=[READERS])
+    def pdf(self, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+        contract = services.get(db, clock, contract_id, user)
+        return pdf_response(pdf.render("pdf/contract.html", {"contract": contract, "end": services.term_end(contract)}),
+                            f"{contract.number}.pdf")

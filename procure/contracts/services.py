@@ -1,0 +1,377 @@
+"""Contracts (DESIGN §4.5): the draft from the award, terms, signatures, variations, the register."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from procure.accounts.rules import Role
+from procure.accounts.services import CurrentUser
+from procure.audit import services as audit
+from procure.audit.services import SYSTEM, Actor
+from procure.awards.models import Award
+from procure.bidding.models import Bid
+from procure.clock import BUREAU_TZ, Clock, local_date
+from procure.contracts import rules
+from procure.contracts.models import Contract, ContractSite, Variation
+from procure.contracts.rules import ContractState, VariationKind
+from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.pagination import Page, PageRequest
+from procure.sites.models import Site
+from procure.sites.rules import parse_date, parse_decimal, round2
+from procure.tendering.models import Lot
+from procure.tendering.rules import LotState
+
+LIVE_STATES = (ContractState.SIGNED, ContractState.ACTIVE, ContractState.SUSPENDED)
+DEFAULT_BOND_SHARE = Decimal("0.05")
+DEFAULT_RETENTION = Decimal("0.0300")
+DEFAULT_SAMPLING = Decimal("0.30")
+
+
+def _next_number(session: Session, clock: Clock) -> str:
+    prefix = f"YHHT-{clock().astimezone(BUREAU_TZ).year}-"
+    count = session.scalar(select(func.count()).select_from(Contract).where(Contract.number.like(prefix + "%"))) or 0
+    return f"{prefix}{count + 1:04d}"
+
+
+def draft_from_award(session: Session, clock: Clock, actor: Actor, award: Award) -> Contract:
+    """The draft contract of an award: the real (not the evaluated) price, the lot's sites and term.
+    Starts on the first day of the month after the notice by default; the officer may adjust."""
+    lot = session.get(Lot, award.lot_id)
+    bid = session.get(Bid, award.bid_id)
+    assert lot is not None and bid is not None and bid.price is not None
+    notice_day = local_date(award.notice_issued_at or clock())
+    start = rules.add_months(notice_day.replace(day=1), 1)
+    now = clock()
+    contract = Contract(
+        number=_next_number(session, clock), title=f"{lot.tender.title}（标段{lot.number}：{lot.title}）"[:200],
+        lot_id=lot.id, award_id=award.id, contractor_id=bid.contractor_id, state=ContractState.DRAFT,
+        amount=bid.price, start_date=start, months=lot.term_months, monthly_fee=rules.monthly_fee(bid.price, lot.term_months),
+        performance_bond=round2(bid.price * DEFAULT_BOND_SHARE), retention_rate=DEFAULT_RETENTION,
+        sampling_share=DEFAULT_SAMPLING, defects_liability_months=12,
+        payment_table=copy.deepcopy(rules.DEFAULT_PAYMENT_TABLE), penalty_rules=dict(rules.DEFAULT_PENALTY_RULES),
+        notice_issued_at=award.notice_issued_at, end_reason="", created_at=now, updated_at=now,
+        sites=[ContractSite(site_id=s.id, area_m2=s.area_m2, from_date=start) for s in lot.sites],
+    )
+    session.add(contract)
+    session.flush()
+    audit.record(session, clock, actor, "contract.create", "contract", contract.id, None, contract.audit_view())
+    return contract
+
+
+def get(session: Session, clock: Clock, contract_id: int, user: CurrentUser | None = None) -> Contract:
+    contract = session.get(Contract, contract_id)
+    # A contractor sees only its own contracts; another's answers like one that does not exist.
+    if contract is None or (user is not None and user.role == Role.CONTRACTOR and contract.contractor_id != user.contractor_id):
+        raise NotFound("Contract {id} does not exist.", id=contract_id)
+    refresh(session, clock, contract)
+    return contract
+
+
+def term_end(contract: Contract) -> date:
+    return rules.end_date(contract.start_date, contract.months)
+
+
+def refresh(session: Session, clock: Clock, contract: Contract) -> bool:
+    """signed → active on the start date; active → completed after the last day."""
+    today = local_date(clock())
+    before = contract.state
+    if contract.state == ContractState.SIGNED and today >= contract.start_date:
+        contract.state = ContractState.ACTIVE
+    if contract.state == ContractState.ACTIVE and today > term_end(contract):
+        contract.state = ContractState.COMPLETED
+    if contract.state != before:
+        audit.record(session, clock, SYSTEM, "contract.state", "contract", contract.id, {"state": before},
+                     {"state": contract.state})
+        session.commit()
+        return True
+    return False
+
+
+def signing_late(contract: Contract, now_day: date) -> bool:
+    """招标投标法 第46条: sign within 30 days of the award notice."""
+    return (contract.state == ContractState.DRAFT and contract.notice_issued_at is not None
+            and now_day > local_date(contract.notice_issued_at) + timedelta(days=rules.SIGNING_DAYS))
+
+
+def _decimal(raw: Any, field: str, errors: list[dict[str, Any]]) -> Decimal | None:
+    try:
+        return parse_decimal(raw)
+    except (ValueError, InvalidOperation):
+        errors.append({"field": field, "message": "Not a number."})
+        return None
+
+
+TERM_FIELDS = ("start_date", "months", "performance_bond", "retention_rate", "sampling_share",
+               "defects_liability_months", "payment_table", "penalty_rules")
+
+
+def update_terms(session: Session, clock: Clock, actor: Actor, contract_id: int, changes: Mapping[str, Any]) -> Contract:
+    """Adjust terms before signing (PATCH); the amount stays the awarded price."""
+    contract = get(session, clock, contract_id)
+    if contract.state != ContractState.DRAFT or contract.contractor_signed_at or contract.officer_signed_at:
+        raise Conflict("Terms can change only before anyone has signed.")
+    unknown = set(changes) - set(TERM_FIELDS)
+    if unknown:
+        raise InvalidInput("These terms cannot be changed: {fields}.", fields=", ".join(sorted(unknown)))
+    before = contract.audit_view()
+    errors: list[dict[str, Any]] = []
+    start = contract.start_date
+    if "start_date" in changes:
+        try:
+            start = parse_date(changes["start_date"]) or start
+        except ValueError:
+            errors.append({"field": "start_date", "message": "Not a date; use YYYY-MM-DD."})
+    months = contract.months
+    if "months" in changes:
+        try:
+            months = int(changes["months"])
+        except (TypeError, ValueError):
+            errors.append({"field": "months", "message": "Not a number."})
+    bond = _decimal(changes.get("performance_bond", contract.performance_bond), "performance_bond", errors)
+    retention = _decimal(changes.get("retention_rate", contract.retention_rate), "retention_rate", errors)
+    sampling = _decimal(changes.get("sampling_share", contract.sampling_share), "sampling_share", errors)
+    table = changes.get("payment_table", contract.payment_table)
+    for problem in rules.payment_table_problems(table):
+        errors.append({"field": "payment_table", "message": problem})
+    penalties = changes.get("penalty_rules", contract.penalty_rules)
+    if not isinstance(penalties, dict) or any(_bad_number(v) for v in penalties.values()):
+        errors.append({"field": "penalty_rules", "message": "Penalty rules are numbers by name."})
+    if not errors:
+        assert bond is not None and retention is not None and sampling is not None
+        errors += [{"field": f, "message": m} for f, m in
+                   rules.terms_problems(contract.amount, months, bond, retention, sampling)]
+    if errors:
+        raise InvalidInput("The contract terms have errors.", errors=errors)
+    assert bond is not None and retention is not None and sampling is not None
+    contract.start_date, contract.months = start, months
+    contract.monthly_fee = rules.monthly_fee(contract.amount, months)
+    contract.performance_bond, contract.retention_rate, contract.sampling_share = round2(bond), retention, sampling
+    contract.payment_table, contract.penalty_rules = table, penalties
+    if "defects_liability_months" in changes:
+        contract.defects_liability_months = max(0, int(changes["defects_liability_months"]))
+    for span in contract.sites:
+        span.from_date = start
+    contract.updated_at = clock()
+    session.flush()
+    audit.record(session, clock, actor, "contract.terms", "contract", contract.id, before, contract.audit_view())
+    session.commit()
+    return contract
+
+
+def _bad_number(value: Any) -> bool:
+    try:
+        return Decimal(str(value)) < 0
+    except InvalidOperation:
+        return True
+
+
+def sign(session: Session, clock: Clock, user: CurrentUser, contract_id: int) -> Contract:
+    """The contractor signs in its account, the officer in the bureau's; both make it signed."""
+    contract = get(session, clock, contract_id, user)
+    if contract.state != ContractState.DRAFT:
+        raise Conflict("This contract is {state}; only a draft is signed.", state=contract.state)
+    now = clock()
+    if user.role == Role.CONTRACTOR:
+        if contract.contractor_signed_at is not None:
+            raise Conflict("Your company has already signed this contract.")
+        contract.contractor_signed_at, contract.contractor_signed_by_id = now, user.id
+        side = "contractor"
+    elif user.role == Role.OFFICER:
+        if contract.officer_signed_at is not None:
+            raise Conflict("The bureau has already signed this contract.")
+        contract.officer_signed_at, contract.officer_signed_by_id = now, user.id
+        side = "bureau"
+    else:
+        raise Forbidden("Only the contractor and an officer sign a contract.")
+    if contract.contractor_signed_at and contract.officer_signed_at:
+        contract.state = ContractState.SIGNED
+        if contract.lot_id:
+            lot = session.get(Lot, contract.lot_id)
+            assert lot is not None
+            lot.state = LotState.CONTRACTED
+    contract.updated_at = now
+    audit.record(session, clock, user.actor, "contract.sign", "contract", contract.id, None,
+                 {"side": side, "state": contract.state})
+    session.commit()
+    refresh(session, clock, contract)
+    return contract
+
+
+def _open_span(contract: Contract, site_id: int) -> ContractSite | None:
+    return next((s for s in contract.sites if s.site_id == site_id and s.to_date is None), None)
+
+
+def add_variation(session: Session, clock: Clock, actor: Actor, contract_id: int, raw: Mapping[str, Any]) -> Variation:
+    """变更: add a newly handed-over site, remove one, or change an area, from an effective date."""
+    contract = get(session, clock, contract_id)
+    if contract.state not in LIVE_STATES:
+        raise Conflict("Only a signed, active or suspended contract can be varied.")
+    errors: list[dict[str, Any]] = []
+    kind = str(raw.get("kind", ""))
+    if kind not in {k.value for k in VariationKind}:
+        errors.append({"field": "kind", "message": "Use add_site, remove_site or change_area."})
+    try:
+        site_id = int(raw.get("site_id"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        site_id = 0
+        errors.append({"field": "site_id", "message": "Required."})
+    try:
+        effective = parse_date(raw.get("effective_date"))
+    except ValueError:
+        effective = None
+    if effective is None:
+        errors.append({"field": "effective_date", "message": "Not a date; use YYYY-MM-DD."})
+    delta = _decimal(raw.get("monthly_fee_delta"), "monthly_fee_delta", errors)
+    if delta is None and not any(e["field"] == "monthly_fee_delta" for e in errors):
+        errors.append({"field": "monthly_fee_delta", "message": "Required."})
+    reason = str(raw.get("reason") or "").strip()
+    if not reason:
+        errors.append({"field": "reason", "message": "Required."})
+    if errors:
+        raise InvalidInput("The variation has errors.", errors=errors)
+    assert effective is not None and delta is not None
+    earlier = sum((v.added_value for v in contract.variations if v.added_value > 0), Decimal(0))
+    problems = rules.variation_problems(amount=contract.amount, start=contract.start_date, months=contract.months,
+                                        effective=effective, delta=delta, earlier_additions=earlier)
+    if problems:
+        end = term_end(contract)
+        added = earlier + (rules.added_value(delta, effective, end) if delta > 0 else 0)
+        raise InvalidInput(problems[0], start=contract.start_date.isoformat(), end=end.isoformat(),
+                           total=f"{added:,.2f}", limit=f"{round2(contract.amount * rules.MAX_ADDITION_SHARE):,.2f}")
+    site = session.get(Site, site_id)
+    if site is None:
+        raise InvalidInput("Unknown sites: {ids}.", ids=str(site_id))
+    span = _open_span(contract, site.id)
+    area_before = span.area_m2 if span else None
+    area_after: Decimal | None = None
+    if kind == VariationKind.ADD_SITE:
+        if span is not None:
+            raise Conflict("This site is already under the contract.")
+        if site.handover_date is None or site.handover_date > effective:
+            raise Conflict("The site must be handed over by the effective date.")
+        busy = session.scalar(select(Contract.number).join(ContractSite).where(
+            ContractSite.site_id == site.id, ContractSite.to_date.is_(None), Contract.state.in_(LIVE_STATES),
+            Contract.id != contract.id))
+        if busy:
+            raise Conflict("The site is maintained under contract {number}.", number=busy)
+        area_after = site.area_m2
+    elif span is None:
+        raise Conflict("This site is not under the contract.")
+    elif kind == VariationKind.CHANGE_AREA:
+        try:
+            area_after = parse_decimal(raw.get("area_m2"))
+        except ValueError:
+            area_after = None
+        if area_after is None or area_after <= 0:
+            raise InvalidInput("Give the new area (m², greater than 0).", errors=[{"field": "area_m2", "message": "Required."}])
+        area_after = round2(area_after)
+    if span is not None and effective <= span.from_date:
+        raise InvalidInput("The effective date must be after the site's current span began ({start}).",
+                           start=span.from_date.isoformat())
+    if span is not None:
+        span.to_date = effective - timedelta(days=1)
+    if kind in (VariationKind.ADD_SITE, VariationKind.CHANGE_AREA):
+        assert area_after is not None
+        contract.sites.append(ContractSite(site_id=site.id, area_m2=area_after, from_date=effective))
+    variation = Variation(contract_id=contract.id, number=len(contract.variations) + 1, kind=kind, site_id=site.id,
+                          area_before=area_before, area_after=area_after, effective_date=effective,
+                          monthly_fee_delta=delta, added_value=rules.added_value(delta, effective, term_end(contract)),
+                          reason=reason, created_at=clock(), created_by_id=actor.id)
+    contract.variations.append(variation)
+    contract.updated_at = clock()
+    session.flush()
+    audit.record(session, clock, actor, "contract.variation", "contract", contract.id, None, {
+        "number": variation.number, "kind": kind, "site": site.code, "effective_date": effective.isoformat(),
+        "monthly_fee_delta": str(delta), "area_before": str(area_before), "area_after": str(area_after)})
+    session.commit()
+    return variation
+
+
+def _end(session: Session, clock: Clock, actor: Actor, contract_id: int, to: str, reason: str) -> Contract:
+    contract = get(session, clock, contract_id)
+    if not rules.can_move(contract.state, to):
+        raise Conflict("A {state} contract cannot become {to}.", state=contract.state, to=to)
+    if to != ContractState.ACTIVE and not reason.strip():
+        raise InvalidInput("Give a reason.", errors=[{"field": "reason", "message": "Required."}])
+    before = contract.state
+    contract.state = to
+    if to == ContractState.TERMINATED:
+        contract.ended_at, contract.end_reason = clock(), reason.strip()
+    elif reason.strip():
+        contract.end_reason = reason.strip()
+    contract.updated_at = clock()
+    audit.record(session, clock, actor, f"contract.{to}", "contract", contract.id, {"state": before},
+                 {"state": to, "reason": reason.strip()})
+    session.commit()
+    return contract
+
+
+def terminate(session: Session, clock: Clock, actor: Actor, contract_id: int, reason: str) -> Contract:
+    return _end(session, clock, actor, contract_id, ContractState.TERMINATED, reason)
+
+
+def suspend(session: Session, clock: Clock, actor: Actor, contract_id: int, reason: str) -> Contract:
+    return _end(session, clock, actor, contract_id, ContractState.SUSPENDED, reason)
+
+
+def resume(session: Session, clock: Clock, actor: Actor, contract_id: int) -> Contract:
+    return _end(session, clock, actor, contract_id, ContractState.ACTIVE, "")
+
+
+# --- the register -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContractFilter:
+    state: str | None = None
+    contractor_id: int | None = None
+    jurisdiction: str | None = None
+    expiring_within_days: int | None = None
+
+
+def register(session: Session, clock: Clock, flt: ContractFilter, paging: PageRequest,
+             user: CurrentUser | None = None) -> Page[Contract]:
+    for contract in session.scalars(select(Contract).where(Contract.state.in_([ContractState.SIGNED, ContractState.ACTIVE]))):
+        refresh(session, clock, contract)
+    stmt = select(Contract)
+    if user is not None and user.role == Role.CONTRACTOR:
+        stmt = stmt.where(Contract.contractor_id == user.contractor_id)
+    if flt.state:
+        stmt = stmt.where(Contract.state == flt.state)
+    if flt.contractor_id:
+        stmt = stmt.where(Contract.contractor_id == flt.contractor_id)
+    if flt.jurisdiction:
+        from procure.sites import services as sites
+
+        root = sites.jurisdiction_by_code(session, flt.jurisdiction)
+        ids = sites.subtree_ids(session, root.id)
+        stmt = stmt.where(Contract.id.in_(select(ContractSite.contract_id).join(Site).where(Site.jurisdiction_id.in_(ids))))
+    rows = list(session.scalars(stmt.order_by(Contract.created_at.desc(), Contract.id.desc())).unique())
+    if flt.expiring_within_days is not None:
+        horizon = local_date(clock()) + timedelta(days=flt.expiring_within_days)
+        rows = [c for c in rows if c.state in LIVE_STATES and term_end(c) <= horizon]
+    return Page(rows[paging.offset:paging.offset + paging.per_page], len(rows), paging)
+
+
+def uncovered_sites(session: Session, clock: Clock, jurisdiction: str | None = None) -> list[Site]:
+    """Handed-over sites that no signed, active or suspended contract covers today."""
+    from procure.sites.services import SiteFilter, filtered_query
+
+    today = local_date(clock())
+    covered = select(ContractSite.site_id).join(Contract).where(
+        Contract.state.in_(LIVE_STATES), ContractSite.from_date <= today,
+        (ContractSite.to_date.is_(None)) | (ContractSite.to_date >= today))
+    stmt = filtered_query(session, SiteFilter(jurisdiction=jurisdiction, handed_over=True), today)
+    return list(session.scalars(stmt.where(Site.id.not_in(covered)).order_by(Site.handover_date.desc(), Site.code)).unique())
+
+
+def sites_in_force(contract: Contract, on: date) -> list[ContractSite]:
+    return [s for s in contract.sites if s.from_date <= on and (s.to_date is None or s.to_date >= on)]

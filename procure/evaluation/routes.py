@@ -1,0 +1,248 @@
+"""Evaluation: API (DESIGN §6) and the evaluator's and officer's pages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, JSONBody
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from procure.accounts.models import User
+
+from procure.accounts.rules import Permission, Role
+from procure.accounts.services import CurrentUser
+from procure.awards import services as awards
+from procure.bidding.models import Bid
+from procure.errors import Forbidden, ProcureError
+from procure.evaluation import services
+from procure.evaluation.models import BidReview
+from procure.evaluation.schemas import (
+    AbnormalIn, CommitteeIn, CommitteeOut, ComplianceIn, DeclarationIn, EvaluationOut, FinalizeIn, MemberOut,
+    RelationIn, ResultOut, ScoresIn,
+)
+from procure.tendering.routes import pdf_response
+from procure.web import DB, AppClock, Me, Pdf, form_errors, page, requires, requires_role
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def committee_out(committee: Any) -> CommitteeOut:
+    return CommitteeOut(committee.lot_id, committee.draw_seed,
+                        [MemberOut(m.user_id, m.user.display_name, m.is_expert, m.declared_at is not None,
+                                   m.sheet_submitted_at is not None) for m in committee.members],
+                        committee.finalized_at is not None)
+
+
+def evaluation_out(session: Session, clock: Any, lot_id: int) -> EvaluationOut:
+    state = services.progress(session, clock, lot_id)
+    committee = state.committee
+    bids = {b.id: b for b in session.scalars(select(Bid).where(Bid.lot_id == lot_id)).unique()}
+    rows = services.results(session, lot_id) if committee and committee.finalized_at else []
+    return EvaluationOut(
+        lot_id, committee is not None and committee.finalized_at is not None,
+        bool(committee and committee.unsuccessful), committee.ranking_seed if committee else None,
+        [ResultOut.of(r, bids[r.bid_id].contractor.company_name, bids[r.bid_id].price) for r in rows],
+        {"declarations": state.undeclared, "compliance": [f"#{i}" for i in state.unreviewed],
+         "abnormal": [f"#{i}" for i in state.undecided_abnormal], "sheets": state.unsubmitted},
+    )
+
+
+def report_context(session: Session, clock: Any, lot_id: int, user: CurrentUser) -> dict[str, Any]:
+    lot = services.lot_of(session, clock, lot_id)
+    committee = services.committee_of(session, lot_id)
+    if committee is None or committee.finalized_at is None:
+        raise Forbidden("The evaluation report exists once the evaluation is finalised.")
+    bids = {b.id: b for b in services.bids_of(session, lot)}
+    reviews = {r.bid_id: r for r in session.scalars(select(BidReview).where(BidReview.bid_id.in_(list(bids))))}
+    return {"lot": lot, "tender": lot.tender, "committee": committee, "bids": bids, "reviews": reviews,
+            "results": services.results(session, lot_id), "sheets": services.sheets_visible_to(session, user, lot_id)}
+
+
+class EvaluationApi(Controller):
+    path = "/api/v1"
+    tags = ["evaluation"]
+
+    @post("/lots/{lot_id:int}/committee", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
+          summary="Form the committee: {members:[user ids]} or {draw: n, seed}")
+    def committee(self, lot_id: FromPath[int], data: JSONBody[CommitteeIn], db: DB, clock: AppClock, user: Me) -> CommitteeOut:
+        return committee_out(services.form_committee(db, clock, user.actor, lot_id, members=data.members,
+                                                     draw=data.draw, seed=data.seed))
+
+    @post("/lots/{lot_id:int}/declaration", sync_to_thread=True, status_code=200, guards=[requires()],
+          summary="A member declares no conflict of interest (before seeing the bids)")
+    def declaration(self, lot_id: FromPath[int], data: JSONBody[DeclarationIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+        member = services.declare(db, clock, user, lot_id, data.no_conflict, data.relation)
+        return {"lot_id": lot_id, "declared": member is not None, "left_committee": member is None}
+
+    @post("/lots/{lot_id:int}/compliance", sync_to_thread=True, status_code=200, guards=[requires()],
+          summary="Compliance review of a bid (符合性审查)")
+    def compliance(self, lot_id: FromPath[int], data: JSONBody[ComplianceIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+        review = services.record_compliance(db, clock, user, lot_id, data.bid_id, data.compliant, data.reason)
+        return {"bid_id": review.bid_id, "compliant": review.compliant, "reason": review.compliance_reason}
+
+    @post("/lots/{lot_id:int}/abnormal", sync_to_thread=True, status_code=200, guards=[requires()],
+          summary="The committee's decision on an abnormally low bid")
+    def abnormal(self, lot_id: FromPath[int], data: JSONBody[AbnormalIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+        review = services.record_abnormal(db, clock, user, lot_id, data.bid_id, data.decision, data.reason)
+        return {"bid_id": review.bid_id, "decision": review.abnormal_decision, "reason": review.abnormal_reason}
+
+    @post("/lots/{lot_id:int}/scores", sync_to_thread=True, status_code=200, guards=[requires()],
+          summary="A member's points for a bid: {bid_id, points:{criterion_code: \"12.5\"}}")
+    def scores(self, lot_id: FromPath[int], data: JSONBody[ScoresIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+        saved = services.record_scores(db, clock, user, lot_id, data.bid_id, data.points)
+        return {"bid_id": data.bid_id, "points": {s.criterion_code: str(s.points) for s in saved}}
+
+    @post("/lots/{lot_id:int}/sheet", sync_to_thread=True, status_code=200, guards=[requires()],
+          summary="Submit my score sheet (then I see the others')")
+    def sheet(self, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+        member = services.submit_sheet(db, clock, user, lot_id)
+        return {"lot_id": lot_id, "submitted_at": member.sheet_submitted_at}
+
+    @get("/lots/{lot_id:int}/evaluation", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
+         summary="Ranking: per bid evaluated_price, price_score, technical_score, total, rank, flags")
+    def evaluation(self, lot_id: FromPath[int], db: DB, clock: AppClock) -> EvaluationOut:
+        return evaluation_out(db, clock, lot_id)
+
+    @post("/lots/{lot_id:int}/evaluation/finalize", sync_to_thread=True, status_code=200,
+          guards=[requires(Permission.TENDERS_MANAGE)], summary="Compute and record the ranking")
+    def finalize(self, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me,
+                 data: JSONBody[FinalizeIn | None] = None) -> EvaluationOut:
+        services.finalize(db, clock, user.actor, lot_id, seed=data.seed if data else None)
+        return evaluation_out(db, clock, lot_id)
+
+    @get("/lots/{lot_id:int}/evaluation/report.pdf", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
+         summary="The evaluation report (评标报告) PDF", media_type="application/pdf")
+    def report(self, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+        context = report_context(db, clock, lot_id, user)
+        return pdf_response(pdf.render("pdf/evaluation_report.html", context), f"评标报告-标段{lot_id}.pdf")
+
+    @post("/me/relations", sync_to_thread=True, guards=[requires_role(Role.EVALUATOR)],
+          summary="An expert declares a relation to a company (回避)")
+    def relation(self, data: JSONBody[RelationIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+        found = services.declare_relation(db, clock, user, data.contractor_id, data.relation)
+        return {"id": found.id, "contractor_id": found.contractor_id, "relation": found.relation}
+
+
+class EvaluationPages(Controller):
+    include_in_schema = False
+
+    @get("/evaluations", sync_to_thread=True, guards=[requires_role(Role.EVALUATOR, Role.OFFICER)])
+    def mine(self, request: Request, db: DB, user: Me) -> Template:
+        return page(request, "evaluation/mine.html", committees=services.my_committees(db, user))
+
+    @get("/lots/{lot_id:int}/evaluate", sync_to_thread=True, guards=[requires()])
+    def sheet(self, request: Request, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Template:
+        return self._sheet(request, db, clock, user, lot_id)
+
+    def _sheet(self, request: Request, db: Any, clock: Any, user: CurrentUser, lot_id: int, *, status: int = 200,
+               error: str | None = None) -> Template:
+        lot = services.lot_of(db, clock, lot_id)
+        committee = services.committee_of(db, lot_id)
+        member = next((m for m in committee.members if m.user_id == user.id), None) if committee else None
+        if member is None:
+            raise Forbidden("You are not on the committee of this lot.")
+        context: dict[str, Any] = {"lot": lot, "tender": lot.tender, "committee": committee, "member": member,
+                                   "error": error}
+        if member.declared_at is not None:
+            bids = services.bids_of(db, lot)
+            context |= {"bids": bids, "reviews": {r.bid_id: r for r in db.scalars(select(BidReview).where(
+                BidReview.bid_id.in_([b.id for b in bids])))}, "flagged": services.flagged(db, lot),
+                "compliant": services.compliant_ids(db, lot),
+                "sheets": services.sheets_visible_to(db, user, lot_id)}
+        return page(request, "evaluation/sheet.html", status_code=status, **context)
+
+    def _act(self, request: Request, db: Any, clock: Any, user: CurrentUser, lot_id: int, action: Any) -> Response:
+        try:
+            action()
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            message = detail + ("" if not errors else " " + "; ".join(f"{e.get('field', '')} {e['message']}" for e in errors))
+            return self._sheet(request, db, clock, user, lot_id, status=exc.status_code, error=message)
+        return Redirect(f"/lots/{lot_id}/evaluate")
+
+    @post("/lots/{lot_id:int}/evaluate/declare", sync_to_thread=True, guards=[requires()])
+    def declare(self, request: Request, lot_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        if data.get("no_conflict") != "on":
+            services.declare(db, clock, user, lot_id, False, data.get("relation", ""))
+            return Redirect("/evaluations")
+        return self._act(request, db, clock, user, lot_id, lambda: services.declare(db, clock, user, lot_id, True))
+
+    @post("/lots/{lot_id:int}/evaluate/compliance", sync_to_thread=True, guards=[requires()])
+    def compliance(self, request: Request, lot_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        return self._act(request, db, clock, user, lot_id, lambda: services.record_compliance(
+            db, clock, user, lot_id, int(data.get("bid_id", 0)), data.get("compliant") == "yes", data.get("reason", "")))
+
+    @post("/lots/{lot_id:int}/evaluate/abnormal", sync_to_thread=True, guards=[requires()])
+    def abnormal(self, request: Request, lot_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        return self._act(request, db, clock, user, lot_id, lambda: services.record_abnormal(
+            db, clock, user, lot_id, int(data.get("bid_id", 0)), data.get("decision", ""), data.get("reason", "")))
+
+    @post("/lots/{lot_id:int}/evaluate/scores", sync_to_thread=True, guards=[requires()])
+    def scores(self, request: Request, lot_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        points = {k[2:]: v for k, v in data.items() if k.startswith("p_") and str(v).strip() != ""}
+        return self._act(request, db, clock, user, lot_id, lambda: services.record_scores(
+            db, clock, user, lot_id, int(data.get("bid_id", 0)), points))
+
+    @post("/lots/{lot_id:int}/evaluate/submit", sync_to_thread=True, guards=[requires()])
+    def submit(self, request: Request, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
+        return self._act(request, db, clock, user, lot_id, lambda: services.submit_sheet(db, clock, user, lot_id))
+
+    # --- the officer's view of a lot's evaluation and award ------------------------------------
+
+    @get("/lots/{lot_id:int}/evaluation", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def overview(self, request: Request, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Template:
+        return self._overview(request, db, clock, lot_id)
+
+    def _overview(self, request: Request, db: Any, clock: Any, lot_id: int, *, status: int = 200,
+                  error: str | None = None) -> Template:
+        lot = services.lot_of(db, clock, lot_id)
+        experts = list(db.scalars(select(User).where(User.role.in_([Role.EVALUATOR, Role.OFFICER]), User.active.is_(True))
+                                  .order_by(User.role, User.username)))
+        return page(request, "evaluation/overview.html", status_code=status, lot=lot, tender=lot.tender,
+                    state=services.progress(db, clock, lot_id), evaluation=evaluation_out(db, clock, lot_id),
+                    experts=experts, award=awards.of_lot(db, lot_id), candidates=awards.candidates(db, lot_id),
+                    error=error)
+
+    def _officer_act(self, request: Request, db: Any, clock: Any, lot_id: int, action: Any) -> Response:
+        try:
+            action()
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            message = detail + ("" if not errors else " " + "; ".join(e["message"] for e in errors))
+            return self._overview(request, db, clock, lot_id, status=exc.status_code, error=message)
+        return Redirect(f"/lots/{lot_id}/evaluation")
+
+    @post("/lots/{lot_id:int}/evaluation/committee", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def form_committee(self, request: Request, lot_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+                       user: Me) -> Response:
+        if data.get("mode") == "draw":
+            def action() -> Any:
+                seed = int(data["seed"]) if str(data.get("seed", "")).strip().isdigit() else None
+                return services.form_committee(db, clock, user.actor, lot_id, draw=int(data.get("draw") or 5), seed=seed)
+        else:
+            members = [int(k[2:]) for k, v in data.items() if k.startswith("m_") and v == "on"]
+
+            def action() -> Any:
+                return services.form_committee(db, clock, user.actor, lot_id, members=members)
+        return self._officer_act(request, db, clock, lot_id, action)
+
+    @post("/lots/{lot_id:int}/evaluation/finalize", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def finalize(self, request: Request, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
+        return self._officer_act(request, db, clock, lot_id, lambda: services.finalize(db, clock, user.actor, lot_id))
+
+    @get("/lots/{lot_id:int}/evaluation/report.pdf", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def report(self, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+        context = report_context(db, clock, lot_id, user)
+        return pdf_response(pdf.render("pdf/evaluation_report.html", context), f"评标报告-标段{lot_id}.pdf")
+
+    @post("/lots/{lot_id:int}/award", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def propose(self, request: Request, lot_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        bid_id = int(data["bid_id"]) if str(data.get("bid_id", "")).isdigit() else None
+        return self._officer_act(request, db, clock, lot_id, lambda: awards.propose(
+            db, clock, user.actor, lot_id, bid_id, data.get("reason", "")))

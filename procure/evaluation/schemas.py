@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from procure.evaluation.models import EvaluationResult
+
+
+class CommitteeIn(msgspec.Struct):
+    members: list[int] | None = None
+    draw: int | None = None
+    seed: int | None = None
+
+
+class DeclarationIn(msgspec.Struct):
+    no_conflict: bool
+    relation: str = ""
+
+
+class ComplianceIn(msgspec.Struct):
+    bid_id: int
+    compliant: bool
+    reason: str = ""
+
+
+class AbnormalIn(msgspec.Struct):
+    bid_id: int
+    decision: str
+    reason: str
+
+
+class ScoresIn(msgspec.Struct):
+    bid_id: int
+    points: dict[str, str | int | float]
+
+
+class FinalizeIn(msgspec.Struct):
+    seed: int | None = None
+
+
+class RelationIn(msgspec.Struct):
+    contractor_id: int
+    relation: str
+
+
+class MemberOut(msgspec.Struct):
+    user_id: int
+    name: str
+    is_expert: bool
+    declared: bool
+    sheet_submitted: bool
+
+
+class CommitteeOut(msgspec.Struct):
+    lot_id: int
+    draw_seed: int | None
+    members: list[MemberOut]
+    finalized: bool
+
+
+class ResultOut(msgspec.Struct):
+    bid_id: int
+    contractor: str
+    price: str | None
+    evaluated_price: str
+    price_score: str | None
+    technical_score: str | None
+    total: str | None
+    rank: int | None
+    compliant: bool
+    flags: list[str]
+
+    @classmethod
+    def of(cls, r: EvaluationResult, contractor: str, price: Any) -> "ResultOut":
+        s = lambda v: None if v is None else str(v)  # noqa: E731
+        return cls(r.bid_id, contractor, s(price), str(r.evaluated_price), s(r.price_score), s(r.technical_score),
+                   s(r.total), r.rank, r.compliant, list(r.flags))
+
+
+class EvaluationOut(msgspec.Struct):
+    lot_id: int
+    finalized: bool
+    unsuccessful: bool
+    ranking_seed: int | None
+    results: list[ResultOut]
+    missing: dict[str, list[str]]

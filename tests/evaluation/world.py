@@ -1,0 +1,53 @@
+"""An opened lot ready for evaluation, built through the real services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from procure.accounts.services import CurrentUser
+from procure.bidding import services as bidding
+from procure.evaluation import services as evaluation
+from tests.factories import UserFactory
+from tests.tendering.world import SECRET, World, build_world
+
+
+def opened_lot(session, clock, tmp_path, prices=("1000000.00", "1100000.00", "1250000.00"), experts=7,  # type: ignore[no-untyped-def]
+               **tender_overrides):
+    world = build_world(session, clock, tmp_path, contractors=max(4, len(prices)))
+    tender_overrides.setdefault("lots", [{"title": "仓前片区", "site_ids": world.site_ids, "ceiling_price": "2000000.00",
+                                          "term_months": 12, "bid_bond": "40000.00"}])
+    tender = world.published_tender(**tender_overrides)
+    lot = tender.lots[0]
+    bids = [world.bid(who, lot.id, price) for who, price in zip(world.contractors, prices)]
+    clock.now = tender.bid_deadline + timedelta(minutes=2)
+    bidding.open_bids(session, clock, SECRET, world.officer, tender.id)
+    world.extra["experts"] = [CurrentUser.of(UserFactory(role="evaluator", username=f"expert{i}"))
+                              for i in range(experts)]
+    session.commit()
+    world.extra.update(tender=tender, lot=lot, bids=bids)
+    return world
+
+
+def full_committee(world: World, session, clock, n: int = 5):  # type: ignore[no-untyped-def]
+    members = world.extra["experts"][:n]
+    evaluation.form_committee(session, clock, world.officer.actor, world.extra["lot"].id, members=[m.id for m in members])
+    for m in members:
+        evaluation.declare(session, clock, m, world.extra["lot"].id, True)
+    return members
+
+
+def review_all(world: World, session, clock, members, points=None):  # type: ignore[no-untyped-def]
+    lot = world.extra["lot"]
+    for bid in world.extra["bids"]:
+        evaluation.record_compliance(session, clock, members[0], lot.id, bid.id, True, "")
+    for bid_id in sorted(evaluation.flagged(session, lot)):
+        evaluation.record_abnormal(session, clock, members[0], lot.id, bid_id, "accepted", "成本说明合理")
+    for m in members:
+        for i, bid in enumerate(world.extra["bids"]):
+            pts = (points or {}).get(i, {"T1": "30", "T2": "20"})
+            evaluation.record_scores(session, clock, m, lot.id, bid.id, pts)
+        evaluation.submit_sheet(session, clock, m, lot.id)
+
+
+__all__ = ["Decimal", "full_committee", "opened_lot", "review_all"]
