@@ -6,7 +6,9 @@ Each later domain adds its part here, so a newcomer's first look shows the syste
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable
+from datetime import timedelta
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -17,12 +19,24 @@ from sqlalchemy.orm import Session
 from procure import PROJECT_ROOT
 from procure.accounts import services as accounts
 from procure.accounts.models import User
+from procure.accounts.services import CurrentUser
+from procure.awards import services as awards
+from procure.bidding import services as bidding
+from procure.contractors.models import Contractor
+from procure.contractors.rules import ContractorState
+from procure.contracts import services as contracts
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM
-from procure.clock import Clock
+from procure.clock import Clock, FrozenClock
+from procure.documents.pdf import PdfRenderer
+from procure.documents.storage import LocalStorage
+from procure.evaluation import services as evaluation
 from procure.settings import Settings
+from procure.contracts.models import Contract
 from procure.sites.models import Jurisdiction, Site, UnitRate
 from procure.sites.rules import FieldErrors, validate_site
+from procure.tendering import services as tenders
+from procure.tendering.models import Tender
 
 FIXTURES = PROJECT_ROOT / "fixtures"
 
@@ -51,6 +65,8 @@ def load_demo(session: Session, settings: Settings, fixtures: Path = FIXTURES, p
     _sites(session, clock, fixtures, report, progress)
     _contractors(session, clock, fixtures, report)
     _tenders(session, settings, report, progress)
+    for contract in session.scalars(select(Contract)).all():
+        contracts.refresh(session, clock, contract)  # signed contracts whose start date has come are active
     return report
 
 
@@ -123,8 +139,6 @@ def _sites(session: Session, clock: Clock, fixtures: Path, report: DemoReport, p
 
 def _contractors(session: Session, clock: Clock, fixtures: Path, report: DemoReport) -> None:
     """The demo companies: contractor logins get their company; most are approved."""
-    from procure.contractors.models import Contractor
-    from procure.contractors.rules import ContractorState
 
     known = set(session.scalars(select(Contractor.uscc)))
     users = {u.username: u for u in session.scalars(select(User))}
@@ -146,7 +160,6 @@ def _contractors(session: Session, clock: Clock, fixtures: Path, report: DemoRep
 
 def _tenders(session: Session, settings: Settings, report: DemoReport, progress: Progress | None) -> None:
     """Tenders in every state a newcomer should see: opened (with a 流标 lot), open for bids, draft."""
-    from procure.tendering.models import Tender
 
     existing = set(session.scalars(select(Tender.title)))
     scenarios = [s for s in _scenarios() if s["title"] not in existing]
@@ -159,10 +172,22 @@ def _tenders(session: Session, settings: Settings, report: DemoReport, progress:
 
 def _scenarios() -> list[dict]:
     return [
+        {"title": "余杭区2025年度新建道路及绿地养护服务采购", "days_ago": 200, "deadline_days": 25, "open": True,
+         "lots": [("闲林片区公园绿地", "330110003", None, 5), ("良渚片区绿地", "330110006", "green_space", 5)],
+         "bids": {1: [("contractor", "0.92"), ("contractor2", "0.95"), ("contractor3", "0.90")],
+                  2: [("contractor2", "0.93"), ("contractor3", "0.96"), ("contractor4", "0.89")]},
+         "committee": ["evaluator2", "evaluator3", "evaluator4", "evaluator5", "evaluator6"],
+         "declared": ["evaluator2", "evaluator3", "evaluator4", "evaluator5", "evaluator6"],
+         "scored": ["evaluator2", "evaluator3", "evaluator4", "evaluator5", "evaluator6"],
+         "finalize": True, "award": True, "sign": True},
         {"title": "余杭区2026年度新建道路保洁养护服务采购", "days_ago": 45, "deadline_days": 25, "open": True,
          "lots": [("余杭街道新建道路", "330110001", "road", 6), ("五常街道新建道路", "330110004", "road", 5)],
          "bids": {1: [("contractor", "0.93"), ("contractor2", "0.97"), ("contractor3", "0.88"), ("contractor4", "0.95")],
-                  2: [("contractor2", "0.96"), ("contractor4", "0.91")]}},
+                  2: [("contractor2", "0.96"), ("contractor4", "0.91")]},
+         # The demo evaluator still has to declare and score: their own work on their home page.
+         "committee": ["evaluator", "evaluator2", "evaluator3", "evaluator4", "evaluator5"],
+         "declared": ["evaluator2", "evaluator3", "evaluator4", "evaluator5"],
+         "scored": ["evaluator2", "evaluator3"]},
         {"title": "仓前街道新建公园绿地养护服务采购", "days_ago": 5, "deadline_days": 21,
          "lots": [("仓前片区公园绿地", "330110002", None, 6)],
          "bids": {1: [("contractor2", "0.94"), ("contractor3", "0.9")]},
@@ -175,15 +200,6 @@ def _scenarios() -> list[dict]:
 
 def _play(session: Session, settings: Settings, scenario: dict) -> None:
     """Run one tender's story through the real services, each step at its own (past) time."""
-    import io
-    from datetime import timedelta
-
-    from procure.accounts.services import CurrentUser
-    from procure.bidding import services as bidding
-    from procure.clock import FrozenClock
-    from procure.documents.pdf import PdfRenderer
-    from procure.documents.storage import LocalStorage
-    from procure.tendering import services as tenders
 
     now = settings.clock()
     start = FrozenClock(now - timedelta(days=scenario["days_ago"]))
@@ -221,12 +237,56 @@ def _play(session: Session, settings: Settings, scenario: dict) -> None:
             bidding.submit(session, bid_clock, storage, settings.secret_key, bidder, lot.id, price=str(price),
                            bond_form="guarantee", bond_reference=f"BH{lot.id:03d}{bidder.id:03d}",
                            uploads=[bidding.Upload("投标文件.pdf", io.BytesIO(content))])
-    from procure.contractors.models import Contractor
-
     for question, answer in scenario.get("questions", []):
         asker = session.scalars(select(Contractor).where(Contractor.state == "approved")).first()
         enquiry = tenders.ask(session, bid_clock, SYSTEM, tender.id, asker.id, question)
         if answer:
             tenders.answer(session, bid_clock, officer.actor, enquiry.id, answer)
-    if scenario.get("open"):
-        bidding.open_bids(session, settings.clock, settings.secret_key, officer, tender.id)
+    if not scenario.get("open"):
+        return
+    deadline = tender.bid_deadline
+    assert deadline is not None
+    step = FrozenClock(deadline + timedelta(days=1))
+    bidding.open_bids(session, step if scenario.get("committee") else settings.clock, settings.secret_key, officer, tender.id)
+    if scenario.get("committee"):
+        for lot in tender.lots if scenario.get("award") else tender.lots[:1]:
+            if lot.state == "active":
+                _evaluate(session, step, officer, lot, users, scenario)
+
+
+def _evaluate(session: Session, step: Clock, officer, lot, users: dict, scenario: dict) -> None:  # type: ignore[no-untyped-def]
+    """Committee, declarations, reviews and sheets for a lot; then, if asked, the award and contract."""
+    members = [CurrentUser.of(users[name]) for name in scenario["committee"]]
+    evaluation.form_committee(session, step, officer.actor, lot.id, members=[m.id for m in members])
+    for member in members:
+        if member.username in scenario["declared"]:
+            evaluation.declare(session, step, member, lot.id, True)
+    reviewer = next(m for m in members if m.username in scenario["declared"])
+    bids = evaluation.bids_of(session, lot)
+    for bid in bids:
+        evaluation.record_compliance(session, step, reviewer, lot.id, bid.id, True, "")
+    for bid_id in sorted(evaluation.flagged(session, lot)):
+        evaluation.record_abnormal(session, step, reviewer, lot.id, bid_id, "accepted", "报价说明及成本测算合理")
+    for m_index, member in enumerate(m for m in members if m.username in scenario["scored"]):
+        for b_index, bid in enumerate(bids):
+            # Plausible, varied points: stronger companies a little higher, each member a little different.
+            t1 = 24 + (b_index * 7 + m_index * 3) % 6
+            t2 = 14 + (b_index * 5 + m_index * 2) % 5
+            b1 = 12 + (b_index * 3 + m_index) % 7
+            evaluation.record_scores(session, step, member, lot.id, bid.id,
+                                     {"T1": str(t1), "T2": str(t2), "B1": str(b1)})
+        evaluation.submit_sheet(session, step, member, lot.id)
+    if not scenario.get("finalize"):
+        return
+    evaluation.finalize(session, step, officer.actor, lot.id, seed=20260101)
+    if not scenario.get("award"):
+        return
+    award = awards.propose(session, step, officer.actor, lot.id)
+    notice_clock = FrozenClock(award.publicity_ends_at + timedelta(days=1))
+    awards.issue_notice(session, notice_clock, officer.actor, award.id)
+    contract = session.scalars(select(Contract).where(Contract.lot_id == lot.id)).one()
+    if scenario.get("sign"):
+        sign_clock = FrozenClock(notice_clock() + timedelta(days=5))
+        winner = CurrentUser.of(session.scalars(select(User).where(User.contractor_id == contract.contractor_id)).first())
+        contracts.sign(session, sign_clock, winner, contract.id)
+        contracts.sign(session, sign_clock, officer, contract.id)

@@ -14,6 +14,9 @@ from procure.pagination import PageRequest
 from procure.sites import services as sites
 from procure.sites.services import SiteFilter
 from procure.contractors import services as contractors
+from procure.contracts import services as contracts
+from procure.contracts.services import ContractFilter
+from procure.evaluation import services as evaluation
 from procure.tendering import services as tenders
 from procure.tendering.rules import LotState, TenderState
 from procure.tendering.services import TenderFilter
@@ -42,6 +45,12 @@ def home_context(session: Session, clock: Clock, user: CurrentUser) -> dict[str,
         context["company"] = contractors.of_user(session, user)
         context["open_tenders"] = tenders.list_tenders(session, clock, TenderFilter(state=TenderState.PUBLISHED),
                                                        PageRequest(1, 10), include_drafts=False).items
+    if user.role == Role.EVALUATOR:
+        context["committees"] = evaluation.my_committees(session, user)
+    if user.role in (Role.OFFICER, Role.CONTRACTOR, Role.FINANCE):
+        page = contracts.register(session, clock, ContractFilter(), PageRequest(1, 8), user)
+        context["contracts"] = page.items
+        context["contract_total"] = page.total
     if user.role == Role.FINANCE:
         context["budget"] = sites.estimate_budget(session, clock, scope)
     if user.role == Role.INSPECTOR:
