@@ -85,6 +85,9 @@ def test_scores_rules(world, session, clock):
         evaluation.record_scores(session, clock, members[0], lot.id, bids[0].id, {"X9": "1"})
     with pytest.raises(InvalidInput):  # non-compliance needs a reason
         evaluation.record_compliance(session, clock, members[0], lot.id, bids[2].id, False, " ")
+    outsider = world.extra["experts"][6]
+    with pytest.raises(Forbidden):  # an evaluator scoring a lot they are not on
+        evaluation.record_scores(session, clock, outsider, lot.id, bids[0].id, {"T1": "10"})
     saved = evaluation.record_scores(session, clock, members[0], lot.id, bids[0].id, {"T1": "39.5", "T2": "30"})
     assert {s.criterion_code: s.points for s in saved} == {"T1": Decimal("39.50"), "T2": Decimal("30.00")}
 
