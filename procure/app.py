@@ -24,6 +24,9 @@ from procure.errors import ProcureError
 from procure.settings import Settings
 from procure.awards.routes import AwardPages, AwardsApi
 from procure.bidding.routes import BidPages, BidsApi
+from procure.cases.routes import CasePages, CasesApi, Open311Api
+from procure.documents.routes import DocumentPages
+from procure.inspection.routes import InspectionApi, InspectionPages
 from procure.contracts.routes import ContractPages, ContractsApi
 from procure.evaluation.routes import EvaluationApi, EvaluationPages
 from procure.contractors.routes import ContractorPages, ContractorsApi
@@ -40,6 +43,7 @@ ROUTES = [
     AuthApi, UsersApi, SessionPages, AdminPages, SitesApi, RegistryApi, SitePages,
     TendersApi, TenderPages, ContractorsApi, ContractorPages, BidsApi, BidPages,
     EvaluationApi, EvaluationPages, AwardsApi, AwardPages, ContractsApi, ContractPages,
+    InspectionApi, InspectionPages, CasesApi, Open311Api, CasePages, DocumentPages,
 ]
 
 

@@ -57,6 +57,10 @@ DYNAMIC_PREFIXES = {
     "award:": ("procure/awards/rules.py", "AwardState"),
     "flag:": ("procure/evaluation/rules.py", "Flag"),
     "abnormal:": ("procure/evaluation/rules.py", "AbnormalDecision"),
+    "case:": ("procure/cases/rules.py", "CaseState"),
+    "source:": ("procure/cases/rules.py", "CaseSource"),
+    "timer:": ("procure/cases/rules.py", "TimerLabel"),
+    "case_event:": ("procure/cases/rules.py", "CaseAction"),
 }
 SKIP_PY = frozenset({"procure/i18n_catalog.py"})
 

@@ -6,13 +6,17 @@ from procure.awards.models import Award, Objection
 from procure.contracts.models import Contract, ContractSite, Variation
 from procure.evaluation.models import BidReview, Committee, CommitteeMember, EvaluationResult, ExpertRelation, Score
 from procure.bidding.models import Bid, BidDocument, OpeningRecord
+from procure.cases.models import ApiKey, Case, CaseEvent, CitizenReport
 from procure.contractors.models import Contractor, ContractorDocument
 from procure.db import Base
 from procure.documents.models import Document
+from procure.inspection.models import Finding, Inspection, InspectionPhoto, InspectionTemplate, SamplingPlan, TemplateItem
 from procure.sites.models import Jurisdiction, Site, UnitRate
 from procure.tendering.models import Amendment, Criterion, Enquiry, Lot, LotSite, Tender
 
 __all__ = [
+    "ApiKey", "Case", "CaseEvent", "CitizenReport", "Finding", "Inspection", "InspectionPhoto", "InspectionTemplate",
+    "SamplingPlan", "TemplateItem",
     "Amendment", "AuditEntry", "Award", "Base", "Bid", "BidDocument", "BidReview", "Committee", "CommitteeMember",
     "Contract", "ContractSite", "EvaluationResult", "ExpertRelation", "Objection", "Score", "Variation", "Contractor", "ContractorDocument", "Criterion",
     "Document", "Enquiry", "Jurisdiction", "Lot", "LotSite", "Notification", "OpeningRecord", "Site", "Tender",

@@ -29,18 +29,25 @@ class Permission(StrEnum):
     CONTRACTORS_REVIEW = "contractors:review"
     BIDS_SUBMIT = "bids:submit"
     BIDS_OPEN = "bids:open"
+    INSPECTIONS_WRITE = "inspections:write"
+    INSPECTIONS_READ = "inspections:read"
+    CASES_CHECK = "cases:check"
+    CASES_VOID = "cases:void"
+    TEMPLATES_MANAGE = "templates:manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OFFICER: frozenset({Permission.SITES_READ, Permission.SITES_WRITE, Permission.BUDGET_READ,
-                             Permission.TENDERS_MANAGE, Permission.CONTRACTORS_REVIEW, Permission.BIDS_OPEN}),
-    Role.INSPECTOR: frozenset({Permission.SITES_READ}),
-    Role.FINANCE: frozenset({Permission.SITES_READ, Permission.BUDGET_READ}),
+                             Permission.TENDERS_MANAGE, Permission.CONTRACTORS_REVIEW, Permission.BIDS_OPEN,
+                             Permission.INSPECTIONS_READ, Permission.CASES_VOID}),
+    Role.INSPECTOR: frozenset({Permission.SITES_READ, Permission.INSPECTIONS_WRITE, Permission.INSPECTIONS_READ,
+                               Permission.CASES_CHECK}),
+    Role.FINANCE: frozenset({Permission.SITES_READ, Permission.BUDGET_READ, Permission.INSPECTIONS_READ}),
     Role.EVALUATOR: frozenset(),
     Role.CONTRACTOR: frozenset({Permission.BIDS_SUBMIT}),
     Role.ADMIN: frozenset({
         Permission.SITES_READ, Permission.BUDGET_READ, Permission.USERS_MANAGE,
-        Permission.UNIT_RATES_MANAGE, Permission.AUDIT_READ,
+        Permission.UNIT_RATES_MANAGE, Permission.AUDIT_READ, Permission.INSPECTIONS_READ, Permission.TEMPLATES_MANAGE,
     }),
 }
 

@@ -7,7 +7,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
@@ -98,3 +98,32 @@ def read(storage: Storage, document: Document, seal: Seal | None = None) -> Iter
     if seal is None or seal.tender_id != document.sealed_tender_id:
         raise crypto.SealBroken("this document is sealed")
     return crypto.decrypt_stream(seal.data_key, raw(), seal.context)
+
+
+def readable(session: "Session", user: Any, document_id: int) -> Document:
+    """An unsealed document (photo, qualification) as this user may read it: staff any; a company
+    its own uploads and the evidence of its own inspections and cases. Sealed bid documents are
+    read only through the bidding service."""
+    from sqlalchemy import select
+
+    from procure.accounts.rules import Role
+    from procure.cases.models import Case, CaseEvent
+    from procure.inspection.models import Inspection, InspectionPhoto
+    from procure.contracts.models import Contract
+    from procure.errors import NotFound
+
+    document = session.get(Document, document_id)
+    if document is None or document.sealed_tender_id is not None:
+        raise NotFound("Document {id} does not exist.", id=document_id)
+    if user.role != Role.CONTRACTOR:
+        return document
+    if document.uploaded_by_id == user.id:
+        return document
+    own_photo = session.scalar(select(InspectionPhoto.id).join(Inspection).join(Contract, Contract.id == Inspection.contract_id)
+                               .where(InspectionPhoto.document_id == document.id,
+                                      Contract.contractor_id == user.contractor_id).limit(1))
+    own_case = session.scalar(select(CaseEvent.id).join(Case).where(
+        Case.contractor_id == user.contractor_id, CaseEvent.photo_document_ids.like(f"%{document.id}%")).limit(1))
+    if own_photo is None and own_case is None:
+        raise NotFound("Document {id} does not exist.", id=document_id)
+    return document

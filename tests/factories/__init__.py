@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 from tests.factories.accounts import PASSWORD, UserFactory
 from tests.factories.base import ALL_FACTORIES, BaseFactory
 from tests.factories.contractors import ContractorFactory, make_uscc
+from tests.factories.contracts import ContractFactory, ContractSiteFactory
 from tests.factories.sites import JurisdictionFactory, SiteFactory, UnitRateFactory
 
 
@@ -13,4 +14,4 @@ def bind(session: Session) -> None:
         factory._meta.sqlalchemy_session = session
 
 
-__all__ = ["PASSWORD", "BaseFactory", "ContractorFactory", "make_uscc", "JurisdictionFactory", "SiteFactory", "UnitRateFactory", "UserFactory", "bind"]
+__all__ = ["PASSWORD", "BaseFactory", "ContractFactory", "ContractSiteFactory", "ContractorFactory", "make_uscc", "JurisdictionFactory", "SiteFactory", "UnitRateFactory", "UserFactory", "bind"]

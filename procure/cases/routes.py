@@ -1,0 +1,222 @@
+"""Cases (整改), citizen reports, and the Open311 GeoReport v2 endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Redirect, Template
+
+from procure.accounts.rules import Permission, Role
+from procure.accounts.services import CurrentUser
+from procure.cases import open311, services
+from procure.cases.models import CitizenReport
+from procure.cases.schemas import CaseOut, CasePage, NoteIn, RatesOut, ReasonIn
+from procure.cases.services import CaseFilter, Open311Error
+from procure.errors import ProcureError
+from procure.inspection.services import month_of
+from procure.pagination import PageRequest
+from procure.web import DB, AppClock, AppStorage, Me, form_errors, page, requires, requires_role
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+READERS = requires_role(Role.OFFICER, Role.INSPECTOR, Role.CONTRACTOR, Role.FINANCE, Role.ADMIN)
+
+
+def case_out(case: Any, now: Any) -> CaseOut:
+    return CaseOut.of(case, services.overdue(case, now), services.timer(case, now))
+
+
+def rates_out(rows: list[services.RateRow]) -> list[RatesOut]:
+    s = lambda v: None if v is None else str(v)  # noqa: E731
+    return [RatesOut(r.key, r.label, r.rates.due, s(r.rates.on_time_rate), s(r.rates.closure_rate),
+                     s(r.rates.rework_rate)) for r in rows]
+
+
+def _photos(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    files = data.get("photos") or []
+    files = files if isinstance(files, list) else [files]
+    return [(f.filename or "photo.jpg", f.file) for f in files if isinstance(f, UploadFile) and f.filename]
+
+
+class CasesApi(Controller):
+    path = "/api/v1"
+    tags = ["cases"]
+
+    @get("/cases", sync_to_thread=True, guards=[READERS], summary="Cases by deadline (contractors: their own)")
+    def index(self, db: DB, clock: AppClock, user: Me, state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
+              contract_id: FromQuery[int | None] = None, overdue: FromQuery[bool | None] = None,
+              month: FromQuery[str | None] = None, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+              per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 50) -> CasePage:
+        result = services.list_cases(db, clock, user, CaseFilter(state_filter, contract_id, overdue, month),
+                                     PageRequest(page_no, per_page))
+        now = clock()
+        return CasePage([case_out(c, now) for c in result.items], result.total, page_no, per_page)
+
+    @get("/cases/{case_id:int}", sync_to_thread=True, guards=[READERS], summary="One case")
+    def show(self, case_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> CaseOut:
+        return case_out(services.get(db, case_id, user), clock())
+
+    @post("/cases/{case_id:int}/respond", sync_to_thread=True, status_code=200, guards=[requires_role(Role.CONTRACTOR)],
+          summary="The contractor reports the defect fixed")
+    def respond(self, case_id: FromPath[int], data: JSONBody[NoteIn], db: DB, clock: AppClock, storage: AppStorage,
+                user: Me) -> CaseOut:
+        return case_out(services.respond(db, clock, storage, user, case_id, data.note), clock())
+
+    @post("/cases/{case_id:int}/close", sync_to_thread=True, status_code=200, guards=[requires(Permission.CASES_CHECK)],
+          summary="The inspector confirms the fix")
+    def close(self, case_id: FromPath[int], db: DB, clock: AppClock, user: Me, data: JSONBody[NoteIn | None] = None) -> CaseOut:
+        return case_out(services.close(db, clock, user, case_id, data.note if data else ""), clock())
+
+    @post("/cases/{case_id:int}/reopen", sync_to_thread=True, status_code=200, guards=[requires(Permission.CASES_CHECK)],
+          summary="The inspector sends it back (返工)")
+    def reopen(self, case_id: FromPath[int], data: JSONBody[NoteIn], db: DB, clock: AppClock, user: Me) -> CaseOut:
+        return case_out(services.reopen(db, clock, user, case_id, data.note), clock())
+
+    @post("/cases/{case_id:int}/void", sync_to_thread=True, status_code=200, guards=[requires(Permission.CASES_VOID)],
+          summary="An officer voids a case with a reason")
+    def void(self, case_id: FromPath[int], data: JSONBody[ReasonIn], db: DB, clock: AppClock, user: Me) -> CaseOut:
+        return case_out(services.void(db, clock, user, case_id, data.reason), clock())
+
+    @get("/cases/rates", sync_to_thread=True, guards=[requires_role(Role.OFFICER, Role.INSPECTOR, Role.FINANCE, Role.ADMIN)],
+         summary="On-time handling, closure and rework rates per contract and jurisdiction for a month")
+    def rates(self, month: FromQuery[str], db: DB) -> dict[str, list[RatesOut]]:
+        by_contract, by_jurisdiction = services.month_rates(db, month)
+        return {"contracts": rates_out(by_contract), "jurisdictions": rates_out(by_jurisdiction)}
+
+
+# --- Open311 GeoReport v2 ------------------------------------------------------------------------
+
+
+def _open311_error(exc: Open311Error) -> Response:
+    return Response([{"code": exc.code, "description": exc.description}], status_code=exc.status)
+
+
+def _request_json(r: CitizenReport) -> dict[str, Any]:
+    service = open311.BY_CODE.get(r.service_code)
+    return {
+        "service_request_id": str(r.id), "status": r.status, "status_notes": r.status_notes,
+        "service_name": service.name if service else r.service_code, "service_code": r.service_code,
+        "description": r.description, "agency_responsible": "杭州市余杭区城市管理局", "service_notice": "",
+        "requested_datetime": r.requested_at.isoformat(), "updated_datetime": r.updated_at.isoformat(),
+        "expected_datetime": None, "address": r.address or (r.site.name if r.site else ""), "address_id": "",
+        "zipcode": "", "lat": float(r.lat) if r.lat is not None else None,
+        "long": float(r.lon) if r.lon is not None else None, "media_url": r.media_url,
+    }
+
+
+class Open311Api(Controller):
+    """GeoReport v2 (https://wiki.open311.org/GeoReport_v2): citizens' reports become cases."""
+
+    path = "/open311/v2"
+    tags = ["open311"]
+
+    @get("/services.json", sync_to_thread=False, summary="Service codes for the kinds of defects")
+    def services_list(self) -> list[dict[str, Any]]:
+        return [{"service_code": s.code, "service_name": s.name, "description": s.description, "metadata": False,
+                 "type": "realtime", "keywords": s.category, "group": s.group} for s in open311.SERVICES]
+
+    @post("/requests.json", sync_to_thread=True, status_code=201, summary="File a service request (form-encoded)")
+    def create(self, data: FormData, db: DB, clock: AppClock) -> Response:
+        try:
+            report = services.file_report(db, clock, dict(data))
+        except Open311Error as exc:
+            return _open311_error(exc)
+        return Response([{"service_request_id": str(report.id), "service_notice": "", "account_id": None}],
+                        status_code=201)
+
+    @get("/requests.json", sync_to_thread=True, summary="Service requests (≤ 90 days)")
+    def index(self, db: DB, clock: AppClock, service_request_id: FromQuery[str | None] = None,
+              service_code: FromQuery[str | None] = None, start_date: FromQuery[str | None] = None,
+              end_date: FromQuery[str | None] = None, status_filter: Annotated[str | None, QueryParameter(name="status")] = None) -> Response:
+        try:
+            rows = services.list_reports(db, clock, ids=service_request_id, service_code=service_code, start=start_date,
+                                         end=end_date, status=status_filter)
+        except Open311Error as exc:
+            return _open311_error(exc)
+        return Response([_request_json(r) for r in rows])
+
+    @get("/requests/{request_id:str}", sync_to_thread=True, summary="One service request (…/requests/{id}.json)")
+    def show(self, request_id: FromPath[str], db: DB) -> Response:
+        raw = request_id.removesuffix(".json")
+        try:
+            if not raw.isdigit():
+                raise Open311Error(404, 404, "no such service request")
+            return Response([_request_json(services.get_report(db, int(raw)))])
+        except Open311Error as exc:
+            return _open311_error(exc)
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+class CasePages(Controller):
+    include_in_schema = False
+
+    @get("/cases", sync_to_thread=True, guards=[READERS])
+    def index(self, request: Request, db: DB, clock: AppClock, user: Me,
+              state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
+              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Template:
+        state = state_filter if state_filter is not None else ("open" if user.role == Role.CONTRACTOR else "")
+        result = services.list_cases(db, clock, user, CaseFilter(state=state or None), PageRequest(page_no, 30))
+        now = clock()
+        return page(request, "cases/list.html", result=result, state=state, now=now,
+                    timers={c.id: services.timer(c, now) for c in result.items},
+                    overdue={c.id for c in result.items if services.overdue(c, now)},
+                    reports=services.pending_reports(db) if user.can(Permission.CASES_CHECK) else [])
+
+    @get("/cases/{case_id:int}", sync_to_thread=True, guards=[READERS])
+    def show(self, request: Request, case_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Template:
+        return self._detail(request, db, clock, user, case_id)
+
+    def _detail(self, request: Request, db: Any, clock: Any, user: CurrentUser, case_id: int, *, status: int = 200,
+                error: str | None = None) -> Template:
+        case = services.get(db, case_id, user)
+        now = clock()
+        return page(request, "cases/detail.html", status_code=status, case=case, now=now, error=error,
+                    timer=services.timer(case, now), overdue=services.overdue(case, now))
+
+    def _act(self, request: Request, db: Any, clock: Any, user: CurrentUser, case_id: int, action: Any) -> Response:
+        try:
+            action()
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            return self._detail(request, db, clock, user, case_id, status=exc.status_code, error=detail)
+        return Redirect(f"/cases/{case_id}")
+
+    @post("/cases/{case_id:int}/respond", sync_to_thread=True, guards=[requires_role(Role.CONTRACTOR)],
+          request_max_body_size=80 * 1024 * 1024)
+    def respond(self, request: Request, case_id: FromPath[int], data: UploadData, db: DB, clock: AppClock,
+                storage: AppStorage, user: Me) -> Response:
+        return self._act(request, db, clock, user, case_id, lambda: services.respond(
+            db, clock, storage, user, case_id, str(data.get("note", "")), _photos(data)))
+
+    @post("/cases/{case_id:int}/check", sync_to_thread=True, guards=[requires(Permission.CASES_CHECK)])
+    def check(self, request: Request, case_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        action = services.close if data.get("decision") == "close" else services.reopen
+        return self._act(request, db, clock, user, case_id, lambda: action(db, clock, user, case_id, data.get("note", "")))
+
+    @post("/cases/{case_id:int}/void", sync_to_thread=True, guards=[requires(Permission.CASES_VOID)])
+    def void(self, request: Request, case_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        return self._act(request, db, clock, user, case_id,
+                         lambda: services.void(db, clock, user, case_id, data.get("reason", "")))
+
+    @post("/reports/{report_id:int}/verify", sync_to_thread=True, guards=[requires(Permission.CASES_CHECK)])
+    def verify(self, request: Request, report_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        try:
+            site_id = int(data["site_id"]) if str(data.get("site_id", "")).isdigit() else None
+            services.verify_report(db, clock, user, report_id, accept=data.get("decision") == "accept",
+                                   note=data.get("note", ""), site_id=site_id)
+        except ProcureError:
+            db.rollback()
+        return Redirect("/cases")
+
+    @get("/cases/rates", sync_to_thread=True, guards=[requires_role(Role.OFFICER, Role.INSPECTOR, Role.FINANCE, Role.ADMIN)])
+    def rates(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Template:
+        month = month or month_of(clock())
+        by_contract, by_jurisdiction = services.month_rates(db, month)
+        return page(request, "cases/rates.html", month=month, by_contract=by_contract, by_jurisdiction=by_jurisdiction)

@@ -1,0 +1,376 @@
+"""Rectification cases (整改) and citizen reports (Open311): the 数字城管 loop."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, BinaryIO
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from procure.accounts.rules import Role
+from procure.accounts.services import CurrentUser
+from procure.audit import services as audit
+from procure.audit.services import SYSTEM, Actor
+from procure.cases import open311, rules
+from procure.cases.models import ApiKey, Case, CaseEvent, CitizenReport
+from procure.cases.rules import CaseSource, CaseState
+from procure.clock import BUREAU_TZ, Clock, local_date
+from procure.contracts.models import Contract
+from procure.documents import services as documents
+from procure.documents.storage import Storage
+from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.inspection.photos import normalise
+from procure.pagination import Page, PageRequest
+from procure.sites.models import Site
+
+
+def _number(session: Session, clock: Clock) -> str:
+    day = clock().astimezone(BUREAU_TZ).strftime("%Y%m%d")
+    count = session.scalar(select(func.count()).select_from(Case).where(Case.number.like(f"AJ{day}%"))) or 0
+    return f"AJ{day}{count + 1:04d}"
+
+
+def _event(case: Case, at: datetime, actor: Actor, action: str, note: str = "", photos: Sequence[int] = ()) -> None:
+    case.events.append(CaseEvent(at=at, actor_id=actor.id, action=action, note=note,
+                                 photo_document_ids=",".join(map(str, photos))))
+
+
+def _open(session: Session, clock: Clock, *, source: str, site: Site, contract: Contract | None, opened_at: datetime,
+          limit_hours: int, description: str, item_code: str | None = None, inspection_id: int | None = None,
+          report_id: int | None = None, actor: Actor = SYSTEM) -> Case:
+    case = Case(number=_number(session, clock), source=source, site_id=site.id,
+                contract_id=contract.id if contract else None, contractor_id=contract.contractor_id if contract else None,
+                inspection_id=inspection_id, report_id=report_id, item_code=item_code, description=description,
+                opened_at=opened_at, deadline=rules.deadline(opened_at, limit_hours), state=CaseState.OPEN, reopened=0,
+                void_reason="")
+    _event(case, opened_at, actor, "open", description)
+    session.add(case)
+    session.flush()
+    audit.record(session, clock, actor, "case.open", "case", case.id, None,
+                 {"number": case.number, "source": source, "site": site.code, "deadline": case.deadline.isoformat()})
+    return case
+
+
+def open_from_finding(session: Session, clock: Clock, inspection: Any, item: Any, finding: Any,
+                      contract: Contract | None) -> Case:
+    """A finding on an item with a rectification limit: deadline = found time + limit (no commit)."""
+    text = item.standard + (f"（{finding.note}）" if finding.note else "") + f" ×{finding.count}"
+    return _open(session, clock, source=CaseSource.INSPECTION, site=inspection.site, contract=contract,
+                 opened_at=inspection.inspected_at, limit_hours=item.rectification_hours, description=text,
+                 item_code=item.code, inspection_id=inspection.id)
+
+
+def get(session: Session, case_id: int, user: CurrentUser | None = None) -> Case:
+    case = session.get(Case, case_id)
+    if case is None or (user is not None and user.role == Role.CONTRACTOR and case.contractor_id != user.contractor_id):
+        raise NotFound("Case {id} does not exist.", id=case_id)
+    return case
+
+
+def _photos(session: Session, clock: Clock, storage: Storage, user: CurrentUser,
+            uploads: Sequence[tuple[str, BinaryIO]]) -> list[int]:
+    ready = [(name, normalise(handle, name)) for name, handle in uploads]
+    return [documents.store(session, clock, storage, content, name.rsplit(".", 1)[0] + ".jpg",
+                            uploaded_by_id=user.id).id for name, content in ready]
+
+
+def respond(session: Session, clock: Clock, storage: Storage, user: CurrentUser, case_id: int, note: str,
+            photos: Sequence[tuple[str, BinaryIO]] = ()) -> Case:
+    """The contractor reports the defect fixed, with a note and after-photos."""
+    case = session.get(Case, case_id)
+    if case is None or user.contractor_id is None or case.contractor_id != user.contractor_id:
+        raise Forbidden("Only the contractor responsible for this case can respond to it.")
+    if case.state != CaseState.OPEN:
+        raise Conflict("This case is {state}; only an open case can be answered.", state=case.state)
+    if not note.strip():
+        raise InvalidInput("Say what was done.", errors=[{"field": "note", "message": "Required."}])
+    ids = _photos(session, clock, storage, user, photos)
+    now = clock()
+    case.state, case.responded_at = CaseState.RESPONDED, now
+    case.first_responded_at = case.first_responded_at or now
+    _event(case, now, user.actor, "respond", note.strip(), ids)
+    audit.record(session, clock, user.actor, "case.respond", "case", case.id, None,
+                 {"overdue": rules.is_overdue(case.state, case.deadline, case.first_responded_at, now)})
+    session.commit()
+    return case
+
+
+def _inspect(session: Session, clock: Clock, user: CurrentUser, case_id: int, action: str, note: str) -> Case:
+    case = get(session, case_id)
+    if case.state != CaseState.RESPONDED:
+        raise Conflict("Only a case the contractor has answered can be checked.")
+    now = clock()
+    if action == "close":
+        case.state, case.closed_at = CaseState.CLOSED, now
+    else:
+        if not note.strip():
+            raise InvalidInput("Say what still needs doing.", errors=[{"field": "note", "message": "Required."}])
+        case.state, case.reopened = CaseState.OPEN, case.reopened + 1  # 返工
+    _event(case, now, user.actor, action, note.strip())
+    _sync_report(session, clock, case)
+    audit.record(session, clock, user.actor, f"case.{action}", "case", case.id, None, {"note": note.strip()})
+    session.commit()
+    return case
+
+
+def close(session: Session, clock: Clock, user: CurrentUser, case_id: int, note: str = "") -> Case:
+    return _inspect(session, clock, user, case_id, "close", note)
+
+
+def reopen(session: Session, clock: Clock, user: CurrentUser, case_id: int, note: str) -> Case:
+    return _inspect(session, clock, user, case_id, "reopen", note)
+
+
+def void(session: Session, clock: Clock, user: CurrentUser, case_id: int, reason: str) -> Case:
+    case = get(session, case_id)
+    if case.state in (CaseState.CLOSED, CaseState.VOID):
+        raise Conflict("This case is {state} and cannot be voided.", state=case.state)
+    if not reason.strip():
+        raise InvalidInput("Give a reason.", errors=[{"field": "reason", "message": "Required."}])
+    case.state, case.void_reason = CaseState.VOID, reason.strip()
+    _event(case, clock(), user.actor, "void", reason.strip())
+    _sync_report(session, clock, case)
+    audit.record(session, clock, user.actor, "case.void", "case", case.id, None, {"reason": reason.strip()})
+    session.commit()
+    return case
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    state: str | None = None
+    contract_id: int | None = None
+    overdue: bool | None = None
+    month: str | None = None
+
+
+def list_cases(session: Session, clock: Clock, user: CurrentUser, flt: CaseFilter, paging: PageRequest) -> Page[Case]:
+    """Ordered by deadline; a contractor sees only its own."""
+    stmt = select(Case)
+    if user.role == Role.CONTRACTOR:
+        stmt = stmt.where(Case.contractor_id == user.contractor_id)
+    if flt.state:
+        stmt = stmt.where(Case.state == flt.state)
+    if flt.contract_id:
+        stmt = stmt.where(Case.contract_id == flt.contract_id)
+    if flt.month:
+        from procure.inspection.services import month_bounds
+
+        first, last = month_bounds(flt.month)
+        stmt = stmt.where(Case.deadline >= _start_of(first), Case.deadline < _start_of(last + timedelta(days=1)))
+    rows = list(session.scalars(stmt.order_by(Case.deadline, Case.id)).unique())
+    if flt.overdue is not None:
+        now = clock()
+        rows = [c for c in rows if rules.is_overdue(c.state, c.deadline, c.first_responded_at, now) == flt.overdue]
+    return Page(rows[paging.offset:paging.offset + paging.per_page], len(rows), paging)
+
+
+def _start_of(day: Any) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=BUREAU_TZ)
+
+
+def overdue(case: Case, now: datetime) -> bool:
+    return rules.is_overdue(case.state, case.deadline, case.first_responded_at, now)
+
+
+def timer(case: Case, now: datetime) -> str:
+    if case.state != CaseState.OPEN:
+        return "done" if not overdue(case, now) else rules.Timer.RED
+    return rules.timer(case.opened_at, case.deadline, now)
+
+
+@dataclass(frozen=True)
+class RateRow:
+    key: str
+    label: str
+    rates: rules.Rates
+
+
+def month_rates(session: Session, month: str) -> tuple[list[RateRow], list[RateRow]]:
+    """On-time, closure and rework rates per contract and per jurisdiction for cases due in the month."""
+    from procure.inspection.services import month_bounds
+
+    first, last = month_bounds(month)
+    due = list(session.scalars(select(Case).where(Case.deadline >= _start_of(first),
+                                                  Case.deadline < _start_of(last + timedelta(days=1)))).unique())
+    facts = lambda cs: rules.rates(rules.CaseFacts(c.deadline, c.state, c.first_responded_at, c.reopened) for c in cs)  # noqa: E731
+    by_contract: dict[int | None, list[Case]] = {}
+    by_jurisdiction: dict[int, list[Case]] = {}
+    for c in due:
+        by_contract.setdefault(c.contract_id, []).append(c)
+        by_jurisdiction.setdefault(c.site.jurisdiction_id, []).append(c)
+    contracts = {c.id: c for c in session.scalars(select(Contract).where(Contract.id.in_([k for k in by_contract if k])))}
+    rows_c = [RateRow(str(k), contracts[k].number if k else "—", facts(v))
+              for k, v in sorted(by_contract.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))]
+    from procure.sites.models import Jurisdiction
+
+    names = {j.id: j.name for j in session.scalars(select(Jurisdiction))}
+    rows_j = [RateRow(str(k), names.get(k, str(k)), facts(v)) for k, v in sorted(by_jurisdiction.items())]
+    return rows_c, rows_j
+
+
+# --- citizen reports (Open311 GeoReport v2) -----------------------------------------------------
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, code: int, description: str) -> None:
+        super().__init__(description)
+        self.status, self.code, self.description = status, code, description
+
+
+def create_api_key(session: Session, clock: Clock, name: str, key: str | None = None) -> str:
+    key = key or secrets.token_urlsafe(24)
+    session.add(ApiKey(name=name, key_sha256=hashlib.sha256(key.encode()).hexdigest(), active=True, created_at=clock()))
+    session.commit()
+    return key
+
+
+def _client(session: Session, api_key: str | None) -> str:
+    if not api_key:
+        raise Open311Error(400, 400, "api_key is required")
+    found = session.scalar(select(ApiKey).where(ApiKey.key_sha256 == hashlib.sha256(api_key.encode()).hexdigest(),
+                                                ApiKey.active.is_(True)))
+    if found is None:
+        raise Open311Error(403, 403, "api_key is not valid")
+    return found.name
+
+
+def file_report(session: Session, clock: Clock, form: dict[str, Any], *, api_client: str | None = None) -> CitizenReport:
+    """POST requests.json: api_key, service_code, a location (lat+long or address_string), description."""
+    client = api_client or _client(session, form.get("api_key"))
+    code = str(form.get("service_code") or "")
+    if code not in open311.BY_CODE:
+        raise Open311Error(400, 400, "service_code is missing or unknown")
+    lat = _coordinate(form.get("lat"), -90, 90, "lat")
+    lon = _coordinate(form.get("long"), -180, 180, "long")
+    address = str(form.get("address_string") or "").strip()[:255]
+    if (lat is None or lon is None) and not address:
+        raise Open311Error(400, 400, "a location is required: lat and long, or address_string")
+    description = str(form.get("description") or "").strip()
+    if not description:
+        raise Open311Error(400, 400, "description is required")
+    if len(description) > 4000:
+        raise Open311Error(400, 400, "description is longer than 4000 characters")
+    media = str(form.get("media_url") or "").strip()
+    if media and not media.startswith(("http://", "https://")):
+        raise Open311Error(400, 400, "media_url must be an http(s) URL")
+    sites = [open311.SitePoint(s.id, s.name, s.lat, s.lon) for s in session.scalars(select(Site))]
+    now = clock()
+    report = CitizenReport(service_code=code, description=description, lat=lat, lon=lon, address=address,
+                           media_url=media[:1024], site_id=open311.route(sites, lat, lon, f"{address} {description}"),
+                           status="open", status_notes="", api_client=client, requested_at=now, updated_at=now)
+    session.add(report)
+    session.flush()
+    audit.record(session, clock, Actor(None, f"open311:{client}"), "report.file", "citizen_report", report.id, None,
+                 {"service_code": code, "site": report.site_id})
+    session.commit()
+    return report
+
+
+def _coordinate(raw: Any, low: int, high: int, name: str) -> Decimal | None:
+    if raw in (None, ""):
+        return None
+    try:
+        value = Decimal(str(raw))
+    except Exception:
+        raise Open311Error(400, 400, f"{name} is not a number") from None
+    if not value.is_finite() or not low <= value <= high:
+        raise Open311Error(400, 400, f"{name} is out of range")
+    return value.quantize(Decimal("0.000001"))
+
+
+def get_report(session: Session, report_id: int) -> CitizenReport:
+    report = session.get(CitizenReport, report_id)
+    if report is None:
+        raise Open311Error(404, 404, "no such service request")
+    return report
+
+
+def list_reports(session: Session, clock: Clock, *, ids: str | None = None, service_code: str | None = None,
+                 start: str | None = None, end: str | None = None, status: str | None = None) -> list[CitizenReport]:
+    stmt = select(CitizenReport)
+    if ids:
+        try:
+            wanted = [int(x) for x in ids.split(",") if x.strip()]
+        except ValueError:
+            raise Open311Error(400, 400, "service_request_id is a comma-separated list of ids") from None
+        return list(session.scalars(stmt.where(CitizenReport.id.in_(wanted)).order_by(CitizenReport.id)).unique())
+    start_at = _when(start, "start_date")
+    end_at = _when(end, "end_date") or clock()
+    start_at = start_at or end_at - timedelta(days=90)
+    if end_at - start_at > timedelta(days=90):
+        raise Open311Error(400, 400, "start_date and end_date may be at most 90 days apart")
+    if status and status not in ("open", "closed"):
+        raise Open311Error(400, 400, "status is open or closed")
+    stmt = stmt.where(CitizenReport.requested_at >= start_at, CitizenReport.requested_at <= end_at)
+    if service_code:
+        stmt = stmt.where(CitizenReport.service_code.in_(service_code.split(",")))
+    if status:
+        stmt = stmt.where(CitizenReport.status == status)
+    return list(session.scalars(stmt.order_by(CitizenReport.requested_at.desc()).limit(1000)).unique())
+
+
+def _when(raw: str | None, name: str) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise Open311Error(400, 400, f"{name} is not a W3C date-time") from None
+    return value if value.tzinfo else value.replace(tzinfo=BUREAU_TZ)
+
+
+def verify_report(session: Session, clock: Clock, user: CurrentUser, report_id: int, *, accept: bool, note: str,
+                  site_id: int | None = None) -> CitizenReport:
+    """An inspector checks a citizen report: a real defect opens a case; otherwise it is closed."""
+    from procure.inspection.services import contract_for
+
+    report = session.get(CitizenReport, report_id)
+    if report is None:
+        raise NotFound("Report {id} does not exist.", id=report_id)
+    if report.verified_by_id is not None or report.status == "closed":
+        raise Conflict("This report has already been handled.")
+    now = clock()
+    report.verified_by_id, report.updated_at = user.id, now
+    if not accept:
+        if not note.strip():
+            raise InvalidInput("Tell the citizen why.", errors=[{"field": "note", "message": "Required."}])
+        report.status, report.status_notes = "closed", note.strip()
+    else:
+        site = session.get(Site, site_id or report.site_id or 0)
+        if site is None:
+            raise InvalidInput("Choose the site the report concerns.", errors=[{"field": "site_id", "message": "Required."}])
+        report.site_id = site.id
+        service = open311.BY_CODE[report.service_code]
+        case = _open(session, clock, source=CaseSource.CITIZEN, site=site, contract=contract_for(session, site.id, local_date(now)),
+                     opened_at=now, limit_hours=service.limit_hours, description=f"{service.name}：{report.description}",
+                     report_id=report.id, actor=user.actor)
+        report.status_notes = note.strip() or f"已核实，立案 {case.number}，整改时限 {service.limit_hours} 小时。"
+    audit.record(session, clock, user.actor, "report.verify", "citizen_report", report.id, None,
+                 {"accept": accept, "note": report.status_notes})
+    session.commit()
+    return report
+
+
+def _sync_report(session: Session, clock: Clock, case: Case) -> None:
+    if case.report_id is None:
+        return
+    report = session.get(CitizenReport, case.report_id)
+    assert report is not None
+    if case.state in (CaseState.CLOSED, CaseState.VOID):
+        report.status = "closed"
+        report.status_notes = "已整改完毕。" if case.state == CaseState.CLOSED else f"不予处理：{case.void_reason}"
+    else:
+        report.status = "open"
+    report.updated_at = clock()
+
+
+def pending_reports(session: Session) -> list[CitizenReport]:
+    return list(session.scalars(select(CitizenReport).where(CitizenReport.verified_by_id.is_(None),
+                                                            CitizenReport.status == "open")
+                                .order_by(CitizenReport.requested_at)).unique())

@@ -1,0 +1,200 @@
+"""Inspections: API (DESIGN §6) and the inspector's phone pages."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post, put
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+
+from procure.accounts.rules import Permission, Role
+from procure.accounts.services import CurrentUser
+from procure.clock import BUREAU_TZ, local_date
+from procure.contracts import services as contracts
+from procure.contracts.models import Contract
+from procure.cases.models import Case
+from procure.errors import InvalidInput, NotFound, ProcureError
+from procure.inspection import services
+from procure.inspection.schemas import (
+    ContractScoresOut, InspectionIn, InspectionOut, PlanIn, PlanOut, SiteScoreOut, TemplateOut,
+)
+from procure.inspection.services import FindingInput
+from procure.sites import services as sites
+from procure.tendering.routes import pdf_response
+from procure.tendering.services import parse_deadline
+from procure.web import DB, AppClock, AppStorage, Me, Pdf, form_errors, page, requires
+
+UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+MAX_FORM_BYTES = 120 * 1024 * 1024
+
+
+def scores_out(cm: services.ContractMonth) -> ContractScoresOut:
+    return ContractScoresOut(
+        cm.contract.id, cm.month, None if cm.score is None else str(cm.score), cm.score is not None,
+        [SiteScoreOut(r.site.id, r.site.name, str(r.area), None if r.score is None else str(r.score),
+                      [i.id for i in r.inspections]) for r in cm.sites],
+        cm.plan.seed if cm.plan else None, list(cm.plan.site_ids) if cm.plan else [])
+
+
+def _contract_visible(db: Any, clock: Any, user: CurrentUser, contract_id: int) -> Contract:
+    if not (user.can(Permission.INSPECTIONS_READ) or user.role == Role.CONTRACTOR):
+        raise NotFound("Contract {id} does not exist.", id=contract_id)
+    return contracts.get(db, clock, contract_id, user)
+
+
+class InspectionApi(Controller):
+    path = "/api/v1"
+    tags = ["inspection"]
+
+    @get("/inspection-templates", sync_to_thread=True, guards=[requires()], summary="The current template of a site kind")
+    def template(self, db: DB, kind: FromQuery[str]) -> TemplateOut:
+        return TemplateOut.of(services.current_template(db, kind))
+
+    @put("/inspection-templates", sync_to_thread=True, guards=[requires(Permission.TEMPLATES_MANAGE)],
+         summary="Publish a new version of a kind's template (admin)")
+    def save_template(self, data: JSONBody[dict[str, Any]], db: DB, clock: AppClock, user: Me) -> TemplateOut:
+        return TemplateOut.of(services.save_template(db, clock, user.actor, data))
+
+    @post("/inspections", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)],
+          summary="Record an inspection {site_id, inspected_at, findings:[{item_code, count, note}]} → {id, score, categories}")
+    def create(self, data: JSONBody[InspectionIn], db: DB, clock: AppClock, storage: AppStorage, user: Me) -> InspectionOut:
+        findings = services.parse_findings([{"item_code": f.item_code, "count": f.count, "note": f.note} for f in data.findings])
+        done = services.submit(db, clock, storage, user, site_id=data.site_id, inspected_at=data.inspected_at,
+                               findings=findings, note=data.note, supersedes_id=data.supersedes_id,
+                               correction_reason=data.correction_reason, require_photos=False)
+        return InspectionOut.of(done.inspection, cases=done.cases, warnings=done.warnings, missing_photos=done.missing_photos)
+
+    @get("/inspections/{inspection_id:int}", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_READ)],
+         summary="One inspection")
+    def show(self, inspection_id: FromPath[int], db: DB) -> InspectionOut:
+        return InspectionOut.of(services.get(db, inspection_id))
+
+    @get("/contracts/{contract_id:int}/scores", sync_to_thread=True, guards=[requires()],
+         summary="A contract's month: {contract_score, sites:[{site_id, score, inspections}]}")
+    def scores(self, contract_id: FromPath[int], month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> ContractScoresOut:
+        contract = _contract_visible(db, clock, user, contract_id)
+        services.month_bounds(month)
+        return scores_out(services.contract_month(db, contract, month))
+
+    @post("/sampling-plans", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)],
+          summary="The month's sampling plan of a contract (created once; the seed is recorded)")
+    def plan(self, data: JSONBody[PlanIn], db: DB, clock: AppClock, user: Me) -> PlanOut:
+        p = services.plan_month(db, clock, user.actor, data.contract_id, data.month, data.seed)
+        return PlanOut(p.contract_id, p.month, p.seed, str(p.share), list(p.pool), list(p.site_ids))
+
+    @get("/sampling-plans", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_READ)],
+         summary="Every contract's plan for a month (created on first look)")
+    def plans(self, month: FromQuery[str], db: DB, clock: AppClock) -> list[PlanOut]:
+        return [PlanOut(p.contract_id, p.month, p.seed, str(p.share), list(p.pool), list(p.site_ids))
+                for p in services.ensure_plans(db, clock, month)]
+
+
+def _uploads(data: dict[str, Any]) -> dict[str, list[tuple[str, Any]]]:
+    photos: dict[str, list[tuple[str, Any]]] = {}
+    for key, value in data.items():
+        if not key.startswith("photo_"):
+            continue
+        values = value if isinstance(value, list) else [value]
+        files = [(v.filename or "photo.jpg", v.file) for v in values if isinstance(v, UploadFile) and v.filename]
+        if files:
+            photos[key[6:]] = files
+    return photos
+
+
+class InspectionPages(Controller):
+    include_in_schema = False
+
+    @get("/inspect", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)])
+    def plan(self, request: Request, db: DB, clock: AppClock, user: Me, month: FromQuery[str | None] = None) -> Template:
+        month = month or services.month_of(clock())
+        plans = services.ensure_plans(db, clock, month)
+        rows = []
+        for plan in plans:
+            contract = db.get(Contract, plan.contract_id)
+            cm = services.contract_month(db, contract, month)
+            done = {r.site.id for r in cm.sites if r.inspections}
+            planned = [r for r in cm.sites if r.site.id in plan.site_ids]
+            if user.jurisdiction_id and not any(
+                    r.site.jurisdiction_id in sites.subtree_ids(db, user.jurisdiction_id) for r in cm.sites):
+                continue
+            rows.append({"plan": plan, "contract": contract, "planned": planned, "done": done, "cm": cm})
+        return page(request, "inspection/plan.html", month=month, rows=rows,
+                    recent=services.recent(db, user, 10))
+
+    @get("/inspect/site/{site_id:int}", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)])
+    def form(self, request: Request, site_id: FromPath[int], db: DB, clock: AppClock,
+             supersedes: FromQuery[int | None] = None) -> Template:
+        return self._form(request, db, clock, site_id, supersedes)
+
+    def _form(self, request: Request, db: Any, clock: Any, site_id: int, supersedes: int | None, *, status: int = 200,
+              error: str | None = None, errors: list | None = None, form: dict | None = None) -> Template:
+        site = sites.get_site(db, site_id)
+        template = services.current_template(db, site.kind)
+        contract = services.contract_for(db, site.id, local_date(clock()))
+        now_local = clock().astimezone(BUREAU_TZ).strftime("%Y-%m-%dT%H:%M")
+        spec = {"categories": template.categories,
+                "items": [{"code": i.code, "category": i.category, "deduction": str(i.deduction), "cap": str(i.cap)}
+                          for i in template.items]}
+        return page(request, "inspection/form.html", status_code=status, site=site, template=template, contract=contract,
+                    spec=json.dumps(spec, ensure_ascii=False), now_local=now_local, supersedes=supersedes, error=error,
+                    errors=errors or [], form=form or {})
+
+    @post("/inspect/site/{site_id:int}", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)],
+          request_max_body_size=MAX_FORM_BYTES)
+    def submit(self, request: Request, site_id: FromPath[int], data: UploadData, db: DB, clock: AppClock,
+               storage: AppStorage, user: Me) -> Response:
+        supersedes = int(data["supersedes"]) if str(data.get("supersedes", "")).isdigit() else None
+        try:
+            findings = services.parse_findings([
+                {"item_code": k[6:], "count": v or "0", "note": data.get(f"note_{k[6:]}", "")}
+                for k, v in data.items() if k.startswith("count_")])
+            inspected_at = None
+            if data.get("inspected_at"):
+                try:
+                    inspected_at = parse_deadline(data["inspected_at"])
+                except ValueError:
+                    raise InvalidInput("Not a date and time; use ISO 8601, e.g. 2026-12-31T09:30.") from None
+            done = services.submit(db, clock, storage, user, site_id=site_id, inspected_at=inspected_at,
+                                   findings=findings, photos=_uploads(data), note=str(data.get("note", "")),
+                                   supersedes_id=supersedes, correction_reason=str(data.get("reason", "")))
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            form = {k: v for k, v in data.items() if isinstance(v, str)}
+            return self._form(request, db, clock, site_id, supersedes, status=exc.status_code, error=detail,
+                              errors=errors, form=form)
+        return Redirect(f"/inspections/{done.inspection.id}?new=1")
+
+    @get("/inspections/{inspection_id:int}", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_READ)])
+    def show(self, request: Request, inspection_id: FromPath[int], db: DB) -> Template:
+        inspection = services.get(db, inspection_id)
+        items = {i.code: i for i in inspection.template.items}
+        cases = list(db.scalars(select(Case).where(Case.inspection_id == inspection.id)).unique())
+        return page(request, "inspection/detail.html", inspection=inspection, items=items, cases=cases,
+                    new=request.query_params.get("new") == "1")
+
+    @get("/inspections/{inspection_id:int}/report.pdf", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_READ)])
+    def pdf(self, inspection_id: FromPath[int], db: DB, pdf: Pdf) -> Response:
+        inspection = services.get(db, inspection_id)
+        items = {i.code: i for i in inspection.template.items}
+        return pdf_response(pdf.render("pdf/inspection.html", {"inspection": inspection, "items": items}),
+                            f"考核记录-{inspection.id}.pdf")
+
+    @get("/contracts/{contract_id:int}/month", sync_to_thread=True, guards=[requires()])
+    def month(self, request: Request, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me,
+              month: FromQuery[str | None] = None) -> Template:
+        contract = _contract_visible(db, clock, user, contract_id)
+        month = month or services.month_of(clock())
+        return page(request, "inspection/month.html", cm=services.contract_month(db, contract, month), month=month)
+
+    @get("/contracts/{contract_id:int}/month.pdf", sync_to_thread=True, guards=[requires()])
+    def month_pdf(self, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me, pdf: Pdf,
+                  month: FromQuery[str]) -> Response:
+        contract = _contract_visible(db, clock, user, contract_id)
+        cm = services.contract_month(db, contract, month)
+        return pdf_response(pdf.render("pdf/contract_month.html", {"cm": cm}), f"月度考核-{contract.number}-{month}.pdf")

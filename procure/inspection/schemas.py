@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from procure.inspection.models import Inspection, InspectionTemplate
+
+
+class CategoryOut(msgspec.Struct):
+    code: str
+    name: str
+    max_points: str
+
+
+class ItemOut(msgspec.Struct):
+    code: str
+    category: str
+    standard: str
+    deduction: str
+    cap: str
+    photo_required: bool
+    rectification_hours: int | None
+
+
+class TemplateOut(msgspec.Struct):
+    id: int
+    kind: str
+    version: int
+    name: str
+    categories: list[CategoryOut]
+    items: list[ItemOut]
+
+    @classmethod
+    def of(cls, t: InspectionTemplate) -> "TemplateOut":
+        return cls(t.id, t.kind, t.version, t.name,
+                   [CategoryOut(c["code"], c.get("name", c["code"]), str(c["max_points"])) for c in t.categories],
+                   [ItemOut(i.code, i.category, i.standard, str(i.deduction), str(i.cap), i.photo_required,
+                            i.rectification_hours) for i in t.items])
+
+
+class FindingIn(msgspec.Struct):
+    item_code: str
+    count: int
+    note: str = ""
+
+
+class InspectionIn(msgspec.Struct):
+    site_id: int
+    findings: list[FindingIn] = []
+    inspected_at: datetime | None = None
+    note: str = ""
+    supersedes_id: int | None = None
+    correction_reason: str = ""
+
+
+class InspectionOut(msgspec.Struct):
+    id: int
+    site_id: int
+    contract_id: int | None
+    template_version: int
+    inspected_at: datetime
+    month: str
+    planned: bool
+    score: str
+    categories: dict[str, str]
+    findings: list[dict[str, Any]]
+    photos: int
+    superseded_by_id: int | None
+    supersedes_id: int | None
+    cases: list[int] = []
+    warnings: list[str] = []
+    missing_photos: list[str] = []
+
+    @classmethod
+    def of(cls, i: Inspection, **extra: Any) -> "InspectionOut":
+        return cls(i.id, i.site_id, i.contract_id, i.template.version, i.inspected_at, i.month, i.planned, str(i.score),
+                   dict(i.categories), [{"item_code": f.item_code, "count": f.count, "deduction": str(f.deduction),
+                                         "note": f.note} for f in i.findings], len(i.photos), i.superseded_by_id,
+                   i.supersedes_id, **extra)
+
+
+class SiteScoreOut(msgspec.Struct):
+    site_id: int
+    name: str
+    area_m2: str
+    score: str | None
+    inspections: list[int]
+
+
+class ContractScoresOut(msgspec.Struct):
+    contract_id: int
+    month: str
+    contract_score: str | None
+    assessed: bool
+    sites: list[SiteScoreOut]
+    plan_seed: int | None
+    planned_sites: list[int]
+
+
+class PlanIn(msgspec.Struct):
+    contract_id: int
+    month: str
+    seed: int | None = None
+
+
+class PlanOut(msgspec.Struct):
+    contract_id: int
+    month: str
+    seed: int
+    share: str
+    pool: list[int]
+    site_ids: list[int]

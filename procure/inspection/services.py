@@ -1,0 +1,343 @@
+"""Inspection use cases: templates, monthly sampling plans, field inspections, month scores."""
+
+from __future__ import annotations
+
+import calendar
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from procure.accounts.services import CurrentUser
+from procure.audit import services as audit
+from procure.audit.services import SYSTEM, Actor
+from procure.clock import BUREAU_TZ, Clock, local_date
+from procure.contracts.models import Contract, ContractSite
+from procure.contracts.rules import ContractState
+from procure.documents import services as documents
+from procure.documents.storage import Storage
+from procure.errors import Conflict, InvalidInput, NotFound
+from procure.inspection import rules
+from procure.inspection.models import Finding, Inspection, InspectionPhoto, InspectionTemplate, SamplingPlan, TemplateItem
+from procure.inspection.photos import normalise
+from procure.sites.models import Site
+
+LIVE = (ContractState.SIGNED, ContractState.ACTIVE, ContractState.SUSPENDED, ContractState.COMPLETED,
+        ContractState.TERMINATED)
+
+
+# --- templates --------------------------------------------------------------------------------
+
+
+def _categories(raw: Sequence[Mapping[str, Any]]) -> list[rules.Category]:
+    return [rules.Category(str(c["code"]), Decimal(str(c["max_points"]))) for c in raw]
+
+
+def _items(template: InspectionTemplate) -> list[rules.Item]:
+    return [rules.Item(i.code, i.category, i.deduction, i.cap) for i in template.items]
+
+
+def current_template(session: Session, kind: str) -> InspectionTemplate:
+    template = session.scalar(select(InspectionTemplate).where(InspectionTemplate.kind == kind,
+                                                               InspectionTemplate.current.is_(True)))
+    if template is None:
+        raise NotFound("No inspection template for {kind} sites yet.", kind=kind)
+    return template
+
+
+def save_template(session: Session, clock: Clock, actor: Actor, data: Mapping[str, Any]) -> InspectionTemplate:
+    """A new version of a kind's template (inspections keep the version they were scored with)."""
+    kind = str(data.get("kind", ""))
+    try:
+        categories = _categories(data.get("categories") or [])
+        items = [rules.Item(str(i["code"]), str(i["category"]), Decimal(str(i["deduction"])), Decimal(str(i["cap"])))
+                 for i in data.get("items") or []]
+    except (KeyError, TypeError, InvalidOperation):
+        raise InvalidInput("The template has missing or non-numeric values.") from None
+    problems = rules.template_problems(categories, items)
+    if kind not in ("road", "square", "park", "green_space", "river"):
+        problems.insert(0, "Unknown site kind.")
+    if problems:
+        raise InvalidInput(problems[0], errors=[{"field": "template", "message": p} for p in problems])
+    previous = session.scalar(select(InspectionTemplate).where(InspectionTemplate.kind == kind,
+                                                               InspectionTemplate.current.is_(True)))
+    version = (session.scalar(select(func.max(InspectionTemplate.version)).where(InspectionTemplate.kind == kind)) or 0) + 1
+    if previous is not None:
+        previous.current = False
+        session.flush()
+    template = InspectionTemplate(
+        kind=kind, version=version, name=str(data.get("name") or kind), current=True,
+        categories=[{"code": c["code"], "name": c.get("name", c["code"]), "max_points": str(c["max_points"])}
+                    for c in data["categories"]], created_at=clock(),
+        items=[TemplateItem(position=n, code=str(i["code"]), category=str(i["category"]), standard=str(i["standard"]),
+                            deduction=Decimal(str(i["deduction"])), cap=Decimal(str(i["cap"])),
+                            photo_required=bool(i.get("photo_required")), rectification_hours=i.get("rectification_hours"))
+               for n, i in enumerate(data["items"], start=1)])
+    session.add(template)
+    session.flush()
+    audit.record(session, clock, actor, "template.version", "inspection_template", template.id, None,
+                 {"kind": kind, "version": version, "items": len(template.items)})
+    session.commit()
+    return template
+
+
+def load_templates(session: Session, clock: Clock, path: Path) -> int:
+    """Fixtures: add version 1 of each kind that has no template yet."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    added = 0
+    for template in data["templates"]:
+        if session.scalar(select(InspectionTemplate.id).where(InspectionTemplate.kind == template["kind"])) is None:
+            save_template(session, clock, SYSTEM, template)
+            added += 1
+    return added
+
+
+# --- months and contracts ----------------------------------------------------------------------
+
+
+def month_of(moment: datetime) -> str:
+    return moment.astimezone(BUREAU_TZ).strftime("%Y-%m")
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    try:
+        year, mon = (int(p) for p in month.split("-"))
+        first = date(year, mon, 1)
+    except (ValueError, TypeError):
+        raise InvalidInput("A month is written YYYY-MM, e.g. 2026-11.") from None
+    return first, date(year, mon, calendar.monthrange(year, mon)[1])
+
+
+def contract_for(session: Session, site_id: int, day: date) -> Contract | None:
+    """The contract maintaining a site on a day (属地 and 管养分开: who answers for it)."""
+    return session.scalar(select(Contract).join(ContractSite).where(
+        ContractSite.site_id == site_id, ContractSite.from_date <= day,
+        (ContractSite.to_date.is_(None)) | (ContractSite.to_date >= day),
+        Contract.state.in_([ContractState.SIGNED, ContractState.ACTIVE, ContractState.SUSPENDED])))
+
+
+def sites_in_month(contract: Contract, month: str) -> list[ContractSite]:
+    first, last = month_bounds(month)
+    from procure.contracts.rules import end_date
+
+    term_end = end_date(contract.start_date, contract.months)
+    return [s for s in contract.sites if s.from_date <= min(last, term_end) and (s.to_date is None or s.to_date >= first)]
+
+
+def ensure_plans(session: Session, clock: Clock, month: str, actor: Actor = SYSTEM) -> list[SamplingPlan]:
+    """Every contract in force that month gets its plan (created once, seed recorded)."""
+    first, last = month_bounds(month)
+    plans = []
+    for contract in session.scalars(select(Contract).where(Contract.state.in_(LIVE))).unique():
+        if not sites_in_month(contract, month):
+            continue
+        plans.append(plan_month(session, clock, actor, contract.id, month))
+    return plans
+
+
+def plan_month(session: Session, clock: Clock, actor: Actor, contract_id: int, month: str,
+               seed: int | None = None) -> SamplingPlan:
+    month_bounds(month)
+    existing = session.scalar(select(SamplingPlan).where(SamplingPlan.contract_id == contract_id,
+                                                         SamplingPlan.month == month))
+    if existing is not None:
+        return existing
+    contract = session.get(Contract, contract_id)
+    if contract is None:
+        raise NotFound("Contract {id} does not exist.", id=contract_id)
+    pool = sorted({s.site_id for s in sites_in_month(contract, month)})
+    if not pool:
+        raise Conflict("The contract maintains no site in {month}.", month=month)
+    seed = seed if seed is not None else secrets.randbits(62)
+    plan = SamplingPlan(contract_id=contract.id, month=month, seed=seed, share=contract.sampling_share, pool=pool,
+                        site_ids=rules.sample(pool, contract.sampling_share, seed), created_at=clock(),
+                        created_by_id=actor.id)
+    session.add(plan)
+    session.flush()
+    audit.record(session, clock, actor, "inspection.plan", "contract", contract.id, None,
+                 {"month": month, "seed": seed, "sites": plan.site_ids})
+    session.commit()
+    return plan
+
+
+# --- inspections -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FindingInput:
+    item_code: str
+    count: int
+    note: str = ""
+
+
+@dataclass
+class Submitted:
+    inspection: Inspection
+    warnings: list[str] = field(default_factory=list)
+    cases: list[int] = field(default_factory=list)
+    missing_photos: list[str] = field(default_factory=list)
+
+
+def parse_findings(raw: Sequence[Mapping[str, Any]]) -> list[FindingInput]:
+    errors = []
+    found = []
+    for n, f in enumerate(raw, start=1):
+        code = str(f.get("item_code") or "").strip()
+        try:
+            count = int(str(f.get("count", 0)).strip())
+        except ValueError:
+            errors.append({"field": f"findings[{n}].count", "message": "A count is a whole number."})
+            continue
+        if count < 0:
+            errors.append({"field": f"findings[{n}].count", "message": "A count cannot be below 0."})
+            continue
+        if count > 999:
+            errors.append({"field": f"findings[{n}].count", "message": "At most 999 occurrences."})
+            continue
+        found.append(FindingInput(code, count, str(f.get("note") or "").strip()[:1000]))
+    if errors:
+        raise InvalidInput("The findings have errors; nothing was saved.", errors=errors)
+    return found
+
+
+def submit(session: Session, clock: Clock, storage: Storage, user: CurrentUser, *, site_id: int,
+           inspected_at: datetime | None, findings: Sequence[FindingInput],
+           photos: Mapping[str, Sequence[tuple[str, BinaryIO]]] | None = None, note: str = "",
+           supersedes_id: int | None = None, correction_reason: str = "", require_photos: bool = True) -> Submitted:
+    """Record a field inspection; final once submitted. Opens a case for every finding whose item
+    has a rectification limit, for the contractor responsible for the site that day."""
+    from procure.cases import services as cases
+
+    now = clock()
+    inspected_at = inspected_at or now
+    if inspected_at.tzinfo is None:
+        inspected_at = inspected_at.replace(tzinfo=BUREAU_TZ)
+    if inspected_at > now:
+        raise InvalidInput("An inspection cannot be dated in the future.")
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFound("Site {id} does not exist.", id=site_id)
+    template = current_template(session, site.kind)
+    items = {i.code: i for i in template.items}
+    unknown = [f.item_code for f in findings if f.item_code not in items]
+    if unknown:
+        raise InvalidInput("Not items of the {kind} template: {codes}.", kind=site.kind, codes=", ".join(unknown),
+                           errors=[{"field": code, "message": "Unknown item."} for code in unknown])
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.item_code] = counts.get(f.item_code, 0) + f.count
+    photos = photos or {}
+    needs = [code for code, n in counts.items() if n > 0 and items[code].photo_required and not photos.get(code)]
+    if needs and require_photos:
+        raise InvalidInput("These findings need a photo: {codes}.", codes=", ".join(needs),
+                           errors=[{"field": f"photo_{code}", "message": "A photo is required."} for code in needs])
+    original = None
+    if supersedes_id is not None:
+        original = session.get(Inspection, supersedes_id)
+        if original is None or original.site_id != site.id:
+            raise InvalidInput("A correction supersedes an inspection of the same site.")
+        if original.superseded_by_id is not None:
+            raise Conflict("That inspection was already corrected.")
+        if not correction_reason.strip():
+            raise InvalidInput("A correction needs a reason.", errors=[{"field": "reason", "message": "Required."}])
+    # Normalise every photo before anything is written: a bad one rejects the whole inspection.
+    ready = [(code, name, normalise(handle, name)) for code, entries in photos.items() for name, handle in entries]
+    result = rules.score(_categories(template.categories), _items(template), counts)
+    day = local_date(inspected_at)
+    contract = contract_for(session, site.id, day)
+    month = month_of(inspected_at)
+    plan = session.scalar(select(SamplingPlan).where(SamplingPlan.contract_id == contract.id,
+                                                     SamplingPlan.month == month)) if contract else None
+    inspection = Inspection(
+        site_id=site.id, contract_id=contract.id if contract else None, template_id=template.id, inspector_id=user.id,
+        inspected_at=inspected_at, month=month, planned=bool(plan and site.id in plan.site_ids), score=result.total,
+        categories={k: str(v) for k, v in result.categories.items()}, note=note.strip()[:2000],
+        supersedes_id=original.id if original else None, correction_reason=correction_reason.strip(), created_at=now,
+        findings=[Finding(item_code=f.item_code, count=f.count, note=f.note,
+                          deduction=result.deductions.get(f.item_code, Decimal(0))) for f in findings if f.count > 0],
+    )
+    session.add(inspection)
+    session.flush()
+    for code, name, content in ready:
+        document = documents.store(session, clock, storage, content, name.rsplit(".", 1)[0] + ".jpg",
+                                   uploaded_by_id=user.id)
+        inspection.photos.append(InspectionPhoto(item_code=code or None, document_id=document.id))
+    if original is not None:
+        original.superseded_by_id = inspection.id
+    submitted = Submitted(inspection, missing_photos=needs)
+    if contract is None:
+        submitted.warnings.append("No contract maintains this site on that day: the inspection is recorded but "
+                                  "feeds no payment.")
+    for f in inspection.findings:
+        item = items[f.item_code]
+        if item.rectification_hours and original is None:
+            case = cases.open_from_finding(session, clock, inspection, item, f, contract)
+            submitted.cases.append(case.id)
+    audit.record(session, clock, user.actor, "inspection.submit", "inspection", inspection.id, None, {
+        "site": site.code, "score": str(result.total), "month": month, "planned": inspection.planned,
+        "findings": {f.item_code: f.count for f in inspection.findings}, "supersedes": supersedes_id})
+    session.commit()
+    return submitted
+
+
+def get(session: Session, inspection_id: int) -> Inspection:
+    found = session.get(Inspection, inspection_id)
+    if found is None:
+        raise NotFound("Inspection {id} does not exist.", id=inspection_id)
+    return found
+
+
+# --- month scores ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteMonth:
+    site: Site
+    area: Decimal
+    score: Decimal | None
+    inspections: list[Inspection]
+
+
+@dataclass(frozen=True)
+class ContractMonth:
+    contract: Contract
+    month: str
+    score: Decimal | None  # None: not assessed (no inspected site)
+    sites: list[SiteMonth]
+    plan: SamplingPlan | None
+
+
+def contract_month(session: Session, contract: Contract, month: str) -> ContractMonth:
+    """DESIGN §4.6: site month score = mean of its inspections; contract score area-weighted over the
+    inspected sites; superseded inspections do not count."""
+    spans = sites_in_month(contract, month)
+    inspections = list(session.scalars(select(Inspection).where(
+        Inspection.contract_id == contract.id, Inspection.month == month, Inspection.superseded_by_id.is_(None))
+        .order_by(Inspection.inspected_at)).unique())
+    by_site: dict[int, list[Inspection]] = {}
+    for inspection in inspections:
+        by_site.setdefault(inspection.site_id, []).append(inspection)
+    rows = []
+    for site_id in sorted({s.site_id for s in spans} | set(by_site)):
+        span_list = [s for s in spans if s.site_id == site_id]
+        area = span_list[-1].area_m2 if span_list else Decimal(0)
+        site = span_list[-1].site if span_list else by_site[site_id][0].site
+        found = by_site.get(site_id, [])
+        rows.append(SiteMonth(site, area, rules.site_month_score(i.score for i in found), found))
+    score = rules.contract_month_score((r.area, r.score) for r in rows if r.score is not None)
+    plan = session.scalar(select(SamplingPlan).where(SamplingPlan.contract_id == contract.id, SamplingPlan.month == month))
+    return ContractMonth(contract, month, score, rows, plan)
+
+
+def recent(session: Session, user: CurrentUser | None = None, limit: int = 20) -> list[Inspection]:
+    stmt = select(Inspection).order_by(Inspection.inspected_at.desc()).limit(limit)
+    if user is not None:
+        stmt = stmt.where(Inspection.inspector_id == user.id)
+    return list(session.scalars(stmt).unique())
