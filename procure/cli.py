@@ -145,6 +145,18 @@ def import_sites(file: Path) -> None:
     click.echo(f"Imported {result.created} sites.")
 
 
+@main.command("api-key")
+@click.argument("name")
+def api_key(name: str) -> None:
+    """Issue an Open311 API key for a client (printed once; only its hash is kept)."""
+    from procure.cases import services as cases
+
+    settings = _settings()
+    with _database(settings) as database, database.session() as session:
+        key = cases.create_api_key(session, settings.clock, name)
+    click.echo(key)
+
+
 @main.group()
 def audit() -> None:
     """The audit trail."""

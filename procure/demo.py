@@ -8,10 +8,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,7 +28,7 @@ from procure.contractors.rules import ContractorState
 from procure.contracts import services as contracts
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM
-from procure.clock import Clock, FrozenClock
+from procure.clock import BUREAU_TZ, Clock, FrozenClock
 from procure.documents.pdf import PdfRenderer
 from procure.documents.storage import LocalStorage
 from procure.evaluation import services as evaluation
@@ -67,6 +68,7 @@ def load_demo(session: Session, settings: Settings, fixtures: Path = FIXTURES, p
     _tenders(session, settings, report, progress)
     for contract in session.scalars(select(Contract)).all():
         contracts.refresh(session, clock, contract)  # signed contracts whose start date has come are active
+    _inspections(session, settings, fixtures, report, progress)
     return report
 
 
@@ -290,3 +292,112 @@ def _evaluate(session: Session, step: Clock, officer, lot, users: dict, scenario
         winner = CurrentUser.of(session.scalars(select(User).where(User.contractor_id == contract.contractor_id)).first())
         contracts.sign(session, sign_clock, winner, contract.id)
         contracts.sign(session, sign_clock, officer, contract.id)
+
+
+DEMO_OPEN311_KEY = "demo-open311-key"
+
+
+def _inspections(session: Session, settings: Settings, fixtures: Path, report: DemoReport,
+                 progress: Progress | None) -> None:
+    """Months of field work on the active contracts: sampling plans, inspections twice a month,
+    the cases they opened (most fixed on time, some late, some sent back), citizen reports."""
+    import random
+
+    from procure.cases import services as cases
+    from procure.cases.models import ApiKey
+    from procure.inspection import services as inspection
+    from procure.inspection.models import Inspection
+    from procure.inspection.services import FindingInput
+
+    clock = settings.clock
+    added = inspection.load_templates(session, clock, fixtures / "inspection_templates.json")
+    if added:
+        report.add("inspection templates", added)
+    if session.scalar(select(ApiKey.id).limit(1)) is None:
+        cases.create_api_key(session, clock, "公众监督门户", DEMO_OPEN311_KEY)
+    if session.scalar(select(Inspection.id).limit(1)) is not None:
+        return
+    users = {u.username: u for u in session.scalars(select(User))}
+    inspector = CurrentUser.of(users["inspector2"])
+    storage = LocalStorage(settings.storage_dir)
+    now = clock()
+    today = now.astimezone(BUREAU_TZ).date()
+    live = [c for c in session.scalars(select(Contract).where(Contract.state == "active")).unique()]
+    months = []
+    for contract in live:
+        day = contract.start_date
+        while day <= today:
+            months.append((contract, f"{day.year:04d}-{day.month:02d}"))
+            day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    rng = random.Random(20260701)
+    for index, (contract, month) in enumerate(months, start=1):
+        plan_clock = FrozenClock(datetime.fromisoformat(f"{month}-01T08:00:00+08:00"))
+        plan = inspection.plan_month(session, plan_clock, SYSTEM, contract.id, month, seed=rng.randrange(1, 2**31))
+        extra = [s for s in plan.pool if s not in plan.site_ids][:1]
+        for visit_day, sites in ((6, plan.site_ids), (20, plan.site_ids + extra)):
+            at = datetime.fromisoformat(f"{month}-{visit_day:02d}T09:30:00+08:00")
+            if at > now:
+                continue
+            for site_id in sites:
+                site = session.get(Site, site_id)
+                template = inspection.current_template(session, site.kind)
+                findings = [FindingInput(item.code, rng.choice((1, 1, 2, 3)), "")
+                            for item in rng.sample(list(template.items), k=rng.choice((0, 1, 2, 2, 3, 4)))]
+                if contract.id % 2 == 0 and month.endswith(("09", "10")):  # one contractor has a bad autumn
+                    findings += [FindingInput(item.code, 5, "多处") for item in template.items[:12]
+                                 if item.code not in {f.item_code for f in findings}]
+                done = inspection.submit(session, FrozenClock(at), storage, inspector, site_id=site_id, inspected_at=at,
+                                         findings=findings, require_photos=False)
+                report.add("inspections")
+                _answer_cases(session, storage, users, contract, done.cases, at, now, rng)
+        if progress:
+            progress("inspections", index, len(months))
+    _citizen_reports(session, settings, users, live, now)
+
+
+def _answer_cases(session: Session, storage: LocalStorage, users: dict, contract: Contract, case_ids: list[int],
+                  found_at: datetime, now: datetime, rng: Any) -> None:
+    """How contractors really answer: mostly on time, sometimes late, now and then sent back."""
+    from procure.cases import services as cases
+
+    company_user = CurrentUser.of(next(u for u in users.values() if u.contractor_id == contract.contractor_id))
+    checker = CurrentUser.of(users["inspector2"])
+    for case_id in case_ids:
+        case = cases.get(session, case_id)
+        limit = case.deadline - case.opened_at
+        roll = rng.random()
+        answered = found_at + (limit * 0.6 if roll < 0.75 else limit * 1.4)
+        if answered > now or roll > 0.95:
+            continue  # still open
+        cases.respond(session, FrozenClock(answered), storage, company_user, case_id, "已按标准完成整改")
+        checked = answered + timedelta(hours=6)
+        if checked > now:
+            continue
+        if rng.random() < 0.1:
+            cases.reopen(session, FrozenClock(checked), checker, case_id, "整改不到位，返工")
+            again = checked + timedelta(hours=4)
+            if again <= now:
+                cases.respond(session, FrozenClock(again), storage, company_user, case_id, "返工完成")
+                cases.close(session, FrozenClock(again + timedelta(hours=2)), checker, case_id, "复查合格")
+        else:
+            cases.close(session, FrozenClock(checked), checker, case_id, "复查合格")
+
+
+def _citizen_reports(session: Session, settings: Settings, users: dict, live: list, now: datetime) -> None:
+    from procure.cases import services as cases
+
+    if not live:
+        return
+    sites = [cs.site for cs in live[0].sites if cs.site.lat is not None][:3]
+    checker = CurrentUser.of(users["inspector2"])
+    texts = [("litter", "公园入口处有人倾倒装修垃圾，已堆放两天"), ("street_light", "晚上园路有三盏路灯不亮，行人看不清"),
+             ("facility_damage", "健身器材扶手断裂，存在安全隐患")]
+    for (code, text), site, hours_ago in zip(texts, sites, (30, 10, 2)):
+        at = FrozenClock(now - timedelta(hours=hours_ago))
+        filed = cases.file_report(session, at, {"service_code": code, "lat": str(site.lat), "long": str(site.lon),
+                                                "description": text}, api_client="公众监督门户")
+        if hours_ago == 30:
+            cases.verify_report(session, FrozenClock(now - timedelta(hours=28)), checker, filed.id, accept=True, note="")
+        elif hours_ago == 10:
+            cases.verify_report(session, FrozenClock(now - timedelta(hours=9)), checker, filed.id, accept=False,
+                                note="经现场核实，该处路灯已由供电部门修复")

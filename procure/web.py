@@ -236,9 +236,9 @@ def error_page(request: Request, status: int, detail: str, errors: list[dict[str
 # --- pages ----------------------------------------------------------------------------------
 
 
-def page(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Template:
+def page(request: Request, template_name: str, /, *, status_code: int = 200, **context: Any) -> Template:
     context.setdefault("user", request.scope.get("user"))
-    return Template(template_name=template, context=context, status_code=status_code)
+    return Template(template_name=template_name, context=context, status_code=status_code)
 
 
 @pass_context

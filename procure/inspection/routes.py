@@ -119,10 +119,10 @@ class InspectionPages(Controller):
             cm = services.contract_month(db, contract, month)
             done = {r.site.id for r in cm.sites if r.inspections}
             planned = [r for r in cm.sites if r.site.id in plan.site_ids]
-            if user.jurisdiction_id and not any(
-                    r.site.jurisdiction_id in sites.subtree_ids(db, user.jurisdiction_id) for r in cm.sites):
-                continue
             rows.append({"plan": plan, "contract": contract, "planned": planned, "done": done, "cm": cm})
+        if user.jurisdiction_id:  # 属地管理: the inspector's own street first, the others after
+            home = sites.subtree_ids(db, user.jurisdiction_id)
+            rows.sort(key=lambda r: not any(s.site.jurisdiction_id in home for s in r["cm"].sites))
         return page(request, "inspection/plan.html", month=month, rows=rows,
                     recent=services.recent(db, user, 10))
 
