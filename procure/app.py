@@ -27,6 +27,7 @@ from procure.bidding.routes import BidPages, BidsApi
 from procure.cases.routes import CasePages, CasesApi, Open311Api
 from procure.documents.routes import DocumentPages
 from procure.inspection.routes import InspectionApi, InspectionPages
+from procure.payments.routes import PaymentPages, PaymentsApi
 from procure.contracts.routes import ContractPages, ContractsApi
 from procure.evaluation.routes import EvaluationApi, EvaluationPages
 from procure.contractors.routes import ContractorPages, ContractorsApi
@@ -43,7 +44,7 @@ ROUTES = [
     AuthApi, UsersApi, SessionPages, AdminPages, SitesApi, RegistryApi, SitePages,
     TendersApi, TenderPages, ContractorsApi, ContractorPages, BidsApi, BidPages,
     EvaluationApi, EvaluationPages, AwardsApi, AwardPages, ContractsApi, ContractPages,
-    InspectionApi, InspectionPages, CasesApi, Open311Api, CasePages, DocumentPages,
+    InspectionApi, InspectionPages, CasesApi, Open311Api, CasePages, DocumentPages, PaymentsApi, PaymentPages,
 ]
 
 

@@ -158,6 +158,36 @@ def api_key(name: str) -> None:
 
 
 @main.group()
+def payments() -> None:
+    """Monthly settlement."""
+
+
+@payments.command("run")
+@click.argument("month")
+def payments_run(month: str) -> None:
+    """Compute the draft statements of MONTH (YYYY-MM) for every contract in force."""
+    from procure.audit.services import SYSTEM
+    from procure.errors import ProcureError
+    from procure.payments import services
+
+    settings = _settings()
+    with _database(settings) as database, database.session() as session, click.progressbar(
+            length=1, label=f"Statements for {month}", file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(1)
+
+        try:
+            result = services.run_month(session, settings.clock, SYSTEM, month, progress=progress)
+        except ProcureError as exc:
+            raise click.ClickException(_explain(exc)) from None
+    click.echo(f"{month}: {result.created} created, {result.replaced} drafts recomputed, "
+               f"{result.kept} submitted or later left untouched.")
+    if result.not_assessed:
+        click.echo("Not assessed (cannot be submitted): " + ", ".join(result.not_assessed))
+
+
+@main.group()
 def audit() -> None:
     """The audit trail."""
 

@@ -69,6 +69,7 @@ def load_demo(session: Session, settings: Settings, fixtures: Path = FIXTURES, p
     for contract in session.scalars(select(Contract)).all():
         contracts.refresh(session, clock, contract)  # signed contracts whose start date has come are active
     _inspections(session, settings, fixtures, report, progress)
+    _settlements(session, settings, report)
     return report
 
 
@@ -401,3 +402,39 @@ def _citizen_reports(session: Session, settings: Settings, users: dict, live: li
         elif hours_ago == 10:
             cases.verify_report(session, FrozenClock(now - timedelta(hours=9)), checker, filed.id, accept=False,
                                 note="经现场核实，该处路灯已由供电部门修复")
+
+
+def _settlements(session: Session, settings: Settings, report: DemoReport) -> None:
+    """Past months settled: July–September paid, October with finance, November a draft."""
+    from procure.payments import services as payments
+    from procure.payments.models import PaymentStatement
+
+    if session.scalar(select(PaymentStatement.id).limit(1)) is not None:
+        return
+    users = {u.username: CurrentUser.of(u) for u in session.scalars(select(User))}
+    officer, finance = users["officer"], users["finance"]
+    now = settings.clock()
+    today = now.astimezone(BUREAU_TZ).date()
+    start = min((c.start_date for c in session.scalars(select(Contract).where(Contract.state == "active"))), default=None)
+    if start is None:
+        return
+    month_day = date(start.year, start.month, 1)
+    while month_day <= today:
+        month = month_day.strftime("%Y-%m")
+        next_month = date(month_day.year + (month_day.month == 12), month_day.month % 12 + 1, 1)
+        run_at = FrozenClock(min(now, datetime(next_month.year, next_month.month, 3, 9, tzinfo=BUREAU_TZ)))
+        result = payments.run_month(session, run_at, officer.actor, month)
+        report.add("payment statements", result.created)
+        if next_month <= today:
+            for statement in result.statements:
+                if not statement.assessed:
+                    continue
+                payments.submit(session, run_at, officer, statement.id)
+                if next_month.month != today.month or next_month.year != today.year:
+                    approve_at = FrozenClock(run_at() + timedelta(days=4))
+                    payments.approve(session, approve_at, finance, statement.id)
+                    paid_at = FrozenClock(approve_at() + timedelta(days=12))
+                    if paid_at() <= now:
+                        payments.pay(session, paid_at, finance, statement.id, paid_at().astimezone(BUREAU_TZ).date(),
+                                     f"GK{month.replace('-', '')}{statement.contract_id:04d}")
+        month_day = next_month

@@ -61,6 +61,8 @@ DYNAMIC_PREFIXES = {
     "source:": ("procure/cases/rules.py", "CaseSource"),
     "timer:": ("procure/cases/rules.py", "TimerLabel"),
     "case_event:": ("procure/cases/rules.py", "CaseAction"),
+    "statement:": ("procure/payments/services.py", "StatementState"),
+    "statement_event:": ("procure/payments/services.py", "StatementAction"),
 }
 SKIP_PY = frozenset({"procure/i18n_catalog.py"})
 

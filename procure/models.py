@@ -11,12 +11,13 @@ from procure.contractors.models import Contractor, ContractorDocument
 from procure.db import Base
 from procure.documents.models import Document
 from procure.inspection.models import Finding, Inspection, InspectionPhoto, InspectionTemplate, SamplingPlan, TemplateItem
+from procure.payments.models import MediaExposure, PaymentStatement, StatementEvent, StatementLine
 from procure.sites.models import Jurisdiction, Site, UnitRate
 from procure.tendering.models import Amendment, Criterion, Enquiry, Lot, LotSite, Tender
 
 __all__ = [
     "ApiKey", "Case", "CaseEvent", "CitizenReport", "Finding", "Inspection", "InspectionPhoto", "InspectionTemplate",
-    "SamplingPlan", "TemplateItem",
+    "SamplingPlan", "TemplateItem", "MediaExposure", "PaymentStatement", "StatementEvent", "StatementLine",
     "Amendment", "AuditEntry", "Award", "Base", "Bid", "BidDocument", "BidReview", "Committee", "CommitteeMember",
     "Contract", "ContractSite", "EvaluationResult", "ExpertRelation", "Objection", "Score", "Variation", "Contractor", "ContractorDocument", "Criterion",
     "Document", "Enquiry", "Jurisdiction", "Lot", "LotSite", "Notification", "OpeningRecord", "Site", "Tender",

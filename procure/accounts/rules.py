@@ -34,20 +34,26 @@ class Permission(StrEnum):
     CASES_CHECK = "cases:check"
     CASES_VOID = "cases:void"
     TEMPLATES_MANAGE = "templates:manage"
+    PAYMENTS_RUN = "payments:run"
+    PAYMENTS_APPROVE = "payments:approve"
+    PAYMENTS_READ = "payments:read"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OFFICER: frozenset({Permission.SITES_READ, Permission.SITES_WRITE, Permission.BUDGET_READ,
                              Permission.TENDERS_MANAGE, Permission.CONTRACTORS_REVIEW, Permission.BIDS_OPEN,
-                             Permission.INSPECTIONS_READ, Permission.CASES_VOID}),
+                             Permission.INSPECTIONS_READ, Permission.CASES_VOID, Permission.PAYMENTS_RUN,
+                             Permission.PAYMENTS_READ}),
     Role.INSPECTOR: frozenset({Permission.SITES_READ, Permission.INSPECTIONS_WRITE, Permission.INSPECTIONS_READ,
                                Permission.CASES_CHECK}),
-    Role.FINANCE: frozenset({Permission.SITES_READ, Permission.BUDGET_READ, Permission.INSPECTIONS_READ}),
+    Role.FINANCE: frozenset({Permission.SITES_READ, Permission.BUDGET_READ, Permission.INSPECTIONS_READ,
+                             Permission.PAYMENTS_APPROVE, Permission.PAYMENTS_READ}),
     Role.EVALUATOR: frozenset(),
-    Role.CONTRACTOR: frozenset({Permission.BIDS_SUBMIT}),
+    Role.CONTRACTOR: frozenset({Permission.BIDS_SUBMIT, Permission.PAYMENTS_READ}),
     Role.ADMIN: frozenset({
         Permission.SITES_READ, Permission.BUDGET_READ, Permission.USERS_MANAGE,
         Permission.UNIT_RATES_MANAGE, Permission.AUDIT_READ, Permission.INSPECTIONS_READ, Permission.TEMPLATES_MANAGE,
+        Permission.PAYMENTS_READ,
     }),
 }
 

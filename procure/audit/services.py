@@ -97,3 +97,26 @@ def list_entries(session: Session, paging: PageRequest) -> Page[AuditEntry]:
     rows = list(session.scalars(select(AuditEntry).where(_unsealed()).order_by(AuditEntry.id.desc())
                                 .offset(paging.offset).limit(paging.per_page)))
     return Page(rows, count(session), paging)
+
+
+def record_many(session: Session, clock: Clock, actor: Actor,
+                rows: list[tuple[str, str, Any, dict | None, dict | None]]) -> None:
+    """Append several entries in one go — one look-up of the chain's end, one insert — for batch
+    work such as a month's payment run (no query per row)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK_KEY})
+    session.flush()
+    prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
+    at = clock()
+    entries = []
+    for action, entity, entity_id, before, after in rows:
+        before, after = _jsonable(before), _jsonable(after)
+        digest = entry_hash(prev, at=at, actor_name=actor.name, action=action, entity=entity, entity_id=str(entity_id),
+                            before=before, after=after)
+        entries.append({"at": at, "actor_id": actor.id, "actor_name": actor.name, "action": action, "entity": entity,
+                        "entity_id": str(entity_id), "before": before, "after": after, "prev_hash": prev,
+                        "hash": digest})
+        prev = digest
+    session.execute(AuditEntry.__table__.insert(), entries)

@@ -1,0 +1,214 @@
+"""Payments: API (DESIGN §6), the officer's and finance's pages, certificates and ledgers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+
+from procure.accounts.rules import Permission, Role
+from procure.accounts.services import CurrentUser
+from procure.cases.models import Case
+from procure.clock import local_date
+from procure.errors import InvalidInput, ProcureError
+from procure.inspection.models import Inspection
+from procure.inspection.services import month_of
+from procure.payments import services
+from procure.payments.schemas import ExposureIn, PayIn, ReasonIn, RunIn, RunOut, StatementOut
+from procure.payments.services import StatementFilter
+from procure.sites.rules import parse_date
+from procure.tendering.routes import pdf_response
+from procure.web import DB, AppClock, Me, Pdf, form_errors, page, requires
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def out(statement: Any, clock: Any) -> StatementOut:
+    return StatementOut.of(statement, services.is_overdue(statement, local_date(clock())))
+
+
+def _paid_on(raw: str | None) -> Any:
+    try:
+        return parse_date(raw)
+    except ValueError:
+        raise InvalidInput("Not a date; use YYYY-MM-DD.", errors=[{"field": "paid_on", "message": "Not a date."}]) from None
+
+
+def certificate(pdf: Any, db: Any, statement: Any, clock: Any) -> Response:
+    context = {"s": statement, "flag": services.termination_may_be_proposed(db, statement.contract_id, statement.month),
+               "today": local_date(clock())}
+    return pdf_response(pdf.render("pdf/payment_certificate.html", context),
+                        f"支付证书-{statement.contract.number}-{statement.month}.pdf")
+
+
+class PaymentsApi(Controller):
+    path = "/api/v1"
+    tags = ["payments"]
+
+    @post("/payments/runs", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_RUN)],
+          summary="Compute the month's draft statements (idempotent; never touches submitted ones)")
+    def run(self, data: JSONBody[RunIn], db: DB, clock: AppClock, user: Me) -> RunOut:
+        result = services.run_month(db, clock, user.actor, data.month)
+        return RunOut(result.month, result.created, result.replaced, result.kept, result.not_assessed,
+                      [out(s, clock) for s in result.statements])
+
+    @get("/payment-statements", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_READ)],
+         summary="Statements (contractors: their own); filters month, state, contract_id, overdue")
+    def index(self, db: DB, clock: AppClock, user: Me, month: FromQuery[str | None] = None,
+              state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
+              contract_id: FromQuery[int | None] = None, overdue: FromQuery[bool] = False) -> list[StatementOut]:
+        rows = services.list_statements(db, clock, user, StatementFilter(month, state_filter, contract_id, overdue))
+        return [out(s, clock) for s in rows]
+
+    @get("/payment-statements/{statement_id:int}", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_READ)],
+         summary="A statement: base, score, coefficient, penalties, payable, retention, net, lines, state")
+    def show(self, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> StatementOut:
+        return out(services.get(db, statement_id, user), clock)
+
+    @post("/payment-statements/{statement_id:int}/submit", sync_to_thread=True, status_code=200,
+          guards=[requires(Permission.PAYMENTS_RUN)], summary="Submit to finance")
+    def submit(self, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> StatementOut:
+        return out(services.submit(db, clock, user, statement_id), clock)
+
+    @post("/payment-statements/{statement_id:int}/approve", sync_to_thread=True, status_code=200,
+          guards=[requires(Permission.PAYMENTS_APPROVE)], summary="Approve (not by the one who submitted)")
+    def approve(self, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> StatementOut:
+        return out(services.approve(db, clock, user, statement_id), clock)
+
+    @post("/payment-statements/{statement_id:int}/return", sync_to_thread=True, status_code=200,
+          guards=[requires(Permission.PAYMENTS_APPROVE)], summary="Return to draft with a reason")
+    def return_(self, statement_id: FromPath[int], data: JSONBody[ReasonIn], db: DB, clock: AppClock, user: Me) -> StatementOut:
+        return out(services.return_to_draft(db, clock, user, statement_id, data.reason), clock)
+
+    @post("/payment-statements/{statement_id:int}/pay", sync_to_thread=True, status_code=200,
+          guards=[requires(Permission.PAYMENTS_APPROVE)], summary="Record the payment {paid_on, reference}")
+    def pay(self, statement_id: FromPath[int], data: JSONBody[PayIn], db: DB, clock: AppClock, user: Me) -> StatementOut:
+        return out(services.pay(db, clock, user, statement_id, _paid_on(data.paid_on), data.reference), clock)
+
+    @get("/payment-statements/{statement_id:int}/certificate.pdf", sync_to_thread=True,
+         guards=[requires(Permission.PAYMENTS_READ)], media_type="application/pdf", summary="支付证书 PDF")
+    def certificate(self, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+        return certificate(pdf, db, services.get(db, statement_id, user), clock)
+
+    @get("/payments/ledger.csv", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)],
+         summary="A month's statements as CSV (UTF-8 with BOM)")
+    def ledger_csv(self, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> Response:
+        rows = services.list_statements(db, clock, user, StatementFilter(month=month))
+        return Response(services.ledger_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename=ledger-{month}.csv"})
+
+    @get("/payments/ledger.xlsx", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)],
+         summary="A month's statements as XLSX")
+    def ledger_xlsx(self, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> Response:
+        rows = services.list_statements(db, clock, user, StatementFilter(month=month))
+        return Response(services.ledger_xlsx(rows),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f"attachment; filename=ledger-{month}.xlsx"})
+
+    @post("/contracts/{contract_id:int}/retention-release", sync_to_thread=True,
+          guards=[requires(Permission.PAYMENTS_APPROVE)], summary="Release the retention after the defects-liability period")
+    def release(self, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> StatementOut:
+        return out(services.release_retention(db, clock, user, contract_id), clock)
+
+    @post("/contracts/{contract_id:int}/media-exposures", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_RUN)],
+          summary="Record a media exposure (county or city) for the month's penalty")
+    def exposure(self, contract_id: FromPath[int], data: JSONBody[ExposureIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+        e = services.record_exposure(db, clock, user, contract_id, data.reported_on, data.level, data.outlet, data.note)
+        return {"id": e.id, "reported_on": e.reported_on, "level": e.level}
+
+
+class PaymentPages(Controller):
+    include_in_schema = False
+
+    @get("/payments", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_READ)])
+    def index(self, request: Request, db: DB, clock: AppClock, user: Me, month: FromQuery[str | None] = None,
+              state_filter: Annotated[str | None, QueryParameter(name="state")] = None) -> Template:
+        return self._index(request, db, clock, user, month, state_filter)
+
+    def _index(self, request: Request, db: Any, clock: Any, user: CurrentUser, month: str | None, state: str | None, *,
+               status: int = 200, error: str | None = None, result: Any = None) -> Template:
+        if state is None and user.role == Role.FINANCE:
+            state = "submitted"  # finance lands on its queue
+        month = month or (None if user.role == Role.FINANCE else month_of(clock()))
+        rows = services.list_statements(db, clock, user, StatementFilter(month=month, state=state or None))
+        today = local_date(clock())
+        overdue = services.list_statements(db, clock, user, StatementFilter(overdue=True)) \
+            if user.can(Permission.PAYMENTS_APPROVE) else []
+        return page(request, "payments/list.html", status_code=status, rows=rows, month=month or "", state=state or "",
+                    error=error, result=result, overdue_rows=overdue, late={s.id for s in rows if services.is_overdue(s, today)})
+
+    @post("/payments/run", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_RUN)])
+    def run(self, request: Request, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        month = str(data.get("month", ""))
+        try:
+            result = services.run_month(db, clock, user.actor, month)
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            return self._index(request, db, clock, user, month or None, None, status=exc.status_code, error=detail)
+        return self._index(request, db, clock, user, month, None, result=result)
+
+    @get("/payments/statements/{statement_id:int}", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_READ)])
+    def show(self, request: Request, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Template:
+        return self._detail(request, db, clock, user, statement_id)
+
+    def _detail(self, request: Request, db: Any, clock: Any, user: CurrentUser, statement_id: int, *, status: int = 200,
+                error: str | None = None) -> Template:
+        statement = services.get(db, statement_id, user)
+        case_ids = [c for l in statement.lines for c in l.evidence.get("cases", [])]
+        inspection_ids = [i for l in statement.lines for i in l.evidence.get("inspections", [])]
+        cases = list(db.scalars(select(Case).where(Case.id.in_(case_ids))).unique()) if case_ids else []
+        inspections = list(db.scalars(select(Inspection).where(Inspection.id.in_(inspection_ids))
+                                      .order_by(Inspection.inspected_at)).unique()) if inspection_ids else []
+        return page(request, "payments/detail.html", status_code=status, s=statement, error=error, cases=cases,
+                    inspections=inspections, overdue=services.is_overdue(statement, local_date(clock())),
+                    flag=services.termination_may_be_proposed(db, statement.contract_id, statement.month))
+
+    def _act(self, request: Request, db: Any, clock: Any, user: CurrentUser, statement_id: int, action: Any) -> Response:
+        try:
+            action()
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            message = detail + ("" if not errors else " " + "; ".join(e["message"] for e in errors))
+            return self._detail(request, db, clock, user, statement_id, status=exc.status_code, error=message)
+        return Redirect(f"/payments/statements/{statement_id}")
+
+    @post("/payments/statements/{statement_id:int}/submit", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_RUN)])
+    def submit(self, request: Request, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
+        return self._act(request, db, clock, user, statement_id, lambda: services.submit(db, clock, user, statement_id))
+
+    @post("/payments/statements/{statement_id:int}/decide", sync_to_thread=True,
+          guards=[requires(Permission.PAYMENTS_APPROVE)])
+    def decide(self, request: Request, statement_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        if data.get("decision") == "approve":
+            return self._act(request, db, clock, user, statement_id, lambda: services.approve(db, clock, user, statement_id))
+        return self._act(request, db, clock, user, statement_id,
+                         lambda: services.return_to_draft(db, clock, user, statement_id, data.get("reason", "")))
+
+    @post("/payments/statements/{statement_id:int}/pay", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)])
+    def pay(self, request: Request, statement_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        return self._act(request, db, clock, user, statement_id, lambda: services.pay(
+            db, clock, user, statement_id, _paid_on(data.get("paid_on")), data.get("reference", "")))
+
+    @get("/payments/statements/{statement_id:int}/certificate.pdf", sync_to_thread=True,
+         guards=[requires(Permission.PAYMENTS_READ)])
+    def certificate(self, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+        return certificate(pdf, db, services.get(db, statement_id, user), clock)
+
+    @get("/payments/ledger.csv", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)])
+    def ledger_csv(self, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> Response:
+        rows = services.list_statements(db, clock, user, StatementFilter(month=month))
+        return Response(services.ledger_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename=ledger-{month}.csv"})
+
+    @get("/payments/ledger.xlsx", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)])
+    def ledger_xlsx(self, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> Response:
+        rows = services.list_statements(db, clock, user, StatementFilter(month=month))
+        return Response(services.ledger_xlsx(rows),
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f"attachment; filename=ledger-{month}.xlsx"})
