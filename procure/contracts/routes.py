@@ -19,6 +19,7 @@ from procure.contracts.schemas import ContractOut, ContractPage, ReasonIn, Varia
 from procure.contracts.services import ContractFilter
 from procure.errors import ProcureError
 from procure.pagination import PageRequest
+from procure.payments import services as payments
 from procure.sites import services as sites
 from procure.sites.schemas import SiteOut
 from procure.tendering.routes import pdf_response
@@ -129,7 +130,9 @@ class ContractPages(Controller):
     def _detail(self, request: Request, db: Any, clock: Any, user: CurrentUser, contract_id: int, *, status: int = 200,
                 error: str | None = None) -> Template:
         contract = services.get(db, clock, contract_id, user)
+        failing_months, flagged = payments.failing_record(db, contract.id)
         return page(request, "contracts/detail.html", status_code=status, contract=contract, error=error,
+                    failing_months=failing_months, termination_flag=flagged,
                     end=services.term_end(contract), late=services.signing_late(contract, local_date(clock())),
                     officer=user.can(Permission.TENDERS_MANAGE),
                     candidates=services.uncovered_sites(db, clock) if user.can(Permission.TENDERS_MANAGE) else [])

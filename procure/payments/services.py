@@ -367,6 +367,13 @@ def failing_flags(session: Session, contract_id: int) -> dict[str, bool]:
         PaymentStatement.contract_id == contract_id, PaymentStatement.kind == "monthly")).all())
 
 
+def failing_record(session: Session, contract_id: int) -> tuple[list[str], bool]:
+    """The contract's failing months, and whether three of them ever came in a row."""
+    failing = failing_flags(session, contract_id)
+    months = sorted(m for m, bad in failing.items() if bad)
+    return months, any(rules.consecutive_failing(failing, m) for m in months)
+
+
 def termination_may_be_proposed(session: Session, contract_id: int, month: str) -> bool:
     return rules.consecutive_failing(failing_flags(session, contract_id), month)
 
