@@ -195,7 +195,8 @@ def _scenarios() -> list[dict]:
          "lots": [("仓前片区公园绿地", "330110002", None, 6)],
          "bids": {1: [("contractor2", "0.94"), ("contractor3", "0.9")]},
          "questions": [("养护范围是否包含公园内公共厕所的保洁？", "包含。公共厕所保洁按《城市公共厕所保洁标准》执行。"),
-                       ("夜间保洁作业是否单独计量？", None)]},
+                       ("夜间保洁作业是否单独计量？", None)],
+         "amend": ("补充夜间保洁时段要求", "新建区域养护服务，实行管养分开，按月考核、按考核结果支付。夜间保洁时段为 22:00–次日 6:00。")},
         {"title": "良渚街道河道保洁养护服务采购", "days_ago": 0, "deadline_days": 25, "draft": True,
          "lots": [("良渚片区河道", "330110006", "river", 4)], "bids": {}},
     ]
@@ -245,6 +246,9 @@ def _play(session: Session, settings: Settings, scenario: dict) -> None:
         enquiry = tenders.ask(session, bid_clock, SYSTEM, tender.id, asker.id, question)
         if answer:
             tenders.answer(session, bid_clock, officer.actor, enquiry.id, answer)
+    if scenario.get("amend"):
+        reason, description = scenario["amend"]
+        tenders.amend(session, bid_clock, officer.actor, tender.id, reason, {"description": description})
     if not scenario.get("open"):
         return
     deadline = tender.bid_deadline

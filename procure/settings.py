@@ -41,6 +41,8 @@ class Settings:
     debug: bool = False
     #: Mark cookies Secure (set true behind HTTPS).
     secure_cookies: bool = False
+    #: The OCDS prefix registered for the publisher (ocid = ocds-<prefix>-<tender>-<lot>).
+    ocds_prefix: str = "yhcg01"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", normalise_database_url(self.database_url))
@@ -58,6 +60,8 @@ class Settings:
             values["secret_key"] = key
         else:
             values["secret_key"] = _persistent_dev_secret(Path(str(values.get("storage_dir", DEFAULT_DATA_DIR / "storage"))))
+        if prefix := env.get("PROCURE_OCDS_PREFIX"):
+            values["ocds_prefix"] = prefix
         if env.get("PROCURE_DEBUG", "").lower() in {"1", "true", "yes"}:
             values["debug"] = True
         if env.get("PROCURE_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}:

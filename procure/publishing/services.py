@@ -1,0 +1,241 @@
+"""Building OCDS releases from the database, and the public portal's read models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from procure.awards.models import Award
+from procure.bidding.models import Bid, OpeningRecord
+from procure.clock import Clock
+from procure.contracts.models import Contract
+from procure.contracts.rules import end_date
+from procure.errors import InvalidInput, NotFound
+from procure.payments.models import PaymentStatement
+from procure.publishing import ocds
+from procure.tendering.models import Lot, Tender
+from procure.tendering.rules import TenderState
+
+
+def _contract_status(state: str) -> str:
+    return {"draft": "pending", "signed": "active", "active": "active", "suspended": "active",
+            "completed": "terminated", "terminated": "terminated"}.get(state, "pending")
+
+
+def lot_releases(prefix: str, tender: Tender, lot: Lot, opening: OpeningRecord | None, bids: list[Bid],
+                 award: Award | None, award_bid: Bid | None, contract: Contract | None,
+                 statements: list[PaymentStatement]) -> list[dict[str, Any]]:
+    """Every release of one lot's contracting process, in the order things happened."""
+    oc = ocds.ocid(prefix, tender.id, lot.id)
+    status = "cancelled" if tender.state == TenderState.CANCELLED else ocds.LOT_STATUS.get(lot.state, "active")
+    tender_section = {
+        "id": f"{tender.reference}-{lot.number}", "title": f"{tender.title}（标段{lot.number}：{lot.title}）",
+        "description": tender.description, "status": "active" if tender.state == TenderState.PUBLISHED else status,
+        "procuringEntity": {"id": ocds.BUREAU_ID, "name": ocds.BUREAU_NAME}, "items": ocds.items(lot.sites),
+        "value": ocds.money(lot.ceiling_price), "procurementMethod": "open", "procurementMethodDetails": "公开招标",
+        "mainProcurementCategory": "services",
+        "awardCriteria": "ratedCriteria" if tender.method == "comprehensive" else "priceOnly",
+        "awardCriteriaDetails": "综合评分法" if tender.method == "comprehensive" else "最低评标价法",
+        "submissionMethod": ["electronicSubmission"],
+        "tenderPeriod": {"startDate": ocds.iso(tender.published_at), "endDate": ocds.iso(tender.bid_deadline)},
+        "enquiryPeriod": {"startDate": ocds.iso(tender.published_at), "endDate": ocds.iso(tender.bid_deadline)},
+        "hasEnquiries": bool(tender.enquiries),
+        "contractPeriod": {"durationInDays": lot.term_months * 30},
+        "documents": [{"id": f"notice-{tender.id}-v{tender.version}", "documentType": "tenderNotice", "title": "招标公告",
+                       "url": f"/api/v1/tenders/{tender.id}/notice.pdf", "format": "application/pdf", "language": "zh",
+                       "datePublished": ocds.iso(tender.published_at)}],
+    }
+    bureau = ocds.bureau_party({"buyer", "procuringEntity"})
+    out = [ocds.release(oc, f"{oc}-tender", tender.published_at, ["tender"], parties=[bureau], tender=tender_section)]
+    for amendment in tender.amendments:
+        out.append(ocds.release(oc, f"{oc}-amendment-{amendment.version}", amendment.published_at, ["tenderAmendment"],
+                                tender={"id": tender_section["id"], "tenderPeriod": {
+                                    "endDate": ocds.iso(amendment.deadline_after)},
+                                    "amendments": [{"id": str(amendment.version), "date": ocds.iso(amendment.published_at),
+                                                    "rationale": amendment.reason}]}))
+    if opening is not None and bids:
+        # Bids only after the opening (招标投标法 第22条), in the bids extension's shape.
+        tenderers = [ocds.company_party(b.contractor, {"tenderer"}) for b in bids]
+        out.append(ocds.release(
+            oc, f"{oc}-opening", opening.opened_at, ["tenderUpdate"], parties=[bureau] + tenderers,
+            tender={"id": tender_section["id"], "status": status if tender.state != TenderState.PUBLISHED else "active",
+                    "numberOfTenderers": len(bids),
+                    "tenderers": [{"id": ocds.party_id(b.contractor), "name": b.contractor.company_name} for b in bids]},
+            bids={"details": [{"id": str(b.id), "date": ocds.iso(b.received_at), "status": "valid",
+                               "tenderers": [{"id": ocds.party_id(b.contractor), "name": b.contractor.company_name}],
+                               "value": ocds.money(b.price)} for b in bids]}))
+    elif status in ("unsuccessful", "cancelled") and tender.settled_at:
+        out.append(ocds.release(oc, f"{oc}-status", tender.settled_at or tender.cancelled_at, ["tenderUpdate"],
+                                tender={"id": tender_section["id"], "status": status}))
+    if award is not None and award_bid is not None:
+        supplier = ocds.company_party(award_bid.contractor, {"supplier", "tenderer"})
+        notified = award.notice_issued_at is not None
+        out.append(ocds.release(
+            oc, f"{oc}-award-{'active' if notified else 'pending'}", award.notice_issued_at or award.proposed_at,
+            ["award"], parties=[bureau, supplier],
+            awards=[{"id": f"{oc}-award", "title": "中标" if notified else "中标候选人公示",
+                     "status": "active" if notified else "pending", "date": ocds.iso(award.notice_issued_at or award.proposed_at),
+                     "value": ocds.money(award_bid.price),
+                     "suppliers": [{"id": ocds.party_id(award_bid.contractor), "name": award_bid.contractor.company_name}],
+                     "items": ocds.items(lot.sites)}]))
+    if contract is not None:
+        payee = ocds.company_party(contract.contractor, {"supplier", "payee"})
+        out.append(ocds.release(
+            oc, f"{oc}-contract-{_contract_status(contract.state)}", contract.officer_signed_at or contract.created_at,
+            ["contract"], parties=[ocds.bureau_party({"buyer", "procuringEntity", "payer"}), payee],
+            contracts=[{"id": contract.number, "awardID": f"{oc}-award", "title": contract.title,
+                        "status": _contract_status(contract.state),
+                        "period": {"startDate": contract.start_date.isoformat() + "T00:00:00+08:00",
+                                   "endDate": end_date(contract.start_date, contract.months).isoformat() + "T23:59:59+08:00"},
+                        "value": ocds.money(contract.amount),
+                        "dateSigned": ocds.iso(contract.officer_signed_at if contract.contractor_signed_at else None),
+                        "items": ocds.items([cs.site for cs in contract.sites if cs.to_date is None])}]))
+        for s in statements:
+            milestone = {"id": f"assessment-{s.month}", "title": f"{s.month} 月度考核", "type": "assessment",
+                         "status": "met" if s.score is not None and not s.failing else "notMet",
+                         "dateMet": ocds.iso(s.computed_at), "description": f"考核得分 {s.score}，支付系数 {s.coefficient}"}
+            implementation: dict[str, Any] = {"milestones": [milestone]}
+            if s.state == "paid" and s.paid_on is not None:
+                implementation["transactions"] = [{
+                    "id": f"payment-{s.id}", "date": s.paid_on.isoformat() + "T00:00:00+08:00", "value": ocds.money(s.net),
+                    "payer": {"id": ocds.BUREAU_ID, "name": ocds.BUREAU_NAME},
+                    "payee": {"id": ocds.party_id(contract.contractor), "name": contract.contractor.company_name},
+                    "uri": f"/api/v1/payment-statements/{s.id}/certificate.pdf"}]
+            out.append(ocds.release(oc, f"{oc}-implementation-{s.month}", _statement_date(s), ["implementation"],
+                                    contracts=[{"id": contract.number, "awardID": f"{oc}-award",
+                                                "implementation": implementation}]))
+    return out
+
+
+def _statement_date(s: PaymentStatement) -> datetime:
+    return s.approved_at or s.computed_at
+
+
+@dataclass(frozen=True)
+class ReleaseQuery:
+    since: datetime | None = None
+    ocid: str | None = None
+    page: int = 1
+    per_page: int = 100
+
+
+def releases(session: Session, clock: Clock, prefix: str, query: ReleaseQuery) -> tuple[list[dict[str, Any]], int]:
+    """All public releases, oldest first, filtered and paged."""
+    from procure.tendering import services as tenders
+
+    tenders.tick(session, clock)
+    stmt = (select(Tender).where(Tender.state != TenderState.DRAFT, Tender.published_at.is_not(None))
+            .options(selectinload(Tender.lots).selectinload(Lot.sites), selectinload(Tender.amendments),
+                     selectinload(Tender.enquiries)).order_by(Tender.id))
+    if query.ocid:
+        parts = query.ocid.split("-")
+        if len(parts) < 4 or not parts[-1].isdigit() or not parts[-2].isdigit() or query.ocid != ocds.ocid(prefix, int(parts[-2]), int(parts[-1])):
+            raise InvalidInput("Unknown ocid {ocid}.", ocid=query.ocid)
+        stmt = stmt.where(Tender.id == int(parts[-2]))
+    tender_list = list(session.scalars(stmt).unique())
+    tender_ids = [t.id for t in tender_list]
+    openings = {o.tender_id: o for o in session.scalars(select(OpeningRecord).where(OpeningRecord.tender_id.in_(tender_ids)))}
+    lot_ids = [l.id for t in tender_list for l in t.lots]
+    bids: dict[int, list[Bid]] = {}
+    for b in session.scalars(select(Bid).where(Bid.lot_id.in_(lot_ids), Bid.state == "submitted").order_by(Bid.id)).unique():
+        bids.setdefault(b.lot_id, []).append(b)
+    awards = {a.lot_id: a for a in session.scalars(select(Award).where(Award.lot_id.in_(lot_ids)))}
+    contracts = {c.lot_id: c for c in session.scalars(select(Contract).where(Contract.lot_id.in_(lot_ids))
+                                                      .options(selectinload(Contract.sites))).unique()}
+    statements: dict[int, list[PaymentStatement]] = {}
+    for s in session.scalars(select(PaymentStatement).where(
+            PaymentStatement.contract_id.in_([c.id for c in contracts.values()]), PaymentStatement.kind == "monthly",
+            PaymentStatement.state.in_(["approved", "paid"])).order_by(PaymentStatement.month)).unique():
+        statements.setdefault(s.contract_id, []).append(s)
+    out: list[dict[str, Any]] = []
+    for tender in tender_list:
+        opening = openings.get(tender.id)
+        for lot in tender.lots:
+            if query.ocid and ocds.ocid(prefix, tender.id, lot.id) != query.ocid:
+                continue
+            lot_bids = bids.get(lot.id, []) if opening is not None and lot.state != "unsuccessful" else []
+            award = awards.get(lot.id)
+            award_bid = next((b for b in lot_bids if award and b.id == award.bid_id), None)
+            contract = contracts.get(lot.id)
+            out += lot_releases(prefix, tender, lot, opening, lot_bids, award, award_bid, contract,
+                                statements.get(contract.id, []) if contract else [])
+    if query.since:
+        out = [r for r in out if r["date"] >= query.since.isoformat()]
+    out.sort(key=lambda r: (r["date"], r["id"]))
+    total = len(out)
+    start = (query.page - 1) * query.per_page
+    return out[start:start + query.per_page], total
+
+
+def record(session: Session, clock: Clock, prefix: str, ocid_: str) -> dict[str, Any]:
+    found, _ = releases(session, clock, prefix, ReleaseQuery(ocid=ocid_, per_page=10_000))
+    if not found:
+        raise NotFound("No contracting process {ocid}.", ocid=ocid_)
+    return {"ocid": ocid_, "releases": [{"url": f"/api/v1/public/ocds/releases?ocid={ocid_}", "date": r["date"],
+                                         "tag": r["tag"]} for r in found],
+            "compiledRelease": ocds.compile_record(found)}
+
+
+def export(session: Session, clock: Clock, prefix: str, directory: Any, progress: Callable[[int, int], None] | None = None) -> int:
+    """`procure ocds export DIR`: one release package per ocid plus the whole package."""
+    import json
+    from pathlib import Path
+
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    everything, _ = releases(session, clock, prefix, ReleaseQuery(per_page=1_000_000))
+    by_ocid: dict[str, list[dict[str, Any]]] = {}
+    for r in everything:
+        by_ocid.setdefault(r["ocid"], []).append(r)
+    now = clock()
+    for index, (oc, items) in enumerate(sorted(by_ocid.items()), start=1):
+        (out / f"{oc}.json").write_text(json.dumps(ocds.package(items, f"/api/v1/public/ocds/releases?ocid={oc}", now),
+                                                   ensure_ascii=False, indent=1), encoding="utf-8")
+        if progress:
+            progress(index, len(by_ocid))
+    (out / "release-package.json").write_text(json.dumps(
+        ocds.package(everything, "/api/v1/public/ocds/releases", now), ensure_ascii=False, indent=1), encoding="utf-8")
+    return len(everything)
+
+
+# --- the public portal's read models -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    contract: Contract
+    score: Any
+    failing: bool
+
+
+def score_board(session: Session, clock: Clock, month: str) -> list[BoardRow]:
+    """红黑榜: the month's contract scores, best first (not assessed last)."""
+    from procure.inspection import services as inspection
+    from procure.payments.rules import DEFAULT_FAILING_BELOW
+
+    rows = []
+    for contract in session.scalars(select(Contract).where(Contract.state.in_(["active", "suspended", "completed",
+                                                                               "terminated", "signed"]))).unique():
+        if not inspection.sites_in_month(contract, month):
+            continue
+        score = inspection.contract_month(session, contract, month).score
+        rows.append(BoardRow(contract, score, score is not None and score < DEFAULT_FAILING_BELOW))
+    return sorted(rows, key=lambda r: (r.score is None, -(r.score or 0), r.contract.number))
+
+
+def payments_made(session: Session, month: str | None = None) -> list[PaymentStatement]:
+    stmt = select(PaymentStatement).where(PaymentStatement.state == "paid").order_by(PaymentStatement.month.desc(),
+                                                                                      PaymentStatement.contract_id)
+    if month:
+        stmt = stmt.where(PaymentStatement.month == month)
+    return list(session.scalars(stmt).unique())
+
+
+def public_contracts(session: Session) -> list[Contract]:
+    return list(session.scalars(select(Contract).where(Contract.state != "draft")
+                                .options(selectinload(Contract.sites)).order_by(Contract.number)).unique())
