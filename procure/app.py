@@ -29,6 +29,7 @@ from procure.documents.routes import DocumentPages
 from procure.inspection.routes import InspectionApi, InspectionPages
 from procure.payments.routes import PaymentPages, PaymentsApi
 from procure.publishing.routes import OcdsApi, PortalPages
+from procure.reports.routes import ReportPages
 from procure.contracts.routes import ContractPages, ContractsApi
 from procure.evaluation.routes import EvaluationApi, EvaluationPages
 from procure.contractors.routes import ContractorPages, ContractorsApi
@@ -46,7 +47,7 @@ ROUTES = [
     TendersApi, TenderPages, ContractorsApi, ContractorPages, BidsApi, BidPages,
     EvaluationApi, EvaluationPages, AwardsApi, AwardPages, ContractsApi, ContractPages,
     InspectionApi, InspectionPages, CasesApi, Open311Api, CasePages, DocumentPages, PaymentsApi, PaymentPages,
-    OcdsApi, PortalPages,
+    OcdsApi, PortalPages, ReportPages,
 ]
 
 

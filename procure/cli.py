@@ -188,6 +188,28 @@ def payments_run(month: str) -> None:
 
 
 @main.group()
+def ocds() -> None:
+    """Open Contracting Data Standard publication."""
+
+
+@ocds.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def ocds_export(directory: Path) -> None:
+    """Write the OCDS 1.1 release packages (one per ocid, and the whole) to DIRECTORY."""
+    from procure.publishing import services
+
+    settings = _settings()
+    with _database(settings) as database, database.session() as session, click.progressbar(
+            length=1, label="Writing release packages", file=sys.stderr) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.length = total
+            bar.update(1)
+
+        count = services.export(session, settings.clock, settings.ocds_prefix, directory, progress=progress)
+    click.echo(f"{count} releases written to {directory}")
+
+
+@main.group()
 def audit() -> None:
     """The audit trail."""
 

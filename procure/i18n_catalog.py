@@ -63,6 +63,7 @@ DYNAMIC_PREFIXES = {
     "case_event:": ("procure/cases/rules.py", "CaseAction"),
     "statement:": ("procure/payments/services.py", "StatementState"),
     "statement_event:": ("procure/payments/services.py", "StatementAction"),
+    "standing_rule:": ("procure/tendering/rules.py", "StandingRule"),
 }
 SKIP_PY = frozenset({"procure/i18n_catalog.py"})
 

@@ -59,6 +59,14 @@ def test_migrate_demo_create_user_import_and_audit(env, tmp_path):
     failed = run(env, "import-sites", str(bad_csv))
     assert failed.exit_code == 1 and "row 2, area_m2" in failed.output
 
+    exported = run(env, "ocds", "export", str(tmp_path / "ocds"))
+    assert exported.exit_code == 0 and "releases written" in exported.output
+    assert (tmp_path / "ocds" / "release-package.json").exists()
+    ran = run(env, "payments", "run", "2026-10")
+    assert ran.exit_code == 0 and "2026-10" in ran.output
+    assert run(env, "payments", "run", "2031-01").exit_code == 1
+    assert run(env, "tick").exit_code == 0
+
     verified = run(env, "audit", "verify")
     assert verified.exit_code == 0 and "intact" in verified.output
 

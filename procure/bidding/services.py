@@ -91,6 +91,7 @@ def submit(session: Session, clock: Clock, storage: Storage, secret_key: str, us
     if errors:
         raise InvalidInput("The bid has errors; nothing was stored.", errors=errors)
     checked = [documents.check(u.fileobj, u.filename) for u in uploads]  # all checked before any is stored
+    standing_problem(session, clock, tender, contractor.id, raise_if_excluded=True)
 
     seal = _seal(secret_key, tender)
     stored: list[Document] = []
@@ -330,3 +331,19 @@ def tender_id_of(session: Session, bid: Bid) -> int:
     lot = session.get(Lot, bid.lot_id)
     assert lot is not None
     return lot.tender_id
+
+
+def standing_problem(session: Session, clock: Clock, tender: Tender, contractor_id: int, *,
+                     raise_if_excluded: bool = False) -> str | None:
+    """The tender's rule on D-standing bidders (reports.rules.scorecard): a warning to show, or a refusal."""
+    if tender.standing_rule == "off":
+        return None
+    from procure.reports import services as reports
+
+    card = reports.standing(session, clock, contractor_id)
+    if card is None or card.standing != "D":
+        return None
+    if tender.standing_rule == "exclude" and raise_if_excluded:
+        raise Forbidden("Your company's scorecard standing is D ({total} points over the last 12 months): this tender "
+                        "excludes D-standing bidders.", total=card.total)
+    return "warn" if tender.standing_rule == "warn" else "exclude"

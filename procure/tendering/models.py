@@ -35,6 +35,8 @@ class Tender(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)  # amendments published so far
     #: This tender's bid key, wrapped with the key-encryption key derived from the server secret.
     sealing_key: Mapped[str] = mapped_column(Text)
+    #: What a bidder with a D scorecard standing meets: "off", "warn" or "exclude" (reports.rules).
+    standing_rule: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
     #: A re-tender (重新招标) names the unsuccessful lot it was copied from.
     source_lot_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -53,7 +55,7 @@ class Tender(Base):
             "abnormal_threshold": _s(self.abnormal_threshold),
             "bid_deadline": self.bid_deadline.isoformat() if self.bid_deadline else None,
             "criteria": [[c.code, c.name, str(c.max_points)] for c in self.criteria],
-            "lots": [l.audit_view() for l in self.lots], "version": self.version,
+            "lots": [l.audit_view() for l in self.lots], "version": self.version, "standing_rule": self.standing_rule,
         }
 
 

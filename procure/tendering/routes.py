@@ -148,7 +148,8 @@ def _tender_form(data: dict[str, Any]) -> dict[str, Any]:
             "method": data.get("method", "comprehensive"), "price_points": data.get("price_points") or None,
             "sme_deduction": data.get("sme_deduction") or None,
             "abnormal_threshold": data.get("abnormal_threshold") or "0.20",
-            "bid_deadline": data.get("bid_deadline") or None, "criteria": criteria, "lots": lots}
+            "bid_deadline": data.get("bid_deadline") or None, "criteria": criteria, "lots": lots,
+            "standing_rule": data.get("standing_rule") or "off"}
 
 
 def _form_of(tender: Tender | None) -> dict[str, Any]:
@@ -160,7 +161,7 @@ def _form_of(tender: Tender | None) -> dict[str, Any]:
     form: dict[str, Any] = {k: ("" if v is None else str(v)) for k, v in {
         "title": tender.title, "description": tender.description, "method": tender.method,
         "price_points": tender.price_points, "sme_deduction": tender.sme_deduction,
-        "abnormal_threshold": tender.abnormal_threshold}.items()}
+        "abnormal_threshold": tender.abnormal_threshold, "standing_rule": tender.standing_rule}.items()}
     if tender.bid_deadline:
         form["bid_deadline"] = tender.bid_deadline.astimezone(BUREAU_TZ).strftime("%Y-%m-%dT%H:%M")
     for i, c in enumerate(tender.criteria, start=1):
@@ -188,6 +189,11 @@ def detail_page(request: Request, db: Any, clock: Any, settings: Any, user: Curr
                                    for p in publication_problems(services.draft_of(tender), clock())]
     if user is not None and user.role == Role.CONTRACTOR and user.contractor_id is not None:
         context["company"] = contractors.of_user(db, user)
+        context["standing"] = bidding.standing_problem(db, clock, tender, user.contractor_id)
+        if context["standing"]:
+            from procure.reports import services as reports
+
+            context["card"] = reports.standing(db, clock, user.contractor_id)
         context["my_bids"] = {v.bid.lot_id: v for v in bidding.my_bids(db, clock, settings.secret_key, user)
                               if v.bid.lot_id in {l.id for l in tender.lots}}
     return page(request, "tendering/detail.html", status_code=status, **context)

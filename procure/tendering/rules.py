@@ -30,6 +30,14 @@ class LotState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class StandingRule(StrEnum):
+    """What a tender does with bidders whose scorecard standing is D."""
+
+    OFF = "off"
+    WARN = "warn"
+    EXCLUDE = "exclude"
+
+
 class Method(StrEnum):
     COMPREHENSIVE = "comprehensive"  # 综合评分法
     LOWEST_PRICE = "lowest_price"    # 最低评标价法

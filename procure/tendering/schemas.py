@@ -38,6 +38,7 @@ class TenderIn(msgspec.Struct, forbid_unknown_fields=True):
     criteria: list[CriterionIn] = []
     lots: list[LotIn] = []
     bid_deadline: str | None = None
+    standing_rule: str = "off"
 
     def raw(self) -> dict[str, Any]:
         return msgspec.to_builtins(self)

@@ -28,11 +28,13 @@ from procure.sites.models import Site
 from procure.sites.rules import parse_decimal, round2
 from procure.tendering.models import Amendment, Criterion, Enquiry, Lot, Tender
 from procure.tendering.rules import (
-    CANCELLABLE_STATES, CriterionDraft, LotDraft, LotState, Method, Problem, TenderDraft, TenderState, bidding_closed,
+    CANCELLABLE_STATES, CriterionDraft, StandingRule, LotDraft, LotState, Method, Problem, TenderDraft, TenderState, bidding_closed,
     deadline_after_amendment, lot_outcome, publication_problems, settled,
 )
 
 DEFAULT_ABNORMAL_THRESHOLD = Decimal("0.20")
+#: What bidders with a D scorecard standing meet: nothing, a warning, or exclusion.
+STANDING_RULES = tuple(r.value for r in StandingRule)
 
 
 # --- input ----------------------------------------------------------------------------------
@@ -58,6 +60,7 @@ class TenderInput:
     criteria: tuple[CriterionDraft, ...]
     lots: tuple[LotInput, ...]
     bid_deadline: datetime | None
+    standing_rule: str = "off"
 
 
 def _money(raw: Any, field: str, errors: list[dict[str, Any]], *, required: bool = True) -> Decimal:
@@ -137,11 +140,14 @@ def parse_tender(raw: Mapping[str, Any]) -> TenderInput:
     except ValueError:
         errors.append({"field": "bid_deadline", "message": "Not a date and time; use ISO 8601, e.g. 2026-12-31T09:30."})
         deadline = None
+    standing_rule = str(raw.get("standing_rule") or "off")
+    if standing_rule not in STANDING_RULES:
+        errors.append({"field": "standing_rule", "message": "Use off, warn or exclude."})
     if errors:
         raise InvalidInput("The tender has errors.", errors=errors)
     return TenderInput(title, str(raw.get("description") or "").strip(), method, price_points,
                        sme if sme else None, threshold if threshold is not None else DEFAULT_ABNORMAL_THRESHOLD,
-                       tuple(criteria), tuple(lots), deadline)
+                       tuple(criteria), tuple(lots), deadline, standing_rule)
 
 
 # --- drafting -------------------------------------------------------------------------------
@@ -170,6 +176,7 @@ def _apply(session: Session, tender: Tender, data: TenderInput) -> None:
     tender.title, tender.description, tender.method = data.title, data.description, data.method
     tender.price_points, tender.sme_deduction = data.price_points, data.sme_deduction
     tender.abnormal_threshold, tender.bid_deadline = data.abnormal_threshold, data.bid_deadline
+    tender.standing_rule = data.standing_rule
     # Remove surplus rows first: a flush inserts before it deletes, and the unique (tender, code)
     # and (tender, number) would clash.
     del tender.criteria[len(data.criteria):]
@@ -233,6 +240,7 @@ def draft_as_raw(tender: Tender) -> dict[str, Any]:
         "title": tender.title, "description": tender.description, "method": tender.method,
         "price_points": tender.price_points, "sme_deduction": tender.sme_deduction,
         "abnormal_threshold": tender.abnormal_threshold, "bid_deadline": tender.bid_deadline,
+        "standing_rule": tender.standing_rule,
         "criteria": [{"code": c.code, "name": c.name, "max_points": c.max_points} for c in tender.criteria],
         "lots": [{"title": l.title, "site_ids": [s.id for s in l.sites], "ceiling_price": l.ceiling_price,
                   "term_months": l.term_months, "bid_bond": l.bid_bond} for l in tender.lots],

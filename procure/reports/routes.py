@@ -1,0 +1,80 @@
+"""Reports for officers and admins: 考评, contractor trends and scorecards, budget against spend."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.params import FromQuery
+from litestar.response import Template
+
+from procure.accounts.rules import Permission
+from procure.clock import local_date
+from procure.inspection.services import month_bounds, month_of
+from procure.reports import services, svgchart
+from procure.tendering.routes import pdf_response
+from procure.web import DB, AppClock, Pdf, page, requires
+
+REPORTS = requires(Permission.BUDGET_READ)
+
+
+def _month(raw: str | None, clock: Any) -> str:
+    month = raw or month_of(clock())
+    month_bounds(month)
+    return month
+
+
+def kaoping_xlsx(rows: list[services.KaopingRow], contractors: list[services.ContractorRow], month: str) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"考评 {month}"
+    sheet.append(["属地", "养护对象", "已检查", "平均得分", "不合格", "应处置案卷", "按时处置率%", "结案率%", "返工率%"])
+    for r in rows:
+        sheet.append([r.jurisdiction.name, r.sites, r.inspected, r.mean_score, r.failing_sites, r.cases.due,
+                      r.cases.on_time_rate, r.cases.closure_rate, r.cases.rework_rate])
+    second = book.create_sheet("养护单位")
+    second.append(["养护单位", *[m for m, _ in (contractors[0].trend if contractors else [])], "不合格月数", "扣款", "已支付",
+                   "综合评分", "等级"])
+    for c in contractors:
+        second.append([c.contractor.company_name, *[s for _, s in c.trend], c.failing_months, c.penalties, c.paid,
+                       c.card.total, c.card.standing])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+class ReportPages(Controller):
+    path = "/reports"
+    include_in_schema = False
+    guards = [REPORTS]
+
+    @get("/kaoping", sync_to_thread=True)
+    def kaoping(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Template:
+        month = _month(month, clock)
+        contractors = services.contractor_report(db, clock, month)
+        return page(request, "reports/kaoping.html", month=month, rows=services.kaoping(db, clock, month),
+                    contractors=contractors, charts={c.contractor.id: svgchart.trend(c.trend) for c in contractors})
+
+    @get("/kaoping.xlsx", sync_to_thread=True)
+    def kaoping_xlsx(self, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Response:
+        month = _month(month, clock)
+        content = kaoping_xlsx(services.kaoping(db, clock, month), services.contractor_report(db, clock, month), month)
+        return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f"attachment; filename=kaoping-{month}.xlsx"})
+
+    @get("/kaoping.pdf", sync_to_thread=True)
+    def kaoping_pdf(self, db: DB, clock: AppClock, pdf: Pdf, month: FromQuery[str | None] = None) -> Response:
+        month = _month(month, clock)
+        contractors = services.contractor_report(db, clock, month)
+        context = {"month": month, "rows": services.kaoping(db, clock, month), "contractors": contractors,
+                   "charts": {c.contractor.id: svgchart.trend(c.trend) for c in contractors}}
+        return pdf_response(pdf.render("pdf/kaoping.html", context), f"考评-{month}.pdf")
+
+    @get("/budget", sync_to_thread=True)
+    def budget(self, request: Request, db: DB, clock: AppClock, year: FromQuery[int | None] = None) -> Template:
+        year = year or local_date(clock()).year
+        rows = services.budget_vs_spend(db, clock, year)
+        return page(request, "reports/budget.html", year=year, rows=rows, totals=services.budget_totals(rows))

@@ -1,0 +1,220 @@
+"""Reports for the bureau: the 考评 table, contractor trends and scorecards, budget against spend."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from procure.cases import rules as case_rules
+from procure.cases.models import Case
+from procure.clock import BUREAU_TZ, Clock, local_date
+from procure.contractors.models import Contractor
+from procure.contracts.models import Contract, ContractSite
+from procure.contracts.rules import end_date
+from procure.inspection import rules as inspection_rules
+from procure.inspection.models import Inspection
+from procure.inspection.services import contract_month, month_bounds, sites_in_month
+from procure.payments.models import PaymentStatement
+from procure.reports import rules
+from procure.sites.models import Jurisdiction, Site
+from procure.sites.rules import budget_estimate, round2
+from procure.sites.services import unit_rates
+
+
+def _start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=BUREAU_TZ)
+
+
+def months_back(month: str, n: int) -> list[str]:
+    year, mon = (int(p) for p in month.split("-"))
+    out = []
+    for _ in range(n):
+        out.append(f"{year:04d}-{mon:02d}")
+        year, mon = (year - 1, 12) if mon == 1 else (year, mon - 1)
+    return list(reversed(out))
+
+
+def _streets(session: Session) -> list[Jurisdiction]:
+    return list(session.scalars(select(Jurisdiction).where(Jurisdiction.level.in_(["street", "town", "zone"]))
+                                .order_by(Jurisdiction.code)))
+
+
+def _street_of(session: Session) -> dict[int, int]:
+    """Every jurisdiction → the street/town/zone it belongs to (communities roll up)."""
+    rows = {j.id: j for j in session.scalars(select(Jurisdiction))}
+    out = {}
+    for j in rows.values():
+        current = j
+        while current.level == "community" and current.parent_id in rows:
+            current = rows[current.parent_id]
+        out[j.id] = current.id
+    return out
+
+
+@dataclass
+class KaopingRow:
+    jurisdiction: Jurisdiction
+    sites: int = 0
+    inspected: int = 0
+    mean_score: Decimal | None = None
+    failing_sites: int = 0
+    cases: case_rules.Rates = field(default_factory=lambda: case_rules.rates([]))
+
+
+def kaoping(session: Session, clock: Clock, month: str) -> list[KaopingRow]:
+    """考评 per street/town/zone for a month: sites, sites inspected, mean score, failing sites, case rates."""
+    first, last = month_bounds(month)
+    street_of = _street_of(session)
+    rows = {j.id: KaopingRow(j) for j in _streets(session)}
+    site_street: dict[int, int] = {}
+    for site_id, jurisdiction_id, handover in session.execute(select(Site.id, Site.jurisdiction_id, Site.handover_date)).all():
+        street = street_of.get(jurisdiction_id)
+        site_street[site_id] = street
+        if street in rows and handover is not None and handover <= last:
+            rows[street].sites += 1
+    per_site: dict[int, list[Decimal]] = defaultdict(list)
+    for site_id, score in session.execute(select(Inspection.site_id, Inspection.score).where(
+            Inspection.month == month, Inspection.superseded_by_id.is_(None))).all():
+        per_site[site_id].append(score)
+    by_street: dict[int, list[Decimal]] = defaultdict(list)
+    for site_id, scores in per_site.items():
+        score = inspection_rules.site_month_score(scores)
+        if score is not None and site_street.get(site_id) in rows:
+            by_street[site_street[site_id]].append(score)
+    due: dict[int, list[case_rules.CaseFacts]] = defaultdict(list)
+    for case in session.scalars(select(Case).where(Case.deadline >= _start(first),
+                                                   Case.deadline < _start(last + timedelta(days=1)))).unique():
+        due[site_street.get(case.site_id, 0)].append(
+            case_rules.CaseFacts(case.deadline, case.state, case.first_responded_at, case.reopened))
+    for street_id, row in rows.items():
+        scores = by_street.get(street_id, [])
+        row.inspected, row.mean_score, row.failing_sites = len(scores), rules.mean(scores), rules.failing(scores)
+        row.cases = case_rules.rates(due.get(street_id, []))
+    return list(rows.values())
+
+
+@dataclass
+class ContractorRow:
+    contractor: Contractor
+    trend: list[tuple[str, Decimal | None]]
+    failing_months: int
+    penalties: Decimal
+    paid: Decimal
+    card: rules.Scorecard
+
+
+def contractor_report(session: Session, clock: Clock, month: str, contractor_id: int | None = None) -> list[ContractorRow]:
+    """Per contractor over the 12 months to ``month``: score trend, failing months, penalties, paid, scorecard."""
+    window = months_back(month, 12)
+    first, _ = month_bounds(window[0])
+    _, last = month_bounds(window[-1])
+    stmt = select(Contract).where(Contract.state != "draft")
+    if contractor_id is not None:
+        stmt = stmt.where(Contract.contractor_id == contractor_id)
+    by_company: dict[int, list[Contract]] = defaultdict(list)
+    for contract in session.scalars(stmt).unique():
+        by_company[contract.contractor_id].append(contract)
+    statements: dict[int, list[PaymentStatement]] = defaultdict(list)
+    for s in session.scalars(select(PaymentStatement).where(PaymentStatement.month.in_(window),
+                                                            PaymentStatement.kind == "monthly")).unique():
+        statements[s.contract.contractor_id].append(s)
+    rows = []
+    for company_id, contracts in sorted(by_company.items()):
+        trend = []
+        for m in window:
+            pairs = []
+            for contract in contracts:
+                spans = sites_in_month(contract, m)
+                if not spans:
+                    continue
+                score = contract_month(session, contract, m).score
+                if score is not None:
+                    pairs.append((sum((s.area_m2 for s in spans), Decimal(0)), score))
+            trend.append((m, inspection_rules.contract_month_score(pairs)))
+        scores = [s for _, s in trend if s is not None]
+        cases = [case_rules.CaseFacts(c.deadline, c.state, c.first_responded_at, c.reopened)
+                 for c in session.scalars(select(Case).where(Case.contractor_id == company_id,
+                                                             Case.deadline >= _start(first),
+                                                             Case.deadline < _start(last + timedelta(days=1)))).unique()]
+        rates = case_rules.rates(cases)
+        own = statements.get(company_id, [])
+        penalties = sum((s.penalties for s in own), Decimal("0.00"))
+        base = sum((s.base for s in own), Decimal("0.00"))
+        paid = sum((s.net or Decimal(0) for s in own if s.state == "paid"), Decimal("0.00"))
+        card = rules.scorecard(scores, rates.on_time_rate, rates.rework_rate, penalties, base)
+        rows.append(ContractorRow(contracts[0].contractor, trend, rules.failing(scores), penalties, paid, card))
+    return rows
+
+
+def standing(session: Session, clock: Clock, contractor_id: int) -> rules.Scorecard | None:
+    month = local_date(clock()).strftime("%Y-%m")
+    found = contractor_report(session, clock, month, contractor_id)
+    return found[0].card if found else None
+
+
+@dataclass
+class BudgetRow:
+    jurisdiction: Jurisdiction
+    kind: str
+    area: Decimal
+    estimate: Decimal
+    contracted: Decimal
+    paid: Decimal
+    next_year: Decimal
+
+
+def budget_vs_spend(session: Session, clock: Clock, year: int) -> list[BudgetRow]:
+    """Per street and kind: the unit-rate estimate of the sites handed over by the year's start, the
+    contracted yearly value and the amount paid in the year (both spread over sites by area), and
+    next year's estimate including the sites handed over this year (经费随建成区面积增长)."""
+    rates = unit_rates(session)
+    street_of = _street_of(session)
+    streets = {j.id: j for j in _streets(session)}
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    sites = list(session.execute(select(Site.id, Site.kind, Site.grade, Site.area_m2, Site.handover_date,
+                                        Site.jurisdiction_id)).all())
+    key = {s.id: (street_of.get(s.jurisdiction_id), s.kind) for s in sites}
+    groups: dict[tuple[int, str], dict[str, Any]] = {}
+
+    def bucket(k: tuple[int, str]) -> dict[str, Any]:
+        return groups.setdefault(k, {"now": [], "next": [], "contracted": Decimal(0), "paid": Decimal(0)})
+
+    for s in sites:
+        k = key[s.id]
+        if k[0] not in streets or s.handover_date is None:
+            continue
+        if s.handover_date < start:
+            bucket(k)["now"].append((s.kind, s.grade, s.area_m2))
+        if s.handover_date <= end:
+            bucket(k)["next"].append((s.kind, s.grade, s.area_m2))
+    spans: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    for cs in session.scalars(select(ContractSite)).all():
+        spans[cs.contract_id][cs.site_id] = cs.area_m2
+    for contract in session.scalars(select(Contract).where(Contract.state.in_(["signed", "active", "suspended"]))).unique():
+        if contract.start_date > end or end_date(contract.start_date, contract.months) < start:
+            continue
+        for site_id, part in rules.allocate(contract.monthly_fee * 12, spans[contract.id]).items():
+            bucket(key[site_id])["contracted"] += part
+    for s in session.scalars(select(PaymentStatement).where(PaymentStatement.state == "paid",
+                                                            PaymentStatement.month.like(f"{year}-%"))).unique():
+        for site_id, part in rules.allocate(s.payable or Decimal(0), spans[s.contract_id]).items():
+            bucket(key[site_id])["paid"] += part
+    rows = []
+    for (street_id, kind), g in sorted(groups.items(), key=lambda kv: (streets[kv[0][0]].code, kv[0][1])):
+        if street_id not in streets:
+            continue
+        rows.append(BudgetRow(streets[street_id], kind, sum((a for _, _, a in g["now"]), Decimal("0.00")),
+                              budget_estimate(g["now"], rates).total, round2(g["contracted"]), round2(g["paid"]),
+                              budget_estimate(g["next"], rates).total))
+    return rows
+
+
+def budget_totals(rows: list[BudgetRow]) -> dict[str, Decimal]:
+    return {k: sum((getattr(r, k) for r in rows), Decimal("0.00"))
+            for k in ("area", "estimate", "contracted", "paid", "next_year")}

@@ -1,0 +1,50 @@
+"""The public tender page on a phone, and the 考评 table for an officer, in a real Chromium."""
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_public_tender_page_on_a_phone(browser, live_server):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        page.goto(f"{live_server}/public")
+        page.click("text=招标项目")
+        page.wait_for_selector("#tenders")
+        page.locator("#tenders a", has_text="余杭区2026年度新建道路保洁养护服务采购").click()
+        page.wait_for_selector("#tender-state")
+        assert "评标中" in page.inner_text("#tender-state")
+        page.click("text=开标记录")
+        page.wait_for_selector("table.opening")
+        assert page.locator("table.opening tbody tr").count() >= 3
+        assert page.evaluate("document.documentElement.scrollWidth") <= 391
+        page.goto(f"{live_server}/tenders")
+        page.locator("#tenders a", has_text="仓前街道新建公园绿地养护服务采购").click()
+        page.wait_for_selector("#tender-state")
+        content = page.content()
+        assert "招标中" in page.inner_text("#tender-state") and "开标记录" not in content  # sealed: nothing to show
+        page.screenshot(path=str(ARTIFACTS / "public_tender_phone.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_officer_reads_the_kaoping_table(browser, live_server):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20000)
+    try:
+        log_in(page, live_server, "officer", "officer-demo")
+        page.goto(f"{live_server}/reports/kaoping?month=2026-09")
+        page.wait_for_selector("#kaoping")
+        rows = page.locator("#kaoping tbody tr")
+        assert rows.count() >= 10
+        assert page.locator(".chart svg").count() >= 1  # the trend chart, rendered by the server
+        text = page.inner_text("#kaoping")
+        assert "闲林街道" in text and "良渚街道" in text
+        page.screenshot(path=str(ARTIFACTS / "kaoping.png"), full_page=True)
+    finally:
+        context.close()

@@ -1,0 +1,78 @@
+"""The public portal: works without a login, shows nothing sealed or personal."""
+
+from datetime import timedelta
+
+import pytest
+
+from procure.bidding import services as bidding
+from procure.demo import load_demo
+from procure.evaluation import services as evaluation
+from procure.reports import rules as report_rules
+from tests.evaluation.world import full_committee, opened_lot, review_all
+from tests.tendering.world import SECRET
+
+
+def test_public_pages_need_no_login_and_hide_contacts(client, session, settings):
+    load_demo(session, settings)
+    from procure.contractors.models import Contractor
+    from procure.accounts.models import User
+
+    phones = [c.contact_phone for c in session.query(Contractor).all() if c.contact_phone]
+    names = [u.display_name for u in session.query(User).filter(User.role == "evaluator")]
+    for path in ("/public", "/public/contracts", "/public/scores?month=2026-10", "/public/payments",
+                 "/public/cases?month=2026-10", "/public/report", "/tenders", "/api/v1/public/ocds/releases?per_page=1000"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        for secret in phones + names:
+            assert secret not in response.text, (path, secret)
+    board = client.get("/public/scores?month=2026-09").text
+    assert "黑榜" in board and "红榜" in board  # one contractor failed September in the demo
+    assert "<svg" in client.get("/public/contracts").text  # the sites on a map
+
+
+def test_no_evaluator_names_before_the_award(client, session, clock, settings, tmp_path):
+    world = opened_lot(session, clock, settings.storage_dir.parent, sme_deduction=None)
+    members = full_committee(world, session, clock)
+    review_all(world, session, clock, members)
+    evaluation.finalize(session, clock, world.officer.actor, world.extra["lot"].id, seed=1)
+    tender = world.extra["tender"]
+    names = [m.display_name for m in members]
+    for path in (f"/tenders/{tender.id}", f"/tenders/{tender.id}/opening", "/api/v1/public/ocds/releases",
+                 f"/api/v1/tenders/{tender.id}"):
+        text = client.get(path).text
+        assert not any(name in text for name in names), path
+
+
+def test_citizen_report_form_files_an_open311_request(client, session, settings):
+    load_demo(session, settings)
+    page = client.get("/public/report")
+    import re
+
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+    filed = client.post("/public/report", data={"service_code": "street_light", "address_string": "良渚文化村广场",
+                                                "description": "广场东侧两盏灯不亮", "_csrf_token": token},
+                        follow_redirects=True)
+    assert filed.status_code == 200 and "report-done" in filed.text
+    request_id = re.search(r"/open311/v2/requests/(\d+)\.json", filed.text).group(1)
+    assert client.get(f"/open311/v2/requests/{request_id}.json").json()[0]["service_code"] == "street_light"
+    missing = client.post("/public/report", data={"service_code": "litter", "description": "x", "_csrf_token": token})
+    assert missing.status_code == 400 and "location" in missing.text
+
+
+def test_a_tender_can_exclude_or_warn_d_standing_bidders(session, clock, tmp_path, monkeypatch):
+    from procure.errors import Forbidden
+    from procure.reports import services as reports
+    from tests.tendering.world import build_world
+
+    world = build_world(session, clock, tmp_path)
+    d_card = report_rules.scorecard([report_rules.Decimal(55)], report_rules.Decimal(40), None,
+                                    report_rules.Decimal(0), report_rules.Decimal(0))
+    assert d_card.standing == "D"
+    monkeypatch.setattr(reports, "standing", lambda *a, **k: d_card)  # the scorecard itself is tested in reports
+    strict = world.published_tender(standing_rule="exclude")
+    with pytest.raises(Forbidden) as info:
+        world.bid(world.contractors[0], strict.lots[0].id)
+    assert "D" in info.value.message
+    lenient = world.published_tender(standing_rule="warn", title="另一个项目")
+    assert world.bid(world.contractors[0], lenient.lots[0].id).state == "submitted"
+    assert bidding.standing_problem(session, clock, lenient, world.contractors[0].contractor_id) == "warn"
