@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig

@@ -302,6 +302,21 @@ def install_template_helpers(environment: Any) -> None:
     environment.globals["kinds"] = [k.value for k in SiteKind]
 
 
+def attempt(request: Request, db: Session, action: Callable[[], Any], *, success: str,
+            on_error: Callable[[int, str], Response]) -> Response:
+    """Run one page action: on success go to ``success``; on an error the user caused, roll back
+    and show the same page again with the message (field problems appended)."""
+    try:
+        action()
+    except ProcureError as exc:
+        db.rollback()
+        detail, _, errors = form_errors(exc, _locale(request))
+        if errors:
+            detail += " " + "; ".join(f"{e['field']}: {e['message']}" if e.get("field") else e["message"] for e in errors)
+        return on_error(exc.status_code, detail)
+    return Redirect(success)
+
+
 def form_errors(exc: InvalidInput | ProcureError, locale: str) -> tuple[str, dict[str, str], list[dict[str, Any]]]:
     """Split an error for re-rendering a form: summary, per-field messages, and the raw list."""
     detail, errors = translate_error(locale, exc)

@@ -9,19 +9,15 @@ from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
-from sqlalchemy.orm import Session
 
 from procure.accounts import services
 from procure.accounts.rules import Permission, Role
 from procure.accounts.schemas import TokenRequest, TokenResponse, UserCreate, UserOut, UserPage, UserUpdate
-from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
-from procure.clock import Clock
 from procure.errors import ProcureError
 from procure.home import home_context
 from procure.i18n import LOCALE_COOKIE, LOCALES
 from procure.pagination import PageRequest
-from procure.settings import Settings
 from procure.sites import services as sites
 from procure.web import DB, AppClock, AppSettings, Me, SESSION_COOKIE, form_errors, page, requires
 

@@ -9,16 +9,16 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from procure.accounts.rules import Permission, Role
 from procure.awards import services
 from procure.awards.models import Award
 from procure.bidding.models import Bid
-from procure.errors import NotFound, ProcureError
+from procure.errors import NotFound
 from procure.tendering.models import Lot
 from procure.tendering.routes import pdf_response
-from procure.web import DB, AppClock, MaybeMe, Me, Pdf, form_errors, page, requires
+from procure.web import AppClock, DB, MaybeMe, Me, Pdf, attempt, page, requires
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -146,13 +146,8 @@ class AwardPages(Controller):
         return page(request, "awards/award.html", status_code=status, **context)
 
     def _act(self, request: Request, db: Any, clock: Any, user: Any, award_id: int, action: Any) -> Response:
-        try:
-            action()
-        except ProcureError as exc:
-            db.rollback()
-            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
-            return self._page(request, db, clock, user, award_id, status=exc.status_code, error=detail)
-        return Redirect(f"/awards/{award_id}")
+        return attempt(request, db, action, success=f"/awards/{award_id}", on_error=lambda status, message: self._page(
+            request, db, clock, user, award_id, status=status, error=message))
 
     @post("/awards/{award_id:int}/object", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
     def object_to(self, request: Request, award_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:

@@ -19,7 +19,7 @@ from procure.cases.services import CaseFilter, Open311Error
 from procure.errors import ProcureError
 from procure.inspection.services import month_of
 from procure.pagination import PageRequest
-from procure.web import DB, AppClock, AppStorage, Me, form_errors, page, requires, requires_role
+from procure.web import AppClock, AppStorage, DB, Me, attempt, page, requires, requires_role
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -180,13 +180,8 @@ class CasePages(Controller):
                     timer=services.timer(case, now), overdue=services.overdue(case, now))
 
     def _act(self, request: Request, db: Any, clock: Any, user: CurrentUser, case_id: int, action: Any) -> Response:
-        try:
-            action()
-        except ProcureError as exc:
-            db.rollback()
-            detail, _, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
-            return self._detail(request, db, clock, user, case_id, status=exc.status_code, error=detail)
-        return Redirect(f"/cases/{case_id}")
+        return attempt(request, db, action, success=f"/cases/{case_id}", on_error=lambda status, message: self._detail(
+            request, db, clock, user, case_id, status=status, error=message))
 
     @post("/cases/{case_id:int}/respond", sync_to_thread=True, guards=[requires_role(Role.CONTRACTOR)],
           request_max_body_size=80 * 1024 * 1024)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from procure.accounts.rules import Permission, Role
 from procure.accounts.services import CurrentUser
@@ -17,13 +17,12 @@ from procure.contracts.models import Contract
 from procure.contracts.rules import ContractState
 from procure.contracts.schemas import ContractOut, ContractPage, ReasonIn, VariationIn, VariationOut
 from procure.contracts.services import ContractFilter
-from procure.errors import ProcureError
 from procure.pagination import PageRequest
 from procure.payments import services as payments
 from procure.sites import services as sites
 from procure.sites.schemas import SiteOut
 from procure.tendering.routes import pdf_response
-from procure.web import DB, AppClock, Me, Pdf, form_errors, page, requires, requires_role
+from procure.web import AppClock, DB, Me, Pdf, attempt, page, requires, requires_role
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 READERS = requires_role(Role.OFFICER, Role.CONTRACTOR, Role.FINANCE, Role.ADMIN, Role.INSPECTOR)
@@ -138,14 +137,8 @@ class ContractPages(Controller):
                     candidates=services.uncovered_sites(db, clock) if user.can(Permission.TENDERS_MANAGE) else [])
 
     def _act(self, request: Request, db: Any, clock: Any, user: CurrentUser, contract_id: int, action: Any) -> Response:
-        try:
-            action()
-        except ProcureError as exc:
-            db.rollback()
-            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
-            message = detail + ("" if not errors else " " + "; ".join(f"{e.get('field', '')}: {e['message']}" for e in errors))
-            return self._detail(request, db, clock, user, contract_id, status=exc.status_code, error=message)
-        return Redirect(f"/contracts/{contract_id}")
+        return attempt(request, db, action, success=f"/contracts/{contract_id}", on_error=lambda status, message: self._detail(
+            request, db, clock, user, contract_id, status=status, error=message))
 
     @post("/contracts/{contract_id:int}/sign", sync_to_thread=True, guards=[requires_role(Role.OFFICER, Role.CONTRACTOR)])
     def sign(self, request: Request, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:

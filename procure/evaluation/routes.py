@@ -17,7 +17,7 @@ from procure.accounts.rules import Permission, Role
 from procure.accounts.services import CurrentUser
 from procure.awards import services as awards
 from procure.bidding.models import Bid
-from procure.errors import Forbidden, ProcureError
+from procure.errors import Forbidden
 from procure.evaluation import services
 from procure.evaluation.models import BidReview
 from procure.evaluation.schemas import (
@@ -25,7 +25,7 @@ from procure.evaluation.schemas import (
     RelationIn, ResultOut, ScoresIn,
 )
 from procure.tendering.routes import pdf_response
-from procure.web import DB, AppClock, Me, Pdf, form_errors, page, requires, requires_role
+from procure.web import AppClock, DB, Me, Pdf, attempt, page, requires, requires_role
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -156,14 +156,8 @@ class EvaluationPages(Controller):
         return page(request, "evaluation/sheet.html", status_code=status, **context)
 
     def _act(self, request: Request, db: Any, clock: Any, user: CurrentUser, lot_id: int, action: Any) -> Response:
-        try:
-            action()
-        except ProcureError as exc:
-            db.rollback()
-            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
-            message = detail + ("" if not errors else " " + "; ".join(f"{e.get('field', '')} {e['message']}" for e in errors))
-            return self._sheet(request, db, clock, user, lot_id, status=exc.status_code, error=message)
-        return Redirect(f"/lots/{lot_id}/evaluate")
+        return attempt(request, db, action, success=f"/lots/{lot_id}/evaluate", on_error=lambda status, message: self._sheet(
+            request, db, clock, user, lot_id, status=status, error=message))
 
     @post("/lots/{lot_id:int}/evaluate/declare", sync_to_thread=True, guards=[requires()])
     def declare(self, request: Request, lot_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
@@ -209,14 +203,9 @@ class EvaluationPages(Controller):
                     error=error)
 
     def _officer_act(self, request: Request, db: Any, clock: Any, lot_id: int, action: Any) -> Response:
-        try:
-            action()
-        except ProcureError as exc:
-            db.rollback()
-            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
-            message = detail + ("" if not errors else " " + "; ".join(e["message"] for e in errors))
-            return self._overview(request, db, clock, lot_id, status=exc.status_code, error=message)
-        return Redirect(f"/lots/{lot_id}/evaluation")
+        return attempt(request, db, action, success=f"/lots/{lot_id}/evaluation",
+                       on_error=lambda status, message: self._overview(request, db, clock, lot_id, status=status,
+                                                                       error=message))
 
     @post("/lots/{lot_id:int}/evaluation/committee", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def form_committee(self, request: Request, lot_id: FromPath[int], data: FormData, db: DB, clock: AppClock,

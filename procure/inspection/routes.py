@@ -23,7 +23,6 @@ from procure.inspection import services
 from procure.inspection.schemas import (
     ContractScoresOut, InspectionIn, InspectionOut, PlanIn, PlanOut, SiteScoreOut, TemplateOut,
 )
-from procure.inspection.services import FindingInput
 from procure.sites import services as sites
 from procure.tendering.routes import pdf_response
 from procure.tendering.services import parse_deadline

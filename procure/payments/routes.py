@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlalchemy import select
 
 from procure.accounts.rules import Permission, Role
@@ -22,7 +22,7 @@ from procure.payments.schemas import ExposureIn, PayIn, ReasonIn, RunIn, RunOut,
 from procure.payments.services import StatementFilter
 from procure.sites.rules import parse_date
 from procure.tendering.routes import pdf_response
-from procure.web import DB, AppClock, Me, Pdf, form_errors, page, requires
+from procure.web import AppClock, DB, Me, Pdf, attempt, form_errors, page, requires
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -169,14 +169,9 @@ class PaymentPages(Controller):
                     flag=services.termination_may_be_proposed(db, statement.contract_id, statement.month))
 
     def _act(self, request: Request, db: Any, clock: Any, user: CurrentUser, statement_id: int, action: Any) -> Response:
-        try:
-            action()
-        except ProcureError as exc:
-            db.rollback()
-            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
-            message = detail + ("" if not errors else " " + "; ".join(e["message"] for e in errors))
-            return self._detail(request, db, clock, user, statement_id, status=exc.status_code, error=message)
-        return Redirect(f"/payments/statements/{statement_id}")
+        return attempt(request, db, action, success=f"/payments/statements/{statement_id}",
+                       on_error=lambda status, message: self._detail(request, db, clock, user, statement_id,
+                                                                     status=status, error=message))
 
     @post("/payments/statements/{statement_id:int}/submit", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_RUN)])
     def submit(self, request: Request, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:

@@ -9,12 +9,9 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
-from sqlalchemy.orm import Session
 
 from procure.accounts.rules import Permission
-from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
-from procure.clock import Clock
 from procure.errors import InvalidInput, ProcureError
 from procure.pagination import PageRequest
 from procure.sites import services
@@ -24,7 +21,7 @@ from procure.sites.schemas import (
     BudgetOut, ImportOut, JurisdictionOut, SiteIn, SiteOut, SitePage, UnitRateIn, UnitRateOut,
 )
 from procure.sites.services import SiteFilter
-from procure.web import DB, AppClock, AppSettings, Me, form_errors, page, requires
+from procure.web import DB, AppClock, Me, form_errors, page, requires
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]

@@ -182,7 +182,7 @@ def _apply(session: Session, tender: Tender, data: TenderInput) -> None:
     del tender.criteria[len(data.criteria):]
     del tender.lots[len(data.lots):]
     session.flush()
-    for position, wanted in enumerate(data.criteria, start=1):
+    for position, _wanted in enumerate(data.criteria, start=1):
         if position <= len(tender.criteria):
             criterion = tender.criteria[position - 1]
             criterion.code = f"~{position}"  # free the code while codes are reshuffled

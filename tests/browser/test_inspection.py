@@ -1,6 +1,5 @@
 """An inspector on a 390×844 phone submits an inspection with a photo; the score updates as they go."""
 
-import io
 
 import pytest
 from PIL import Image

@@ -9,7 +9,7 @@ from procure.awards import services as awards
 from procure.contracts import services as contracts
 from procure.contracts.models import Contract
 from procure.contracts.services import ContractFilter
-from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.errors import Conflict, InvalidInput, NotFound
 from procure.evaluation import services as evaluation
 from procure.pagination import PageRequest
 from procure.tendering.rules import LotState

@@ -1,6 +1,5 @@
 """Inspection, cases and Open311 over HTTP."""
 
-from datetime import timedelta
 
 import pytest
 

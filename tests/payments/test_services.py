@@ -1,7 +1,7 @@
 """Runs, the approval flow and its separation of duties, payments, retention, exports."""
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest

@@ -1,6 +1,5 @@
 """The public portal: works without a login, shows nothing sealed or personal."""
 
-from datetime import timedelta
 
 import pytest
 
@@ -9,7 +8,6 @@ from procure.demo import load_demo
 from procure.evaluation import services as evaluation
 from procure.reports import rules as report_rules
 from tests.evaluation.world import full_committee, opened_lot, review_all
-from tests.tendering.world import SECRET
 
 
 def test_public_pages_need_no_login_and_hide_contacts(client, session, settings):
