@@ -21,6 +21,11 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(BUREAU_TZ).date()
 
 
+def day_start(day: date) -> datetime:
+    """Midnight in Shanghai at the start of a calendar day (months and deadlines are local)."""
+    return datetime(day.year, day.month, day.day, tzinfo=BUREAU_TZ)
+
+
 class FrozenClock:
     """A clock for tests and demos: fixed until moved."""
 

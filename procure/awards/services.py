@@ -24,14 +24,6 @@ from procure.tendering.models import Lot
 from procure.tendering.rules import LotState, TenderState
 
 
-def _lot(session: Session, clock: Clock, lot_id: int) -> Lot:
-    lot = session.get(Lot, lot_id)
-    if lot is None:
-        raise NotFound("Lot {id} does not exist.", id=lot_id)
-    tenders.refresh(session, clock, lot.tender)
-    return lot
-
-
 def get(session: Session, award_id: int) -> Award:
     award = session.get(Award, award_id)
     if award is None:
@@ -55,7 +47,7 @@ def _bidder_users(session: Session, lot: Lot) -> list[int]:
 
 def propose(session: Session, clock: Clock, actor: Actor, lot_id: int, bid_id: int | None = None,
             reason: str = "") -> Award:
-    lot = _lot(session, clock, lot_id)
+    lot = tenders.get_lot(session, clock, lot_id)
     committee = evaluation.committee_of(session, lot.id)
     if committee is None or committee.finalized_at is None or lot.state != LotState.ACTIVE:
         raise Conflict("The evaluation of this lot must be finalised (and the lot not unsuccessful) first.")
@@ -134,7 +126,7 @@ def issue_notice(session: Session, clock: Clock, actor: Actor, award_id: int):  
     problem = can_notify(award.state, clock(), award.publicity_ends_at, open_objections)
     if problem:
         raise Conflict(problem, ends=award.publicity_ends_at.astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M"))
-    lot = _lot(session, clock, award.lot_id)
+    lot = tenders.get_lot(session, clock, award.lot_id)
     award.state, award.notice_issued_at = AwardState.NOTIFIED, clock()
     lot.state = LotState.AWARDED
     tender = lot.tender

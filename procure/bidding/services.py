@@ -46,14 +46,6 @@ def _seal(secret_key: str, tender: Tender) -> Seal:
     return Seal(tender.id, tenders.data_key(secret_key, tender))
 
 
-def _lot(session: Session, clock: Clock, lot_id: int) -> Lot:
-    lot = session.get(Lot, lot_id)
-    if lot is None:
-        raise NotFound("Lot {id} does not exist.", id=lot_id)
-    tenders.refresh(session, clock, lot.tender)
-    return lot
-
-
 def _late(tender: Tender, received_at: datetime) -> Conflict:
     if tender.state == TenderState.CANCELLED:
         return Conflict("This tender was cancelled; it takes no bids.")
@@ -73,7 +65,7 @@ def submit(session: Session, clock: Clock, storage: Storage, secret_key: str, us
     """Submit or replace this company's bid on a lot. The server's clock at receipt decides."""
     received_at = received_at or clock()
     contractor = contractors.approved_of_user(session, user)
-    lot = _lot(session, clock, lot_id)
+    lot = tenders.get_lot(session, clock, lot_id)
     tender = lot.tender
     if not accepts_bids(tender.state, tender.bid_deadline, received_at) or lot.state != LotState.ACTIVE:
         raise _late(tender, received_at)
@@ -164,7 +156,7 @@ def receipt_payload(bid: Bid, lot: Lot, tender: Tender, price: Any, docs: Sequen
 
 def withdraw(session: Session, clock: Clock, storage: Storage, user: CurrentUser, bid_id: int) -> Bid:
     bid = own_bid(session, user, bid_id)
-    lot = _lot(session, clock, bid.lot_id)
+    lot = tenders.get_lot(session, clock, bid.lot_id)
     now = clock()
     if bid.state != "submitted":
         raise Conflict("This bid is already withdrawn.")
@@ -211,7 +203,7 @@ def my_bids(session: Session, clock: Clock, secret_key: str, user: CurrentUser, 
         stmt = stmt.where(Bid.lot_id == lot_id)
     views = []
     for bid in session.scalars(stmt.order_by(Bid.id)).unique():
-        lot = _lot(session, clock, bid.lot_id)
+        lot = tenders.get_lot(session, clock, bid.lot_id)
         views.append(_view(secret_key, bid, lot))
     return views
 
@@ -227,7 +219,7 @@ def _view(secret_key: str, bid: Bid, lot: Lot) -> BidView:
 
 def lot_bids(session: Session, clock: Clock, secret_key: str, user: CurrentUser, lot_id: int) -> list[BidView]:
     """Officers (and evaluators, admins) after opening; a contractor only ever its own."""
-    lot = _lot(session, clock, lot_id)
+    lot = tenders.get_lot(session, clock, lot_id)
     if user.role == Role.CONTRACTOR:
         return my_bids(session, clock, secret_key, user, lot_id)
     if user.role not in (Role.OFFICER, Role.ADMIN, Role.EVALUATOR):
@@ -243,7 +235,7 @@ def receipt(session: Session, clock: Clock, secret_key: str, user: CurrentUser, 
     bid = own_bid(session, user, bid_id)
     if bid.state != "submitted":
         raise Conflict("A withdrawn bid has no receipt.")
-    lot = _lot(session, clock, bid.lot_id)
+    lot = tenders.get_lot(session, clock, bid.lot_id)
     view = _view(secret_key, bid, lot)
     docs = [d.document for d in bid.documents]
     payload = receipt_payload(bid, lot, lot.tender, view.price, docs)
@@ -258,7 +250,7 @@ def document_content(session: Session, clock: Clock, storage: Storage, secret_ke
     bid = session.get(Bid, bid_id)
     if bid is None:
         raise NotFound("Bid {id} does not exist.", id=bid_id)
-    lot = _lot(session, clock, bid.lot_id)
+    lot = tenders.get_lot(session, clock, bid.lot_id)
     mine = user.contractor_id is not None and bid.contractor_id == user.contractor_id
     if not mine:
         if user.role not in (Role.OFFICER, Role.EVALUATOR, Role.ADMIN) or lot.tender.opened_at is None:

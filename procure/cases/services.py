@@ -20,7 +20,7 @@ from procure.audit.services import SYSTEM, Actor
 from procure.cases import open311, rules
 from procure.cases.models import ApiKey, Case, CaseEvent, CitizenReport
 from procure.cases.rules import CaseSource, CaseState
-from procure.clock import BUREAU_TZ, Clock, local_date
+from procure.clock import day_start, BUREAU_TZ, Clock, local_date
 from procure.contracts.models import Contract
 from procure.documents import services as documents
 from procure.documents.storage import Storage
@@ -162,16 +162,13 @@ def list_cases(session: Session, clock: Clock, user: CurrentUser, flt: CaseFilte
         from procure.inspection.services import month_bounds
 
         first, last = month_bounds(flt.month)
-        stmt = stmt.where(Case.deadline >= _start_of(first), Case.deadline < _start_of(last + timedelta(days=1)))
+        stmt = stmt.where(Case.deadline >= day_start(first), Case.deadline < day_start(last + timedelta(days=1)))
     rows = list(session.scalars(stmt.order_by(Case.deadline, Case.id)).unique())
     if flt.overdue is not None:
         now = clock()
         rows = [c for c in rows if rules.is_overdue(c.state, c.deadline, c.first_responded_at, now) == flt.overdue]
     return Page(rows[paging.offset:paging.offset + paging.per_page], len(rows), paging)
 
-
-def _start_of(day: Any) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=BUREAU_TZ)
 
 
 def overdue(case: Case, now: datetime) -> bool:
@@ -196,8 +193,8 @@ def month_rates(session: Session, month: str) -> tuple[list[RateRow], list[RateR
     from procure.inspection.services import month_bounds
 
     first, last = month_bounds(month)
-    due = list(session.scalars(select(Case).where(Case.deadline >= _start_of(first),
-                                                  Case.deadline < _start_of(last + timedelta(days=1)))).unique())
+    due = list(session.scalars(select(Case).where(Case.deadline >= day_start(first),
+                                                  Case.deadline < day_start(last + timedelta(days=1)))).unique())
     facts = lambda cs: rules.rates(rules.CaseFacts(c.deadline, c.state, c.first_responded_at, c.reopened) for c in cs)  # noqa: E731
     by_contract: dict[int | None, list[Case]] = {}
     by_jurisdiction: dict[int, list[Case]] = {}

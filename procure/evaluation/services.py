@@ -28,11 +28,7 @@ from procure.tendering.rules import LotState, Method, TenderState
 
 
 def lot_of(session: Session, clock: Clock, lot_id: int) -> Lot:
-    lot = session.get(Lot, lot_id)
-    if lot is None:
-        raise NotFound("Lot {id} does not exist.", id=lot_id)
-    tenders.refresh(session, clock, lot.tender)
-    return lot
+    return tenders.get_lot(session, clock, lot_id)
 
 
 def _opened_lot(session: Session, clock: Clock, lot_id: int) -> Lot:

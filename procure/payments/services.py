@@ -25,7 +25,7 @@ from procure.audit import services as audit
 from procure.audit.services import Actor
 from procure.cases.models import Case
 from procure.cases.rules import CaseSource, CaseState
-from procure.clock import BUREAU_TZ, Clock, local_date
+from procure.clock import day_start, Clock, local_date
 from procure.contracts.models import Contract, ContractSite, Variation
 from procure.contracts.rules import ContractState, add_months, end_date
 from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -54,9 +54,6 @@ class StatementAction:
     APPROVED = "approved"
     PAID = "paid"
 
-
-def _start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=BUREAU_TZ)
 
 
 def _term_end(contract: Contract) -> date:
@@ -105,7 +102,7 @@ def run_month(session: Session, clock: Clock, actor: Actor, month: str,
                                .where(Inspection.contract_id.in_(in_force), Inspection.month == month,
                                       Inspection.superseded_by_id.is_(None))).all():
         inspections.setdefault(row.contract_id, []).append(row)
-    month_start, month_end = _start(first), _start(last + timedelta(days=1))
+    month_start, month_end = day_start(first), day_start(last + timedelta(days=1))
     as_of = min(month_end, clock())
     overdue: dict[int, list[int]] = {}
     complaints: dict[int, list[int]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from procure.cases import rules as case_rules
 from procure.cases.models import Case
-from procure.clock import BUREAU_TZ, Clock, local_date
+from procure.clock import day_start, Clock, local_date
 from procure.contractors.models import Contractor
 from procure.contracts.models import Contract, ContractSite
 from procure.contracts.rules import end_date
@@ -26,9 +26,6 @@ from procure.sites.models import Jurisdiction, Site
 from procure.sites.rules import budget_estimate, round2
 from procure.sites.services import unit_rates
 
-
-def _start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=BUREAU_TZ)
 
 
 def months_back(month: str, n: int) -> list[str]:
@@ -88,8 +85,8 @@ def kaoping(session: Session, clock: Clock, month: str) -> list[KaopingRow]:
         if score is not None and site_street.get(site_id) in rows:
             by_street[site_street[site_id]].append(score)
     due: dict[int, list[case_rules.CaseFacts]] = defaultdict(list)
-    for case in session.scalars(select(Case).where(Case.deadline >= _start(first),
-                                                   Case.deadline < _start(last + timedelta(days=1)))).unique():
+    for case in session.scalars(select(Case).where(Case.deadline >= day_start(first),
+                                                   Case.deadline < day_start(last + timedelta(days=1)))).unique():
         due[site_street.get(case.site_id, 0)].append(
             case_rules.CaseFacts(case.deadline, case.state, case.first_responded_at, case.reopened))
     for street_id, row in rows.items():
@@ -140,8 +137,8 @@ def contractor_report(session: Session, clock: Clock, month: str, contractor_id:
         scores = [s for _, s in trend if s is not None]
         cases = [case_rules.CaseFacts(c.deadline, c.state, c.first_responded_at, c.reopened)
                  for c in session.scalars(select(Case).where(Case.contractor_id == company_id,
-                                                             Case.deadline >= _start(first),
-                                                             Case.deadline < _start(last + timedelta(days=1)))).unique()]
+                                                             Case.deadline >= day_start(first),
+                                                             Case.deadline < day_start(last + timedelta(days=1)))).unique()]
         rates = case_rules.rates(cases)
         own = statements.get(company_id, [])
         penalties = sum((s.penalties for s in own), Decimal("0.00"))

@@ -438,6 +438,15 @@ def get(session: Session, clock: Clock, tender_id: int, *, lock: bool = False) -
     return tender
 
 
+def get_lot(session: Session, clock: Clock, lot_id: int) -> Lot:
+    """A lot, its tender moved along by the clock first."""
+    lot = session.get(Lot, lot_id)
+    if lot is None:
+        raise NotFound("Lot {id} does not exist.", id=lot_id)
+    refresh(session, clock, lot.tender)
+    return lot
+
+
 def refresh(session: Session, clock: Clock, tender: Tender) -> bool:
     """Move a tender along by the clock, as ProZorro's chronograph does. Returns True if it changed."""
     now = clock()
