@@ -330,7 +330,7 @@ def standing_problem(session: Session, clock: Clock, tender: Tender, contractor_
     """The tender's rule on D-standing bidders (reports.rules.scorecard): a warning to show, or a refusal."""
     if tender.standing_rule == "off":
         return None
-    from procure.reports import services as reports
+    from procure.reports import services as reports  # late: reports reads most domains, bidding among them
 
     card = reports.standing(session, clock, contractor_id)
     if card is None or card.standing != "D":

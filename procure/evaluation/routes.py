@@ -19,7 +19,6 @@ from procure.awards import services as awards
 from procure.bidding.models import Bid
 from procure.errors import Forbidden
 from procure.evaluation import services
-from procure.evaluation.models import BidReview
 from procure.evaluation.schemas import (
     AbnormalIn, CommitteeIn, CommitteeOut, ComplianceIn, DeclarationIn, EvaluationOut, FinalizeIn, MemberOut,
     RelationIn, ResultOut, ScoresIn,
@@ -56,8 +55,8 @@ def report_context(session: Session, clock: Any, lot_id: int, user: CurrentUser)
     committee = services.committee_of(session, lot_id)
     if committee is None or committee.finalized_at is None:
         raise Forbidden("The evaluation report exists once the evaluation is finalised.")
-    bids = {b.id: b for b in services.bids_of(session, lot)}
-    reviews = {r.bid_id: r for r in session.scalars(select(BidReview).where(BidReview.bid_id.in_(list(bids))))}
+    bid_list, reviews = services.bids_and_reviews(session, lot)
+    bids = {b.id: b for b in bid_list}
     return {"lot": lot, "tender": lot.tender, "committee": committee, "bids": bids, "reviews": reviews,
             "results": services.results(session, lot_id), "sheets": services.sheets_visible_to(session, user, lot_id)}
 
@@ -148,9 +147,8 @@ class EvaluationPages(Controller):
         context: dict[str, Any] = {"lot": lot, "tender": lot.tender, "committee": committee, "member": member,
                                    "error": error}
         if member.declared_at is not None:
-            bids = services.bids_of(db, lot)
-            context |= {"bids": bids, "reviews": {r.bid_id: r for r in db.scalars(select(BidReview).where(
-                BidReview.bid_id.in_([b.id for b in bids])))}, "flagged": services.flagged(db, lot),
+            bids, reviews = services.bids_and_reviews(db, lot)
+            context |= {"bids": bids, "reviews": reviews, "flagged": services.flagged(db, lot),
                 "compliant": services.compliant_ids(db, lot),
                 "sheets": services.sheets_visible_to(db, user, lot_id)}
         return page(request, "evaluation/sheet.html", status_code=status, **context)

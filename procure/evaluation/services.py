@@ -45,6 +45,13 @@ def bids_of(session: Session, lot: Lot) -> list[Bid]:
                                 .order_by(Bid.id)).unique())
 
 
+def bids_and_reviews(session: Session, lot: Lot) -> tuple[list[Bid], dict[int, BidReview]]:
+    """A lot's submitted bids and the committee's reviews of them, in two queries."""
+    bids = bids_of(session, lot)
+    reviews = {r.bid_id: r for r in session.scalars(select(BidReview).where(BidReview.bid_id.in_([b.id for b in bids])))}
+    return bids, reviews
+
+
 def committee_of(session: Session, lot_id: int) -> Committee | None:
     return session.scalar(select(Committee).where(Committee.lot_id == lot_id))
 
@@ -183,9 +190,9 @@ def record_compliance(session: Session, clock: Clock, user: CurrentUser, lot_id:
 def flagged(session: Session, lot: Lot) -> set[int]:
     """Bids currently flagged as abnormally low among the compliant ones (87号令 第60条)."""
     tender = lot.tender
-    reviews = {r.bid_id: r for r in session.scalars(select(BidReview).where(BidReview.bid_id.in_([b.id for b in bids_of(session, lot)])))}
+    bids, reviews = bids_and_reviews(session, lot)
     compliant = {}
-    for bid in bids_of(session, lot):
+    for bid in bids:
         review = reviews.get(bid.id)
         if bid.price is None or bid.price > lot.ceiling_price or review is None or review.compliant is not True:
             continue
@@ -214,8 +221,8 @@ def record_abnormal(session: Session, clock: Clock, user: CurrentUser, lot_id: i
 
 
 def compliant_ids(session: Session, lot: Lot) -> set[int]:
-    reviews = {r.bid_id: r for r in session.scalars(select(BidReview).where(BidReview.bid_id.in_([b.id for b in bids_of(session, lot)])))}
-    return {b.id for b in bids_of(session, lot)
+    bids, reviews = bids_and_reviews(session, lot)
+    return {b.id for b in bids
             if (r := reviews.get(b.id)) is not None and r.compliant and r.abnormal_decision != AbnormalDecision.REJECTED
             and b.price is not None and b.price <= lot.ceiling_price}
 
@@ -325,8 +332,8 @@ def progress(session: Session, clock: Clock, lot_id: int) -> Progress:
     committee = committee_of(session, lot.id)
     if committee is None:
         return Progress(None, [], [], [], [])
-    reviews = {r.bid_id: r for r in session.scalars(select(BidReview).where(BidReview.bid_id.in_([b.id for b in bids_of(session, lot)])))}
-    unreviewed = [b.id for b in bids_of(session, lot) if reviews.get(b.id) is None or reviews[b.id].compliant is None]
+    bids, reviews = bids_and_reviews(session, lot)
+    unreviewed = [b.id for b in bids if reviews.get(b.id) is None or reviews[b.id].compliant is None]
     undecided = [i for i in sorted(flagged(session, lot)) if reviews[i].abnormal_decision is None]
     comprehensive = lot.tender.method == Method.COMPREHENSIVE
     return Progress(committee, [m.user.display_name for m in committee.members if m.declared_at is None], unreviewed,
@@ -350,9 +357,9 @@ def finalize(session: Session, clock: Clock, actor: Actor, lot_id: int, seed: in
     committee = state.committee
     seed = seed if seed is not None else secrets.randbits(62)
     tender = lot.tender
-    reviews = {r.bid_id: r for r in session.scalars(select(BidReview).where(BidReview.bid_id.in_([b.id for b in bids_of(session, lot)])))}
+    bids, reviews = bids_and_reviews(session, lot)
     facts = [rules.BidFacts(b.id, b.price or Decimal(0), b.contractor.sme, bool(reviews[b.id].compliant),
-                            reviews[b.id].abnormal_decision) for b in bids_of(session, lot)]
+                            reviews[b.id].abnormal_decision) for b in bids]
     sheets: dict[int, list[dict[str, Decimal]]] = {}
     for member in committee.members:
         per_bid: dict[int, dict[str, Decimal]] = {}

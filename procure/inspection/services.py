@@ -336,6 +336,25 @@ def contract_month(session: Session, contract: Contract, month: str) -> Contract
     return ContractMonth(contract, month, score, rows, plan)
 
 
+def month_scores(session: Session, contracts: Sequence[Contract], months: Sequence[str]) -> dict[tuple[int, str], Decimal | None]:
+    """Contract month scores of many contracts and months with one query (reports, the public board):
+    the same rule as ``contract_month``. Load the contracts with their sites (selectinload)."""
+    found: dict[tuple[int, str], dict[int, list[Decimal]]] = {}
+    if contracts and months:
+        for row in session.execute(select(Inspection.contract_id, Inspection.month, Inspection.site_id, Inspection.score)
+                                   .where(Inspection.contract_id.in_([c.id for c in contracts]),
+                                          Inspection.month.in_(list(months)), Inspection.superseded_by_id.is_(None))):
+            found.setdefault((row.contract_id, row.month), {}).setdefault(row.site_id, []).append(row.score)
+    scores: dict[tuple[int, str], Decimal | None] = {}
+    for contract in contracts:
+        for month in months:
+            areas = {span.site_id: span.area_m2 for span in sites_in_month(contract, month)}
+            pairs = [(areas.get(site_id, Decimal(0)), rules.site_month_score(values))
+                     for site_id, values in found.get((contract.id, month), {}).items()]
+            scores[(contract.id, month)] = rules.contract_month_score((a, s) for a, s in pairs if s is not None)
+    return scores
+
+
 def recent(session: Session, user: CurrentUser | None = None, limit: int = 20) -> list[Inspection]:
     stmt = select(Inspection).order_by(Inspection.inspected_at.desc()).limit(limit)
     if user is not None:

@@ -218,12 +218,13 @@ def score_board(session: Session, clock: Clock, month: str) -> list[BoardRow]:
     from procure.inspection import services as inspection
     from procure.payments.rules import DEFAULT_FAILING_BELOW
 
+    contracts = [c for c in session.scalars(select(Contract).where(
+        Contract.state.in_(["active", "suspended", "completed", "terminated", "signed"]))
+        .options(selectinload(Contract.sites))).unique() if inspection.sites_in_month(c, month)]
+    scores = inspection.month_scores(session, contracts, [month])
     rows = []
-    for contract in session.scalars(select(Contract).where(Contract.state.in_(["active", "suspended", "completed",
-                                                                               "terminated", "signed"]))).unique():
-        if not inspection.sites_in_month(contract, month):
-            continue
-        score = inspection.contract_month(session, contract, month).score
+    for contract in contracts:
+        score = scores[(contract.id, month)]
         rows.append(BoardRow(contract, score, score is not None and score < DEFAULT_FAILING_BELOW))
     return sorted(rows, key=lambda r: (r.score is None, -(r.score or 0), r.contract.number))
 

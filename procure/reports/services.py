@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from procure.cases import rules as case_rules
 from procure.cases.models import Case
@@ -19,7 +19,7 @@ from procure.contracts.models import Contract, ContractSite
 from procure.contracts.rules import end_date
 from procure.inspection import rules as inspection_rules
 from procure.inspection.models import Inspection
-from procure.inspection.services import contract_month, month_bounds, sites_in_month
+from procure.inspection.services import month_bounds, month_scores, sites_in_month
 from procure.payments.models import PaymentStatement
 from procure.reports import rules
 from procure.sites.models import Jurisdiction, Site
@@ -111,7 +111,7 @@ def contractor_report(session: Session, clock: Clock, month: str, contractor_id:
     window = months_back(month, 12)
     first, _ = month_bounds(window[0])
     _, last = month_bounds(window[-1])
-    stmt = select(Contract).where(Contract.state != "draft")
+    stmt = select(Contract).where(Contract.state != "draft").options(selectinload(Contract.sites))
     if contractor_id is not None:
         stmt = stmt.where(Contract.contractor_id == contractor_id)
     by_company: dict[int, list[Contract]] = defaultdict(list)
@@ -121,6 +121,7 @@ def contractor_report(session: Session, clock: Clock, month: str, contractor_id:
     for s in session.scalars(select(PaymentStatement).where(PaymentStatement.month.in_(window),
                                                             PaymentStatement.kind == "monthly")).unique():
         statements[s.contract.contractor_id].append(s)
+    scored = month_scores(session, [c for cs in by_company.values() for c in cs], window)
     rows = []
     for company_id, contracts in sorted(by_company.items()):
         trend = []
@@ -130,7 +131,7 @@ def contractor_report(session: Session, clock: Clock, month: str, contractor_id:
                 spans = sites_in_month(contract, m)
                 if not spans:
                     continue
-                score = contract_month(session, contract, m).score
+                score = scored[(contract.id, m)]
                 if score is not None:
                     pairs.append((sum((s.area_m2 for s in spans), Decimal(0)), score))
             trend.append((m, inspection_rules.contract_month_score(pairs)))

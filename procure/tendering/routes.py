@@ -19,6 +19,7 @@ from procure.clock import BUREAU_TZ
 from procure.errors import NotFound, ProcureError
 from procure.i18n import gettext
 from procure.pagination import PageRequest
+from procure.reports import services as reports
 from procure.sites import services as sites
 from procure.tendering import services
 from procure.tendering.models import Tender
@@ -191,8 +192,6 @@ def detail_page(request: Request, db: Any, clock: Any, settings: Any, user: Curr
         context["company"] = contractors.of_user(db, user)
         context["standing"] = bidding.standing_problem(db, clock, tender, user.contractor_id)
         if context["standing"]:
-            from procure.reports import services as reports
-
             context["card"] = reports.standing(db, clock, user.contractor_id)
         context["my_bids"] = {v.bid.lot_id: v for v in bidding.my_bids(db, clock, settings.secret_key, user)
                               if v.bid.lot_id in {l.id for l in tender.lots}}

@@ -134,3 +134,14 @@ def test_a_new_template_version_leaves_old_inspections_alone(field, session, clo
     new = services.save_template(session, clock, field.officer.actor, data)
     assert new.version == current.version + 1 and old.template_id == current.id
     assert services.current_template(session, "road").id == new.id
+
+
+def test_batch_month_scores_agree_with_contract_month(field, session, clock):
+    defect = item(session, "RD-O")
+    for site, count in ((0, 0), (1, 2), (2, 1)):
+        services.submit(session, clock, field.storage, field.inspector, site_id=field.sites[site].id, inspected_at=None,
+                        findings=[FindingInput(defect.code, count)] if count else [], require_photos=False)
+    month = services.month_of(clock())
+    batch = services.month_scores(session, [field.contract], [month, "2026-01"])
+    assert batch[(field.contract.id, month)] == services.contract_month(session, field.contract, month).score
+    assert batch[(field.contract.id, "2026-01")] is None
