@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from procure.accounts.models import User
 from procure.accounts.rules import Role
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
@@ -173,7 +174,10 @@ def run_month(session: Session, clock: Clock, actor: Actor, month: str,
              for contract, computed in computed_rows for n, l in enumerate(computed.lines, start=1)]
     if lines:
         session.execute(insert(StatementLine), lines)
-    events = [{"statement_id": sid, "at": now, "actor_id": actor.id, "actor_name": actor.name, "action": "computed",
+    # The certificate's approval record names people as they sign (display name), as the later
+    # submit/approve/pay events do; the audit chain keeps the login name.
+    signer = session.get(User, actor.id).display_name if actor.id is not None else actor.name
+    events = [{"statement_id": sid, "at": now, "actor_id": actor.id, "actor_name": signer, "action": "computed",
                "note": ""} for sid in statement_ids]
     if events:
         session.execute(insert(StatementEvent), events)

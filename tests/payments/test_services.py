@@ -88,6 +88,9 @@ def test_maker_checker_and_payment(field, session, clock):
     services.pay(session, clock, field.finance, statement.id, None, "PZ-2026-1101")
     assert statement.state == "paid" and [e.action for e in statement.events] == [
         "computed", "submitted", "returned", "submitted", "approved", "paid"]
+    # every row of the certificate's approval record names the person, not the login
+    assert {e.actor_name for e in statement.events} == {field.officer.display_name, field.finance.display_name,
+                                                       field.finance2.display_name}
     clock.advance(days=40)
     assert not services.is_overdue(statement, date(2027, 1, 30))
 
