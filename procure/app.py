@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+import anyio.to_thread
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
@@ -35,7 +36,7 @@ from procure.contractors.routes import ContractorPages, ContractorsApi
 from procure.sites.routes import RegistryApi, SitePages, SitesApi
 from procure.tendering.routes import TenderPages, TendersApi
 from procure.web import (
-    IdentityMiddleware, http_error_handler, install_template_helpers, internal_error_handler, procure_error_handler,
+    AdmissionGate, IdentityMiddleware, http_error_handler, install_template_helpers, internal_error_handler, procure_error_handler,
     provide_clock, provide_db, provide_pdf, provide_settings, provide_storage, provide_user,
 )
 
@@ -52,9 +53,12 @@ ROUTES = [
 
 def create_app(settings: Settings, database: Database | None = None, *, check_migrations: bool = True) -> Litestar:
     """Build Procure. ``database`` lets tests bind the app to a connection inside a transaction."""
-    db = database or Database(settings.database_url)
+    db = database or Database(settings.database_url, pool_size=settings.max_concurrency)
 
     def on_startup(app: Litestar) -> None:
+        # Worker threads: every admitted request plus a margin for static files, which never
+        # hold a connection. An admitted request therefore never waits for a thread.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.max_concurrency + 8
         if check_migrations:
             try:
                 ensure_migrated(db.bind)
@@ -62,8 +66,16 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
                 on_shutdown(app)
                 raise
         settings.storage_dir.mkdir(parents=True, exist_ok=True)
+        if settings.worker_in_process:
+            from procure.worker import InProcessScheduler
+
+            app.state.scheduler = InProcessScheduler(settings, db)
+            app.state.scheduler.start()
 
     def on_shutdown(app: Litestar) -> None:
+        scheduler = getattr(app.state, "scheduler", None)
+        if scheduler is not None:
+            scheduler.stop()
         if database is None:
             db.dispose()
 
@@ -81,7 +93,7 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
             "storage": Provide(provide_storage, sync_to_thread=False),
             "pdf": Provide(provide_pdf, sync_to_thread=False),
         },
-        middleware=[IdentityMiddleware()],
+        middleware=[AdmissionGate(settings.max_concurrency, settings.queue_seconds), IdentityMiddleware()],
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="procure_csrf", cookie_samesite="lax",
                                cookie_secure=settings.secure_cookies, exclude=["^/api/", "^/open311/", "^/schema"]),
         template_config=TemplateConfig(directory=settings.templates_dir, engine=JinjaTemplateEngine,

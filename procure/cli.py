@@ -43,6 +43,11 @@ def migrate() -> None:
     database = Database(settings.database_url)
     run_migrations(database.engine)
     database.dispose()
+    if not settings.is_sqlite:
+        from procure.worker import apply_procrastinate_schema
+
+        if apply_procrastinate_schema(settings):
+            click.echo("Job queue tables (procrastinate) created.")
     click.echo(f"Database migrated: {_safe_url(settings.database_url)}")
 
 
@@ -75,28 +80,64 @@ def demo() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
-    """Run the web server."""
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="App processes (uvicorn workers); they share nothing but the database and the storage folder.")
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the web server (and, on the embedded SQLite default, the worker's jobs in-process)."""
     import uvicorn
 
-    from procure.app import create_app
+    settings = _settings()
+    with _database(settings):
+        pass  # refuse an unmigrated database before any process starts
+    click.echo(f"Procure on http://{host}:{port}  (database: {_safe_url(settings.database_url)}, "
+               f"{workers} process{'es' if workers > 1 else ''}, up to {settings.max_concurrency} requests each at once"
+               f"{', worker jobs in-process' if settings.worker_in_process else ''})")
+    # The factory builds the app inside each worker process: nothing is shared between them.
+    uvicorn.run("procure.asgi:create", factory=True, host=host, port=port, workers=workers, log_level="info",
+                proxy_headers=True, timeout_keep_alive=10, timeout_graceful_shutdown=20)
 
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run every job once and stop (for cron or a test).")
+def worker(once: bool) -> None:
+    """Persist what the clock moves and run the scheduled jobs (see procure/worker.py).
+
+    On PostgreSQL this is a procrastinate worker — run one or several. On SQLite it runs the
+    in-process loop (``procure serve`` already does, unless PROCURE_WORKER_IN_PROCESS=0)."""
+    import logging
+
+    from procure import worker as jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings()
     with _database(settings) as database:
-        app = create_app(settings, database)
-        click.echo(f"Procure on http://{host}:{port}  (database: {_safe_url(settings.database_url)})")
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        if once:
+            for job in jobs.JOBS:
+                click.echo(f"{job.name}: {jobs.run_job(job, settings, database)}")
+            return
+        if settings.is_sqlite:
+            click.echo("Worker (in-process loop, SQLite): Ctrl-C to stop")
+            scheduler = jobs.InProcessScheduler(settings, database)
+            try:
+                scheduler.loop()
+            except KeyboardInterrupt:
+                pass
+            return
+        click.echo("Worker (procrastinate, PostgreSQL): Ctrl-C to stop")
+        app = jobs.procrastinate_app(settings, database)
+        with app.open():
+            app.run_worker(queues=["procure"], concurrency=1, install_signal_handlers=True)
 
 
 @main.command()
 def tick() -> None:
-    """Move tenders along by the clock (close at the deadline, judge lots); for a scheduler."""
-    from procure.tendering import services as tenders
+    """Persist what the clock has moved (tenders, contracts) once; ``procure worker`` does it every minute."""
+    from procure import worker as jobs
 
     settings = _settings()
-    with _database(settings) as database, database.session() as session:
-        moved = tenders.tick(session, settings.clock)
-    click.echo(f"{moved} tenders moved on.")
+    with _database(settings) as database:
+        moved = jobs.clock_job(settings, database)
+    click.echo(f"{moved['tenders']} tenders and {moved['contracts']} contracts moved on.")
 
 
 @main.command("create-user")

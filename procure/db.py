@@ -11,10 +11,23 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, Numeric, String, create_engine, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from procure.errors import DatabaseNotMigrated
+
+#: ``Session.info`` key marking a session that must not write (every GET request's session).
+READ_ONLY = "procure_read_only"
+#: Connection execution option: begin a deferred (reading) transaction instead of BEGIN IMMEDIATE on SQLite.
+_DEFERRED = "procure_deferred"
+
+
+class WriteInReadSession(RuntimeError):
+    """A read (GET) tried to write: reads must derive clock-moved states, never persist them."""
+
+
+def is_read_only(session: Session) -> bool:
+    return bool(session.info.get(READ_ONLY))
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -99,19 +112,34 @@ def Money() -> Fixed:  # noqa: N802 — reads like a type in model declarations
 
 
 class Database:
-    """An engine and the session factory the app and the CLI share."""
+    """An engine and the session factories the app and the CLI share.
 
-    def __init__(self, url: str | None = None, *, bind: Engine | Connection | None = None, echo: bool = False) -> None:
+    ``session()`` is for use cases that write: on SQLite it begins with ``BEGIN IMMEDIATE`` (see
+    ``_make_sqlite_transactional``). ``reader()`` is for everything that only reads — every GET:
+    a deferred transaction on SQLite (WAL readers never wait for the writer) and a ``READ ONLY``
+    transaction on PostgreSQL, and the session refuses to flush or execute a write.
+    """
+
+    def __init__(self, url: str | None = None, *, bind: Engine | Connection | None = None, echo: bool = False,
+                 pool_size: int = 8) -> None:
         if bind is None:
             if url is None:
                 raise ValueError("Database needs a url or a bind")
-            bind = make_engine(url, echo=echo)
+            bind = make_engine(url, echo=echo, pool_size=pool_size)
         self.bind = bind
         self.engine: Engine = bind.engine
         # Tests bind to a connection inside an outer transaction: service commits then only
         # release savepoints and everything is rolled back at the end of the test.
         options: dict[str, Any] = {"join_transaction_mode": "create_savepoint"} if isinstance(bind, Connection) else {}
         self.sessionmaker = sessionmaker(bind=bind, expire_on_commit=False, **options)
+        read_bind: Engine | Connection = bind
+        if isinstance(bind, Engine):
+            read_options = {_DEFERRED: True}
+            if bind.dialect.name == "postgresql":
+                read_options["postgresql_readonly"] = True
+            read_bind = bind.execution_options(**read_options)
+        self.read_sessionmaker = sessionmaker(bind=read_bind, expire_on_commit=False, info={READ_ONLY: True},
+                                              **options)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -124,19 +152,48 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        session = self.read_sessionmaker()
+        try:
+            yield session
+        finally:
+            session.close()
+
     def dispose(self) -> None:
         if isinstance(self.bind, Engine):
             self.bind.dispose()
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+@event.listens_for(Session, "before_flush")
+def _no_flush_when_reading(session: Session, _context: Any, _instances: Any) -> None:
+    if is_read_only(session) and (session.new or session.dirty or session.deleted):
+        raise WriteInReadSession("a read-only session tried to flush changes")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _no_write_statements_when_reading(state: ORMExecuteState) -> None:
+    if is_read_only(state.session) and (state.is_insert or state.is_update or state.is_delete):
+        raise WriteInReadSession("a read-only session tried to execute a write statement")
+
+
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 8) -> Engine:
+    """An engine whose pool is as large as the number of requests the app lets in at once.
+
+    ``max_overflow`` covers the few moments a request holds two connections (none today); a
+    request never waits for the pool because the app admits at most ``pool_size`` at a time
+    (``web.AdmissionGate``) — so the thread pool, the request sessions and the pool always fit.
+    """
     connect_args: dict[str, Any] = {}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         connect_args["timeout"] = 30
-    engine = create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=not url.startswith("sqlite"))
+        # One connection is used by one request at a time, each request in one worker thread.
+        connect_args["check_same_thread"] = False
+    engine = create_engine(url, echo=echo, connect_args=connect_args, pool_pre_ping=not url.startswith("sqlite"),
+                           pool_size=pool_size, max_overflow=pool_size, pool_timeout=30)
     if url.startswith("sqlite"):
         _make_sqlite_transactional(engine)
     return engine
@@ -147,9 +204,11 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
     This is SQLAlchemy's documented recipe for pysqlite's legacy transaction handling. WAL lets
     readers go on while one writer writes; foreign keys are off in SQLite unless asked for.
-    ``BEGIN IMMEDIATE`` takes the write lock up front: a deferred transaction that reads and then
-    writes fails at once with "database is locked" when another writer got in between (the busy
-    timeout does not apply to that upgrade), which is exactly the last-second bid rush.
+    Writing use cases begin with ``BEGIN IMMEDIATE``, which takes the write lock up front: a
+    deferred transaction that reads and then writes fails at once with "database is locked" when
+    another writer got in between (the busy timeout does not apply to that upgrade), which is
+    exactly the last-second bid rush. Reads (``Database.reader``) begin deferred: under WAL they
+    never take a lock and never wait for a writer.
     """
 
     @event.listens_for(engine, "connect")
@@ -163,7 +222,7 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_DEFERRED) else "BEGIN IMMEDIATE")
 
 
 # --- migrations -----------------------------------------------------------------------------

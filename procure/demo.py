@@ -66,8 +66,7 @@ def load_demo(session: Session, settings: Settings, fixtures: Path = FIXTURES, p
     _sites(session, clock, fixtures, report, progress)
     _contractors(session, clock, fixtures, report)
     _tenders(session, settings, report, progress)
-    for contract in session.scalars(select(Contract)).all():
-        contracts.refresh(session, clock, contract)  # signed contracts whose start date has come are active
+    contracts.tick(session, clock)  # signed contracts whose start date has come are active
     _inspections(session, settings, fixtures, report, progress)
     _settlements(session, settings, report)
     return report

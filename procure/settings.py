@@ -43,6 +43,13 @@ class Settings:
     secure_cookies: bool = False
     #: The OCDS prefix registered for the publisher (ocid = ocds-<prefix>-<tender>-<lot>).
     ocds_prefix: str = "yhcg01"
+    #: Requests inside one app process at once (= its database pool size); more wait in line.
+    max_concurrency: int = 8
+    #: How long a request waits in line before it is answered 503 with Retry-After.
+    queue_seconds: float = 10.0
+    #: Run the worker's jobs (procure/worker.py) inside the app process. ``from_env`` turns it on
+    #: for SQLite (the embedded default); PostgreSQL deployments run ``procure worker`` instead.
+    worker_in_process: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", normalise_database_url(self.database_url))
@@ -62,6 +69,14 @@ class Settings:
             values["secret_key"] = _persistent_dev_secret(Path(str(values.get("storage_dir", DEFAULT_DATA_DIR / "storage"))))
         if prefix := env.get("PROCURE_OCDS_PREFIX"):
             values["ocds_prefix"] = prefix
+        if concurrency := env.get("PROCURE_MAX_CONCURRENCY"):
+            values["max_concurrency"] = _bounded_int("PROCURE_MAX_CONCURRENCY", concurrency, 1, 256)
+        if wait := env.get("PROCURE_QUEUE_SECONDS"):
+            values["queue_seconds"] = float(_bounded_int("PROCURE_QUEUE_SECONDS", wait, 1, 600))
+        if (in_process := env.get("PROCURE_WORKER_IN_PROCESS")) is not None:
+            values["worker_in_process"] = in_process.lower() in {"1", "true", "yes"}
+        else:
+            values["worker_in_process"] = normalise_database_url(str(values.get("database_url", cls.database_url))).startswith("sqlite")
         if env.get("PROCURE_DEBUG", "").lower() in {"1", "true", "yes"}:
             values["debug"] = True
         if env.get("PROCURE_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}:
@@ -72,6 +87,16 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _bounded_int(name: str, raw: str, low: int, high: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, not {value}")
+    return value
 
 
 def _persistent_dev_secret(storage_dir: Path) -> str:

@@ -4,6 +4,9 @@ error responses, and the page renderer. No business rules live here.
 
 from __future__ import annotations
 
+import asyncio
+import html
+import json
 import logging
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -16,11 +19,13 @@ from jinja2 import pass_context
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
+from litestar.enums import MediaType
+from litestar.utils.scope.state import ScopeState
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.orm import Session
 
@@ -58,9 +63,14 @@ AppStorage = NamedDependency[Storage]
 Pdf = NamedDependency[PdfRenderer]
 
 
-def provide_db(state: State) -> Iterator[Session]:
+#: Methods whose requests only read: their session is read-only (``Database.reader``).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def provide_db(state: State, request: Request) -> Iterator[Session]:
+    """The request's session: read-only for GET/HEAD, a writing one for POST/PUT/PATCH/DELETE."""
     database: Database = state.database
-    with database.session() as session:
+    with (database.reader() if request.method in READ_METHODS else database.session()) as session:
         yield session
 
 
@@ -82,6 +92,59 @@ def provide_pdf(state: State) -> PdfRenderer:
 
 def provide_user(request: Request) -> CurrentUser | None:
     return request.scope.get("user")  # type: ignore[return-value]
+
+
+# --- admission: a bounded number of requests inside the app ---------------------------------
+
+
+class AdmissionGate(ASGIMiddleware):
+    """At most ``limit`` requests inside the app at once; the rest wait their turn for up to
+    ``wait`` seconds and then get ``503 Service Unavailable`` with ``Retry-After``.
+
+    ``limit`` equals the database pool size and is below the worker-thread limit, so an admitted
+    request never waits for a thread or a connection: a saturated server queues and then says so
+    within a bound instead of hanging. Static files do not touch the database and skip the gate.
+    """
+
+    def __init__(self, limit: int, wait: float) -> None:
+        self.limit, self.wait = limit, wait
+        self._semaphores: dict[int, asyncio.Semaphore] = {}
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        semaphore = self._semaphores.get(id(loop))
+        if semaphore is None:
+            semaphore = self._semaphores[id(loop)] = asyncio.Semaphore(self.limit)
+        return semaphore
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await next_app(scope, receive, send)
+            return
+        semaphore = self._semaphore()
+        try:
+            await asyncio.wait_for(semaphore.acquire(), self.wait)
+        except TimeoutError:
+            await _busy(scope, send)
+            return
+        try:
+            await next_app(scope, receive, send)
+        finally:
+            semaphore.release()
+
+
+RETRY_AFTER_SECONDS = 2
+
+
+async def _busy(scope: Scope, send: Send) -> None:
+    locale = pick_locale(Request(scope).cookies.get(LOCALE_COOKIE), None, "zh_CN")
+    detail = gettext(locale, "The server is busy; please try again in a moment.")
+    body = json.dumps({"status_code": 503, "detail": detail}, ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": 503,
+                "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                            (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 # --- who is asking, in which language -------------------------------------------------------
@@ -121,7 +184,7 @@ class IdentityMiddleware(ASGIMiddleware):
 
 
 def _resolve(database: Database, settings: Settings, token: str, purpose: str) -> CurrentUser:
-    with database.session() as session:
+    with database.reader() as session:
         return accounts.user_for_token(session, settings.secret_key, settings.clock, token, purpose)
 
 
@@ -236,9 +299,21 @@ def error_page(request: Request, status: int, detail: str, errors: list[dict[str
 # --- pages ----------------------------------------------------------------------------------
 
 
-def page(request: Request, template_name: str, /, *, status_code: int = 200, **context: Any) -> Template:
+def page(request: Request, template_name: str, /, *, status_code: int = 200, **context: Any) -> Response[bytes]:
+    """Render a page now, in the handler's worker thread, while its session is open.
+
+    Litestar's ``Template`` would render later on the event loop, where a lazy load in a template
+    would run a query on the loop itself (and wait there for a pooled connection): under load
+    that stalls every request. Rendering here keeps all database work in the worker thread.
+    """
     context.setdefault("user", request.scope.get("user"))
-    return Template(template_name=template_name, context=context, status_code=status_code)
+    csrf_token = ScopeState.from_scope(request.scope).csrf_token or ""
+    engine = request.app.template_engine
+    assert engine is not None
+    body = engine.get_template(template_name).render(
+        **context, request=request,
+        csrf_input=f'<input type="hidden" name="_csrf_token" value="{html.escape(str(csrf_token))}" />')
+    return Response(body.encode(), status_code=status_code, media_type=MediaType.HTML)
 
 
 @pass_context

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from procure.accounts import services
 from procure.accounts.rules import Permission, Role
@@ -69,7 +69,7 @@ class SessionPages(Controller):
     include_in_schema = False
 
     @get("/login", sync_to_thread=False)
-    def login_form(self, request: Request, next_url: Annotated[str, QueryParameter(name="next")] = "/") -> Template:
+    def login_form(self, request: Request, next_url: Annotated[str, QueryParameter(name="next")] = "/") -> Response:
         return page(request, "accounts/login.html", next=_safe_next(next_url), error=None, username="")
 
     @post("/login", sync_to_thread=True)
@@ -126,7 +126,7 @@ class AdminPages(Controller):
 
     @get("/users", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
     def users(self, request: Request, db: DB, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
-              role: FromQuery[str | None] = None) -> Template:
+              role: FromQuery[str | None] = None) -> Response:
         result = services.list_users(db, PageRequest(page_no, 50), role=role or None)
         return page(request, "admin/users.html", result=result, role=role or "", roles=list(Role),
                     jurisdictions=sites.list_jurisdictions(db), form={}, errors={}, error=None)
@@ -147,7 +147,7 @@ class AdminPages(Controller):
         return Redirect("/admin/users")
 
     @get("/users/{user_id:int}", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
-    def edit_user(self, request: Request, user_id: FromPath[int], db: DB) -> Template:
+    def edit_user(self, request: Request, user_id: FromPath[int], db: DB) -> Response:
         return page(request, "admin/user_edit.html", target=services.get_user(db, user_id), roles=list(Role),
                     jurisdictions=sites.list_jurisdictions(db), error=None,
                     history=audit.entries_for(db, "user", user_id))
@@ -172,7 +172,7 @@ class AdminPages(Controller):
         return Redirect("/admin/users")
 
     @get("/unit-rates", sync_to_thread=True, guards=[requires(Permission.BUDGET_READ)])
-    def unit_rates(self, request: Request, db: DB) -> Template:
+    def unit_rates(self, request: Request, db: DB) -> Response:
         return page(request, "admin/unit_rates.html", rates=sites.list_unit_rates(db), error=None)
 
     @post("/unit-rates", sync_to_thread=True, guards=[requires(Permission.UNIT_RATES_MANAGE)])
@@ -189,7 +189,7 @@ class AdminPages(Controller):
 
     @get("/audit", sync_to_thread=True, guards=[requires(Permission.AUDIT_READ)])
     def audit_trail(self, request: Request, db: DB, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
-                    verify: FromQuery[bool] = False) -> Template:
+                    verify: FromQuery[bool] = False) -> Response:
         verdict = audit.verify(db) if verify else None
         return page(request, "admin/audit.html", result=audit.list_entries(db, PageRequest(page_no, 50)),
                     verdict=verdict)

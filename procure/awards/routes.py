@@ -9,7 +9,7 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody
-from litestar.response import Template
+
 
 from procure.accounts.rules import Permission, Role
 from procure.awards import services
@@ -130,11 +130,11 @@ class AwardPages(Controller):
     include_in_schema = False
 
     @get("/awards/{award_id:int}", sync_to_thread=True)
-    def show(self, request: Request, award_id: FromPath[int], db: DB, clock: AppClock, user: MaybeMe) -> Template:
+    def show(self, request: Request, award_id: FromPath[int], db: DB, clock: AppClock, user: MaybeMe) -> Response:
         return self._page(request, db, clock, user, award_id)
 
     def _page(self, request: Request, db: Any, clock: Any, user: Any, award_id: int, *, status: int = 200,
-              error: str | None = None) -> Template:
+              error: str | None = None) -> Response:
         award = services.get(db, award_id)
         lot = db.get(Lot, award.lot_id)
         bids = {r.bid_id: db.get(Bid, r.bid_id) for r in services.candidates(db, lot.id)}

@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
-from litestar.response import Redirect, Stream, Template
+from litestar.response import Redirect, Stream
 
 from procure.accounts import services as accounts
 from procure.accounts.rules import Permission
@@ -151,11 +151,11 @@ class BidPages(Controller):
         return _download(document, chunks)
 
     @get("/my/bids", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
-    def my_bids(self, request: Request, db: DB, clock: AppClock, settings: AppSettings, user: Me) -> Template:
+    def my_bids(self, request: Request, db: DB, clock: AppClock, settings: AppSettings, user: Me) -> Response:
         return page(request, "bidding/my_bids.html", bids=services.my_bids(db, clock, settings.secret_key, user))
 
     @get("/tenders/{tender_id:int}/opening", sync_to_thread=True)
-    def opening(self, request: Request, tender_id: FromPath[int], db: DB, clock: AppClock, user: MaybeMe) -> Template:
+    def opening(self, request: Request, tender_id: FromPath[int], db: DB, clock: AppClock, user: MaybeMe) -> Response:
         tender = visible(user, tenders.get(db, clock, tender_id))
         record = services.opening_record(db, tender_id)
         if record is None:
@@ -163,8 +163,14 @@ class BidPages(Controller):
         return page(request, "bidding/opening.html", tender=tender, opening=record)
 
     @get("/notifications", sync_to_thread=True, guards=[requires()])
-    def notifications(self, request: Request, db: DB, clock: AppClock, user: Me) -> Template:
+    def notifications(self, request: Request, db: DB, clock: AppClock, user: Me) -> Response:
+        # Reading the list changes nothing; "mark all read" is its own POST (GETs never write).
         items = accounts.notifications(db, user)
+        return page(request, "bidding/notifications.html", items=items,
+                    unread=sum(1 for n in items if n.read_at is None))
+
+    @post("/notifications/read", sync_to_thread=True, guards=[requires()])
+    def mark_notifications_read(self, db: DB, clock: AppClock, user: Me) -> Redirect:
         accounts.mark_read(db, clock, user)
-        return page(request, "bidding/notifications.html", items=items)
+        return Redirect("/notifications")
 

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from procure.accounts.rules import Permission, Role
 from procure.accounts.services import CurrentUser
@@ -159,7 +159,7 @@ class CasePages(Controller):
     @get("/cases", sync_to_thread=True, guards=[READERS])
     def index(self, request: Request, db: DB, clock: AppClock, user: Me,
               state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
-              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Template:
+              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Response:
         state = state_filter if state_filter is not None else ("open" if user.role == Role.CONTRACTOR else "")
         result = services.list_cases(db, clock, user, CaseFilter(state=state or None), PageRequest(page_no, 30))
         now = clock()
@@ -169,11 +169,11 @@ class CasePages(Controller):
                     reports=services.pending_reports(db) if user.can(Permission.CASES_CHECK) else [])
 
     @get("/cases/{case_id:int}", sync_to_thread=True, guards=[READERS])
-    def show(self, request: Request, case_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Template:
+    def show(self, request: Request, case_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
         return self._detail(request, db, clock, user, case_id)
 
     def _detail(self, request: Request, db: Any, clock: Any, user: CurrentUser, case_id: int, *, status: int = 200,
-                error: str | None = None) -> Template:
+                error: str | None = None) -> Response:
         case = services.get(db, case_id, user)
         now = clock()
         return page(request, "cases/detail.html", status_code=status, case=case, now=now, error=error,
@@ -211,7 +211,7 @@ class CasePages(Controller):
         return Redirect("/cases")
 
     @get("/cases/rates", sync_to_thread=True, guards=[requires_role(Role.OFFICER, Role.INSPECTOR, Role.FINANCE, Role.ADMIN)])
-    def rates(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Template:
+    def rates(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Response:
         month = month or month_of(clock())
         by_contract, by_jurisdiction = services.month_rates(db, month)
         return page(request, "cases/rates.html", month=month, by_contract=by_contract, by_jurisdiction=by_jurisdiction)

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from procure.accounts.rules import Permission
 from procure.contractors import services
@@ -74,7 +74,7 @@ class ContractorPages(Controller):
     include_in_schema = False
 
     @get("/register", sync_to_thread=False)
-    def register_form(self, request: Request) -> Template:
+    def register_form(self, request: Request) -> Response:
         return page(request, "contractors/register.html", form={}, errors={}, error=None)
 
     @post("/register", sync_to_thread=True)
@@ -95,7 +95,7 @@ class ContractorPages(Controller):
 
     @get("/contractors", sync_to_thread=True, guards=[requires(Permission.CONTRACTORS_REVIEW)])
     def review(self, request: Request, db: DB, state_filter: Annotated[str | None, QueryParameter(name="state")] = "pending",
-               page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Template:
+               page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Response:
         result = services.list_contractors(db, PageRequest(page_no, 30), state_filter or None)
         return page(request, "contractors/list.html", result=result, state=state_filter or "", error=None)
 
@@ -117,7 +117,7 @@ class ContractorPages(Controller):
         return Redirect("/contractors")
 
     @get("/company", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
-    def company(self, request: Request, db: DB, user: Me) -> Template:
+    def company(self, request: Request, db: DB, user: Me) -> Response:
         return page(request, "contractors/company.html", company=services.of_user(db, user), error=None)
 
     @post("/company/documents", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],

@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Index, event, JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procure.contractors.models import Contractor
+from procure.contracts.rules import end_date
 from procure.db import AwareDateTime, Base, Fixed, Money
 from procure.sites.models import Site
 
@@ -15,6 +16,8 @@ class Contract(Base):
     """养护合同, created from an award (DESIGN §4.5)."""
 
     __tablename__ = "contract"
+    #: The register's order (newest first).
+    __table_args__ = (Index("ix_contract_created_at_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)  # e.g. YHHT-2026-0001
@@ -26,6 +29,8 @@ class Contract(Base):
     amount: Mapped[Decimal] = mapped_column(Money())
     start_date: Mapped[date] = mapped_column(Date)
     months: Mapped[int] = mapped_column(Integer)
+    #: The term's last day, ``rules.end_date(start_date, months)``: kept so lists filter in SQL.
+    ends_on: Mapped[date] = mapped_column(Date, index=True)
     monthly_fee: Mapped[Decimal] = mapped_column(Money())
     performance_bond: Mapped[Decimal] = mapped_column(Money())
     retention_rate: Mapped[Decimal] = mapped_column(Fixed(5, 4))
@@ -92,3 +97,10 @@ class Variation(Base):
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+
+@event.listens_for(Contract, "before_insert")
+@event.listens_for(Contract, "before_update")
+def _keep_ends_on(_mapper: object, _connection: object, contract: Contract) -> None:
+    """``ends_on`` always follows the start date and the term, whoever changed them."""
+    contract.ends_on = end_date(contract.start_date, contract.months)

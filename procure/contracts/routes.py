@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import Template
+
 
 from procure.accounts.rules import Permission, Role
 from procure.accounts.services import CurrentUser
@@ -112,7 +112,7 @@ class ContractPages(Controller):
     def index(self, request: Request, db: DB, clock: AppClock, user: Me,
               state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
               jurisdiction: FromQuery[str | None] = None, expiring: FromQuery[str | None] = None,
-              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Template:
+              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Response:
         flt = _filter(state_filter, None, jurisdiction, 90 if expiring else None)
         result = services.register(db, clock, flt, PageRequest(page_no, 30), user)
         uncovered = services.uncovered_sites(db, clock, jurisdiction or None) if user.can(Permission.TENDERS_MANAGE) else []
@@ -123,11 +123,11 @@ class ContractPages(Controller):
                     ends={c.id: services.term_end(c) for c in result.items})
 
     @get("/contracts/{contract_id:int}", sync_to_thread=True, guards=[READERS])
-    def show(self, request: Request, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Template:
+    def show(self, request: Request, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
         return self._detail(request, db, clock, user, contract_id)
 
     def _detail(self, request: Request, db: Any, clock: Any, user: CurrentUser, contract_id: int, *, status: int = 200,
-                error: str | None = None) -> Template:
+                error: str | None = None) -> Response:
         contract = services.get(db, clock, contract_id, user)
         failing_months, flagged = payments.failing_record(db, contract.id)
         return page(request, "contracts/detail.html", status_code=status, contract=contract, error=error,

@@ -53,6 +53,16 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 
+def contract_state_at(state: str, start: date, ends_on: date, today: date) -> str:
+    """The contract's state on ``today`` from what is stored (DESIGN §4.5): a signed contract is
+    in force from its start date, and an active one is completed after its last day."""
+    if state == ContractState.SIGNED and today >= start:
+        state = ContractState.ACTIVE
+    if state == ContractState.ACTIVE and today > ends_on:
+        state = ContractState.COMPLETED
+    return state
+
+
 def can_move(state: str, to: str) -> bool:
     return to in TRANSITIONS.get(state, set())
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from procure.accounts.rules import Role
 from procure.accounts.services import CurrentUser
@@ -20,6 +21,7 @@ from procure.awards.models import Award
 from procure.bidding.models import Bid
 from procure.clock import BUREAU_TZ, Clock, local_date
 from procure.contracts import rules
+from procure.db import is_read_only
 from procure.contracts.models import Contract, ContractSite, Variation
 from procure.contracts.rules import ContractState, VariationKind
 from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -53,7 +55,8 @@ def draft_from_award(session: Session, clock: Clock, actor: Actor, award: Award)
     contract = Contract(
         number=_next_number(session, clock), title=f"{lot.tender.title}（标段{lot.number}：{lot.title}）"[:200],
         lot_id=lot.id, award_id=award.id, contractor_id=bid.contractor_id, state=ContractState.DRAFT,
-        amount=bid.price, start_date=start, months=lot.term_months, monthly_fee=rules.monthly_fee(bid.price, lot.term_months),
+        amount=bid.price, start_date=start, months=lot.term_months,
+        monthly_fee=rules.monthly_fee(bid.price, lot.term_months),
         performance_bond=round2(bid.price * DEFAULT_BOND_SHARE), retention_rate=DEFAULT_RETENTION,
         sampling_share=DEFAULT_SAMPLING, defects_liability_months=12,
         payment_table=copy.deepcopy(rules.DEFAULT_PAYMENT_TABLE), penalty_rules=dict(rules.DEFAULT_PENALTY_RULES),
@@ -80,19 +83,66 @@ def term_end(contract: Contract) -> date:
 
 
 def refresh(session: Session, clock: Clock, contract: Contract) -> bool:
-    """signed → active on the start date; active → completed after the last day."""
+    """Bring a contract to its state today (signed → active on the start date; active → completed
+    after the last day). Read-only sessions only show it; writing ones persist it once, with a
+    conditional UPDATE. Returns True if this call wrote the move."""
+    return refresh_many(session, clock, [contract]) > 0
+
+
+def refresh_many(session: Session, clock: Clock, contracts: Iterable[Contract]) -> int:
     today = local_date(clock())
-    before = contract.state
-    if contract.state == ContractState.SIGNED and today >= contract.start_date:
-        contract.state = ContractState.ACTIVE
-    if contract.state == ContractState.ACTIVE and today > term_end(contract):
-        contract.state = ContractState.COMPLETED
-    if contract.state != before:
-        audit.record(session, clock, SYSTEM, "contract.state", "contract", contract.id, {"state": before},
-                     {"state": contract.state})
+    written = 0
+    for contract in contracts:
+        state_now = rules.contract_state_at(contract.state, contract.start_date, contract.ends_on, today)
+        if state_now == contract.state:
+            continue
+        if is_read_only(session):
+            set_committed_value(contract, "state", state_now)
+            continue
+        before = contract.state
+        result = session.execute(update(Contract).where(Contract.id == contract.id, Contract.state == before)
+                                 .values(state=state_now).execution_options(synchronize_session=False))
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            set_committed_value(contract, "state", state_now)
+            audit.record(session, clock, SYSTEM, "contract.state", "contract", contract.id, {"state": before},
+                         {"state": state_now})
+            written += 1
+        else:
+            session.refresh(contract)
+    return written
+
+
+def state_condition(state: str, today: date) -> Any:
+    """SQL for "the contract's state today is ``state``", matching ``rules.contract_state_at``."""
+    started = Contract.start_date <= today
+    running = Contract.ends_on >= today
+    if state == ContractState.SIGNED:
+        return (Contract.state == ContractState.SIGNED) & ~started
+    if state == ContractState.ACTIVE:
+        return Contract.state.in_([ContractState.SIGNED, ContractState.ACTIVE]) & started & running
+    if state == ContractState.COMPLETED:
+        return (Contract.state == ContractState.COMPLETED) | (
+            Contract.state.in_([ContractState.SIGNED, ContractState.ACTIVE]) & started & ~running)
+    return Contract.state == state
+
+
+def due_to_move(today: date) -> Any:
+    """Contracts whose stored state the calendar has passed: the worker's to-do list."""
+    return ((Contract.state == ContractState.SIGNED) & (Contract.start_date <= today)) | (
+        (Contract.state == ContractState.ACTIVE) & (Contract.ends_on < today))
+
+
+def tick(session: Session, clock: Clock) -> int:
+    """Persist the contracts the calendar has moved (``procure worker``), one commit each."""
+    assert not is_read_only(session), "tick writes: give it a writing session"
+    moved = 0
+    for contract_id in list(session.scalars(select(Contract.id).where(due_to_move(local_date(clock())))
+                                            .order_by(Contract.id))):
+        contract = session.get(Contract, contract_id)
+        assert contract is not None
+        moved += refresh(session, clock, contract)
         session.commit()
-        return True
-    return False
+    return moved
 
 
 def signing_late(contract: Contract, now_day: date) -> bool:
@@ -337,15 +387,19 @@ class ContractFilter:
     expiring_within_days: int | None = None
 
 
+#: Longest horizon for "expiring within N days": a century, beyond any maintenance term.
+MAX_HORIZON_DAYS = 36500
+
+
 def register(session: Session, clock: Clock, flt: ContractFilter, paging: PageRequest,
              user: CurrentUser | None = None) -> Page[Contract]:
-    for contract in session.scalars(select(Contract).where(Contract.state.in_([ContractState.SIGNED, ContractState.ACTIVE]))):
-        refresh(session, clock, contract)
+    """The contract register, filtered and paged in SQL by the contracts' states today."""
+    today = local_date(clock())
     stmt = select(Contract)
     if user is not None and user.role == Role.CONTRACTOR:
         stmt = stmt.where(Contract.contractor_id == user.contractor_id)
     if flt.state:
-        stmt = stmt.where(Contract.state == flt.state)
+        stmt = stmt.where(state_condition(flt.state, today))
     if flt.contractor_id:
         stmt = stmt.where(Contract.contractor_id == flt.contractor_id)
     if flt.jurisdiction:
@@ -354,11 +408,19 @@ def register(session: Session, clock: Clock, flt: ContractFilter, paging: PageRe
         root = sites.jurisdiction_by_code(session, flt.jurisdiction)
         ids = sites.subtree_ids(session, root.id)
         stmt = stmt.where(Contract.id.in_(select(ContractSite.contract_id).join(Site).where(Site.jurisdiction_id.in_(ids))))
-    rows = list(session.scalars(stmt.order_by(Contract.created_at.desc(), Contract.id.desc())).unique())
     if flt.expiring_within_days is not None:
-        horizon = local_date(clock()) + timedelta(days=flt.expiring_within_days)
-        rows = [c for c in rows if c.state in LIVE_STATES and term_end(c) <= horizon]
-    return Page(rows[paging.offset:paging.offset + paging.per_page], len(rows), paging)
+        if not 0 <= flt.expiring_within_days <= MAX_HORIZON_DAYS:
+            raise InvalidInput("Expiring within must be between 0 and {max} days.", max=MAX_HORIZON_DAYS,
+                               errors=[{"field": "expiring_within_days", "message": "Out of range."}])
+        horizon = today + timedelta(days=flt.expiring_within_days)
+        live_now = (Contract.state == ContractState.SUSPENDED) | (
+            Contract.state.in_([ContractState.SIGNED, ContractState.ACTIVE]) & (Contract.ends_on >= today))
+        stmt = stmt.where(live_now, Contract.ends_on <= horizon)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(session.scalars(stmt.order_by(Contract.created_at.desc(), Contract.id.desc())
+                                .offset(paging.offset).limit(paging.per_page)).unique())
+    refresh_many(session, clock, rows)
+    return Page(rows, total, paging)
 
 
 def uncovered_sites(session: Session, clock: Clock, jurisdiction: str | None = None) -> list[Site]:

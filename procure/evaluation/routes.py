@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, JSONBody
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -130,15 +130,15 @@ class EvaluationPages(Controller):
     include_in_schema = False
 
     @get("/evaluations", sync_to_thread=True, guards=[requires_role(Role.EVALUATOR, Role.OFFICER)])
-    def mine(self, request: Request, db: DB, user: Me) -> Template:
+    def mine(self, request: Request, db: DB, user: Me) -> Response:
         return page(request, "evaluation/mine.html", committees=services.my_committees(db, user))
 
     @get("/lots/{lot_id:int}/evaluate", sync_to_thread=True, guards=[requires()])
-    def sheet(self, request: Request, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Template:
+    def sheet(self, request: Request, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
         return self._sheet(request, db, clock, user, lot_id)
 
     def _sheet(self, request: Request, db: Any, clock: Any, user: CurrentUser, lot_id: int, *, status: int = 200,
-               error: str | None = None) -> Template:
+               error: str | None = None) -> Response:
         lot = services.lot_of(db, clock, lot_id)
         committee = services.committee_of(db, lot_id)
         member = next((m for m in committee.members if m.user_id == user.id), None) if committee else None
@@ -187,11 +187,11 @@ class EvaluationPages(Controller):
     # --- the officer's view of a lot's evaluation and award ------------------------------------
 
     @get("/lots/{lot_id:int}/evaluation", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def overview(self, request: Request, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Template:
+    def overview(self, request: Request, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
         return self._overview(request, db, clock, lot_id)
 
     def _overview(self, request: Request, db: Any, clock: Any, lot_id: int, *, status: int = 200,
-                  error: str | None = None) -> Template:
+                  error: str | None = None) -> Response:
         lot = services.lot_of(db, clock, lot_id)
         experts = list(db.scalars(select(User).where(User.role.in_([Role.EVALUATOR, Role.OFFICER]), User.active.is_(True))
                                   .order_by(User.role, User.username)))

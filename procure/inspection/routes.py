@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 from sqlalchemy import select
 
 from procure.accounts.rules import Permission, Role
@@ -87,10 +87,10 @@ class InspectionApi(Controller):
         return PlanOut(p.contract_id, p.month, p.seed, str(p.share), list(p.pool), list(p.site_ids))
 
     @get("/sampling-plans", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_READ)],
-         summary="Every contract's plan for a month (created on first look)")
-    def plans(self, month: FromQuery[str], db: DB, clock: AppClock) -> list[PlanOut]:
-        return [PlanOut(p.contract_id, p.month, p.seed, str(p.share), list(p.pool), list(p.site_ids))
-                for p in services.ensure_plans(db, clock, month)]
+         summary="Every contract's drawn plan for a month (the worker draws them on the 1st; POST draws one sooner)")
+    def plans(self, month: FromQuery[str], db: DB) -> list[PlanOut]:
+        drawn, _ = services.month_plans(db, month)
+        return [PlanOut(p.contract_id, p.month, p.seed, str(p.share), list(p.pool), list(p.site_ids)) for p in drawn]
 
 
 def _uploads(data: dict[str, Any]) -> dict[str, list[tuple[str, Any]]]:
@@ -109,9 +109,9 @@ class InspectionPages(Controller):
     include_in_schema = False
 
     @get("/inspect", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)])
-    def plan(self, request: Request, db: DB, clock: AppClock, user: Me, month: FromQuery[str | None] = None) -> Template:
+    def plan(self, request: Request, db: DB, clock: AppClock, user: Me, month: FromQuery[str | None] = None) -> Response:
         month = month or services.month_of(clock())
-        plans = services.ensure_plans(db, clock, month)
+        plans, undrawn = services.month_plans(db, month)
         rows = []
         for plan in plans:
             contract = db.get(Contract, plan.contract_id)
@@ -122,16 +122,22 @@ class InspectionPages(Controller):
         if user.jurisdiction_id:  # 属地管理: the inspector's own street first, the others after
             home = sites.subtree_ids(db, user.jurisdiction_id)
             rows.sort(key=lambda r: not any(s.site.jurisdiction_id in home for s in r["cm"].sites))
-        return page(request, "inspection/plan.html", month=month, rows=rows,
+        return page(request, "inspection/plan.html", month=month, rows=rows, undrawn=undrawn,
                     recent=services.recent(db, user, 10))
+
+    @post("/inspect/plans", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)])
+    def draw_plans(self, db: DB, clock: AppClock, user: Me, month: FromQuery[str]) -> Redirect:
+        """Draw the month's missing plans now rather than wait for the worker."""
+        services.ensure_plans(db, clock, month, user.actor)
+        return Redirect(f"/inspect?month={month}")
 
     @get("/inspect/site/{site_id:int}", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)])
     def form(self, request: Request, site_id: FromPath[int], db: DB, clock: AppClock,
-             supersedes: FromQuery[int | None] = None) -> Template:
+             supersedes: FromQuery[int | None] = None) -> Response:
         return self._form(request, db, clock, site_id, supersedes)
 
     def _form(self, request: Request, db: Any, clock: Any, site_id: int, supersedes: int | None, *, status: int = 200,
-              error: str | None = None, errors: list | None = None, form: dict | None = None) -> Template:
+              error: str | None = None, errors: list | None = None, form: dict | None = None) -> Response:
         site = sites.get_site(db, site_id)
         template = services.current_template(db, site.kind)
         contract = services.contract_for(db, site.id, local_date(clock()))
@@ -170,7 +176,7 @@ class InspectionPages(Controller):
         return Redirect(f"/inspections/{done.inspection.id}?new=1")
 
     @get("/inspections/{inspection_id:int}", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_READ)])
-    def show(self, request: Request, inspection_id: FromPath[int], db: DB) -> Template:
+    def show(self, request: Request, inspection_id: FromPath[int], db: DB) -> Response:
         inspection = services.get(db, inspection_id)
         items = {i.code: i for i in inspection.template.items}
         cases = list(db.scalars(select(Case).where(Case.inspection_id == inspection.id)).unique())
@@ -186,7 +192,7 @@ class InspectionPages(Controller):
 
     @get("/contracts/{contract_id:int}/month", sync_to_thread=True, guards=[requires()])
     def month(self, request: Request, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me,
-              month: FromQuery[str | None] = None) -> Template:
+              month: FromQuery[str | None] = None) -> Response:
         contract = _contract_visible(db, clock, user, contract_id)
         month = month or services.month_of(clock())
         return page(request, "inspection/month.html", cm=services.contract_month(db, contract, month), month=month)

@@ -132,14 +132,25 @@ def sites_in_month(contract: Contract, month: str) -> list[ContractSite]:
 
 
 def ensure_plans(session: Session, clock: Clock, month: str, actor: Actor = SYSTEM) -> list[SamplingPlan]:
-    """Every contract in force that month gets its plan (created once, seed recorded)."""
-    first, last = month_bounds(month)
+    """Every contract in force that month gets its plan (created once, seed recorded). A write:
+    the worker draws the month's plans on its first day; an inspector may draw them sooner."""
+    month_bounds(month)
     plans = []
     for contract in session.scalars(select(Contract).where(Contract.state.in_(LIVE))).unique():
         if not sites_in_month(contract, month):
             continue
         plans.append(plan_month(session, clock, actor, contract.id, month))
     return plans
+
+
+def month_plans(session: Session, month: str) -> tuple[list[SamplingPlan], list[Contract]]:
+    """The month's drawn plans, and the contracts in force that month whose plan is not drawn yet."""
+    month_bounds(month)
+    plans = list(session.scalars(select(SamplingPlan).where(SamplingPlan.month == month).order_by(SamplingPlan.contract_id)))
+    drawn = {p.contract_id for p in plans}
+    undrawn = [c for c in session.scalars(select(Contract).where(Contract.state.in_(LIVE)).order_by(Contract.id)).unique()
+               if c.id not in drawn and sites_in_month(c, month)]
+    return plans, undrawn
 
 
 def plan_month(session: Session, clock: Clock, actor: Actor, contract_id: int, month: str,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import Template
+
 from sqlalchemy import select
 
 from procure.accounts.rules import Permission, Role
@@ -126,11 +126,11 @@ class PaymentPages(Controller):
 
     @get("/payments", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_READ)])
     def index(self, request: Request, db: DB, clock: AppClock, user: Me, month: FromQuery[str | None] = None,
-              state_filter: Annotated[str | None, QueryParameter(name="state")] = None) -> Template:
+              state_filter: Annotated[str | None, QueryParameter(name="state")] = None) -> Response:
         return self._index(request, db, clock, user, month, state_filter)
 
     def _index(self, request: Request, db: Any, clock: Any, user: CurrentUser, month: str | None, state: str | None, *,
-               status: int = 200, error: str | None = None, result: Any = None) -> Template:
+               status: int = 200, error: str | None = None, result: Any = None) -> Response:
         if state is None and user.role == Role.FINANCE:
             state = "submitted"  # finance lands on its queue
         month = month or (None if user.role == Role.FINANCE else month_of(clock()))
@@ -153,11 +153,11 @@ class PaymentPages(Controller):
         return self._index(request, db, clock, user, month, None, result=result)
 
     @get("/payments/statements/{statement_id:int}", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_READ)])
-    def show(self, request: Request, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Template:
+    def show(self, request: Request, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
         return self._detail(request, db, clock, user, statement_id)
 
     def _detail(self, request: Request, db: Any, clock: Any, user: CurrentUser, statement_id: int, *, status: int = 200,
-                error: str | None = None) -> Template:
+                error: str | None = None) -> Response:
         statement = services.get(db, statement_id, user)
         case_ids = [c for l in statement.lines for c in l.evidence.get("cases", [])]
         inspection_ids = [i for l in statement.lines for i in l.evidence.get("inspections", [])]

@@ -9,7 +9,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from procure.cases import open311
 from procure.cases import services as cases
@@ -71,14 +71,14 @@ class PortalPages(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def home(self, request: Request, db: DB, clock: AppClock) -> Template:
+    def home(self, request: Request, db: DB, clock: AppClock) -> Response:
         month = month_of(clock())
         return page(request, "publishing/home.html", month=month,
                     tenders=tenders.list_tenders(db, clock, TenderFilter(), PageRequest(1, 8), include_drafts=False).items,
                     board=services.score_board(db, clock, _last_month(month)), last_month=_last_month(month))
 
     @get("/contracts", sync_to_thread=True)
-    def contracts(self, request: Request, db: DB) -> Template:
+    def contracts(self, request: Request, db: DB) -> Response:
         rows = services.public_contracts(db)
         maps = {c.id: svgmap.render([svgmap.Point(s.site.lon, s.site.lat, s.site.name) for s in c.sites
                                      if s.to_date is None and s.site.lon is not None]) for c in rows}
@@ -86,25 +86,25 @@ class PortalPages(Controller):
                     ends={c.id: end_date(c.start_date, c.months) for c in rows})
 
     @get("/scores", sync_to_thread=True)
-    def scores(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Template:
+    def scores(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Response:
         month = month or _last_month(month_of(clock()))
         month_bounds(month)
         return page(request, "publishing/scores.html", month=month, board=services.score_board(db, clock, month))
 
     @get("/payments", sync_to_thread=True)
-    def payments(self, request: Request, db: DB, month: FromQuery[str | None] = None) -> Template:
+    def payments(self, request: Request, db: DB, month: FromQuery[str | None] = None) -> Response:
         if month:
             month_bounds(month)
         return page(request, "publishing/payments.html", month=month or "", rows=services.payments_made(db, month or None))
 
     @get("/cases", sync_to_thread=True)
-    def case_rates(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Template:
+    def case_rates(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Response:
         month = month or _last_month(month_of(clock()))
         _, by_jurisdiction = cases.month_rates(db, month)
         return page(request, "publishing/cases.html", month=month, rows=by_jurisdiction)
 
     @get("/report", sync_to_thread=False)
-    def report_form(self, request: Request) -> Template:
+    def report_form(self, request: Request) -> Response:
         return page(request, "publishing/report.html", services_list=open311.SERVICES, form={}, error=None, done=None)
 
     @post("/report", sync_to_thread=True)
@@ -119,7 +119,7 @@ class PortalPages(Controller):
         return Redirect(f"/public/report/{filed.id}")
 
     @get("/report/{report_id:int}", sync_to_thread=True)
-    def report_status(self, request: Request, report_id: FromPath[int], db: DB) -> Template:
+    def report_status(self, request: Request, report_id: FromPath[int], db: DB) -> Response:
         try:
             found = cases.get_report(db, report_id)
         except Open311Error:

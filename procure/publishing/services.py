@@ -128,7 +128,6 @@ def releases(session: Session, clock: Clock, prefix: str, query: ReleaseQuery) -
     """All public releases, oldest first, filtered and paged."""
     from procure.tendering import services as tenders
 
-    tenders.tick(session, clock)
     stmt = (select(Tender).where(Tender.state != TenderState.DRAFT, Tender.published_at.is_not(None))
             .options(selectinload(Tender.lots).selectinload(Lot.sites), selectinload(Tender.amendments),
                      selectinload(Tender.enquiries)).order_by(Tender.id))
@@ -138,6 +137,7 @@ def releases(session: Session, clock: Clock, prefix: str, query: ReleaseQuery) -
             raise InvalidInput("Unknown ocid {ocid}.", ocid=query.ocid)
         stmt = stmt.where(Tender.id == int(parts[-2]))
     tender_list = list(session.scalars(stmt).unique())
+    tenders.refresh_many(session, clock, tender_list)  # states at this second, derived, not written
     tender_ids = [t.id for t in tender_list]
     openings = {o.tender_id: o for o in session.scalars(select(OpeningRecord).where(OpeningRecord.tender_id.in_(tender_ids)))}
     lot_ids = [l.id for t in tender_list for l in t.lots]

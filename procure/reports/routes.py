@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery
-from litestar.response import Template
+
 
 from procure.accounts.rules import Permission
 from procure.clock import local_date
@@ -52,7 +52,7 @@ class ReportPages(Controller):
     guards = [REPORTS]
 
     @get("/kaoping", sync_to_thread=True)
-    def kaoping(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Template:
+    def kaoping(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Response:
         month = _month(month, clock)
         contractors = services.contractor_report(db, clock, month)
         return page(request, "reports/kaoping.html", month=month, rows=services.kaoping(db, clock, month),
@@ -74,7 +74,7 @@ class ReportPages(Controller):
         return pdf_response(pdf.render("pdf/kaoping.html", context), f"考评-{month}.pdf")
 
     @get("/budget", sync_to_thread=True)
-    def budget(self, request: Request, db: DB, clock: AppClock, year: FromQuery[int | None] = None) -> Template:
+    def budget(self, request: Request, db: DB, clock: AppClock, year: FromQuery[int | None] = None) -> Response:
         year = year or local_date(clock()).year
         rows = services.budget_vs_spend(db, clock, year)
         return page(request, "reports/budget.html", year=year, rows=rows, totals=services.budget_totals(rows))

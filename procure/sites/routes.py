@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from procure.accounts.rules import Permission
 from procure.audit import services as audit
@@ -128,7 +128,7 @@ class SitePages(Controller):
 
     @get("/", sync_to_thread=True)
     def index(self, request: Request, db: DB, clock: AppClock, user: Me,
-              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Template:
+              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Response:
         args = _filter_args(request)
         error = None
         try:
@@ -143,7 +143,7 @@ class SitePages(Controller):
                     jurisdictions=services.list_jurisdictions(db))
 
     @get("/new", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
-    def new(self, request: Request, db: DB) -> Template:
+    def new(self, request: Request, db: DB) -> Response:
         return page(request, "sites/form.html", site=None, form={}, errors={}, error=None,
                     jurisdictions=services.list_jurisdictions(db))
 
@@ -159,12 +159,12 @@ class SitePages(Controller):
         return Redirect(f"/sites/{site.id}")
 
     @get("/import", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
-    def import_form(self, request: Request) -> Template:
+    def import_form(self, request: Request) -> Response:
         return page(request, "sites/import.html", result=None, error=None, errors=[])
 
     @post("/import", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)],
           request_max_body_size=MAX_IMPORT_BYTES)
-    def import_file(self, request: Request, data: UploadData, db: DB, clock: AppClock, user: Me) -> Template:
+    def import_file(self, request: Request, data: UploadData, db: DB, clock: AppClock, user: Me) -> Response:
         try:
             upload = _upload(data)
             result = services.import_sites(db, clock, user.actor, upload.file.read(), upload.filename or "")
@@ -176,12 +176,12 @@ class SitePages(Controller):
         return page(request, "sites/import.html", result=result, error=None, errors=[])
 
     @get("/{site_id:int}", sync_to_thread=True)
-    def show(self, request: Request, site_id: FromPath[int], db: DB) -> Template:
+    def show(self, request: Request, site_id: FromPath[int], db: DB) -> Response:
         return page(request, "sites/detail.html", site=services.get_site(db, site_id),
                     history=audit.entries_for(db, "site", site_id))
 
     @get("/{site_id:int}/edit", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
-    def edit(self, request: Request, site_id: FromPath[int], db: DB) -> Template:
+    def edit(self, request: Request, site_id: FromPath[int], db: DB) -> Response:
         site = services.get_site(db, site_id)
         form = site.audit_view() | {"jurisdiction_code": site.jurisdiction.code}
         return page(request, "sites/form.html", site=site, form={k: ("" if v is None else v) for k, v in form.items()},

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Index, JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procure.db import AwareDateTime, Base, Fixed, Money
@@ -14,6 +14,9 @@ class Tender(Base):
     """招标项目: one procurement with lots, a method, criteria and a timeline."""
 
     __tablename__ = "tender"
+    #: The tender list's order (newest first) and the worker's look-up of tenders due to move.
+    __table_args__ = (Index("ix_tender_created_at_id", "created_at", "id"),
+                      Index("ix_tender_state_bid_deadline", "state", "bid_deadline"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)  # e.g. YHCG-2026-0001

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Redirect
 
 from procure.accounts.rules import Permission, Role
 from procure.accounts.services import CurrentUser
@@ -175,7 +175,7 @@ def _form_of(tender: Tender | None) -> dict[str, Any]:
 
 
 def detail_page(request: Request, db: Any, clock: Any, settings: Any, user: CurrentUser | None, tender_id: int,
-                *, status: int = 200, error: str | None = None, errors: list | None = None) -> Template:
+                *, status: int = 200, error: str | None = None, errors: list | None = None) -> Response:
     """The tender page as this user may see it (shared by the tender and bid handlers)."""
     tender = visible(user, services.get(db, clock, tender_id))
     officer = user is not None and user.can(Permission.TENDERS_MANAGE)
@@ -204,14 +204,14 @@ class TenderPages(Controller):
 
     @get("/", sync_to_thread=True)
     def index(self, request: Request, db: DB, clock: AppClock, user: MaybeMe, state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
-              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Template:
+              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Response:
         officer = user is not None and user.can(Permission.TENDERS_MANAGE)
         result = services.list_tenders(db, clock, TenderFilter(state=state_filter or None), PageRequest(page_no, 20),
                                        include_drafts=officer)
         return page(request, "tendering/list.html", result=result, state=state_filter or "", states=list(TenderState))
 
     def _editor(self, request: Request, db: Any, clock: Any, tender: Tender | None, form: dict[str, Any],
-                status: int = 200, error: str | None = None, errors: list | None = None) -> Template:
+                status: int = 200, error: str | None = None, errors: list | None = None) -> Response:
         jurisdiction = request.query_params.get("jurisdiction") or None
         candidates = services.candidate_sites(db, clock, jurisdiction)
         chosen = [s for lot in (tender.lots if tender else []) for s in lot.sites]
@@ -222,7 +222,7 @@ class TenderPages(Controller):
                     criteria_rows=CRITERIA_ROWS, lot_rows=LOT_ROWS, error=error, errors=errors or [])
 
     @get("/new", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def new(self, request: Request, db: DB, clock: AppClock) -> Template:
+    def new(self, request: Request, db: DB, clock: AppClock) -> Response:
         return self._editor(request, db, clock, None, _form_of(None))
 
     @post("/new", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
@@ -236,7 +236,7 @@ class TenderPages(Controller):
         return Redirect(f"/tenders/{tender.id}")
 
     @get("/{tender_id:int}/edit", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def edit(self, request: Request, tender_id: FromPath[int], db: DB, clock: AppClock) -> Template:
+    def edit(self, request: Request, tender_id: FromPath[int], db: DB, clock: AppClock) -> Response:
         tender = services.get(db, clock, tender_id)
         return self._editor(request, db, clock, tender, _form_of(tender))
 
@@ -254,7 +254,7 @@ class TenderPages(Controller):
 
     @get("/{tender_id:int}", sync_to_thread=True)
     def show(self, request: Request, tender_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings,
-             user: MaybeMe) -> Template:
+             user: MaybeMe) -> Response:
         return detail_page(request, db, clock, settings, user, tender_id)
 
     def _act(self, request: Request, db: Any, clock: Any, settings: Any, user: CurrentUser, tender_id: int,

@@ -192,6 +192,30 @@ def settled(deadline: datetime | None, now: datetime) -> bool:
     return deadline is not None and now >= deadline + SETTLING_TIME
 
 
+def settles_at(deadline: datetime) -> datetime:
+    """The moment a closed tender's lots are judged: the deadline plus the settling time."""
+    return deadline + SETTLING_TIME
+
+
+def tender_state_at(state: str, deadline: datetime | None, now: datetime) -> str:
+    """The tender's state at ``now`` from what is stored: a published tender is closed from the
+    second of its deadline on (招标投标法 第28条: bids received after it are refused), whether
+    or not the worker has written that down yet."""
+    if state == TenderState.PUBLISHED and bidding_closed(deadline, now):
+        return TenderState.CLOSED
+    return state
+
+
+def needs_settling(state_now: str, settled_at: datetime | None, deadline: datetime | None, now: datetime) -> bool:
+    """A closed tender whose lots are due to be judged (流标 or open) but are not yet recorded so."""
+    return state_now == TenderState.CLOSED and settled_at is None and settled(deadline, now)
+
+
+def lot_state_at(stored: str, settling: bool, bid_count: int) -> str:
+    """A lot's state once its tender settles: fewer than three bids → 流标 (第28条)."""
+    return lot_outcome(bid_count) if settling and stored == LotState.ACTIVE else stored
+
+
 def lot_outcome(bid_count: int) -> LotState:
     """招标投标法 第28条: fewer than three bids → the lot is unsuccessful (流标) and not opened."""
     return LotState.UNSUCCESSFUL if bid_count < MIN_BIDS else LotState.ACTIVE

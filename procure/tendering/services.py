@@ -1,7 +1,9 @@
 """Tender use cases: drafting, publication, amendments, enquiries, cancellation, the clock.
 
 State changes driven by the clock (published → closed at the deadline; lots judged after the
-settling time) happen in ``refresh`` — called whenever a tender is read and by ``procure tick``.
+settling time) are derived by ``rules.tender_state_at``/``lot_state_at``: ``refresh`` shows them
+on every read without writing, writing use cases persist them before acting, and the worker
+(``tick``, run by ``procure worker``) persists them for everyone.
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from procure.accounts import services as accounts
 from procure.accounts.models import User
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
 from procure.clock import BUREAU_TZ, Clock
+from procure.db import is_read_only
 from procure.documents import crypto
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.i18n import N_
@@ -28,8 +32,9 @@ from procure.sites.models import Site
 from procure.sites.rules import parse_decimal, round2
 from procure.tendering.models import Amendment, Criterion, Enquiry, Lot, Tender
 from procure.tendering.rules import (
-    CANCELLABLE_STATES, CriterionDraft, StandingRule, LotDraft, LotState, Method, Problem, TenderDraft, TenderState, bidding_closed,
-    deadline_after_amendment, lot_outcome, publication_problems, settled,
+    CANCELLABLE_STATES, SETTLING_TIME, CriterionDraft, StandingRule, LotDraft, LotState, Method, Problem, TenderDraft,
+    TenderState, bidding_closed, deadline_after_amendment, lot_state_at, needs_settling, publication_problems, settles_at,
+    tender_state_at,
 )
 
 DEFAULT_ABNORMAL_THRESHOLD = Decimal("0.20")
@@ -448,46 +453,118 @@ def get_lot(session: Session, clock: Clock, lot_id: int) -> Lot:
 
 
 def refresh(session: Session, clock: Clock, tender: Tender) -> bool:
-    """Move a tender along by the clock, as ProZorro's chronograph does. Returns True if it changed."""
+    """Bring a tender to its state at the clock's ``now`` (as ProZorro's chronograph does).
+
+    In a read-only session (every GET) the derived state is only *shown*: it is set on the
+    loaded objects as if it had been read, and nothing is written. In a writing use case the
+    transition is persisted first — with a conditional UPDATE, so two processes doing it at once
+    record it (and its audit row) exactly once. Returns True if this call wrote a transition.
+    """
+    return refresh_many(session, clock, [tender]) > 0
+
+
+def refresh_many(session: Session, clock: Clock, tenders: Iterable[Tender]) -> int:
     now = clock()
-    changed = False
-    if tender.state == TenderState.PUBLISHED and bidding_closed(tender.bid_deadline, now):
-        before = tender.audit_view()
-        tender.state, tender.closed_at = TenderState.CLOSED, tender.bid_deadline
-        audit.record(session, clock, SYSTEM, "tender.close", "tender", tender.id, before, tender.audit_view())
-        changed = True
-    if tender.state == TenderState.CLOSED and tender.settled_at is None and settled(tender.bid_deadline, now):
-        _judge_lots(session, clock, tender)
-        changed = True
-    if changed:
-        session.commit()
-    return changed
+    moving = []
+    for tender in tenders:
+        state_now = tender_state_at(tender.state, tender.bid_deadline, now)
+        if state_now != tender.state or needs_settling(state_now, tender.settled_at, tender.bid_deadline, now):
+            moving.append((tender, state_now))
+    if not moving:
+        return 0
+    settling = [t for t, state_now in moving if needs_settling(state_now, t.settled_at, t.bid_deadline, now)]
+    counts = _bid_counts(session, [lot.id for t in settling for lot in t.lots])
+    if is_read_only(session):
+        for tender, state_now in moving:
+            _show(tender, state_now, tender in settling, counts)
+        return 0
+    return sum(_persist(session, clock, tender, state_now, tender in settling, counts) for tender, state_now in moving)
 
 
-def _judge_lots(session: Session, clock: Clock, tender: Tender) -> None:
+def _bid_counts(session: Session, lot_ids: list[int]) -> dict[int, int]:
+    if not lot_ids:
+        return {}
     from procure.bidding.models import Bid
 
-    counts = dict(session.execute(
-        select(Bid.lot_id, func.count()).where(Bid.lot_id.in_([l.id for l in tender.lots]), Bid.state == "submitted")
+    return dict(session.execute(  # type: ignore[arg-type]
+        select(Bid.lot_id, func.count()).where(Bid.lot_id.in_(lot_ids), Bid.state == "submitted")
         .group_by(Bid.lot_id)).all())
-    before = tender.audit_view()
-    for lot in tender.lots:
-        if lot.state == LotState.ACTIVE:
-            lot.state = lot_outcome(counts.get(lot.id, 0))
-    tender.settled_at = clock()
-    audit.record(session, clock, SYSTEM, "tender.settle", "tender", tender.id, before, tender.audit_view())
+
+
+def _show(tender: Tender, state_now: str, settling: bool, counts: Mapping[int, int]) -> None:
+    """Present the derived state as if loaded: no attribute is dirty, so nothing can be flushed."""
+    if state_now != tender.state:
+        set_committed_value(tender, "state", state_now)
+        set_committed_value(tender, "closed_at", tender.bid_deadline)
+    if settling:
+        assert tender.bid_deadline is not None
+        for lot in tender.lots:
+            set_committed_value(lot, "state", lot_state_at(lot.state, True, counts.get(lot.id, 0)))
+        set_committed_value(tender, "settled_at", settles_at(tender.bid_deadline))
+
+
+def _persist(session: Session, clock: Clock, tender: Tender, state_now: str, settling: bool,
+             counts: Mapping[int, int]) -> int:
+    written = 0
+    if state_now == TenderState.CLOSED and tender.state == TenderState.PUBLISHED:
+        before = tender.audit_view()
+        result = session.execute(update(Tender).where(Tender.id == tender.id, Tender.state == TenderState.PUBLISHED)
+                                 .values(state=TenderState.CLOSED, closed_at=tender.bid_deadline)
+                                 .execution_options(synchronize_session=False))
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            set_committed_value(tender, "state", TenderState.CLOSED)
+            set_committed_value(tender, "closed_at", tender.bid_deadline)
+            audit.record(session, clock, SYSTEM, "tender.close", "tender", tender.id, before, tender.audit_view())
+            written += 1
+        else:
+            session.refresh(tender)
+    if settling and tender.settled_at is None:
+        assert tender.bid_deadline is not None
+        before = tender.audit_view()
+        when = settles_at(tender.bid_deadline)
+        result = session.execute(update(Tender).where(Tender.id == tender.id, Tender.settled_at.is_(None))
+                                 .values(settled_at=when).execution_options(synchronize_session=False))
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            set_committed_value(tender, "settled_at", when)
+            for lot in tender.lots:
+                lot.state = lot_state_at(lot.state, True, counts.get(lot.id, 0))
+            audit.record(session, clock, SYSTEM, "tender.settle", "tender", tender.id, before, tender.audit_view())
+            written += 1
+        else:
+            session.refresh(tender)
+            for lot in tender.lots:
+                session.refresh(lot)
+    session.flush()
+    return written
+
+
+def due_to_move(now: datetime) -> Any:
+    """Tenders the clock has moved past what is stored: the worker's to-do list, in SQL."""
+    return ((Tender.state == TenderState.PUBLISHED) & (Tender.bid_deadline <= now)) | (
+        (Tender.state == TenderState.CLOSED) & Tender.settled_at.is_(None) & (Tender.bid_deadline <= now - SETTLING_TIME))
 
 
 def tick(session: Session, clock: Clock) -> int:
-    """Refresh every tender the clock may move; for a scheduler (``procure tick``)."""
-    ids = list(session.scalars(select(Tender.id).where(
-        (Tender.state == TenderState.PUBLISHED) | ((Tender.state == TenderState.CLOSED) & Tender.settled_at.is_(None)))))
+    """Persist what the clock has moved (``procure worker``); one transaction per tender, so a
+    crash leaves every tender either moved or not, and two workers never record a move twice."""
+    assert not is_read_only(session), "tick writes: give it a writing session"
+    now = clock()
     moved = 0
-    for tender_id in ids:
-        tender = session.get(Tender, tender_id)
+    for tender_id in list(session.scalars(select(Tender.id).where(due_to_move(now)).order_by(Tender.id))):
+        tender = session.scalar(select(Tender).where(Tender.id == tender_id).options(selectinload(Tender.lots)))
         assert tender is not None
         moved += refresh(session, clock, tender)
+        session.commit()
     return moved
+
+
+def state_condition(state: str, now: datetime) -> Any:
+    """SQL for "the tender's state at ``now`` is ``state``", matching ``rules.tender_state_at``."""
+    if state == TenderState.CLOSED:
+        return (Tender.state == TenderState.CLOSED) | ((Tender.state == TenderState.PUBLISHED) & (Tender.bid_deadline <= now))
+    if state == TenderState.PUBLISHED:
+        return (Tender.state == TenderState.PUBLISHED) & ((Tender.bid_deadline.is_(None)) | (Tender.bid_deadline > now))
+    return Tender.state == state
 
 
 @dataclass(frozen=True)
@@ -501,17 +578,17 @@ PUBLIC_STATES = tuple(s.value for s in TenderState if s != TenderState.DRAFT)
 
 def list_tenders(session: Session, clock: Clock, flt: TenderFilter, paging: PageRequest, *,
                  include_drafts: bool) -> Page[Tender]:
-    tick(session, clock)
     stmt = select(Tender).options(selectinload(Tender.lots))
     if not include_drafts:
         stmt = stmt.where(Tender.state.in_(PUBLIC_STATES))
     if flt.state:
-        stmt = stmt.where(Tender.state == flt.state)
+        stmt = stmt.where(state_condition(flt.state, clock()))
     if flt.q:
         stmt = stmt.where(Tender.title.ilike(f"%{flt.q}%") | Tender.reference.ilike(f"%{flt.q}%"))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = list(session.scalars(stmt.order_by(Tender.created_at.desc(), Tender.id.desc())
                                 .offset(paging.offset).limit(paging.per_page)).unique())
+    refresh_many(session, clock, rows)
     return Page(rows, total, paging)
 
 

@@ -1,0 +1,74 @@
+"""A demo district in a real database of its own (not the rolled-back test connection), shared
+by the serving tests: they watch every statement the engine runs, or serve it over real sockets."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from litestar.routes import HTTPRoute
+from sqlalchemy import select
+
+from procure.accounts import services as accounts
+from procure.accounts.models import User
+from procure.clock import FrozenClock, system_clock
+from procure.db import Database
+from procure.demo import load_demo
+from procure.settings import Settings
+from tests.dbutil import scratch_database
+
+SECRET = "serving-tests"
+
+
+@dataclass
+class Demo:
+    url: str
+    storage: Path
+    database: Database
+
+    def settings(self, clock=system_clock, **overrides) -> Settings:  # type: ignore[no-untyped-def]
+        return Settings(database_url=self.url, storage_dir=self.storage, secret_key=SECRET, clock=clock, **overrides)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    tmp = tmp_path_factory.mktemp("serving")
+    with scratch_database(tmp) as url:
+        database = Database(url)
+        demo = Demo(url, tmp / "storage", database)
+        with database.session() as session:
+            load_demo(session, demo.settings())
+        yield demo
+        database.dispose()
+
+
+def auth_for(database: Database, username: str | None, now: datetime) -> tuple[dict[str, str], dict[str, str]]:
+    """API headers and page cookies of a demo user (None: the public)."""
+    if username is None:
+        return {}, {}
+    with database.reader() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        assert user is not None, username
+        clock = FrozenClock(now)
+        api = accounts.issue_token(SECRET, clock, user, "api", 3600 * 24 * 800)
+        page = accounts.issue_token(SECRET, clock, user, "session", 3600 * 24 * 800)
+    return {"Authorization": f"Bearer {api}"}, {"procure_session": page}
+
+
+def get_route_templates(app) -> list[str]:  # type: ignore[no-untyped-def]
+    return sorted({route.path for route in app.routes if isinstance(route, HTTPRoute) and "GET" in route.methods
+                   and not route.path.startswith(("/static", "/schema", "/lang"))})
+
+
+def fill(template: str, ids: dict[str, list[str]]) -> list[str]:
+    """Every way to fill a route's parameters from ``ids`` (one list of values per name)."""
+    paths = [template]
+    for name in re.findall(r"{(\w+)(?::\w+)?}", template):
+        if name not in ids:
+            return []
+        paths = [re.sub(r"{" + name + r"(?::\w+)?}", str(value), p, count=1) for p in paths for value in ids[name]]
+    return paths
