@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 
+import asyncio
+from datetime import datetime
+
 import anyio.to_thread
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
@@ -28,6 +31,7 @@ from procure.cases.routes import CasePages, CasesApi, Open311Api
 from procure.documents.routes import DocumentPages
 from procure.inspection.routes import InspectionApi, InspectionPages
 from procure.payments.routes import PaymentPages, PaymentsApi
+from procure.publishing import services as publishing
 from procure.publishing.routes import OcdsApi, PortalPages
 from procure.reports.routes import ReportPages
 from procure.contracts.routes import ContractPages, ContractsApi
@@ -36,7 +40,7 @@ from procure.contractors.routes import ContractorPages, ContractorsApi
 from procure.sites.routes import RegistryApi, SitePages, SitesApi
 from procure.tendering.routes import TenderPages, TendersApi
 from procure.web import (
-    AdmissionGate, IdentityMiddleware, http_error_handler, install_template_helpers, internal_error_handler, procure_error_handler,
+    AdmissionGate, IdentityMiddleware, PublicCaching, RequestExecutor, http_error_handler, install_template_helpers, internal_error_handler, procure_error_handler,
     provide_clock, provide_db, provide_pdf, provide_settings, provide_storage, provide_user,
 )
 
@@ -55,9 +59,18 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
     """Build Procure. ``database`` lets tests bind the app to a connection inside a transaction."""
     db = database or Database(settings.database_url, pool_size=settings.max_concurrency)
 
-    def on_startup(app: Litestar) -> None:
-        # Worker threads: every admitted request plus a margin for static files, which never
-        # hold a connection. An admitted request therefore never waits for a thread.
+    def last_public_change(_scope: object) -> datetime:
+        with db.reader() as session:
+            return publishing.last_public_change(session, settings.clock())
+
+    async def on_startup(app: Litestar) -> None:
+        # Threads: one per admitted request for the handlers (plus a margin for upload files,
+        # which Litestar also moves to threads), so an admitted request never waits for a thread
+        # or, with the pool as large as the gate, for a connection. anyio's threads serve the
+        # identity look-up and the caching middleware, and static files.
+        # Litestar runs sync handlers in the loop's default executor (unless one is set globally).
+        asyncio.get_running_loop().set_default_executor(
+            RequestExecutor(max_workers=settings.max_concurrency + 4, thread_name_prefix="procure"))
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.max_concurrency + 8
         if check_migrations:
             try:
@@ -93,7 +106,8 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
             "storage": Provide(provide_storage, sync_to_thread=False),
             "pdf": Provide(provide_pdf, sync_to_thread=False),
         },
-        middleware=[AdmissionGate(settings.max_concurrency, settings.queue_seconds), IdentityMiddleware()],
+        middleware=[AdmissionGate(settings.max_concurrency, settings.queue_seconds), PublicCaching(last_public_change),
+                    IdentityMiddleware()],
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="procure_csrf", cookie_samesite="lax",
                                cookie_secure=settings.secure_cookies, exclude=["^/api/", "^/open311/", "^/schema"]),
         template_config=TemplateConfig(directory=settings.templates_dir, engine=JinjaTemplateEngine,

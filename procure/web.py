@@ -5,11 +5,15 @@ error responses, and the page renderer. No business rules live here.
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
 import html
 import json
 import logging
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date, datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -94,6 +98,36 @@ def provide_user(request: Request) -> CurrentUser | None:
     return request.scope.get("user")  # type: ignore[return-value]
 
 
+# --- the handlers' threads ----------------------------------------------------------------------
+
+
+class RequestExecutor(ThreadPoolExecutor):
+    """The threads sync handlers run in, each request's database session ended in the same thread.
+
+    Litestar runs a sync handler in an executor and closes its generator dependencies later, on the
+    event loop. A session that still holds a transaction when the handler returns — SQLite's write
+    lock after ``BEGIN IMMEDIATE``, a pooled PostgreSQL connection — would then be held while the
+    request waits for the loop, and a handler thread waiting for that lock waits for a release that
+    may itself wait for a thread: under a bid rush every thread ended up waiting 30 s for the busy
+    timeout. Here the session is closed (rolled back if a use case left it open) the moment the
+    handler returns or raises, before its thread takes the next request. Everything a response
+    needs is built inside the handler (``page`` renders there; API handlers return plain structs).
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return super().submit(_then_close_sessions, fn, *args, **kwargs)
+
+
+def _then_close_sessions(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        if isinstance(fn, functools.partial):
+            for value in (*fn.args, *fn.keywords.values()):
+                if isinstance(value, Session):
+                    value.close()
+
+
 # --- admission: a bounded number of requests inside the app ---------------------------------
 
 
@@ -145,6 +179,85 @@ async def _busy(scope: Scope, send: Send) -> None:
                             (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+# --- HTTP caching of public data --------------------------------------------------------------
+
+#: Paths whose answers are public data: cacheable, revalidated with ETag / Last-Modified.
+PUBLIC_PREFIXES = ("/public", "/api/v1/public/", "/open311/v2/services", "/api/v1/tenders")
+PUBLIC_MAX_AGE = 60
+
+
+class PublicCaching(ASGIMiddleware):
+    """``ETag`` (a hash of the body), ``Last-Modified`` (when public data last changed),
+    ``Cache-Control`` and ``304 Not Modified`` for the portal, OCDS and public lists.
+
+    ``If-Modified-Since`` is answered before the handler runs (RFC 9110 §13.2.2: only when there
+    is no ``If-None-Match``), so a revalidating client or proxy costs one small query. Answers
+    to a logged-in person stay ``private``: their pages show their name.
+    """
+
+    def __init__(self, last_change: Callable[[Any], datetime]) -> None:
+        self.last_change = last_change  # (scope) -> datetime, run in a worker thread
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(PUBLIC_PREFIXES):
+            await next_app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        personal = "authorization" in headers or SESSION_COOKIE in headers.get("cookie", "")
+        changed = (await anyio.to_thread.run_sync(self.last_change, scope)).replace(microsecond=0)
+        last_modified = format_datetime(changed.astimezone(timezone.utc), usegmt=True)
+        cache_control = "private, no-cache" if personal else f"public, max-age={PUBLIC_MAX_AGE}, must-revalidate"
+        common = [(b"last-modified", last_modified.encode()), (b"cache-control", cache_control.encode()),
+                  (b"vary", b"Cookie, Authorization, Accept-Language")]
+        since = headers.get("if-modified-since")
+        if since and "if-none-match" not in headers and _not_after(changed, since):
+            await _not_modified(send, common)
+            return
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def buffer(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    await finish()
+
+        async def finish() -> None:
+            body = b"".join(chunks)
+            out = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"cache-control", b"etag")]
+            if start.get("status") != 200:
+                await send({**start, "headers": out})
+                await send({"type": "http.response.body", "body": body})
+                return
+            etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+            tags = headers.get("if-none-match", "")
+            if etag in [t.strip().removeprefix("W/") for t in tags.split(",")] or tags.strip() == "*":
+                await _not_modified(send, common + [(b"etag", etag.encode())])
+                return
+            out = [(k, v) for k, v in out if k.lower() != b"last-modified"] + common + [(b"etag", etag.encode())]
+            await send({**start, "headers": out})
+            await send({"type": "http.response.body", "body": body})
+
+        await next_app(scope, receive, buffer)
+
+
+def _not_after(changed: datetime, since: str) -> bool:
+    try:
+        moment = parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return changed <= moment
+
+
+async def _not_modified(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": 304, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
 
 
 # --- who is asking, in which language -------------------------------------------------------

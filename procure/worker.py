@@ -25,8 +25,9 @@ Two ways to run them:
 
 - **PostgreSQL (production):** ``procure worker`` runs a `procrastinate <https://procrastinate.readthedocs.io>`_
   worker. Its periodic tasks are deferred once per cron tick across all workers (a unique row per
-  task and timestamp in ``procrastinate_periodic_defers``), jobs are locked while they run, and a
-  failed job is retried by the library. See docs/architecture.md for why procrastinate.
+  task and timestamp in ``procrastinate_periodic_defers``) and a job is taken by one worker only.
+  A failed job is not retried: it is recorded as ``failed`` in ``procrastinate_jobs`` and the job
+  simply runs again at its next tick (every job catches up on everything due). See docs/architecture.md for why procrastinate.
 - **SQLite (embedded default):** ``procure serve`` runs the same jobs in a background thread of the
   app process (``InProcessScheduler``); ``procure worker`` runs that loop in the foreground.
 """

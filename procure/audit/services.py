@@ -80,6 +80,11 @@ def _unsealed() -> Any:
     return AuditEntry.sealed_tender_id.is_(None) | AuditEntry.sealed_tender_id.in_(opened)
 
 
+def visible_entries() -> Any:
+    """The condition for entries anyone may see (see ``_unsealed``)."""
+    return _unsealed()
+
+
 def count(session: Session) -> int:
     """Visible entries (what the audit pages show)."""
     return session.scalar(select(func.count()).select_from(AuditEntry).where(_unsealed())) or 0

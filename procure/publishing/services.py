@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from procure.awards.models import Award
 from procure.bidding.models import Bid, OpeningRecord
-from procure.clock import Clock
+from procure.clock import BUREAU_TZ, Clock
 from procure.contracts.models import Contract
 from procure.contracts.rules import end_date
 from procure.errors import InvalidInput, NotFound
@@ -240,3 +240,28 @@ def payments_made(session: Session, month: str | None = None) -> list[PaymentSta
 def public_contracts(session: Session) -> list[Contract]:
     return list(session.scalars(select(Contract).where(Contract.state != "draft")
                                 .options(selectinload(Contract.sites)).order_by(Contract.number)).unique())
+
+
+def last_public_change(session: Session, now: datetime) -> datetime:
+    """When public data last changed, for ``Last-Modified``: the newest audit entry that may be
+    shown (entries about sealed bids stay out until their tender is opened — 招标投标法 第22条 —
+    so not even this time betrays a bid), or the newest moment the clock alone moved a state (a
+    deadline, a settling time, a contract's first or last day), whichever is later."""
+    from procure.audit import services as audit
+    from procure.audit.models import AuditEntry
+    from procure.tendering.rules import SETTLING_TIME
+
+    moments = [session.scalar(select(func.max(AuditEntry.at)).where(audit.visible_entries()))]
+    moments.append(session.scalar(select(func.max(Tender.bid_deadline)).where(
+        Tender.state != TenderState.DRAFT, Tender.bid_deadline <= now)))
+    settled = session.scalar(select(func.max(Tender.bid_deadline)).where(
+        Tender.state != TenderState.DRAFT, Tender.bid_deadline <= now - SETTLING_TIME))
+    moments.append(settled + SETTLING_TIME if settled else None)
+    today = now.astimezone(BUREAU_TZ).date()
+    started = session.scalar(select(func.max(Contract.start_date)).where(Contract.start_date <= today))
+    ended = session.scalar(select(func.max(Contract.ends_on)).where(Contract.ends_on < today))
+    for day in (started, ended + timedelta(days=1) if ended else None):
+        if day is not None:
+            moments.append(datetime.combine(day, time.min, BUREAU_TZ))
+    known = [m for m in moments if m is not None]
+    return max(known) if known else datetime(2000, 1, 1, tzinfo=BUREAU_TZ)

@@ -179,8 +179,13 @@ def deadline_after_amendment(amended_at: datetime, deadline: datetime) -> dateti
 
 
 def accepts_bids(state: str, deadline: datetime | None, received_at: datetime) -> bool:
-    """The server's clock decides: a bid received at or after the deadline is late."""
-    return state == TenderState.PUBLISHED and deadline is not None and received_at < deadline
+    """The server's clock at receipt decides: a bid received at or after the deadline is late.
+
+    ``state`` is the tender's state when the bid is handled, which may be a moment after it was
+    received — in a rush the upload waits for the write lock. A tender closes only by reaching its
+    deadline, so "closed" still takes a bid received before it; the settling time keeps the lots
+    from being judged until such bids are stored (``settles_at``)."""
+    return state in (TenderState.PUBLISHED, TenderState.CLOSED) and deadline is not None and received_at < deadline
 
 
 def bidding_closed(deadline: datetime | None, now: datetime) -> bool:

@@ -68,7 +68,9 @@ def race(tmp_path):
         server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
+        started = time.monotonic()
         while not server.started:
+            assert thread.is_alive() and time.monotonic() - started < 20, "the server did not start"
             time.sleep(0.05)
         yield f"http://127.0.0.1:{port}", lot_id, deadline, tokens, database
         server.should_exit = True
@@ -84,6 +86,8 @@ def _sleep_until(moment: datetime) -> None:
 def test_last_second_rush(race):
     base, lot_id, deadline, tokens, database = race
 
+    bodies: dict[int, str] = {}
+
     def post(n: int, at: datetime) -> tuple[int, int, float]:
         _sleep_until(at)
         sent = datetime.now(timezone.utc)
@@ -91,6 +95,7 @@ def test_last_second_rush(race):
             response = client.post(f"/api/v1/lots/{lot_id}/bids", headers={"Authorization": f"Bearer {tokens[n]}"},
                                    data={"price": f"{900000 + n}.00", "bond_form": "guarantee", "bond_reference": f"B{n}"},
                                    files=[("documents", (f"bid{n}.pdf", PDF + str(n).encode(), "application/pdf"))])
+        bodies[n] = response.text[:200]
         return n, response.status_code, (sent - deadline).total_seconds()
 
     moments = [deadline - timedelta(seconds=0.9) + timedelta(seconds=0.04 * n) for n in range(ON_TIME)]
@@ -98,7 +103,7 @@ def test_last_second_rush(race):
     with ThreadPoolExecutor(ON_TIME + LATE) as pool:
         results = list(pool.map(lambda args: post(*args), enumerate(moments)))
 
-    assert all(status in (201, 409) for _, status, _ in results), results  # every answer is a clear one
+    assert all(status in (201, 409) for _, status, _ in results), [(r, bodies.get(r[0])) for r in results]  # every answer is a clear one
     late = [r for r in results if r[2] >= 0]
     assert late and all(status == 409 for _, status, _ in late), late
     accepted = {n for n, status, _ in results if status == 201}

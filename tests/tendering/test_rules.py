@@ -91,6 +91,9 @@ def test_the_server_clock_decides():
     assert accepts_bids("published", deadline, deadline - timedelta(microseconds=1))
     assert not accepts_bids("published", deadline, deadline)
     assert not accepts_bids("cancelled", deadline, deadline - timedelta(days=1))
+    # Received before the deadline, handled after it (waiting for the write lock in a rush).
+    assert accepts_bids("closed", deadline, deadline - timedelta(microseconds=1))
+    assert not accepts_bids("closed", deadline, deadline)
     assert not settled(deadline, deadline + timedelta(seconds=59))
     assert settled(deadline, deadline + timedelta(seconds=60))
 
