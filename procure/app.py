@@ -4,10 +4,12 @@ from __future__ import annotations
 
 
 import asyncio
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
 import anyio.to_thread
 from litestar import Litestar
+from sqlalchemy import event
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
@@ -59,9 +61,25 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
     """Build Procure. ``database`` lets tests bind the app to a connection inside a transaction."""
     db = database or Database(settings.database_url, pool_size=settings.max_concurrency)
 
-    def last_public_change(_scope: object) -> datetime:
-        with db.reader() as session:
-            return publishing.last_public_change(session, settings.clock())
+    # When public data last changed (PublicCaching), asked at most once a second per process;
+    # a write committed in this process starts a new generation at once. Writes in other
+    # processes show within the second through their audit rows and clock moments.
+    known: list[tuple[float, datetime, datetime]] = []
+    generation = [0]
+
+    def public_version(_scope: object) -> tuple[tuple[int, datetime], datetime]:
+        now = settings.clock()
+        if not (known and time.monotonic() - known[0][0] < 1.0 and timedelta(0) <= now - known[0][1] < timedelta(seconds=1)):
+            with db.reader() as session:
+                known[:] = [(time.monotonic(), now, publishing.last_public_change(session, now))]
+        changed = known[0][2]
+        return (generation[0], changed), changed
+
+    def on_commit(_session: object) -> None:
+        generation[0] += 1
+        known.clear()
+
+    event.listen(db.sessionmaker, "after_commit", on_commit)
 
     async def on_startup(app: Litestar) -> None:
         # Threads: one per admitted request for the handlers (plus a margin for upload files,
@@ -106,7 +124,7 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
             "storage": Provide(provide_storage, sync_to_thread=False),
             "pdf": Provide(provide_pdf, sync_to_thread=False),
         },
-        middleware=[AdmissionGate(settings.max_concurrency, settings.queue_seconds), PublicCaching(last_public_change),
+        middleware=[AdmissionGate(settings.max_concurrency, settings.queue_seconds), PublicCaching(public_version),
                     IdentityMiddleware()],
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="procure_csrf", cookie_samesite="lax",
                                cookie_secure=settings.secure_cookies, exclude=["^/api/", "^/open311/", "^/schema"]),

@@ -82,7 +82,9 @@ def demo() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="App processes (uvicorn workers); they share nothing but the database and the storage folder.")
-def serve(host: str, port: int, workers: int) -> None:
+@click.option("--access-log/--no-access-log", default=False, show_default=True,
+              help="A line per request (the reverse proxy usually keeps this log).")
+def serve(host: str, port: int, workers: int, access_log: bool) -> None:
     """Run the web server (and, on the embedded SQLite default, the worker's jobs in-process)."""
     import uvicorn
 
@@ -94,7 +96,7 @@ def serve(host: str, port: int, workers: int) -> None:
                f"{', worker jobs in-process' if settings.worker_in_process else ''})")
     # The factory builds the app inside each worker process: nothing is shared between them.
     uvicorn.run("procure.asgi:create", factory=True, host=host, port=port, workers=workers, log_level="info",
-                proxy_headers=True, timeout_keep_alive=10, timeout_graceful_shutdown=20)
+                access_log=access_log, proxy_headers=True, timeout_keep_alive=10, timeout_graceful_shutdown=20)
 
 
 @main.command()

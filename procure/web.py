@@ -10,6 +10,7 @@ import hashlib
 import html
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime, timezone
@@ -189,16 +190,23 @@ PUBLIC_MAX_AGE = 60
 
 
 class PublicCaching(ASGIMiddleware):
-    """``ETag`` (a hash of the body), ``Last-Modified`` (when public data last changed),
-    ``Cache-Control`` and ``304 Not Modified`` for the portal, OCDS and public lists.
+    """HTTP caching of public data (the portal, OCDS, public lists): ``ETag`` (a hash of the body),
+    ``Last-Modified`` (when public data last changed), ``Cache-Control``, ``304 Not Modified`` —
+    and a small in-process cache of anonymous answers, the micro-cache a reverse proxy would keep.
 
-    ``If-Modified-Since`` is answered before the handler runs (RFC 9110 §13.2.2: only when there
-    is no ``If-None-Match``), so a revalidating client or proxy costs one small query. Answers
-    to a logged-in person stay ``private``: their pages show their name.
+    ``version(scope)`` gives a token and when public data last changed: every state change writes an
+    audit row and every clock-moved state has its moment (``publishing.last_public_change``), so
+    an answer stored under the same moment is still the answer. The app asks at most once a
+    second (``app.py``), so a change shows within a second. ``If-Modified-Since`` is answered
+    before the handler runs (RFC 9110 §13.2.2: only without ``If-None-Match``). Answers to a
+    logged-in person are neither stored nor shared (``private``): their pages show their name;
+    nor is any answer that sets a cookie (a CSRF token must not be shared).
     """
 
-    def __init__(self, last_change: Callable[[Any], datetime]) -> None:
-        self.last_change = last_change  # (scope) -> datetime, run in a worker thread
+    def __init__(self, version: Callable[[Any], tuple[Any, datetime]], *, entries: int = 512) -> None:
+        self.version = version  # (scope) -> (token, last change), run in a worker thread
+        self.entries = entries
+        self._stored: OrderedDict[tuple[bytes, ...], tuple[Any, dict[str, Any], bytes, str]] = OrderedDict()
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(PUBLIC_PREFIXES):
@@ -206,7 +214,8 @@ class PublicCaching(ASGIMiddleware):
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         personal = "authorization" in headers or SESSION_COOKIE in headers.get("cookie", "")
-        changed = (await anyio.to_thread.run_sync(self.last_change, scope)).replace(microsecond=0)
+        version, last = await anyio.to_thread.run_sync(self.version, scope)
+        changed = last.replace(microsecond=0)
         last_modified = format_datetime(changed.astimezone(timezone.utc), usegmt=True)
         cache_control = "private, no-cache" if personal else f"public, max-age={PUBLIC_MAX_AGE}, must-revalidate"
         common = [(b"last-modified", last_modified.encode()), (b"cache-control", cache_control.encode()),
@@ -214,6 +223,13 @@ class PublicCaching(ASGIMiddleware):
         since = headers.get("if-modified-since")
         if since and "if-none-match" not in headers and _not_after(changed, since):
             await _not_modified(send, common)
+            return
+        key = (scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""),
+               headers.get("cookie", "").encode(), headers.get("accept-language", "").encode())
+        stored = None if personal else self._stored.get(key)
+        if stored is not None and stored[0] == version:
+            self._stored.move_to_end(key)
+            await self._answer(send, headers, common, stored[1], stored[2], stored[3])
             return
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
@@ -228,21 +244,31 @@ class PublicCaching(ASGIMiddleware):
 
         async def finish() -> None:
             body = b"".join(chunks)
-            out = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"cache-control", b"etag")]
             if start.get("status") != 200:
-                await send({**start, "headers": out})
+                await send(start)
                 await send({"type": "http.response.body", "body": body})
                 return
             etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-            tags = headers.get("if-none-match", "")
-            if etag in [t.strip().removeprefix("W/") for t in tags.split(",")] or tags.strip() == "*":
-                await _not_modified(send, common + [(b"etag", etag.encode())])
-                return
-            out = [(k, v) for k, v in out if k.lower() != b"last-modified"] + common + [(b"etag", etag.encode())]
-            await send({**start, "headers": out})
-            await send({"type": "http.response.body", "body": body})
+            sets_cookie = any(k.lower() == b"set-cookie" for k, _ in start.get("headers", []))
+            if not personal and not sets_cookie:
+                self._stored[key] = (version, start, body, etag)
+                while len(self._stored) > self.entries:
+                    self._stored.popitem(last=False)
+            await self._answer(send, headers, common, start, body, etag)
 
         await next_app(scope, receive, buffer)
+
+    @staticmethod
+    async def _answer(send: Send, request_headers: dict[str, str], common: list[tuple[bytes, bytes]],
+                      start: dict[str, Any], body: bytes, etag: str) -> None:
+        tags = request_headers.get("if-none-match", "")
+        if etag in [t.strip().removeprefix("W/") for t in tags.split(",")] or tags.strip() == "*":
+            await _not_modified(send, common + [(b"etag", etag.encode())])
+            return
+        out = [(k, v) for k, v in start.get("headers", [])
+               if k.lower() not in (b"cache-control", b"etag", b"last-modified", b"vary")]
+        await send({**start, "headers": out + common + [(b"etag", etag.encode())]})
+        await send({"type": "http.response.body", "body": body})
 
 
 def _not_after(changed: datetime, since: str) -> bool:

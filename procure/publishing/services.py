@@ -251,11 +251,13 @@ def last_public_change(session: Session, now: datetime) -> datetime:
     from procure.audit.models import AuditEntry
     from procure.tendering.rules import SETTLING_TIME
 
-    moments = [session.scalar(select(func.max(AuditEntry.at)).where(audit.visible_entries()))]
-    moments.append(session.scalar(select(func.max(Tender.bid_deadline)).where(
-        Tender.state != TenderState.DRAFT, Tender.bid_deadline <= now)))
-    settled = session.scalar(select(func.max(Tender.bid_deadline)).where(
-        Tender.state != TenderState.DRAFT, Tender.bid_deadline <= now - SETTLING_TIME))
+    # Each look-up walks an index from its end and stops at the first row (no scan of the table).
+    moments = [session.scalar(select(AuditEntry.at).where(audit.visible_entries()).order_by(AuditEntry.id.desc()).limit(1))]
+    moments.append(session.scalar(select(Tender.bid_deadline).where(
+        Tender.state != TenderState.DRAFT, Tender.bid_deadline <= now).order_by(Tender.bid_deadline.desc()).limit(1)))
+    settled = session.scalar(select(Tender.bid_deadline).where(
+        Tender.state != TenderState.DRAFT, Tender.bid_deadline <= now - SETTLING_TIME)
+        .order_by(Tender.bid_deadline.desc()).limit(1))
     moments.append(settled + SETTLING_TIME if settled else None)
     today = now.astimezone(BUREAU_TZ).date()
     started = session.scalar(select(func.max(Contract.start_date)).where(Contract.start_date <= today))

@@ -27,7 +27,7 @@ class Tender(Base):
     sme_deduction: Mapped[Decimal | None] = mapped_column(Fixed(4, 2))
     abnormal_threshold: Mapped[Decimal] = mapped_column(Fixed(4, 2))
     state: Mapped[str] = mapped_column(String(16), index=True)
-    bid_deadline: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    bid_deadline: Mapped[datetime | None] = mapped_column(AwareDateTime(), index=True)
     published_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     #: When the lots were judged (≥ 3 bids or 流标), after the settling time.

@@ -580,7 +580,9 @@ def list_tenders(session: Session, clock: Clock, flt: TenderFilter, paging: Page
                  include_drafts: bool) -> Page[Tender]:
     stmt = select(Tender).options(selectinload(Tender.lots))
     if not include_drafts:
-        stmt = stmt.where(Tender.state.in_(PUBLIC_STATES))
+        # "not a draft" rather than IN (every other state): the planner then walks the
+        # (created_at, id) index backwards and stops after one page instead of sorting them all.
+        stmt = stmt.where(Tender.state != TenderState.DRAFT)
     if flt.state:
         stmt = stmt.where(state_condition(flt.state, clock()))
     if flt.q:

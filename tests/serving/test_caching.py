@@ -55,3 +55,35 @@ def test_answers_to_a_logged_in_person_stay_private(client, demo):  # type: igno
     headers, _ = auth_for(demo.database, "officer", system_clock())
     response = client.get("/api/v1/tenders", headers=headers)
     assert response.status_code == 200 and response.headers["cache-control"] == "private, no-cache"
+
+
+def test_anonymous_answers_come_from_the_cache_until_a_write(demo):  # type: ignore[no-untyped-def]
+    from sqlalchemy import event, select
+
+    from procure.tendering.models import Tender
+
+    clock = FrozenClock(system_clock())
+    app = create_app(demo.settings(clock))
+    statements: list[str] = []
+    with TestClient(app, base_url="http://testserver.local") as client:
+        engine = app.state.database.engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            first = client.get("/api/v1/tenders")
+            statements.clear()
+            second = client.get("/api/v1/tenders")
+            assert second.content == first.content and not statements  # served from memory
+            with app.state.database.session() as s:  # a write in this process forgets the moment
+                tender = s.scalar(select(Tender).where(Tender.state == "published").order_by(Tender.id))
+                old_title, tender.title = tender.title, "缓存测试：标题已改"
+                s.commit()
+            try:
+                third = client.get("/api/v1/tenders")
+                assert statements and "缓存测试：标题已改" in third.text
+            finally:
+                with app.state.database.session() as s:
+                    s.get(Tender, tender.id).title = old_title
+                    s.commit()
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)

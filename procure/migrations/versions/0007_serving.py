@@ -42,10 +42,12 @@ def upgrade() -> None:
     with op.batch_alter_table('tender', schema=None) as batch_op:
         batch_op.create_index('ix_tender_created_at_id', ['created_at', 'id'], unique=False)
         batch_op.create_index('ix_tender_state_bid_deadline', ['state', 'bid_deadline'], unique=False)
+        batch_op.create_index('ix_tender_bid_deadline', ['bid_deadline'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('tender', schema=None) as batch_op:
+        batch_op.drop_index('ix_tender_bid_deadline')
         batch_op.drop_index('ix_tender_state_bid_deadline')
         batch_op.drop_index('ix_tender_created_at_id')
     with op.batch_alter_table('contract', schema=None) as batch_op:
