@@ -34,7 +34,8 @@ def grow(url: str, sites: int, tenders: int) -> dict[str, int]:
     with database.session() as s:
         streets = list(s.scalars(select(Jurisdiction.id).where(Jurisdiction.level == "street")))
         have_sites = s.scalar(select(func.count()).select_from(Site)) or 0
-        rows = [{"code": f"BENCH-{n:06d}", "name": f"基准道路{n}号", "kind": rng.choice(KINDS), "grade": rng.randint(1, 3),
+        first_site = s.scalar(select(func.count()).select_from(Site).where(Site.code.like("BENCH-%"))) or 0
+        rows = [{"code": f"BENCH-{first_site + n:06d}", "name": f"基准道路{n}号", "kind": rng.choice(KINDS), "grade": rng.randint(1, 3),
                  "jurisdiction_id": rng.choice(streets), "area_m2": Decimal(rng.randint(500, 50000)),
                  "handover_date": (now - timedelta(days=rng.randint(0, 900))).date(), "address": "余杭区",
                  "created_at": now, "updated_at": now} for n in range(max(0, sites - have_sites))]
@@ -43,8 +44,9 @@ def grow(url: str, sites: int, tenders: int) -> dict[str, int]:
         have_tenders = s.scalar(select(func.count()).select_from(Tender)) or 0
         key = s.scalar(select(Tender.sealing_key).limit(1)) or ""
         added = max(0, tenders - have_tenders)
+        first_tender = s.scalar(select(func.count()).select_from(Tender).where(Tender.reference.like("BENCH-%"))) or 0
         trows = []
-        for n in range(added):
+        for n in range(first_tender, first_tender + added):
             state = STATES[n % len(STATES)]
             created = now - timedelta(days=rng.randint(1, 700), seconds=n)
             deadline = now + timedelta(days=rng.randint(1, 30)) if state == "published" else created + timedelta(days=25)

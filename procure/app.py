@@ -42,7 +42,7 @@ from procure.contractors.routes import ContractorPages, ContractorsApi
 from procure.sites.routes import RegistryApi, SitePages, SitesApi
 from procure.tendering.routes import TenderPages, TendersApi
 from procure.web import (
-    AdmissionGate, IdentityMiddleware, PublicCaching, RequestExecutor, http_error_handler, install_template_helpers, internal_error_handler, procure_error_handler,
+    CSRF_COOKIE, AdmissionGate, IdentityMiddleware, PublicCaching, RequestExecutor, http_error_handler, install_template_helpers, internal_error_handler, procure_error_handler,
     provide_clock, provide_db, provide_pdf, provide_settings, provide_storage, provide_user,
 )
 
@@ -126,7 +126,7 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
         },
         middleware=[AdmissionGate(settings.max_concurrency, settings.queue_seconds), PublicCaching(public_version),
                     IdentityMiddleware()],
-        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="procure_csrf", cookie_samesite="lax",
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name=CSRF_COOKIE, cookie_samesite="lax",
                                cookie_secure=settings.secure_cookies, exclude=["^/api/", "^/open311/", "^/schema"]),
         template_config=TemplateConfig(directory=settings.templates_dir, engine=JinjaTemplateEngine,
                                        engine_callback=configure_jinja),

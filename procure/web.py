@@ -49,6 +49,7 @@ from procure.sites.rules import GRADE_NAMES_ZH, KIND_NAMES_ZH, SiteKind
 log = logging.getLogger("procure")
 
 SESSION_COOKIE = "procure_session"
+CSRF_COOKIE = "procure_csrf"
 API_PREFIXES = ("/api/", "/open311/", "/schema")
 
 
@@ -249,6 +250,11 @@ class PublicCaching(ASGIMiddleware):
                 await send({"type": "http.response.body", "body": body})
                 return
             etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+            if b'name="_csrf_token"' not in body:
+                # Litestar sets a fresh CSRF cookie on every page; a page with no form needs none,
+                # and dropping it lets the answer be shared (forms set their own on their page).
+                start["headers"] = [(k, v) for k, v in start.get("headers", [])
+                                    if not (k.lower() == b"set-cookie" and v.startswith(CSRF_COOKIE.encode() + b"="))]
             sets_cookie = any(k.lower() == b"set-cookie" for k, _ in start.get("headers", []))
             if not personal and not sets_cookie:
                 self._stored[key] = (version, start, body, etag)
