@@ -7,7 +7,15 @@ import asyncio
 import json
 import time
 
+from concurrent.futures import ThreadPoolExecutor
+
 from procure.web import RETRY_AFTER_SECONDS, AdmissionGate
+
+
+def run(make_coroutine):  # type: ignore[no-untyped-def]
+    """asyncio.run in a thread of its own: the browser tests keep a loop running in the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
 
 
 def _scope(path: str = "/api/v1/tenders") -> dict:
@@ -42,7 +50,7 @@ def test_past_the_limit_requests_wait_then_get_503_with_retry_after():
     async def burst():  # type: ignore[no-untyped-def]
         return await asyncio.gather(*(_call(gate) for _ in range(5)))
 
-    results = asyncio.run(burst())
+    results = run(burst)
     statuses = sorted(r[0] for r in results)
     assert statuses == [200, 200, 503, 503, 503]
     for status, headers, body, took in results:
@@ -58,7 +66,7 @@ def test_a_waiting_request_gets_in_when_a_slot_frees():
     async def two():  # type: ignore[no-untyped-def]
         return await asyncio.gather(_call(gate), _call(gate))
 
-    assert [r[0] for r in asyncio.run(two())] == [200, 200]
+    assert [r[0] for r in run(two)] == [200, 200]
 
 
 def test_static_files_skip_the_gate():
@@ -67,4 +75,4 @@ def test_static_files_skip_the_gate():
     async def burst():  # type: ignore[no-untyped-def]
         return await asyncio.gather(*(_call(gate, "/static/app.css") for _ in range(3)))
 
-    assert [r[0] for r in asyncio.run(burst())] == [200, 200, 200]
+    assert [r[0] for r in run(burst)] == [200, 200, 200]

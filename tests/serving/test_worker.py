@@ -114,7 +114,10 @@ def test_two_procrastinate_workers_at_once(due, tmp_path):  # type: ignore[no-un
             for engine in engines:
                 engine.dispose()
 
-    asyncio.run(both())
+    # In a thread of its own: the browser tests keep an event loop running in the main thread.
+    worker = threading.Thread(target=lambda: asyncio.run(both()))
+    worker.start()
+    worker.join(timeout=180)
     _check_moved_once(database)
     import psycopg
 
