@@ -160,6 +160,11 @@ def main() -> None:
           f"other answers: {sorted({r[1] for r in on_time if r[1] != 201})}")
     print(f"  sent after the deadline:  {len(late)}; refused 409: {sum(1 for r in late if r[1] == 409)}; "
           f"accepted: {sum(1 for r in late if r[1] == 201)}")
+    refused_on_time = sorted((r for r in on_time if r[1] != 201), key=lambda r: r[2])
+    if refused_on_time:
+        first = refused_on_time[0]
+        print(f"  refused though sent before the deadline: {len(refused_on_time)}, sent from {first[2]:+.2f} s; "
+              f"the server's reason for the earliest: {first[4]}")
     slowest = max((r[3] - r[2] for r in results), default=0)
     print(f"  slowest answer: {slowest:.2f} s; last 201 answered {max((r[3] for r in accepted), default=0):+.2f} s "
           "from the deadline")

@@ -28,7 +28,7 @@ from procure.documents.storage import LocalStorage
 from procure.errors import ProcureError
 from procure.settings import Settings
 from procure.awards.routes import AwardPages, AwardsApi
-from procure.bidding.routes import BidPages, BidsApi
+from procure.bidding.routes import MAX_BID_BYTES, BidPages, BidsApi
 from procure.cases.routes import CasePages, CasesApi, Open311Api
 from procure.documents.routes import DocumentPages
 from procure.inspection.routes import InspectionApi, InspectionPages
@@ -42,7 +42,7 @@ from procure.contractors.routes import ContractorPages, ContractorsApi
 from procure.sites.routes import RegistryApi, SitePages, SitesApi
 from procure.tendering.routes import TenderPages, TendersApi
 from procure.web import (
-    CSRF_COOKIE, AdmissionGate, IdentityMiddleware, PublicCaching, RequestExecutor, http_error_handler, install_template_helpers, internal_error_handler, procure_error_handler,
+    CSRF_COOKIE, AdmissionGate, ReceiveThenQueue, IdentityMiddleware, PublicCaching, RequestExecutor, http_error_handler, install_template_helpers, internal_error_handler, procure_error_handler,
     provide_clock, provide_db, provide_pdf, provide_settings, provide_storage, provide_user,
 )
 
@@ -124,7 +124,7 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
             "storage": Provide(provide_storage, sync_to_thread=False),
             "pdf": Provide(provide_pdf, sync_to_thread=False),
         },
-        middleware=[AdmissionGate(settings.max_concurrency, settings.queue_seconds), PublicCaching(public_version),
+        middleware=[ReceiveThenQueue(MAX_BID_BYTES), AdmissionGate(settings.max_concurrency, settings.queue_seconds), PublicCaching(public_version),
                     IdentityMiddleware()],
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name=CSRF_COOKIE, cookie_samesite="lax",
                                cookie_secure=settings.secure_cookies, exclude=["^/api/", "^/open311/", "^/schema"]),

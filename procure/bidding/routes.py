@@ -22,6 +22,7 @@ from procure.i18n import gettext
 from procure.tendering import services as tenders
 from procure.tendering.routes import detail_page, pdf_response, visible
 from procure.web import DB, AppClock, AppSettings, AppStorage, MaybeMe, Me, Pdf, form_errors, page, requires
+from procure.web import received_at as web_received_at
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 MAX_BID_BYTES = 20 * MAX_DOCUMENT_BYTES + 1024 * 1024
@@ -50,9 +51,9 @@ class BidsApi(Controller):
     @post("/lots/{lot_id:int}/bids", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
           request_max_body_size=MAX_BID_BYTES,
           summary="Submit or replace a bid (multipart: price, bond_form, bond_reference, documents[]) → receipt")
-    def submit(self, lot_id: FromPath[int], data: UploadData, db: DB, clock: AppClock, storage: AppStorage,
-               settings: AppSettings, user: Me) -> BidOut:
-        received_at = clock()  # the whole upload is in: the server's clock decides
+    def submit(self, request: Request, lot_id: FromPath[int], data: UploadData, db: DB, clock: AppClock,
+               storage: AppStorage, settings: AppSettings, user: Me) -> BidOut:
+        received_at = web_received_at(request, clock)  # the moment the last byte arrived
         bid = services.submit(db, clock, storage, settings.secret_key, user, lot_id, price=data.get("price"),
                               bond_form=data.get("bond_form"), bond_reference=data.get("bond_reference"),
                               uploads=_uploads(data), received_at=received_at)
@@ -115,7 +116,7 @@ class BidPages(Controller):
           guards=[requires(Permission.BIDS_SUBMIT)], request_max_body_size=MAX_BID_BYTES)
     def submit(self, request: Request, tender_id: FromPath[int], lot_id: FromPath[int], data: UploadData, db: DB,
                clock: AppClock, storage: AppStorage, settings: AppSettings, user: Me) -> Response:
-        received_at = clock()
+        received_at = web_received_at(request, clock)
         try:
             services.submit(db, clock, storage, settings.secret_key, user, lot_id, price=data.get("price"),
                             bond_form=data.get("bond_form"), bond_reference=data.get("bond_reference"),

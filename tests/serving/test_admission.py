@@ -76,3 +76,41 @@ def test_static_files_skip_the_gate():
         return await asyncio.gather(*(_call(gate, "/static/app.css") for _ in range(3)))
 
     assert [r[0] for r in run(burst)] == [200, 200, 200]
+
+
+def test_a_bid_is_stamped_when_its_last_byte_arrives_not_when_its_turn_comes():
+    from datetime import datetime, timedelta, timezone
+    from types import SimpleNamespace
+
+    from procure.clock import FrozenClock
+    from procure.web import RECEIVED_AT, ReceiveThenQueue
+
+    clock = FrozenClock(datetime(2026, 12, 20, 9, 29, 59, tzinfo=timezone.utc))
+    app_state = SimpleNamespace(state=SimpleNamespace(settings=SimpleNamespace(clock=clock)))
+    chunks = [b"a" * 300_000, b"b" * 900_000, b"c" * 5]
+    seen: dict = {}
+
+    async def receive():  # type: ignore[no-untyped-def]
+        chunk = chunks.pop(0)
+        return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+
+    async def queued_app(scope, receive, send):  # type: ignore[no-untyped-def]
+        clock.advance(seconds=5)  # waits its turn past the deadline
+        body = b""
+        while True:
+            message = await receive()
+            body += message["body"]
+            if not message["more_body"]:
+                break
+        seen.update(stamp=scope[RECEIVED_AT], body=body, handled=clock())
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def send(message):  # type: ignore[no-untyped-def]
+        pass
+
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/lots/7/bids", "headers": [], "litestar_app": app_state}
+    run(lambda: ReceiveThenQueue(limit=2_000_000).handle(scope, receive, send, queued_app))
+    assert seen["stamp"] == datetime(2026, 12, 20, 9, 29, 59, tzinfo=timezone.utc)
+    assert seen["handled"] - seen["stamp"] == timedelta(seconds=5)
+    assert seen["body"] == b"a" * 300_000 + b"b" * 900_000 + b"c" * 5
