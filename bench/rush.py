@@ -107,7 +107,8 @@ def main() -> None:
     env = {**os.environ, "PROCURE_DATABASE_URL": url, "PROCURE_STORAGE_DIR": str(tmp / "storage"),
            "PROCURE_SECRET_KEY": SECRET, "PROCURE_WORKER_IN_PROCESS": "0"}
     server = subprocess.Popen([str(ROOT / ".venv/bin/procure"), "serve", "--port", str(port), "--workers", str(args.workers)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+                              env=env, stdout=subprocess.DEVNULL, stderr=open(tmp / "server.log", "w"), cwd=ROOT)
+    print(f"  server log: {tmp / 'server.log'}")
     try:
         for _ in range(100):
             try:

@@ -57,7 +57,7 @@ class BidsApi(Controller):
         bid = services.submit(db, clock, storage, settings.secret_key, user, lot_id, price=data.get("price"),
                               bond_form=data.get("bond_form"), bond_reference=data.get("bond_reference"),
                               uploads=_uploads(data), received_at=received_at)
-        return BidOut.of(services.my_bids(db, clock, settings.secret_key, user, bid.lot_id)[0], own=True)
+        return BidOut.of(services.view_of_submitted(db, settings.secret_key, bid), own=True)
 
     @delete("/bids/{bid_id:int}", sync_to_thread=True, status_code=200, guards=[requires(Permission.BIDS_SUBMIT)],
             summary="Withdraw a bid before the deadline")

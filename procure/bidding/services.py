@@ -112,7 +112,7 @@ def submit(session: Session, clock: Clock, storage: Storage, secret_key: str, us
         bid.sealed = crypto.seal_value(seal.data_key, {"price": str(value), "bond_form": form,
                                                        "bond_reference": (bond_reference or "").strip()[:128]},
                                        f"tender:{tender.id}:bid")
-        bid.documents.extend(BidDocument(document_id=d.id, position=i) for i, d in enumerate(stored, start=1))
+        bid.documents.extend(BidDocument(document_id=d.id, document=d, position=i) for i, d in enumerate(stored, start=1))
         session.flush()
         bid.receipt_hash = receipt_fingerprint(receipt_payload(bid, lot, tender, value, stored))
         for old in replaced:
@@ -206,6 +206,15 @@ def my_bids(session: Session, clock: Clock, secret_key: str, user: CurrentUser, 
         lot = tenders.get_lot(session, clock, bid.lot_id)
         views.append(_view(secret_key, bid, lot))
     return views
+
+
+def view_of_submitted(session: Session, secret_key: str, bid: Bid) -> BidView:
+    """The view of the bid just submitted, from what this use case holds in memory: a second
+    submission of the same company, committed a moment later in another process, may already
+    have replaced it (and deleted its documents), so nothing of it is read again."""
+    lot = session.get(Lot, bid.lot_id)
+    assert lot is not None
+    return _view(secret_key, bid, lot)
 
 
 def _view(secret_key: str, bid: Bid, lot: Lot) -> BidView:
