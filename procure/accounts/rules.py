@@ -37,23 +37,38 @@ class Permission(StrEnum):
     PAYMENTS_RUN = "payments:run"
     PAYMENTS_APPROVE = "payments:approve"
     PAYMENTS_READ = "payments:read"
+    CASES_READ = "cases:read"
+    CASES_RESPOND = "cases:respond"
+    CASE_RATES_READ = "case_rates:read"
+    CONTRACTS_READ = "contracts:read"
+    CONTRACTS_SIGN = "contracts:sign"
+    COMMITTEE_SIT = "committee:sit"
+    EVALUATIONS_VIEW = "evaluations:view"
+    DOCUMENTS_READ = "documents:read"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OFFICER: frozenset({Permission.SITES_READ, Permission.SITES_WRITE, Permission.BUDGET_READ,
                              Permission.TENDERS_MANAGE, Permission.CONTRACTORS_REVIEW, Permission.BIDS_OPEN,
                              Permission.INSPECTIONS_READ, Permission.CASES_VOID, Permission.PAYMENTS_RUN,
-                             Permission.PAYMENTS_READ}),
+                             Permission.PAYMENTS_READ, Permission.CASES_READ, Permission.CASE_RATES_READ,
+                             Permission.CONTRACTS_READ, Permission.CONTRACTS_SIGN, Permission.EVALUATIONS_VIEW,
+                             Permission.DOCUMENTS_READ}),
     Role.INSPECTOR: frozenset({Permission.SITES_READ, Permission.INSPECTIONS_WRITE, Permission.INSPECTIONS_READ,
-                               Permission.CASES_CHECK}),
+                               Permission.CASES_CHECK, Permission.CASES_READ, Permission.CASE_RATES_READ,
+                               Permission.CONTRACTS_READ, Permission.DOCUMENTS_READ}),
     Role.FINANCE: frozenset({Permission.SITES_READ, Permission.BUDGET_READ, Permission.INSPECTIONS_READ,
-                             Permission.PAYMENTS_APPROVE, Permission.PAYMENTS_READ}),
-    Role.EVALUATOR: frozenset(),
-    Role.CONTRACTOR: frozenset({Permission.BIDS_SUBMIT, Permission.PAYMENTS_READ}),
+                             Permission.PAYMENTS_APPROVE, Permission.PAYMENTS_READ, Permission.CASES_READ,
+                             Permission.CASE_RATES_READ, Permission.CONTRACTS_READ, Permission.DOCUMENTS_READ}),
+    Role.EVALUATOR: frozenset({Permission.COMMITTEE_SIT, Permission.EVALUATIONS_VIEW}),
+    # A company login's reads are further limited to its own company (accounts.policy).
+    Role.CONTRACTOR: frozenset({Permission.BIDS_SUBMIT, Permission.PAYMENTS_READ, Permission.CASES_READ,
+                                Permission.CASES_RESPOND, Permission.CONTRACTS_READ, Permission.CONTRACTS_SIGN}),
     Role.ADMIN: frozenset({
         Permission.SITES_READ, Permission.BUDGET_READ, Permission.USERS_MANAGE,
         Permission.UNIT_RATES_MANAGE, Permission.AUDIT_READ, Permission.INSPECTIONS_READ, Permission.TEMPLATES_MANAGE,
-        Permission.PAYMENTS_READ,
+        Permission.PAYMENTS_READ, Permission.CASES_READ, Permission.CASE_RATES_READ, Permission.CONTRACTS_READ,
+        Permission.DOCUMENTS_READ,
     }),
 }
 

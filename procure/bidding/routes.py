@@ -11,19 +11,25 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Stream
 
+from procure.accounts import policy
 from procure.accounts import services as accounts
 from procure.accounts.rules import Permission
 from procure.bidding import services
 from procure.bidding.schemas import BidOut, OpeningOut
-from procure.bidding.services import Upload
+from procure.bidding.services import CommitteeSeat, Upload
 from procure.documents.services import MAX_DOCUMENT_BYTES
 from procure.errors import NotFound, ProcureError
 from procure.i18n import gettext
 from procure.tendering import services as tenders
 from procure.tendering.routes import detail_page, pdf_response, visible
+from litestar.di import NamedDependency
+
 from procure.web import DB, AppClock, AppSettings, AppStorage, MaybeMe, Me, Pdf, form_errors, page, requires
 from procure.web import received_at as web_received_at
 
+#: Whether a reader sits, declared, on a lot's committee: the evaluation domain answers (app.py
+#: injects it), so bidding does not depend on evaluation.
+Seated = NamedDependency[CommitteeSeat]
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 MAX_BID_BYTES = 20 * MAX_DOCUMENT_BYTES + 1024 * 1024
 
@@ -67,9 +73,11 @@ class BidsApi(Controller):
 
     @get("/lots/{lot_id:int}/bids", sync_to_thread=True, guards=[requires()],
          summary="Bids of a lot: officers after opening, a bidder its own")
-    def lot_bids(self, lot_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings, user: Me) -> list[BidOut]:
-        views = services.lot_bids(db, clock, settings.secret_key, user, lot_id)
-        return [BidOut.of(v, own=v.bid.contractor_id == user.contractor_id) for v in views]
+    def lot_bids(self, lot_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings, user: Me,
+                 seated: Seated) -> list[BidOut]:
+        views = services.lot_bids(db, clock, settings.secret_key, user, lot_id,
+                                  declared_member=seated(db, user, lot_id))
+        return [BidOut.of(v, own=policy.owns(user, v.bid.contractor_id)) for v in views]
 
     @get("/me/bids", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)], summary="My company's bids")
     def my_bids(self, db: DB, clock: AppClock, settings: AppSettings, user: Me) -> list[BidOut]:
@@ -84,8 +92,9 @@ class BidsApi(Controller):
     @get("/bids/{bid_id:int}/documents/{document_id:int}", sync_to_thread=True, guards=[requires()],
          summary="Download a bid document (its bidder; officers and evaluators after opening)")
     def document(self, bid_id: FromPath[int], document_id: FromPath[int], db: DB, clock: AppClock,
-                 storage: AppStorage, settings: AppSettings, user: Me) -> Stream:
-        document, chunks = services.document_content(db, clock, storage, settings.secret_key, user, bid_id, document_id)
+                 storage: AppStorage, settings: AppSettings, user: Me, seated: Seated) -> Stream:
+        document, chunks = services.document_content(db, clock, storage, settings.secret_key, user, bid_id, document_id,
+                                                     declared_member=seated.for_bid(db, user, bid_id))
         return _download(document, chunks)
 
     @post("/tenders/{tender_id:int}/opening", sync_to_thread=True, status_code=200,
@@ -147,8 +156,9 @@ class BidPages(Controller):
 
     @get("/bids/{bid_id:int}/documents/{document_id:int}", sync_to_thread=True, guards=[requires()])
     def document(self, bid_id: FromPath[int], document_id: FromPath[int], db: DB, clock: AppClock,
-                 storage: AppStorage, settings: AppSettings, user: Me) -> Stream:
-        document, chunks = services.document_content(db, clock, storage, settings.secret_key, user, bid_id, document_id)
+                 storage: AppStorage, settings: AppSettings, user: Me, seated: Seated) -> Stream:
+        document, chunks = services.document_content(db, clock, storage, settings.secret_key, user, bid_id, document_id,
+                                                     declared_member=seated.for_bid(db, user, bid_id))
         return _download(document, chunks)
 
     @get("/my/bids", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])

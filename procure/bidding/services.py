@@ -7,6 +7,8 @@ are encrypted with the tender's key; every reader below checks who is asking.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
@@ -18,7 +20,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from procure.accounts.rules import Role
+from procure.accounts import policy
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.bidding.models import Bid, BidDocument, OpeningRecord
@@ -184,6 +186,17 @@ def own_bid(session: Session, user: CurrentUser, bid_id: int) -> Bid:
     return bid
 
 
+class CommitteeSeat(ABC):
+    """Whether this person sits on the lot's committee and has declared no conflict (the
+    evaluation domain implements it; bidding only asks)."""
+
+    @abstractmethod
+    def __call__(self, session: Session, user: CurrentUser, lot_id: int) -> bool: ...
+
+    @abstractmethod
+    def for_bid(self, session: Session, user: CurrentUser, bid_id: int) -> bool: ...
+
+
 @dataclass(frozen=True)
 class BidView:
     """A bid as one reader may see it."""
@@ -226,15 +239,18 @@ def _view(secret_key: str, bid: Bid, lot: Lot) -> BidView:
                    bond_status(lot.bid_bond, opened["bond_form"], opened["bond_reference"]))
 
 
-def lot_bids(session: Session, clock: Clock, secret_key: str, user: CurrentUser, lot_id: int) -> list[BidView]:
-    """Officers (and evaluators, admins) after opening; a contractor only ever its own."""
+def lot_bids(session: Session, clock: Clock, secret_key: str, user: CurrentUser, lot_id: int, *,
+             declared_member: bool = False) -> list[BidView]:
+    """A lot's bids as this reader may see them (accounts.policy.may_read_lot_bids): a company its
+    own at any time; officers and the lot's declared committee members every bid once the lot
+    was opened. ``declared_member`` is the evaluation domain's answer for this reader."""
     lot = tenders.get_lot(session, clock, lot_id)
-    if user.role == Role.CONTRACTOR:
+    if policy.acts_for_company(user):
         return my_bids(session, clock, secret_key, user, lot_id)
-    if user.role not in (Role.OFFICER, Role.ADMIN, Role.EVALUATOR):
-        raise Forbidden("Your role may not see bids.")
-    if lot.tender.opened_at is None:
-        raise Forbidden("Bids are sealed until the opening (招标投标法 第22条).")
+    if lot.opened_at is None:
+        raise Forbidden("The bids of this lot are sealed: it was not opened (招标投标法 第22条、第36条).")
+    if not policy.may_read_lot_bids(user, lot_opened=True, declared_member=declared_member):
+        raise Forbidden("Only the officers and this lot's committee members who declared no conflict see its bids.")
     bids = session.scalars(select(Bid).where(Bid.lot_id == lot.id, Bid.state == "submitted").order_by(Bid.id)).unique()
     return [_view(secret_key, bid, lot) for bid in bids]
 
@@ -254,16 +270,15 @@ def receipt(session: Session, clock: Clock, secret_key: str, user: CurrentUser, 
 
 
 def document_content(session: Session, clock: Clock, storage: Storage, secret_key: str, user: CurrentUser,
-                     bid_id: int, document_id: int) -> tuple[Document, Iterator[bytes]]:
-    """A bid document's bytes: for its bidder any time, for officers and evaluators after opening."""
+                     bid_id: int, document_id: int, *, declared_member: bool = False) -> tuple[Document, Iterator[bytes]]:
+    """A bid document's bytes, for whom ``accounts.policy.may_read_bid`` allows."""
     bid = session.get(Bid, bid_id)
     if bid is None:
         raise NotFound("Bid {id} does not exist.", id=bid_id)
     lot = tenders.get_lot(session, clock, bid.lot_id)
-    mine = user.contractor_id is not None and bid.contractor_id == user.contractor_id
-    if not mine:
-        if user.role not in (Role.OFFICER, Role.EVALUATOR, Role.ADMIN) or lot.tender.opened_at is None:
-            raise NotFound("Bid {id} does not exist.", id=bid_id)
+    if not policy.may_read_bid(user, bidder_id=bid.contractor_id, lot_opened=lot.opened_at is not None,
+                               declared_member=declared_member):
+        raise NotFound("Bid {id} does not exist.", id=bid_id)
     link = next((d for d in bid.documents if d.document_id == document_id), None)
     if link is None:
         raise NotFound("Document {id} does not exist.", id=document_id)
@@ -297,6 +312,7 @@ def open_bids(session: Session, clock: Clock, secret_key: str, actor_user: Curre
                                     .order_by(Bid.received_at, Bid.id)).unique())
         if lot.state == LotState.ACTIVE:
             any_open = True
+            lot.opened_at = now
             for bid in bids:
                 opened = crypto.open_value(seal.data_key, bid.sealed or "", f"tender:{tender.id}:bid")
                 bid.price = Decimal(opened["price"])

@@ -49,7 +49,24 @@ class CaseEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     action: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
-    photo_document_ids: Mapped[str] = mapped_column(Text, default="")  # comma-separated document ids
+
+    photos: Mapped[list[CaseEventPhoto]] = relationship(order_by="CaseEventPhoto.position", cascade="all, delete-orphan",
+                                                        lazy="selectin")
+
+    @property
+    def photo_ids(self) -> list[int]:
+        return [p.document_id for p in self.photos]
+
+
+class CaseEventPhoto(Base):
+    """A photo attached to a case event: the link that says whose evidence a document is (the
+    document policy reads it to let the case's company see its own photos, and only those)."""
+
+    __tablename__ = "case_event_photo"
+
+    case_event_id: Mapped[int] = mapped_column(ForeignKey("case_event.id", ondelete="CASCADE"), primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class CitizenReport(Base):

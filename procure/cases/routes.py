@@ -19,11 +19,11 @@ from procure.cases.services import CaseFilter, Open311Error
 from procure.errors import ProcureError
 from procure.inspection.services import month_of
 from procure.pagination import PageRequest
-from procure.web import AppClock, AppStorage, DB, Me, attempt, page, requires, requires_role
+from procure.web import AppClock, AppStorage, DB, Me, attempt, page, requires
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
-READERS = requires_role(Role.OFFICER, Role.INSPECTOR, Role.CONTRACTOR, Role.FINANCE, Role.ADMIN)
+READERS = requires(Permission.CASES_READ)
 
 
 def case_out(case: Any, now: Any) -> CaseOut:
@@ -60,7 +60,7 @@ class CasesApi(Controller):
     def show(self, case_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> CaseOut:
         return case_out(services.get(db, case_id, user), clock())
 
-    @post("/cases/{case_id:int}/respond", sync_to_thread=True, status_code=200, guards=[requires_role(Role.CONTRACTOR)],
+    @post("/cases/{case_id:int}/respond", sync_to_thread=True, status_code=200, guards=[requires(Permission.CASES_RESPOND)],
           summary="The contractor reports the defect fixed")
     def respond(self, case_id: FromPath[int], data: JSONBody[NoteIn], db: DB, clock: AppClock, storage: AppStorage,
                 user: Me) -> CaseOut:
@@ -81,7 +81,7 @@ class CasesApi(Controller):
     def void(self, case_id: FromPath[int], data: JSONBody[ReasonIn], db: DB, clock: AppClock, user: Me) -> CaseOut:
         return case_out(services.void(db, clock, user, case_id, data.reason), clock())
 
-    @get("/cases/rates", sync_to_thread=True, guards=[requires_role(Role.OFFICER, Role.INSPECTOR, Role.FINANCE, Role.ADMIN)],
+    @get("/cases/rates", sync_to_thread=True, guards=[requires(Permission.CASE_RATES_READ)],
          summary="On-time handling, closure and rework rates per contract and jurisdiction for a month")
     def rates(self, month: FromQuery[str], db: DB) -> dict[str, list[RatesOut]]:
         by_contract, by_jurisdiction = services.month_rates(db, month)
@@ -183,7 +183,7 @@ class CasePages(Controller):
         return attempt(request, db, action, success=f"/cases/{case_id}", on_error=lambda status, message: self._detail(
             request, db, clock, user, case_id, status=status, error=message))
 
-    @post("/cases/{case_id:int}/respond", sync_to_thread=True, guards=[requires_role(Role.CONTRACTOR)],
+    @post("/cases/{case_id:int}/respond", sync_to_thread=True, guards=[requires(Permission.CASES_RESPOND)],
           request_max_body_size=80 * 1024 * 1024)
     def respond(self, request: Request, case_id: FromPath[int], data: UploadData, db: DB, clock: AppClock,
                 storage: AppStorage, user: Me) -> Response:
@@ -210,7 +210,7 @@ class CasePages(Controller):
             db.rollback()
         return Redirect("/cases")
 
-    @get("/cases/rates", sync_to_thread=True, guards=[requires_role(Role.OFFICER, Role.INSPECTOR, Role.FINANCE, Role.ADMIN)])
+    @get("/cases/rates", sync_to_thread=True, guards=[requires(Permission.CASE_RATES_READ)])
     def rates(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Response:
         month = month or month_of(clock())
         by_contract, by_jurisdiction = services.month_rates(db, month)

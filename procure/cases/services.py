@@ -13,12 +13,12 @@ from typing import Any, BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from procure.accounts.rules import Role
+from procure.accounts import policy
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
 from procure.cases import open311, rules
-from procure.cases.models import ApiKey, Case, CaseEvent, CitizenReport
+from procure.cases.models import ApiKey, Case, CaseEvent, CaseEventPhoto, CitizenReport
 from procure.cases.rules import CaseSource, CaseState
 from procure.clock import day_start, BUREAU_TZ, Clock, local_date
 from procure.contracts.models import Contract
@@ -38,7 +38,7 @@ def _number(session: Session, clock: Clock) -> str:
 
 def _event(case: Case, at: datetime, actor: Actor, action: str, note: str = "", photos: Sequence[int] = ()) -> None:
     case.events.append(CaseEvent(at=at, actor_id=actor.id, action=action, note=note,
-                                 photo_document_ids=",".join(map(str, photos))))
+                                 photos=[CaseEventPhoto(document_id=d, position=n) for n, d in enumerate(photos)]))
 
 
 def _open(session: Session, clock: Clock, *, source: str, site: Site, contract: Contract | None, opened_at: datetime,
@@ -68,7 +68,7 @@ def open_from_finding(session: Session, clock: Clock, inspection: Any, item: Any
 
 def get(session: Session, case_id: int, user: CurrentUser | None = None) -> Case:
     case = session.get(Case, case_id)
-    if case is None or (user is not None and user.role == Role.CONTRACTOR and case.contractor_id != user.contractor_id):
+    if case is None or (user is not None and policy.acts_for_company(user) and not policy.owns(user, case.contractor_id)):
         raise NotFound("Case {id} does not exist.", id=case_id)
     return case
 
@@ -152,8 +152,7 @@ class CaseFilter:
 def list_cases(session: Session, clock: Clock, user: CurrentUser, flt: CaseFilter, paging: PageRequest) -> Page[Case]:
     """Ordered by deadline; a contractor sees only its own."""
     stmt = select(Case)
-    if user.role == Role.CONTRACTOR:
-        stmt = stmt.where(Case.contractor_id == user.contractor_id)
+    stmt = stmt.where(policy.company_filter(user, Case.contractor_id))
     if flt.state:
         stmt = stmt.where(Case.state == flt.state)
     if flt.contract_id:
@@ -371,3 +370,11 @@ def pending_reports(session: Session) -> list[CitizenReport]:
     return list(session.scalars(select(CitizenReport).where(CitizenReport.verified_by_id.is_(None),
                                                             CitizenReport.status == "open")
                                 .order_by(CitizenReport.requested_at)).unique())
+
+
+@documents.owner_link
+def _case_photo_owner(session: Session, document_id: int) -> list[int]:
+    """A photo of a case event (before or after) is evidence about the case's company."""
+    return [c for c in session.scalars(select(Case.contractor_id).join(CaseEvent, CaseEvent.case_id == Case.id)
+                                       .join(CaseEventPhoto, CaseEventPhoto.case_event_id == CaseEvent.id)
+                                       .where(CaseEventPhoto.document_id == document_id)) if c is not None]

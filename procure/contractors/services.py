@@ -150,3 +150,9 @@ def add_document(session: Session, clock: Clock, storage: Storage, user: Current
                  {"title": link.title, "sha256": stored.sha256, "filename": stored.filename})
     session.commit()
     return link
+
+
+@documents.owner_link
+def _qualification_owner(session: Session, document_id: int) -> list[int]:
+    """A qualification file belongs to its company."""
+    return list(session.scalars(select(ContractorDocument.contractor_id).where(ContractorDocument.document_id == document_id)))

@@ -9,7 +9,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 
 
-from procure.accounts.rules import Permission, Role
+from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.clock import local_date
 from procure.contracts import services
@@ -22,10 +22,10 @@ from procure.payments import services as payments
 from procure.sites import services as sites
 from procure.sites.schemas import SiteOut
 from procure.tendering.routes import pdf_response
-from procure.web import AppClock, DB, Me, Pdf, attempt, page, requires, requires_role
+from procure.web import AppClock, DB, Me, Pdf, attempt, page, requires
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-READERS = requires_role(Role.OFFICER, Role.CONTRACTOR, Role.FINANCE, Role.ADMIN, Role.INSPECTOR)
+READERS = requires(Permission.CONTRACTS_READ)
 
 
 def out(contract: Contract, clock: Any) -> ContractOut:
@@ -63,7 +63,7 @@ class ContractsApi(Controller):
         return out(services.update_terms(db, clock, user.actor, contract_id, data), clock)
 
     @post("/contracts/{contract_id:int}/sign", sync_to_thread=True, status_code=200,
-          guards=[requires_role(Role.OFFICER, Role.CONTRACTOR)], summary="Sign (the contractor, then or before the bureau)")
+          guards=[requires(Permission.CONTRACTS_SIGN)], summary="Sign (the contractor, then or before the bureau)")
     def sign(self, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> ContractOut:
         return out(services.sign(db, clock, user, contract_id), clock)
 
@@ -140,7 +140,7 @@ class ContractPages(Controller):
         return attempt(request, db, action, success=f"/contracts/{contract_id}", on_error=lambda status, message: self._detail(
             request, db, clock, user, contract_id, status=status, error=message))
 
-    @post("/contracts/{contract_id:int}/sign", sync_to_thread=True, guards=[requires_role(Role.OFFICER, Role.CONTRACTOR)])
+    @post("/contracts/{contract_id:int}/sign", sync_to_thread=True, guards=[requires(Permission.CONTRACTS_SIGN)])
     def sign(self, request: Request, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, contract_id, lambda: services.sign(db, clock, user, contract_id))
 

@@ -13,7 +13,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from procure.accounts.rules import Role
+from procure.accounts import policy
+from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
@@ -72,7 +73,7 @@ def draft_from_award(session: Session, clock: Clock, actor: Actor, award: Award)
 def get(session: Session, clock: Clock, contract_id: int, user: CurrentUser | None = None) -> Contract:
     contract = session.get(Contract, contract_id)
     # A contractor sees only its own contracts; another's answers like one that does not exist.
-    if contract is None or (user is not None and user.role == Role.CONTRACTOR and contract.contractor_id != user.contractor_id):
+    if contract is None or (user is not None and policy.acts_for_company(user) and not policy.owns(user, contract.contractor_id)):
         raise NotFound("Contract {id} does not exist.", id=contract_id)
     refresh(session, clock, contract)
     return contract
@@ -229,12 +230,12 @@ def sign(session: Session, clock: Clock, user: CurrentUser, contract_id: int) ->
     if contract.state != ContractState.DRAFT:
         raise Conflict("This contract is {state}; only a draft is signed.", state=contract.state)
     now = clock()
-    if user.role == Role.CONTRACTOR:
+    if policy.acts_for_company(user):
         if contract.contractor_signed_at is not None:
             raise Conflict("Your company has already signed this contract.")
         contract.contractor_signed_at, contract.contractor_signed_by_id = now, user.id
         side = "contractor"
-    elif user.role == Role.OFFICER:
+    elif user.can(Permission.TENDERS_MANAGE):  # a procurement officer signs for the bureau
         if contract.officer_signed_at is not None:
             raise Conflict("The bureau has already signed this contract.")
         contract.officer_signed_at, contract.officer_signed_by_id = now, user.id
@@ -396,8 +397,8 @@ def register(session: Session, clock: Clock, flt: ContractFilter, paging: PageRe
     """The contract register, filtered and paged in SQL by the contracts' states today."""
     today = local_date(clock())
     stmt = select(Contract)
-    if user is not None and user.role == Role.CONTRACTOR:
-        stmt = stmt.where(Contract.contractor_id == user.contractor_id)
+    if user is not None:
+        stmt = stmt.where(policy.company_filter(user, Contract.contractor_id))
     if flt.state:
         stmt = stmt.where(state_condition(flt.state, today))
     if flt.contractor_id:

@@ -19,4 +19,4 @@ class DocumentPages(Controller):
     def download(self, document_id: FromPath[int], db: DB, storage: AppStorage, user: Me) -> Stream:
         document = services.readable(db, user, document_id)
         return Stream(services.read(storage, document), media_type=document.content_type,
-                      headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(document.filename)}"})
+                      headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.filename)}"})

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
+from procure.accounts import policy
 from procure.clock import Clock
 from procure.documents import crypto
 from procure.documents.models import Document
 from procure.documents.sniff import ALLOWED, detect
 from procure.documents.storage import Storage
-from procure.errors import InvalidInput, PayloadTooLarge
+from procure.errors import InvalidInput, NotFound, PayloadTooLarge
 
 #: DESIGN §4.2: the default limit of one document.
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
@@ -100,30 +101,26 @@ def read(storage: Storage, document: Document, seal: Seal | None = None) -> Iter
     return crypto.decrypt_stream(seal.data_key, raw(), seal.context)
 
 
-def readable(session: "Session", user: Any, document_id: int) -> Document:
-    """An unsealed document (photo, qualification) as this user may read it: staff any; a company
-    its own uploads and the evidence of its own inspections and cases. Sealed bid documents are
-    read only through the bidding service."""
-    from sqlalchemy import select
+#: How a document is linked to the companies whose evidence it is. Each domain that links
+#: documents to its records (contractors, inspection, cases) adds one query here when it is
+#: imported, so documents depends on none of them.
+OwnerLink = Callable[[Session, int], Iterable[int]]
+OWNER_LINKS: list[OwnerLink] = []
 
-    from procure.accounts.rules import Role
-    from procure.cases.models import Case, CaseEvent
-    from procure.inspection.models import Inspection, InspectionPhoto
-    from procure.contracts.models import Contract
-    from procure.errors import NotFound
 
+def owner_link(fn: OwnerLink) -> OwnerLink:
+    OWNER_LINKS.append(fn)
+    return fn
+
+
+def readable(session: Session, user: Any, document_id: int) -> Document:
+    """An unsealed document (photo, qualification file) if ``accounts.policy.may_read_document``
+    allows this reader; sealed bid documents are read only through the bidding service. A
+    document the reader may not see answers as one that does not exist (no existence oracle)."""
     document = session.get(Document, document_id)
     if document is None or document.sealed_tender_id is not None:
         raise NotFound("Document {id} does not exist.", id=document_id)
-    if user.role != Role.CONTRACTOR:
-        return document
-    if document.uploaded_by_id == user.id:
-        return document
-    own_photo = session.scalar(select(InspectionPhoto.id).join(Inspection).join(Contract, Contract.id == Inspection.contract_id)
-                               .where(InspectionPhoto.document_id == document.id,
-                                      Contract.contractor_id == user.contractor_id).limit(1))
-    own_case = session.scalar(select(CaseEvent.id).join(Case).where(
-        Case.contractor_id == user.contractor_id, CaseEvent.photo_document_ids.like(f"%{document.id}%")).limit(1))
-    if own_photo is None and own_case is None:
+    owners = {c for link in OWNER_LINKS for c in link(session, document.id)} if policy.acts_for_company(user) else set()
+    if not policy.may_read_document(user, uploaded_by_id=document.uploaded_by_id, owner_company_ids=owners):
         raise NotFound("Document {id} does not exist.", id=document_id)
     return document

@@ -24,7 +24,7 @@ from procure.evaluation.schemas import (
     RelationIn, ResultOut, ScoresIn,
 )
 from procure.tendering.routes import pdf_response
-from procure.web import AppClock, DB, Me, Pdf, attempt, page, requires, requires_role
+from procure.web import AppClock, DB, Me, Pdf, attempt, page, requires
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -119,7 +119,7 @@ class EvaluationApi(Controller):
         context = report_context(db, clock, lot_id, user)
         return pdf_response(pdf.render("pdf/evaluation_report.html", context), f"评标报告-标段{lot_id}.pdf")
 
-    @post("/me/relations", sync_to_thread=True, guards=[requires_role(Role.EVALUATOR)],
+    @post("/me/relations", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)],
           summary="An expert declares a relation to a company (回避)")
     def relation(self, data: JSONBody[RelationIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
         found = services.declare_relation(db, clock, user, data.contractor_id, data.relation)
@@ -129,7 +129,7 @@ class EvaluationApi(Controller):
 class EvaluationPages(Controller):
     include_in_schema = False
 
-    @get("/evaluations", sync_to_thread=True, guards=[requires_role(Role.EVALUATOR, Role.OFFICER)])
+    @get("/evaluations", sync_to_thread=True, guards=[requires(Permission.EVALUATIONS_VIEW)])
     def mine(self, request: Request, db: DB, user: Me) -> Response:
         return page(request, "evaluation/mine.html", committees=services.my_committees(db, user))
 

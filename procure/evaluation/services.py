@@ -12,11 +12,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from procure.accounts.models import User
-from procure.accounts.rules import Role
+from procure.accounts.rules import Permission, Role
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import Actor
 from procure.bidding.models import Bid
+from procure.bidding.services import CommitteeSeat
 from procure.clock import Clock
 from procure.evaluation import rules
 from procure.evaluation.models import BidReview, Committee, CommitteeMember, EvaluationResult, ExpertRelation, Score
@@ -54,6 +55,23 @@ def bids_and_reviews(session: Session, lot: Lot) -> tuple[list[Bid], dict[int, B
 
 def committee_of(session: Session, lot_id: int) -> Committee | None:
     return session.scalar(select(Committee).where(Committee.lot_id == lot_id))
+
+
+class DeclaredMember(CommitteeSeat):
+    """Whether a person sits on a lot's committee and has declared no conflict: the fact
+    accounts.policy.may_read_lot_bids asks, given to bidding's routes as ``bidding.CommitteeSeat``."""
+
+    def __call__(self, session: Session, user: CurrentUser, lot_id: int) -> bool:
+        return session.scalar(select(CommitteeMember.id).join(Committee).where(
+            Committee.lot_id == lot_id, CommitteeMember.user_id == user.id,
+            CommitteeMember.declared_at.is_not(None)).limit(1)) is not None
+
+    def for_bid(self, session: Session, user: CurrentUser, bid_id: int) -> bool:
+        lot_id = session.scalar(select(Bid.lot_id).where(Bid.id == bid_id))
+        return lot_id is not None and self(session, user, lot_id)
+
+
+declared_member = DeclaredMember()
 
 
 def _related(session: Session, user_ids: list[int], contractor_ids: list[int]) -> dict[int, list[str]]:
@@ -302,7 +320,7 @@ def sheets_visible_to(session: Session, user: CurrentUser, lot_id: int) -> list[
     if committee is None:
         return []
     me = next((m for m in committee.members if m.user_id == user.id), None)
-    officer = user.role in (Role.OFFICER, Role.ADMIN) and committee.finalized_at is not None
+    officer = user.can(Permission.TENDERS_MANAGE) and committee.finalized_at is not None
     views = []
     for member in committee.members:
         mine = me is not None and member.id == me.id

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
+
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
@@ -12,7 +13,8 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import Redirect
 from sqlalchemy import select
 
-from procure.accounts.rules import Permission, Role
+from procure.accounts import policy
+from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.clock import BUREAU_TZ, local_date
 from procure.contracts import services as contracts
@@ -40,8 +42,14 @@ def scores_out(cm: services.ContractMonth) -> ContractScoresOut:
         cm.plan.seed if cm.plan else None, list(cm.plan.site_ids) if cm.plan else [])
 
 
+def _month(db: Any, contract: Contract, month: str, user: CurrentUser) -> services.ContractMonth:
+    """A contract's month; the spot-check plan only for those the policy lets see it."""
+    cm = services.contract_month(db, contract, month)
+    return cm if policy.may_see_sampling_plan(user) else dataclasses.replace(cm, plan=None)
+
+
 def _contract_visible(db: Any, clock: Any, user: CurrentUser, contract_id: int) -> Contract:
-    if not (user.can(Permission.INSPECTIONS_READ) or user.role == Role.CONTRACTOR):
+    if not (user.can(Permission.INSPECTIONS_READ) or policy.acts_for_company(user)):
         raise NotFound("Contract {id} does not exist.", id=contract_id)
     return contracts.get(db, clock, contract_id, user)
 
@@ -78,7 +86,7 @@ class InspectionApi(Controller):
     def scores(self, contract_id: FromPath[int], month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> ContractScoresOut:
         contract = _contract_visible(db, clock, user, contract_id)
         services.month_bounds(month)
-        return scores_out(services.contract_month(db, contract, month))
+        return scores_out(_month(db, contract, month, user))
 
     @post("/sampling-plans", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)],
           summary="The month's sampling plan of a contract (created once; the seed is recorded)")
@@ -146,7 +154,7 @@ class InspectionPages(Controller):
                 "items": [{"code": i.code, "category": i.category, "deduction": str(i.deduction), "cap": str(i.cap)}
                           for i in template.items]}
         return page(request, "inspection/form.html", status_code=status, site=site, template=template, contract=contract,
-                    spec=json.dumps(spec, ensure_ascii=False), now_local=now_local, supersedes=supersedes, error=error,
+                    spec=spec, now_local=now_local, supersedes=supersedes, error=error,
                     errors=errors or [], form=form or {})
 
     @post("/inspect/site/{site_id:int}", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)],
@@ -195,11 +203,11 @@ class InspectionPages(Controller):
               month: FromQuery[str | None] = None) -> Response:
         contract = _contract_visible(db, clock, user, contract_id)
         month = month or services.month_of(clock())
-        return page(request, "inspection/month.html", cm=services.contract_month(db, contract, month), month=month)
+        return page(request, "inspection/month.html", cm=_month(db, contract, month, user), month=month)
 
     @get("/contracts/{contract_id:int}/month.pdf", sync_to_thread=True, guards=[requires()])
     def month_pdf(self, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me, pdf: Pdf,
                   month: FromQuery[str]) -> Response:
         contract = _contract_visible(db, clock, user, contract_id)
-        cm = services.contract_month(db, contract, month)
+        cm = _month(db, contract, month, user)
         return pdf_response(pdf.render("pdf/contract_month.html", {"cm": cm}), f"月度考核-{contract.number}-{month}.pdf")

@@ -371,3 +371,11 @@ def recent(session: Session, user: CurrentUser | None = None, limit: int = 20) -
     if user is not None:
         stmt = stmt.where(Inspection.inspector_id == user.id)
     return list(session.scalars(stmt).unique())
+
+
+@documents.owner_link
+def _inspection_photo_owner(session: Session, document_id: int) -> list[int]:
+    """An inspection photo is evidence about the company whose contract was inspected."""
+    return list(session.scalars(select(Contract.contractor_id).join(Inspection, Inspection.contract_id == Contract.id)
+                                .join(InspectionPhoto, InspectionPhoto.inspection_id == Inspection.id)
+                                .where(InspectionPhoto.document_id == document_id)))

@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from procure.accounts import policy
 from procure.accounts.models import User
-from procure.accounts.rules import Role
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import Actor
@@ -228,8 +228,8 @@ def _values(computed: rules.Statement, now: datetime) -> dict[str, Any]:
 
 def get(session: Session, statement_id: int, user: CurrentUser | None = None) -> PaymentStatement:
     statement = session.get(PaymentStatement, statement_id)
-    if statement is None or (user is not None and user.role == Role.CONTRACTOR
-                             and statement.contract.contractor_id != user.contractor_id):
+    if statement is None or (user is not None and policy.acts_for_company(user)
+                             and not policy.owns(user, statement.contract.contractor_id)):
         raise NotFound("Statement {id} does not exist.", id=statement_id)
     return statement
 
@@ -345,8 +345,8 @@ class StatementFilter:
 
 def list_statements(session: Session, clock: Clock, user: CurrentUser, flt: StatementFilter) -> list[PaymentStatement]:
     stmt = select(PaymentStatement).order_by(PaymentStatement.month.desc(), PaymentStatement.contract_id)
-    if user.role == Role.CONTRACTOR:
-        stmt = stmt.join(Contract).where(Contract.contractor_id == user.contractor_id)
+    if policy.acts_for_company(user):
+        stmt = stmt.join(Contract).where(policy.company_filter(user, Contract.contractor_id))
     if flt.month:
         month_bounds(flt.month)
         stmt = stmt.where(PaymentStatement.month == flt.month)

@@ -90,6 +90,9 @@ class Lot(Base):
     term_months: Mapped[int] = mapped_column(Integer)
     bid_bond: Mapped[Decimal] = mapped_column(Money())
     state: Mapped[str] = mapped_column(String(16))
+    #: When this lot's bids were unsealed at the opening; None for a lot that failed (流标) for
+    #: want of bids, whose bids stay sealed for ever (the access policy reads this, not the tender).
+    opened_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     tender: Mapped[Tender] = relationship(back_populates="lots")
     sites: Mapped[list[Site]] = relationship(secondary="lot_site", order_by="Site.code")
