@@ -8,6 +8,8 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 MAX_PER_PAGE = 200
+#: Bounds the SQL OFFSET (the routes refuse a larger page number with a 400).
+MAX_PAGE = 100_000
 
 
 @dataclass(frozen=True)
@@ -16,7 +18,7 @@ class PageRequest:
     per_page: int = 25
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "page", max(1, int(self.page)))
+        object.__setattr__(self, "page", min(MAX_PAGE, max(1, int(self.page))))
         object.__setattr__(self, "per_page", min(MAX_PER_PAGE, max(1, int(self.per_page))))
 
     @property

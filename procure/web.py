@@ -19,7 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import anyio
@@ -32,6 +32,7 @@ from litestar.utils.scope.state import ScopeState
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.params import PathParameter, QueryParameter
 from litestar.middleware import ASGIMiddleware
 from litestar.response import Redirect
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -45,6 +46,7 @@ from procure.db import Database
 from procure.documents.pdf import PdfRenderer
 from procure.documents.storage import Storage
 from procure.errors import InvalidInput, ProcureError
+from procure.pagination import MAX_PAGE
 from procure.i18n import LOCALE_COOKIE, gettext, pick_locale, role_label
 from procure.settings import Settings
 from procure.sites.rules import GRADE_NAMES_ZH, KIND_NAMES_ZH, SiteKind
@@ -54,6 +56,14 @@ log = logging.getLogger("procure")
 SESSION_COOKIE = "procure_session"
 CSRF_COOKIE = "procure_csrf"
 API_PREFIXES = ("/api/", "/open311/", "/schema")
+
+
+#: Ids are INTEGER columns (int4 on PostgreSQL): an id outside 1 … 2^31−1 names nothing, and
+#: is refused as a 400 naming the parameter before it reaches SQL (where it would overflow).
+MAX_ID = 2**31 - 1
+PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
+PageNo = Annotated[int, QueryParameter(name="page", ge=1, le=MAX_PAGE)]
 
 
 def is_api(path: str) -> bool:

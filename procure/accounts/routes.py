@@ -19,7 +19,7 @@ from procure.home import home_context
 from procure.i18n import LOCALE_COOKIE, LOCALES
 from procure.pagination import PageRequest
 from procure.sites import services as sites
-from procure.web import DB, AppClock, AppSettings, Me, SESSION_COOKIE, form_errors, page, requires
+from procure.web import AppClock, AppSettings, DB, form_errors, Me, page, PageNo, PathId, requires, SESSION_COOKIE
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -52,13 +52,13 @@ class UsersApi(Controller):
         return UserOut.of(created)
 
     @get("/", sync_to_thread=True, summary="List users (admin)")
-    def index(self, db: DB, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+    def index(self, db: DB, page_no: PageNo = 1,
               per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 50, role: FromQuery[str | None] = None) -> UserPage:
         result = services.list_users(db, PageRequest(page_no, per_page), role=role)
         return UserPage([UserOut.of(u) for u in result.items], result.total, page_no, per_page)
 
     @patch("/{user_id:int}", sync_to_thread=True, summary="Change role, jurisdiction, activity or password (admin)")
-    def update(self, user_id: FromPath[int], data: JSONBody[UserUpdate], db: DB, clock: AppClock, user: Me) -> UserOut:
+    def update(self, user_id: PathId, data: JSONBody[UserUpdate], db: DB, clock: AppClock, user: Me) -> UserOut:
         changes = {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not None}
         return UserOut.of(services.update_user(db, clock, user.actor, user_id, changes))
 
@@ -125,7 +125,7 @@ class AdminPages(Controller):
     include_in_schema = False
 
     @get("/users", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
-    def users(self, request: Request, db: DB, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+    def users(self, request: Request, db: DB, page_no: PageNo = 1,
               role: FromQuery[str | None] = None) -> Response:
         result = services.list_users(db, PageRequest(page_no, 50), role=role or None)
         return page(request, "admin/users.html", result=result, role=role or "", roles=list(Role),
@@ -147,13 +147,13 @@ class AdminPages(Controller):
         return Redirect("/admin/users")
 
     @get("/users/{user_id:int}", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
-    def edit_user(self, request: Request, user_id: FromPath[int], db: DB) -> Response:
+    def edit_user(self, request: Request, user_id: PathId, db: DB) -> Response:
         return page(request, "admin/user_edit.html", target=services.get_user(db, user_id), roles=list(Role),
                     jurisdictions=sites.list_jurisdictions(db), error=None,
                     history=audit.entries_for(db, "user", user_id))
 
     @post("/users/{user_id:int}", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
-    def update_user(self, request: Request, user_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+    def update_user(self, request: Request, user_id: PathId, data: FormData, db: DB, clock: AppClock,
                     user: Me) -> Response:
         changes: dict[str, Any] = {"role": data.get("role", ""), "display_name": data.get("display_name", ""),
                                    "jurisdiction_code": data.get("jurisdiction_code") or None,
@@ -188,7 +188,7 @@ class AdminPages(Controller):
         return Redirect("/admin/unit-rates")
 
     @get("/audit", sync_to_thread=True, guards=[requires(Permission.AUDIT_READ)])
-    def audit_trail(self, request: Request, db: DB, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+    def audit_trail(self, request: Request, db: DB, page_no: PageNo = 1,
                     verify: FromQuery[bool] = False) -> Response:
         verdict = audit.verify(db) if verify else None
         return page(request, "admin/audit.html", result=audit.list_entries(db, PageRequest(page_no, 50)),

@@ -53,7 +53,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                              Permission.INSPECTIONS_READ, Permission.CASES_VOID, Permission.PAYMENTS_RUN,
                              Permission.PAYMENTS_READ, Permission.CASES_READ, Permission.CASE_RATES_READ,
                              Permission.CONTRACTS_READ, Permission.CONTRACTS_SIGN, Permission.EVALUATIONS_VIEW,
-                             Permission.DOCUMENTS_READ}),
+                             Permission.DOCUMENTS_READ,
+                             # the purchaser's representative on a committee (87号令 第47条)
+                             Permission.COMMITTEE_SIT}),
     Role.INSPECTOR: frozenset({Permission.SITES_READ, Permission.INSPECTIONS_WRITE, Permission.INSPECTIONS_READ,
                                Permission.CASES_CHECK, Permission.CASES_READ, Permission.CASE_RATES_READ,
                                Permission.CONTRACTS_READ, Permission.DOCUMENTS_READ}),

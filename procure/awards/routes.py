@@ -8,17 +8,18 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody
+from litestar.params import Body, JSONBody
 
 
-from procure.accounts.rules import Permission, Role
+from procure.accounts import policy
+from procure.accounts.rules import Permission
 from procure.awards import services
 from procure.awards.models import Award
 from procure.bidding.models import Bid
 from procure.errors import NotFound
 from procure.tendering.models import Lot
 from procure.tendering.routes import pdf_response
-from procure.web import AppClock, DB, MaybeMe, Me, Pdf, attempt, page, requires
+from procure.web import AppClock, attempt, DB, MaybeMe, Me, page, PathId, Pdf, requires
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -81,41 +82,41 @@ class AwardsApi(Controller):
 
     @post("/lots/{lot_id:int}/award", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
           summary="Propose the winner (rank 1, or another candidate with a reason) and publish the candidates")
-    def propose(self, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me,
+    def propose(self, lot_id: PathId, db: DB, clock: AppClock, user: Me,
                 data: JSONBody[ProposeIn | None] = None) -> AwardOut:
         award = services.propose(db, clock, user.actor, lot_id, data.bid_id if data else None, data.reason if data else "")
         return award_out(db, award)
 
     @get("/awards/{award_id:int}", sync_to_thread=True, summary="An award with its publicity and objections")
-    def show(self, award_id: FromPath[int], db: DB) -> AwardOut:
+    def show(self, award_id: PathId, db: DB) -> AwardOut:
         return award_out(db, services.get(db, award_id))
 
     @post("/awards/{award_id:int}/objections", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
           summary="A bidder objects during the publicity (质疑)")
-    def objection(self, award_id: FromPath[int], data: JSONBody[TextIn], db: DB, clock: AppClock, user: Me) -> ObjectionOut:
+    def objection(self, award_id: PathId, data: JSONBody[TextIn], db: DB, clock: AppClock, user: Me) -> ObjectionOut:
         o = services.object_to(db, clock, user, award_id, data.text)
         return ObjectionOut(o.id, o.text, o.filed_at, o.answer, o.answered_at)
 
     @post("/objections/{objection_id:int}/answer", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.TENDERS_MANAGE)], summary="Answer an objection")
-    def answer(self, objection_id: FromPath[int], data: JSONBody[AnswerIn], db: DB, clock: AppClock, user: Me) -> ObjectionOut:
+    def answer(self, objection_id: PathId, data: JSONBody[AnswerIn], db: DB, clock: AppClock, user: Me) -> ObjectionOut:
         o = services.answer_objection(db, clock, user.actor, objection_id, data.answer)
         return ObjectionOut(o.id, o.text, o.filed_at, o.answer, o.answered_at)
 
     @post("/awards/{award_id:int}/notice", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.TENDERS_MANAGE)], summary="Issue the award notice (中标通知书); drafts the contract")
-    def notice(self, award_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> AwardOut:
+    def notice(self, award_id: PathId, db: DB, clock: AppClock, user: Me) -> AwardOut:
         return award_out(db, services.issue_notice(db, clock, user.actor, award_id))
 
     @get("/awards/{award_id:int}/notice.pdf", sync_to_thread=True, media_type="application/pdf",
          summary="The award notice PDF")
-    def notice_pdf(self, award_id: FromPath[int], db: DB, pdf: Pdf) -> Response:
+    def notice_pdf(self, award_id: PathId, db: DB, pdf: Pdf) -> Response:
         context = notice_context(db, services.get(db, award_id))
         return pdf_response(pdf.render("pdf/award_notice.html", context), f"中标通知书-{award_id}.pdf")
 
     @get("/lots/{lot_id:int}/my-result", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
          summary="My own score and rank, after the notice")
-    def my_result(self, lot_id: FromPath[int], db: DB, user: Me) -> dict[str, Any]:
+    def my_result(self, lot_id: PathId, db: DB, user: Me) -> dict[str, Any]:
         found = services.my_result(db, user, lot_id)
         if found is None:
             raise NotFound("No result to show yet.")
@@ -130,7 +131,7 @@ class AwardPages(Controller):
     include_in_schema = False
 
     @get("/awards/{award_id:int}", sync_to_thread=True)
-    def show(self, request: Request, award_id: FromPath[int], db: DB, clock: AppClock, user: MaybeMe) -> Response:
+    def show(self, request: Request, award_id: PathId, db: DB, clock: AppClock, user: MaybeMe) -> Response:
         return self._page(request, db, clock, user, award_id)
 
     def _page(self, request: Request, db: Any, clock: Any, user: Any, award_id: int, *, status: int = 200,
@@ -141,7 +142,7 @@ class AwardPages(Controller):
         context: dict[str, Any] = {"award": award, "lot": lot, "tender": lot.tender, "now": clock(), "error": error,
                                    "candidates": services.candidates(db, lot.id), "bids": bids,
                                    "officer": user is not None and user.can(Permission.TENDERS_MANAGE)}
-        if user is not None and user.role == Role.CONTRACTOR:
+        if policy.acts_for_company(user) and user.contractor_id is not None:
             context["mine"] = services.my_result(db, user, lot.id)
         return page(request, "awards/award.html", status_code=status, **context)
 
@@ -150,23 +151,23 @@ class AwardPages(Controller):
             request, db, clock, user, award_id, status=status, error=message))
 
     @post("/awards/{award_id:int}/object", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
-    def object_to(self, request: Request, award_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+    def object_to(self, request: Request, award_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, award_id,
                          lambda: services.object_to(db, clock, user, award_id, data.get("text", "")))
 
     @post("/awards/{award_id:int}/objections/{objection_id:int}/answer", sync_to_thread=True,
           guards=[requires(Permission.TENDERS_MANAGE)])
-    def answer(self, request: Request, award_id: FromPath[int], objection_id: FromPath[int], data: FormData, db: DB,
+    def answer(self, request: Request, award_id: PathId, objection_id: PathId, data: FormData, db: DB,
                clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, award_id,
                          lambda: services.answer_objection(db, clock, user.actor, objection_id, data.get("answer", "")))
 
     @post("/awards/{award_id:int}/notice", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def notice(self, request: Request, award_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
+    def notice(self, request: Request, award_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, award_id,
                          lambda: services.issue_notice(db, clock, user.actor, award_id))
 
     @get("/awards/{award_id:int}/notice.pdf", sync_to_thread=True)
-    def notice_pdf(self, award_id: FromPath[int], db: DB, pdf: Pdf) -> Response:
+    def notice_pdf(self, award_id: PathId, db: DB, pdf: Pdf) -> Response:
         context = notice_context(db, services.get(db, award_id))
         return pdf_response(pdf.render("pdf/award_notice.html", context), f"中标通知书-{award_id}.pdf")

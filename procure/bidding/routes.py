@@ -8,7 +8,7 @@ from urllib.parse import quote
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body
 from litestar.response import Redirect, Stream
 
 from procure.accounts import policy
@@ -24,7 +24,7 @@ from procure.tendering import services as tenders
 from procure.tendering.routes import detail_page, pdf_response, visible
 from litestar.di import NamedDependency
 
-from procure.web import DB, AppClock, AppSettings, AppStorage, MaybeMe, Me, Pdf, form_errors, page, requires
+from procure.web import AppClock, AppSettings, AppStorage, DB, form_errors, MaybeMe, Me, page, PathId, Pdf, requires
 from procure.web import received_at as web_received_at
 
 #: Whether a reader sits, declared, on a lot's committee: the evaluation domain answers (app.py
@@ -57,7 +57,7 @@ class BidsApi(Controller):
     @post("/lots/{lot_id:int}/bids", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
           request_max_body_size=MAX_BID_BYTES,
           summary="Submit or replace a bid (multipart: price, bond_form, bond_reference, documents[]) → receipt")
-    def submit(self, request: Request, lot_id: FromPath[int], data: UploadData, db: DB, clock: AppClock,
+    def submit(self, request: Request, lot_id: PathId, data: UploadData, db: DB, clock: AppClock,
                storage: AppStorage, settings: AppSettings, user: Me) -> BidOut:
         received_at = web_received_at(request, clock)  # the moment the last byte arrived
         bid = services.submit(db, clock, storage, settings.secret_key, user, lot_id, price=data.get("price"),
@@ -67,13 +67,13 @@ class BidsApi(Controller):
 
     @delete("/bids/{bid_id:int}", sync_to_thread=True, status_code=200, guards=[requires(Permission.BIDS_SUBMIT)],
             summary="Withdraw a bid before the deadline")
-    def withdraw(self, bid_id: FromPath[int], db: DB, clock: AppClock, storage: AppStorage, user: Me) -> dict[str, Any]:
+    def withdraw(self, bid_id: PathId, db: DB, clock: AppClock, storage: AppStorage, user: Me) -> dict[str, Any]:
         bid = services.withdraw(db, clock, storage, user, bid_id)
         return {"id": bid.id, "state": bid.state, "withdrawn_at": bid.withdrawn_at}
 
     @get("/lots/{lot_id:int}/bids", sync_to_thread=True, guards=[requires()],
          summary="Bids of a lot: officers after opening, a bidder its own")
-    def lot_bids(self, lot_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings, user: Me,
+    def lot_bids(self, lot_id: PathId, db: DB, clock: AppClock, settings: AppSettings, user: Me,
                  seated: Seated) -> list[BidOut]:
         views = services.lot_bids(db, clock, settings.secret_key, user, lot_id,
                                   declared_member=seated(db, user, lot_id))
@@ -85,13 +85,13 @@ class BidsApi(Controller):
 
     @get("/bids/{bid_id:int}/receipt.pdf", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
          summary="The bid receipt (回执) PDF", media_type="application/pdf")
-    def receipt(self, bid_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings, user: Me, pdf: Pdf) -> Response:
+    def receipt(self, bid_id: PathId, db: DB, clock: AppClock, settings: AppSettings, user: Me, pdf: Pdf) -> Response:
         data = services.receipt(db, clock, settings.secret_key, user, bid_id)
         return pdf_response(receipt_pdf(pdf, data), f"投标回执-{data['tender'].reference}-{data['lot'].number}.pdf")
 
     @get("/bids/{bid_id:int}/documents/{document_id:int}", sync_to_thread=True, guards=[requires()],
          summary="Download a bid document (its bidder; officers and evaluators after opening)")
-    def document(self, bid_id: FromPath[int], document_id: FromPath[int], db: DB, clock: AppClock,
+    def document(self, bid_id: PathId, document_id: PathId, db: DB, clock: AppClock,
                  storage: AppStorage, settings: AppSettings, user: Me, seated: Seated) -> Stream:
         document, chunks = services.document_content(db, clock, storage, settings.secret_key, user, bid_id, document_id,
                                                      declared_member=seated.for_bid(db, user, bid_id))
@@ -99,12 +99,12 @@ class BidsApi(Controller):
 
     @post("/tenders/{tender_id:int}/opening", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.BIDS_OPEN)], summary="Open the bids and publish the opening record (开标记录)")
-    def open_bids(self, tender_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings, user: Me) -> OpeningOut:
+    def open_bids(self, tender_id: PathId, db: DB, clock: AppClock, settings: AppSettings, user: Me) -> OpeningOut:
         record = services.open_bids(db, clock, settings.secret_key, user, tender_id)
         return OpeningOut(record.tender_id, record.opened_at, record.sha256, record.record)
 
     @get("/tenders/{tender_id:int}/opening", sync_to_thread=True, summary="The published opening record")
-    def opening(self, tender_id: FromPath[int], db: DB, clock: AppClock, user: MaybeMe) -> OpeningOut:
+    def opening(self, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe) -> OpeningOut:
         visible(user, tenders.get(db, clock, tender_id))
         record = services.opening_record(db, tender_id)
         if record is None:
@@ -123,7 +123,7 @@ class BidPages(Controller):
 
     @post("/tenders/{tender_id:int}/lots/{lot_id:int}/bid", sync_to_thread=True,
           guards=[requires(Permission.BIDS_SUBMIT)], request_max_body_size=MAX_BID_BYTES)
-    def submit(self, request: Request, tender_id: FromPath[int], lot_id: FromPath[int], data: UploadData, db: DB,
+    def submit(self, request: Request, tender_id: PathId, lot_id: PathId, data: UploadData, db: DB,
                clock: AppClock, storage: AppStorage, settings: AppSettings, user: Me) -> Response:
         received_at = web_received_at(request, clock)
         try:
@@ -138,7 +138,7 @@ class BidPages(Controller):
         return Redirect(f"/tenders/{tender_id}#lot-{lot_id}")
 
     @post("/bids/{bid_id:int}/withdraw", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
-    def withdraw(self, request: Request, bid_id: FromPath[int], db: DB, clock: AppClock, storage: AppStorage,
+    def withdraw(self, request: Request, bid_id: PathId, db: DB, clock: AppClock, storage: AppStorage,
                  settings: AppSettings, user: Me) -> Response:
         tender_id = services.tender_id_of(db, services.own_bid(db, user, bid_id))
         try:
@@ -150,12 +150,12 @@ class BidPages(Controller):
         return Redirect(f"/tenders/{tender_id}")
 
     @get("/bids/{bid_id:int}/receipt.pdf", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
-    def receipt(self, bid_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings, user: Me, pdf: Pdf) -> Response:
+    def receipt(self, bid_id: PathId, db: DB, clock: AppClock, settings: AppSettings, user: Me, pdf: Pdf) -> Response:
         data = services.receipt(db, clock, settings.secret_key, user, bid_id)
         return pdf_response(receipt_pdf(pdf, data), f"投标回执-{data['tender'].reference}-{data['lot'].number}.pdf")
 
     @get("/bids/{bid_id:int}/documents/{document_id:int}", sync_to_thread=True, guards=[requires()])
-    def document(self, bid_id: FromPath[int], document_id: FromPath[int], db: DB, clock: AppClock,
+    def document(self, bid_id: PathId, document_id: PathId, db: DB, clock: AppClock,
                  storage: AppStorage, settings: AppSettings, user: Me, seated: Seated) -> Stream:
         document, chunks = services.document_content(db, clock, storage, settings.secret_key, user, bid_id, document_id,
                                                      declared_member=seated.for_bid(db, user, bid_id))
@@ -166,7 +166,7 @@ class BidPages(Controller):
         return page(request, "bidding/my_bids.html", bids=services.my_bids(db, clock, settings.secret_key, user))
 
     @get("/tenders/{tender_id:int}/opening", sync_to_thread=True)
-    def opening(self, request: Request, tender_id: FromPath[int], db: DB, clock: AppClock, user: MaybeMe) -> Response:
+    def opening(self, request: Request, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe) -> Response:
         tender = visible(user, tenders.get(db, clock, tender_id))
         record = services.opening_record(db, tender_id)
         if record is None:

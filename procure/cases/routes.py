@@ -19,7 +19,7 @@ from procure.cases.services import CaseFilter, Open311Error
 from procure.errors import ProcureError
 from procure.inspection.services import month_of
 from procure.pagination import PageRequest
-from procure.web import AppClock, AppStorage, DB, Me, attempt, page, requires
+from procure.web import AppClock, AppStorage, attempt, DB, Me, page, PageNo, PathId, QueryId, requires
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -48,8 +48,8 @@ class CasesApi(Controller):
 
     @get("/cases", sync_to_thread=True, guards=[READERS], summary="Cases by deadline (contractors: their own)")
     def index(self, db: DB, clock: AppClock, user: Me, state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
-              contract_id: FromQuery[int | None] = None, overdue: FromQuery[bool | None] = None,
-              month: FromQuery[str | None] = None, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+              contract_id: QueryId = None, overdue: FromQuery[bool | None] = None,
+              month: FromQuery[str | None] = None, page_no: PageNo = 1,
               per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 50) -> CasePage:
         result = services.list_cases(db, clock, user, CaseFilter(state_filter, contract_id, overdue, month),
                                      PageRequest(page_no, per_page))
@@ -57,28 +57,28 @@ class CasesApi(Controller):
         return CasePage([case_out(c, now) for c in result.items], result.total, page_no, per_page)
 
     @get("/cases/{case_id:int}", sync_to_thread=True, guards=[READERS], summary="One case")
-    def show(self, case_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> CaseOut:
+    def show(self, case_id: PathId, db: DB, clock: AppClock, user: Me) -> CaseOut:
         return case_out(services.get(db, case_id, user), clock())
 
     @post("/cases/{case_id:int}/respond", sync_to_thread=True, status_code=200, guards=[requires(Permission.CASES_RESPOND)],
           summary="The contractor reports the defect fixed")
-    def respond(self, case_id: FromPath[int], data: JSONBody[NoteIn], db: DB, clock: AppClock, storage: AppStorage,
+    def respond(self, case_id: PathId, data: JSONBody[NoteIn], db: DB, clock: AppClock, storage: AppStorage,
                 user: Me) -> CaseOut:
         return case_out(services.respond(db, clock, storage, user, case_id, data.note), clock())
 
     @post("/cases/{case_id:int}/close", sync_to_thread=True, status_code=200, guards=[requires(Permission.CASES_CHECK)],
           summary="The inspector confirms the fix")
-    def close(self, case_id: FromPath[int], db: DB, clock: AppClock, user: Me, data: JSONBody[NoteIn | None] = None) -> CaseOut:
+    def close(self, case_id: PathId, db: DB, clock: AppClock, user: Me, data: JSONBody[NoteIn | None] = None) -> CaseOut:
         return case_out(services.close(db, clock, user, case_id, data.note if data else ""), clock())
 
     @post("/cases/{case_id:int}/reopen", sync_to_thread=True, status_code=200, guards=[requires(Permission.CASES_CHECK)],
           summary="The inspector sends it back (返工)")
-    def reopen(self, case_id: FromPath[int], data: JSONBody[NoteIn], db: DB, clock: AppClock, user: Me) -> CaseOut:
+    def reopen(self, case_id: PathId, data: JSONBody[NoteIn], db: DB, clock: AppClock, user: Me) -> CaseOut:
         return case_out(services.reopen(db, clock, user, case_id, data.note), clock())
 
     @post("/cases/{case_id:int}/void", sync_to_thread=True, status_code=200, guards=[requires(Permission.CASES_VOID)],
           summary="An officer voids a case with a reason")
-    def void(self, case_id: FromPath[int], data: JSONBody[ReasonIn], db: DB, clock: AppClock, user: Me) -> CaseOut:
+    def void(self, case_id: PathId, data: JSONBody[ReasonIn], db: DB, clock: AppClock, user: Me) -> CaseOut:
         return case_out(services.void(db, clock, user, case_id, data.reason), clock())
 
     @get("/cases/rates", sync_to_thread=True, guards=[requires(Permission.CASE_RATES_READ)],
@@ -159,7 +159,7 @@ class CasePages(Controller):
     @get("/cases", sync_to_thread=True, guards=[READERS])
     def index(self, request: Request, db: DB, clock: AppClock, user: Me,
               state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
-              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Response:
+              page_no: PageNo = 1) -> Response:
         state = state_filter if state_filter is not None else ("open" if user.role == Role.CONTRACTOR else "")
         result = services.list_cases(db, clock, user, CaseFilter(state=state or None), PageRequest(page_no, 30))
         now = clock()
@@ -169,7 +169,7 @@ class CasePages(Controller):
                     reports=services.pending_reports(db) if user.can(Permission.CASES_CHECK) else [])
 
     @get("/cases/{case_id:int}", sync_to_thread=True, guards=[READERS])
-    def show(self, request: Request, case_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
+    def show(self, request: Request, case_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
         return self._detail(request, db, clock, user, case_id)
 
     def _detail(self, request: Request, db: Any, clock: Any, user: CurrentUser, case_id: int, *, status: int = 200,
@@ -185,23 +185,23 @@ class CasePages(Controller):
 
     @post("/cases/{case_id:int}/respond", sync_to_thread=True, guards=[requires(Permission.CASES_RESPOND)],
           request_max_body_size=80 * 1024 * 1024)
-    def respond(self, request: Request, case_id: FromPath[int], data: UploadData, db: DB, clock: AppClock,
+    def respond(self, request: Request, case_id: PathId, data: UploadData, db: DB, clock: AppClock,
                 storage: AppStorage, user: Me) -> Response:
         return self._act(request, db, clock, user, case_id, lambda: services.respond(
             db, clock, storage, user, case_id, str(data.get("note", "")), _photos(data)))
 
     @post("/cases/{case_id:int}/check", sync_to_thread=True, guards=[requires(Permission.CASES_CHECK)])
-    def check(self, request: Request, case_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+    def check(self, request: Request, case_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         action = services.close if data.get("decision") == "close" else services.reopen
         return self._act(request, db, clock, user, case_id, lambda: action(db, clock, user, case_id, data.get("note", "")))
 
     @post("/cases/{case_id:int}/void", sync_to_thread=True, guards=[requires(Permission.CASES_VOID)])
-    def void(self, request: Request, case_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+    def void(self, request: Request, case_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, case_id,
                          lambda: services.void(db, clock, user, case_id, data.get("reason", "")))
 
     @post("/reports/{report_id:int}/verify", sync_to_thread=True, guards=[requires(Permission.CASES_CHECK)])
-    def verify(self, request: Request, report_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+    def verify(self, request: Request, report_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         try:
             site_id = int(data["site_id"]) if str(data.get("site_id", "")).isdigit() else None
             services.verify_report(db, clock, user, report_id, accept=data.get("decision") == "accept",

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody, QueryParameter
+from litestar.params import Body, JSONBody, QueryParameter
 from litestar.response import Redirect
 
 from procure.accounts.rules import Permission
@@ -17,7 +17,7 @@ from procure.contractors.services import Registration
 from procure.documents.services import MAX_DOCUMENT_BYTES
 from procure.errors import Forbidden, InvalidInput, ProcureError
 from procure.pagination import PageRequest
-from procure.web import DB, AppClock, AppStorage, Me, form_errors, page, requires
+from procure.web import AppClock, AppStorage, DB, form_errors, Me, page, PageNo, PathId, requires
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -37,27 +37,27 @@ class ContractorsApi(Controller):
 
     @get("/", sync_to_thread=True, guards=[requires(Permission.CONTRACTORS_REVIEW)], summary="Registrations to review")
     def index(self, db: DB, state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
-              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+              page_no: PageNo = 1,
               per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 50) -> ContractorPage:
         result = services.list_contractors(db, PageRequest(page_no, per_page), state_filter)
         return ContractorPage([ContractorOut.of(c) for c in result.items], result.total, page_no, per_page)
 
     @get("/{contractor_id:int}", sync_to_thread=True, guards=[requires()], summary="A company (officers, or its own)")
-    def show(self, contractor_id: FromPath[int], db: DB, user: Me) -> ContractorOut:
+    def show(self, contractor_id: PathId, db: DB, user: Me) -> ContractorOut:
         if not user.can(Permission.CONTRACTORS_REVIEW) and user.contractor_id != contractor_id:
             raise Forbidden("You may see only your own company.")
         return ContractorOut.of(services.get(db, contractor_id))
 
     @post("/{contractor_id:int}/approve", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.CONTRACTORS_REVIEW)], summary="Approve a registration")
-    def approve(self, contractor_id: FromPath[int], db: DB, clock: AppClock, user: Me,
+    def approve(self, contractor_id: PathId, db: DB, clock: AppClock, user: Me,
                 data: JSONBody[ApproveIn | None] = None) -> ContractorOut:
         confirm = bool(data and data.confirm_uscc)
         return ContractorOut.of(services.approve(db, clock, user.actor, contractor_id, confirm_uscc=confirm))
 
     @post("/{contractor_id:int}/reject", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.CONTRACTORS_REVIEW)], summary="Reject a registration with a reason")
-    def reject(self, contractor_id: FromPath[int], data: JSONBody[RejectIn], db: DB, clock: AppClock, user: Me) -> ContractorOut:
+    def reject(self, contractor_id: PathId, data: JSONBody[RejectIn], db: DB, clock: AppClock, user: Me) -> ContractorOut:
         return ContractorOut.of(services.reject(db, clock, user.actor, contractor_id, data.reason))
 
     @post("/me/documents", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
@@ -95,13 +95,13 @@ class ContractorPages(Controller):
 
     @get("/contractors", sync_to_thread=True, guards=[requires(Permission.CONTRACTORS_REVIEW)])
     def review(self, request: Request, db: DB, state_filter: Annotated[str | None, QueryParameter(name="state")] = "pending",
-               page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Response:
+               page_no: PageNo = 1) -> Response:
         result = services.list_contractors(db, PageRequest(page_no, 30), state_filter or None)
         return page(request, "contractors/list.html", result=result, state=state_filter or "", error=None)
 
     @post("/contractors/{contractor_id:int}/decide", sync_to_thread=True,
           guards=[requires(Permission.CONTRACTORS_REVIEW)])
-    def decide(self, request: Request, contractor_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+    def decide(self, request: Request, contractor_id: PathId, data: FormData, db: DB, clock: AppClock,
                user: Me) -> Response:
         try:
             if data.get("decision") == "approve":

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import Body, FromQuery, JSONBody, QueryParameter
 
 
 from procure.accounts.rules import Permission
@@ -22,7 +22,7 @@ from procure.payments import services as payments
 from procure.sites import services as sites
 from procure.sites.schemas import SiteOut
 from procure.tendering.routes import pdf_response
-from procure.web import AppClock, DB, Me, Pdf, attempt, page, requires
+from procure.web import AppClock, attempt, DB, Me, page, PageNo, PathId, Pdf, QueryId, requires
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 READERS = requires(Permission.CONTRACTS_READ)
@@ -45,31 +45,31 @@ class ContractsApi(Controller):
          summary="The contract register (contractors: their own) with filters")
     def index(self, db: DB, clock: AppClock, user: Me,
               state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
-              contractor_id: FromQuery[int | None] = None, jurisdiction: FromQuery[str | None] = None,
-              expiring_within_days: FromQuery[int | None] = None,
-              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+              contractor_id: QueryId = None, jurisdiction: FromQuery[str | None] = None,
+              expiring_within_days: Annotated[int | None, QueryParameter(ge=0, le=36500)] = None,
+              page_no: PageNo = 1,
               per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 50) -> ContractPage:
         result = services.register(db, clock, _filter(state_filter, contractor_id, jurisdiction, expiring_within_days),
                                    PageRequest(page_no, per_page), user)
         return ContractPage([out(c, clock) for c in result.items], result.total, page_no, per_page)
 
     @get("/contracts/{contract_id:int}", sync_to_thread=True, guards=[READERS], summary="One contract")
-    def show(self, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> ContractOut:
+    def show(self, contract_id: PathId, db: DB, clock: AppClock, user: Me) -> ContractOut:
         return out(services.get(db, clock, contract_id, user), clock)
 
     @patch("/contracts/{contract_id:int}", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
            summary="Adjust terms before signing")
-    def update(self, contract_id: FromPath[int], data: JSONBody[dict[str, Any]], db: DB, clock: AppClock, user: Me) -> ContractOut:
+    def update(self, contract_id: PathId, data: JSONBody[dict[str, Any]], db: DB, clock: AppClock, user: Me) -> ContractOut:
         return out(services.update_terms(db, clock, user.actor, contract_id, data), clock)
 
     @post("/contracts/{contract_id:int}/sign", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.CONTRACTS_SIGN)], summary="Sign (the contractor, then or before the bureau)")
-    def sign(self, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> ContractOut:
+    def sign(self, contract_id: PathId, db: DB, clock: AppClock, user: Me) -> ContractOut:
         return out(services.sign(db, clock, user, contract_id), clock)
 
     @post("/contracts/{contract_id:int}/variations", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
           summary="A variation: add_site, remove_site or change_area, with effective date and fee delta")
-    def variation(self, contract_id: FromPath[int], data: JSONBody[VariationIn], db: DB, clock: AppClock, user: Me) -> VariationOut:
+    def variation(self, contract_id: PathId, data: JSONBody[VariationIn], db: DB, clock: AppClock, user: Me) -> VariationOut:
         raw = {"kind": data.kind, "site_id": data.site_id, "effective_date": data.effective_date,
                "monthly_fee_delta": str(data.monthly_fee_delta), "reason": data.reason, "area_m2": data.area_m2}
         v = services.add_variation(db, clock, user.actor, contract_id, raw)
@@ -79,22 +79,22 @@ class ContractsApi(Controller):
 
     @post("/contracts/{contract_id:int}/terminate", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.TENDERS_MANAGE)], summary="Terminate with a reason")
-    def terminate(self, contract_id: FromPath[int], data: JSONBody[ReasonIn], db: DB, clock: AppClock, user: Me) -> ContractOut:
+    def terminate(self, contract_id: PathId, data: JSONBody[ReasonIn], db: DB, clock: AppClock, user: Me) -> ContractOut:
         return out(services.terminate(db, clock, user.actor, contract_id, data.reason), clock)
 
     @post("/contracts/{contract_id:int}/suspend", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.TENDERS_MANAGE)], summary="Suspend with a reason")
-    def suspend(self, contract_id: FromPath[int], data: JSONBody[ReasonIn], db: DB, clock: AppClock, user: Me) -> ContractOut:
+    def suspend(self, contract_id: PathId, data: JSONBody[ReasonIn], db: DB, clock: AppClock, user: Me) -> ContractOut:
         return out(services.suspend(db, clock, user.actor, contract_id, data.reason), clock)
 
     @post("/contracts/{contract_id:int}/resume", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.TENDERS_MANAGE)], summary="Resume a suspended contract")
-    def resume(self, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> ContractOut:
+    def resume(self, contract_id: PathId, db: DB, clock: AppClock, user: Me) -> ContractOut:
         return out(services.resume(db, clock, user.actor, contract_id), clock)
 
     @get("/contracts/{contract_id:int}/contract.pdf", sync_to_thread=True, guards=[READERS],
          media_type="application/pdf", summary="The contract document (PDF)")
-    def pdf(self, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+    def pdf(self, contract_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
         contract = services.get(db, clock, contract_id, user)
         return pdf_response(pdf.render("pdf/contract.html", {"contract": contract, "end": services.term_end(contract)}),
                             f"{contract.number}.pdf")
@@ -112,7 +112,7 @@ class ContractPages(Controller):
     def index(self, request: Request, db: DB, clock: AppClock, user: Me,
               state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
               jurisdiction: FromQuery[str | None] = None, expiring: FromQuery[str | None] = None,
-              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Response:
+              page_no: PageNo = 1) -> Response:
         flt = _filter(state_filter, None, jurisdiction, 90 if expiring else None)
         result = services.register(db, clock, flt, PageRequest(page_no, 30), user)
         uncovered = services.uncovered_sites(db, clock, jurisdiction or None) if user.can(Permission.TENDERS_MANAGE) else []
@@ -123,7 +123,7 @@ class ContractPages(Controller):
                     ends={c.id: services.term_end(c) for c in result.items})
 
     @get("/contracts/{contract_id:int}", sync_to_thread=True, guards=[READERS])
-    def show(self, request: Request, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
+    def show(self, request: Request, contract_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
         return self._detail(request, db, clock, user, contract_id)
 
     def _detail(self, request: Request, db: Any, clock: Any, user: CurrentUser, contract_id: int, *, status: int = 200,
@@ -141,24 +141,24 @@ class ContractPages(Controller):
             request, db, clock, user, contract_id, status=status, error=message))
 
     @post("/contracts/{contract_id:int}/sign", sync_to_thread=True, guards=[requires(Permission.CONTRACTS_SIGN)])
-    def sign(self, request: Request, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
+    def sign(self, request: Request, contract_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, contract_id, lambda: services.sign(db, clock, user, contract_id))
 
     @post("/contracts/{contract_id:int}/terms", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def terms(self, request: Request, contract_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+    def terms(self, request: Request, contract_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         changes = {k: v for k, v in data.items() if k in ("start_date", "months", "performance_bond", "retention_rate",
                                                           "sampling_share", "defects_liability_months") and str(v).strip()}
         return self._act(request, db, clock, user, contract_id,
                          lambda: services.update_terms(db, clock, user.actor, contract_id, changes))
 
     @post("/contracts/{contract_id:int}/variations", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def variation(self, request: Request, contract_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+    def variation(self, request: Request, contract_id: PathId, data: FormData, db: DB, clock: AppClock,
                   user: Me) -> Response:
         return self._act(request, db, clock, user, contract_id,
                          lambda: services.add_variation(db, clock, user.actor, contract_id, dict(data)))
 
     @post("/contracts/{contract_id:int}/end", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def end(self, request: Request, contract_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+    def end(self, request: Request, contract_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         actions = {"terminate": services.terminate, "suspend": services.suspend}
         if data.get("action") == "resume":
             return self._act(request, db, clock, user, contract_id, lambda: services.resume(db, clock, user.actor, contract_id))
@@ -167,7 +167,7 @@ class ContractPages(Controller):
                          lambda: chosen(db, clock, user.actor, contract_id, data.get("reason", "")))
 
     @get("/contracts/{contract_id:int}/contract.pdf", sync_to_thread=True, guards=[READERS])
-    def pdf(self, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+    def pdf(self, contract_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
         contract = services.get(db, clock, contract_id, user)
         return pdf_response(pdf.render("pdf/contract.html", {"contract": contract, "end": services.term_end(contract)}),
                             f"{contract.number}.pdf")

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody
+from litestar.params import Body, JSONBody
 from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from procure.evaluation.schemas import (
     RelationIn, ResultOut, ScoresIn,
 )
 from procure.tendering.routes import pdf_response
-from procure.web import AppClock, DB, Me, Pdf, attempt, page, requires
+from procure.web import AppClock, attempt, DB, Me, page, PathId, Pdf, requires
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -67,55 +67,55 @@ class EvaluationApi(Controller):
 
     @post("/lots/{lot_id:int}/committee", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
           summary="Form the committee: {members:[user ids]} or {draw: n, seed}")
-    def committee(self, lot_id: FromPath[int], data: JSONBody[CommitteeIn], db: DB, clock: AppClock, user: Me) -> CommitteeOut:
+    def committee(self, lot_id: PathId, data: JSONBody[CommitteeIn], db: DB, clock: AppClock, user: Me) -> CommitteeOut:
         return committee_out(services.form_committee(db, clock, user.actor, lot_id, members=data.members,
                                                      draw=data.draw, seed=data.seed))
 
-    @post("/lots/{lot_id:int}/declaration", sync_to_thread=True, status_code=200, guards=[requires()],
+    @post("/lots/{lot_id:int}/declaration", sync_to_thread=True, status_code=200, guards=[requires(Permission.COMMITTEE_SIT)],
           summary="A member declares no conflict of interest (before seeing the bids)")
-    def declaration(self, lot_id: FromPath[int], data: JSONBody[DeclarationIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+    def declaration(self, lot_id: PathId, data: JSONBody[DeclarationIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
         member = services.declare(db, clock, user, lot_id, data.no_conflict, data.relation)
         return {"lot_id": lot_id, "declared": member is not None, "left_committee": member is None}
 
-    @post("/lots/{lot_id:int}/compliance", sync_to_thread=True, status_code=200, guards=[requires()],
+    @post("/lots/{lot_id:int}/compliance", sync_to_thread=True, status_code=200, guards=[requires(Permission.COMMITTEE_SIT)],
           summary="Compliance review of a bid (符合性审查)")
-    def compliance(self, lot_id: FromPath[int], data: JSONBody[ComplianceIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+    def compliance(self, lot_id: PathId, data: JSONBody[ComplianceIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
         review = services.record_compliance(db, clock, user, lot_id, data.bid_id, data.compliant, data.reason)
         return {"bid_id": review.bid_id, "compliant": review.compliant, "reason": review.compliance_reason}
 
-    @post("/lots/{lot_id:int}/abnormal", sync_to_thread=True, status_code=200, guards=[requires()],
+    @post("/lots/{lot_id:int}/abnormal", sync_to_thread=True, status_code=200, guards=[requires(Permission.COMMITTEE_SIT)],
           summary="The committee's decision on an abnormally low bid")
-    def abnormal(self, lot_id: FromPath[int], data: JSONBody[AbnormalIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+    def abnormal(self, lot_id: PathId, data: JSONBody[AbnormalIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
         review = services.record_abnormal(db, clock, user, lot_id, data.bid_id, data.decision, data.reason)
         return {"bid_id": review.bid_id, "decision": review.abnormal_decision, "reason": review.abnormal_reason}
 
-    @post("/lots/{lot_id:int}/scores", sync_to_thread=True, status_code=200, guards=[requires()],
+    @post("/lots/{lot_id:int}/scores", sync_to_thread=True, status_code=200, guards=[requires(Permission.COMMITTEE_SIT)],
           summary="A member's points for a bid: {bid_id, points:{criterion_code: \"12.5\"}}")
-    def scores(self, lot_id: FromPath[int], data: JSONBody[ScoresIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+    def scores(self, lot_id: PathId, data: JSONBody[ScoresIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
         saved = services.record_scores(db, clock, user, lot_id, data.bid_id, data.points)
         return {"bid_id": data.bid_id, "points": {s.criterion_code: str(s.points) for s in saved}}
 
-    @post("/lots/{lot_id:int}/sheet", sync_to_thread=True, status_code=200, guards=[requires()],
+    @post("/lots/{lot_id:int}/sheet", sync_to_thread=True, status_code=200, guards=[requires(Permission.COMMITTEE_SIT)],
           summary="Submit my score sheet (then I see the others')")
-    def sheet(self, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+    def sheet(self, lot_id: PathId, db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
         member = services.submit_sheet(db, clock, user, lot_id)
         return {"lot_id": lot_id, "submitted_at": member.sheet_submitted_at}
 
     @get("/lots/{lot_id:int}/evaluation", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
          summary="Ranking: per bid evaluated_price, price_score, technical_score, total, rank, flags")
-    def evaluation(self, lot_id: FromPath[int], db: DB, clock: AppClock) -> EvaluationOut:
+    def evaluation(self, lot_id: PathId, db: DB, clock: AppClock) -> EvaluationOut:
         return evaluation_out(db, clock, lot_id)
 
     @post("/lots/{lot_id:int}/evaluation/finalize", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.TENDERS_MANAGE)], summary="Compute and record the ranking")
-    def finalize(self, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me,
+    def finalize(self, lot_id: PathId, db: DB, clock: AppClock, user: Me,
                  data: JSONBody[FinalizeIn | None] = None) -> EvaluationOut:
         services.finalize(db, clock, user.actor, lot_id, seed=data.seed if data else None)
         return evaluation_out(db, clock, lot_id)
 
     @get("/lots/{lot_id:int}/evaluation/report.pdf", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
          summary="The evaluation report (评标报告) PDF", media_type="application/pdf")
-    def report(self, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+    def report(self, lot_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
         context = report_context(db, clock, lot_id, user)
         return pdf_response(pdf.render("pdf/evaluation_report.html", context), f"评标报告-标段{lot_id}.pdf")
 
@@ -133,8 +133,8 @@ class EvaluationPages(Controller):
     def mine(self, request: Request, db: DB, user: Me) -> Response:
         return page(request, "evaluation/mine.html", committees=services.my_committees(db, user))
 
-    @get("/lots/{lot_id:int}/evaluate", sync_to_thread=True, guards=[requires()])
-    def sheet(self, request: Request, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
+    @get("/lots/{lot_id:int}/evaluate", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
+    def sheet(self, request: Request, lot_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
         return self._sheet(request, db, clock, user, lot_id)
 
     def _sheet(self, request: Request, db: Any, clock: Any, user: CurrentUser, lot_id: int, *, status: int = 200,
@@ -157,37 +157,37 @@ class EvaluationPages(Controller):
         return attempt(request, db, action, success=f"/lots/{lot_id}/evaluate", on_error=lambda status, message: self._sheet(
             request, db, clock, user, lot_id, status=status, error=message))
 
-    @post("/lots/{lot_id:int}/evaluate/declare", sync_to_thread=True, guards=[requires()])
-    def declare(self, request: Request, lot_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+    @post("/lots/{lot_id:int}/evaluate/declare", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
+    def declare(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         if data.get("no_conflict") != "on":
             services.declare(db, clock, user, lot_id, False, data.get("relation", ""))
             return Redirect("/evaluations")
         return self._act(request, db, clock, user, lot_id, lambda: services.declare(db, clock, user, lot_id, True))
 
-    @post("/lots/{lot_id:int}/evaluate/compliance", sync_to_thread=True, guards=[requires()])
-    def compliance(self, request: Request, lot_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+    @post("/lots/{lot_id:int}/evaluate/compliance", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
+    def compliance(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, lot_id, lambda: services.record_compliance(
             db, clock, user, lot_id, int(data.get("bid_id", 0)), data.get("compliant") == "yes", data.get("reason", "")))
 
-    @post("/lots/{lot_id:int}/evaluate/abnormal", sync_to_thread=True, guards=[requires()])
-    def abnormal(self, request: Request, lot_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+    @post("/lots/{lot_id:int}/evaluate/abnormal", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
+    def abnormal(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, lot_id, lambda: services.record_abnormal(
             db, clock, user, lot_id, int(data.get("bid_id", 0)), data.get("decision", ""), data.get("reason", "")))
 
-    @post("/lots/{lot_id:int}/evaluate/scores", sync_to_thread=True, guards=[requires()])
-    def scores(self, request: Request, lot_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+    @post("/lots/{lot_id:int}/evaluate/scores", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
+    def scores(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         points = {k[2:]: v for k, v in data.items() if k.startswith("p_") and str(v).strip() != ""}
         return self._act(request, db, clock, user, lot_id, lambda: services.record_scores(
             db, clock, user, lot_id, int(data.get("bid_id", 0)), points))
 
-    @post("/lots/{lot_id:int}/evaluate/submit", sync_to_thread=True, guards=[requires()])
-    def submit(self, request: Request, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
+    @post("/lots/{lot_id:int}/evaluate/submit", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
+    def submit(self, request: Request, lot_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, lot_id, lambda: services.submit_sheet(db, clock, user, lot_id))
 
     # --- the officer's view of a lot's evaluation and award ------------------------------------
 
     @get("/lots/{lot_id:int}/evaluation", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def overview(self, request: Request, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
+    def overview(self, request: Request, lot_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
         return self._overview(request, db, clock, lot_id)
 
     def _overview(self, request: Request, db: Any, clock: Any, lot_id: int, *, status: int = 200,
@@ -206,7 +206,7 @@ class EvaluationPages(Controller):
                                                                        error=message))
 
     @post("/lots/{lot_id:int}/evaluation/committee", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def form_committee(self, request: Request, lot_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+    def form_committee(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock,
                        user: Me) -> Response:
         if data.get("mode") == "draw":
             def action() -> Any:
@@ -220,16 +220,16 @@ class EvaluationPages(Controller):
         return self._officer_act(request, db, clock, lot_id, action)
 
     @post("/lots/{lot_id:int}/evaluation/finalize", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def finalize(self, request: Request, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
+    def finalize(self, request: Request, lot_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
         return self._officer_act(request, db, clock, lot_id, lambda: services.finalize(db, clock, user.actor, lot_id))
 
     @get("/lots/{lot_id:int}/evaluation/report.pdf", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def report(self, lot_id: FromPath[int], db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+    def report(self, lot_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
         context = report_context(db, clock, lot_id, user)
         return pdf_response(pdf.render("pdf/evaluation_report.html", context), f"评标报告-标段{lot_id}.pdf")
 
     @post("/lots/{lot_id:int}/award", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def propose(self, request: Request, lot_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+    def propose(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         bid_id = int(data["bid_id"]) if str(data.get("bid_id", "")).isdigit() else None
         return self._officer_act(request, db, clock, lot_id, lambda: awards.propose(
             db, clock, user.actor, lot_id, bid_id, data.get("reason", "")))

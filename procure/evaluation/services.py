@@ -157,8 +157,8 @@ def declare(session: Session, clock: Clock, user: CurrentUser, lot_id: int, no_c
             relation: str = "") -> CommitteeMember | None:
     """A member declares no conflict before seeing anything; a member with a conflict leaves the
     committee (the officer forms it again) and the relation is recorded (回避)."""
+    member = _member(session, user, lot_id, declared=False)  # who asks first: an outsider learns nothing
     _opened_lot(session, clock, lot_id)
-    member = _member(session, user, lot_id, declared=False)
     if no_conflict:
         if member.declared_at is None:
             member.declared_at = clock()
@@ -189,8 +189,8 @@ def _review(session: Session, bid_id: int) -> BidReview:
 
 def record_compliance(session: Session, clock: Clock, user: CurrentUser, lot_id: int, bid_id: int, compliant: bool,
                       reason: str) -> BidReview:
-    lot = _opened_lot(session, clock, lot_id)
     _member(session, user, lot_id)
+    lot = _opened_lot(session, clock, lot_id)
     bid = _bid(session, lot, bid_id)
     if bid.price is not None and bid.price > lot.ceiling_price and compliant:
         raise InvalidInput("A price above the ceiling is non-compliant (MOF Order No. 87, art. 63).")
@@ -220,8 +220,8 @@ def flagged(session: Session, lot: Lot) -> set[int]:
 
 def record_abnormal(session: Session, clock: Clock, user: CurrentUser, lot_id: int, bid_id: int, decision: str,
                     reason: str) -> BidReview:
-    lot = _opened_lot(session, clock, lot_id)
     _member(session, user, lot_id)
+    lot = _opened_lot(session, clock, lot_id)
     bid = _bid(session, lot, bid_id)
     if decision not in (AbnormalDecision.ACCEPTED, AbnormalDecision.REJECTED):
         raise InvalidInput("The decision is accepted or rejected.")
@@ -247,8 +247,8 @@ def compliant_ids(session: Session, lot: Lot) -> set[int]:
 
 def record_scores(session: Session, clock: Clock, user: CurrentUser, lot_id: int, bid_id: int,
                   points: Mapping[str, Any]) -> list[Score]:
-    lot = _opened_lot(session, clock, lot_id)
     member = _member(session, user, lot_id)
+    lot = _opened_lot(session, clock, lot_id)
     if lot.tender.method != Method.COMPREHENSIVE:
         raise Conflict("The lowest-price method has no technical scores.")
     if member.sheet_submitted_at is not None:
@@ -287,8 +287,8 @@ def record_scores(session: Session, clock: Clock, user: CurrentUser, lot_id: int
 
 
 def submit_sheet(session: Session, clock: Clock, user: CurrentUser, lot_id: int) -> CommitteeMember:
-    lot = _opened_lot(session, clock, lot_id)
     member = _member(session, user, lot_id)
+    lot = _opened_lot(session, clock, lot_id)
     if member.sheet_submitted_at is not None:
         raise Conflict("Your score sheet is already submitted.")
     missing = _missing_scores(session, lot, member)

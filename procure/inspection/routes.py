@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.params import Body, FromQuery, JSONBody
 from litestar.response import Redirect
 from sqlalchemy import select
 
@@ -28,7 +28,7 @@ from procure.inspection.schemas import (
 from procure.sites import services as sites
 from procure.tendering.routes import pdf_response
 from procure.tendering.services import parse_deadline
-from procure.web import DB, AppClock, AppStorage, Me, Pdf, form_errors, page, requires
+from procure.web import AppClock, AppStorage, DB, form_errors, Me, page, PathId, Pdf, QueryId, requires
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 MAX_FORM_BYTES = 120 * 1024 * 1024
@@ -78,12 +78,12 @@ class InspectionApi(Controller):
 
     @get("/inspections/{inspection_id:int}", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_READ)],
          summary="One inspection")
-    def show(self, inspection_id: FromPath[int], db: DB) -> InspectionOut:
+    def show(self, inspection_id: PathId, db: DB) -> InspectionOut:
         return InspectionOut.of(services.get(db, inspection_id))
 
     @get("/contracts/{contract_id:int}/scores", sync_to_thread=True, guards=[requires()],
          summary="A contract's month: {contract_score, sites:[{site_id, score, inspections}]}")
-    def scores(self, contract_id: FromPath[int], month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> ContractScoresOut:
+    def scores(self, contract_id: PathId, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> ContractScoresOut:
         contract = _contract_visible(db, clock, user, contract_id)
         services.month_bounds(month)
         return scores_out(_month(db, contract, month, user))
@@ -140,8 +140,8 @@ class InspectionPages(Controller):
         return Redirect(f"/inspect?month={month}")
 
     @get("/inspect/site/{site_id:int}", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)])
-    def form(self, request: Request, site_id: FromPath[int], db: DB, clock: AppClock,
-             supersedes: FromQuery[int | None] = None) -> Response:
+    def form(self, request: Request, site_id: PathId, db: DB, clock: AppClock,
+             supersedes: QueryId = None) -> Response:
         return self._form(request, db, clock, site_id, supersedes)
 
     def _form(self, request: Request, db: Any, clock: Any, site_id: int, supersedes: int | None, *, status: int = 200,
@@ -159,7 +159,7 @@ class InspectionPages(Controller):
 
     @post("/inspect/site/{site_id:int}", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)],
           request_max_body_size=MAX_FORM_BYTES)
-    def submit(self, request: Request, site_id: FromPath[int], data: UploadData, db: DB, clock: AppClock,
+    def submit(self, request: Request, site_id: PathId, data: UploadData, db: DB, clock: AppClock,
                storage: AppStorage, user: Me) -> Response:
         supersedes = int(data["supersedes"]) if str(data.get("supersedes", "")).isdigit() else None
         try:
@@ -184,7 +184,7 @@ class InspectionPages(Controller):
         return Redirect(f"/inspections/{done.inspection.id}?new=1")
 
     @get("/inspections/{inspection_id:int}", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_READ)])
-    def show(self, request: Request, inspection_id: FromPath[int], db: DB) -> Response:
+    def show(self, request: Request, inspection_id: PathId, db: DB) -> Response:
         inspection = services.get(db, inspection_id)
         items = {i.code: i for i in inspection.template.items}
         cases = list(db.scalars(select(Case).where(Case.inspection_id == inspection.id)).unique())
@@ -192,21 +192,21 @@ class InspectionPages(Controller):
                     new=request.query_params.get("new") == "1")
 
     @get("/inspections/{inspection_id:int}/report.pdf", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_READ)])
-    def pdf(self, inspection_id: FromPath[int], db: DB, pdf: Pdf) -> Response:
+    def pdf(self, inspection_id: PathId, db: DB, pdf: Pdf) -> Response:
         inspection = services.get(db, inspection_id)
         items = {i.code: i for i in inspection.template.items}
         return pdf_response(pdf.render("pdf/inspection.html", {"inspection": inspection, "items": items}),
                             f"考核记录-{inspection.id}.pdf")
 
     @get("/contracts/{contract_id:int}/month", sync_to_thread=True, guards=[requires()])
-    def month(self, request: Request, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me,
+    def month(self, request: Request, contract_id: PathId, db: DB, clock: AppClock, user: Me,
               month: FromQuery[str | None] = None) -> Response:
         contract = _contract_visible(db, clock, user, contract_id)
         month = month or services.month_of(clock())
         return page(request, "inspection/month.html", cm=_month(db, contract, month, user), month=month)
 
     @get("/contracts/{contract_id:int}/month.pdf", sync_to_thread=True, guards=[requires()])
-    def month_pdf(self, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me, pdf: Pdf,
+    def month_pdf(self, contract_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf,
                   month: FromQuery[str]) -> Response:
         contract = _contract_visible(db, clock, user, contract_id)
         cm = _month(db, contract, month, user)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import Body, FromQuery, JSONBody, QueryParameter
 
 from sqlalchemy import select
 
@@ -22,7 +22,7 @@ from procure.payments.schemas import ExposureIn, PayIn, ReasonIn, RunIn, RunOut,
 from procure.payments.services import StatementFilter
 from procure.sites.rules import parse_date
 from procure.tendering.routes import pdf_response
-from procure.web import AppClock, DB, Me, Pdf, attempt, form_errors, page, requires
+from procure.web import AppClock, attempt, DB, form_errors, Me, page, PathId, Pdf, QueryId, requires
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -60,38 +60,38 @@ class PaymentsApi(Controller):
          summary="Statements (contractors: their own); filters month, state, contract_id, overdue")
     def index(self, db: DB, clock: AppClock, user: Me, month: FromQuery[str | None] = None,
               state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
-              contract_id: FromQuery[int | None] = None, overdue: FromQuery[bool] = False) -> list[StatementOut]:
+              contract_id: QueryId = None, overdue: FromQuery[bool] = False) -> list[StatementOut]:
         rows = services.list_statements(db, clock, user, StatementFilter(month, state_filter, contract_id, overdue))
         return [out(s, clock) for s in rows]
 
     @get("/payment-statements/{statement_id:int}", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_READ)],
          summary="A statement: base, score, coefficient, penalties, payable, retention, net, lines, state")
-    def show(self, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> StatementOut:
+    def show(self, statement_id: PathId, db: DB, clock: AppClock, user: Me) -> StatementOut:
         return out(services.get(db, statement_id, user), clock)
 
     @post("/payment-statements/{statement_id:int}/submit", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.PAYMENTS_RUN)], summary="Submit to finance")
-    def submit(self, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> StatementOut:
+    def submit(self, statement_id: PathId, db: DB, clock: AppClock, user: Me) -> StatementOut:
         return out(services.submit(db, clock, user, statement_id), clock)
 
     @post("/payment-statements/{statement_id:int}/approve", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.PAYMENTS_APPROVE)], summary="Approve (not by the one who submitted)")
-    def approve(self, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> StatementOut:
+    def approve(self, statement_id: PathId, db: DB, clock: AppClock, user: Me) -> StatementOut:
         return out(services.approve(db, clock, user, statement_id), clock)
 
     @post("/payment-statements/{statement_id:int}/return", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.PAYMENTS_APPROVE)], summary="Return to draft with a reason")
-    def return_(self, statement_id: FromPath[int], data: JSONBody[ReasonIn], db: DB, clock: AppClock, user: Me) -> StatementOut:
+    def return_(self, statement_id: PathId, data: JSONBody[ReasonIn], db: DB, clock: AppClock, user: Me) -> StatementOut:
         return out(services.return_to_draft(db, clock, user, statement_id, data.reason), clock)
 
     @post("/payment-statements/{statement_id:int}/pay", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.PAYMENTS_APPROVE)], summary="Record the payment {paid_on, reference}")
-    def pay(self, statement_id: FromPath[int], data: JSONBody[PayIn], db: DB, clock: AppClock, user: Me) -> StatementOut:
+    def pay(self, statement_id: PathId, data: JSONBody[PayIn], db: DB, clock: AppClock, user: Me) -> StatementOut:
         return out(services.pay(db, clock, user, statement_id, _paid_on(data.paid_on), data.reference), clock)
 
     @get("/payment-statements/{statement_id:int}/certificate.pdf", sync_to_thread=True,
          guards=[requires(Permission.PAYMENTS_READ)], media_type="application/pdf", summary="支付证书 PDF")
-    def certificate(self, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+    def certificate(self, statement_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
         return certificate(pdf, db, services.get(db, statement_id, user), clock)
 
     @get("/payments/ledger.csv", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)],
@@ -111,12 +111,12 @@ class PaymentsApi(Controller):
 
     @post("/contracts/{contract_id:int}/retention-release", sync_to_thread=True,
           guards=[requires(Permission.PAYMENTS_APPROVE)], summary="Release the retention after the defects-liability period")
-    def release(self, contract_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> StatementOut:
+    def release(self, contract_id: PathId, db: DB, clock: AppClock, user: Me) -> StatementOut:
         return out(services.release_retention(db, clock, user, contract_id), clock)
 
     @post("/contracts/{contract_id:int}/media-exposures", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_RUN)],
           summary="Record a media exposure (county or city) for the month's penalty")
-    def exposure(self, contract_id: FromPath[int], data: JSONBody[ExposureIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+    def exposure(self, contract_id: PathId, data: JSONBody[ExposureIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
         e = services.record_exposure(db, clock, user, contract_id, data.reported_on, data.level, data.outlet, data.note)
         return {"id": e.id, "reported_on": e.reported_on, "level": e.level}
 
@@ -153,7 +153,7 @@ class PaymentPages(Controller):
         return self._index(request, db, clock, user, month, None, result=result)
 
     @get("/payments/statements/{statement_id:int}", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_READ)])
-    def show(self, request: Request, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
+    def show(self, request: Request, statement_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
         return self._detail(request, db, clock, user, statement_id)
 
     def _detail(self, request: Request, db: Any, clock: Any, user: CurrentUser, statement_id: int, *, status: int = 200,
@@ -174,25 +174,25 @@ class PaymentPages(Controller):
                                                                      status=status, error=message))
 
     @post("/payments/statements/{statement_id:int}/submit", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_RUN)])
-    def submit(self, request: Request, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> Response:
+    def submit(self, request: Request, statement_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, statement_id, lambda: services.submit(db, clock, user, statement_id))
 
     @post("/payments/statements/{statement_id:int}/decide", sync_to_thread=True,
           guards=[requires(Permission.PAYMENTS_APPROVE)])
-    def decide(self, request: Request, statement_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+    def decide(self, request: Request, statement_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         if data.get("decision") == "approve":
             return self._act(request, db, clock, user, statement_id, lambda: services.approve(db, clock, user, statement_id))
         return self._act(request, db, clock, user, statement_id,
                          lambda: services.return_to_draft(db, clock, user, statement_id, data.get("reason", "")))
 
     @post("/payments/statements/{statement_id:int}/pay", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)])
-    def pay(self, request: Request, statement_id: FromPath[int], data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+    def pay(self, request: Request, statement_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, statement_id, lambda: services.pay(
             db, clock, user, statement_id, _paid_on(data.get("paid_on")), data.get("reference", "")))
 
     @get("/payments/statements/{statement_id:int}/certificate.pdf", sync_to_thread=True,
          guards=[requires(Permission.PAYMENTS_READ)])
-    def certificate(self, statement_id: FromPath[int], db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+    def certificate(self, statement_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
         return certificate(pdf, db, services.get(db, statement_id, user), clock)
 
     @get("/payments/ledger.csv", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)])

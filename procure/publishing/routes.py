@@ -23,7 +23,7 @@ from procure.publishing import ocds, services, svgmap
 from procure.tendering import services as tenders
 from procure.publishing.services import ReleaseQuery
 from procure.tendering.services import TenderFilter
-from procure.web import DB, AppClock, AppSettings, page
+from procure.web import AppClock, AppSettings, DB, page, PageNo, PathId
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -45,7 +45,7 @@ class OcdsApi(Controller):
     @get("/releases", sync_to_thread=True, summary="OCDS 1.1 release package (filters since, ocid; paging)")
     def releases(self, request: Request, db: DB, clock: AppClock, settings: AppSettings,
                  since: FromQuery[str | None] = None, ocid: FromQuery[str | None] = None,
-                 page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+                 page_no: PageNo = 1,
                  per_page: Annotated[int, QueryParameter(ge=1, le=1000)] = 100) -> Response:
         found, total = services.releases(db, clock, settings.ocds_prefix,
                                          ReleaseQuery(_since(since), ocid, page_no, per_page))
@@ -119,7 +119,7 @@ class PortalPages(Controller):
         return Redirect(f"/public/report/{filed.id}")
 
     @get("/report/{report_id:int}", sync_to_thread=True)
-    def report_status(self, request: Request, report_id: FromPath[int], db: DB) -> Response:
+    def report_status(self, request: Request, report_id: PathId, db: DB) -> Response:
         try:
             found = cases.get_report(db, report_id)
         except Open311Error:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 
 
 from procure.accounts.rules import Permission
@@ -74,7 +74,7 @@ class ReportPages(Controller):
         return pdf_response(pdf.render("pdf/kaoping.html", context), f"考评-{month}.pdf")
 
     @get("/budget", sync_to_thread=True)
-    def budget(self, request: Request, db: DB, clock: AppClock, year: FromQuery[int | None] = None) -> Response:
+    def budget(self, request: Request, db: DB, clock: AppClock, year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None) -> Response:
         year = year or local_date(clock()).year
         rows = services.budget_vs_spend(db, clock, year)
         return page(request, "reports/budget.html", year=year, rows=rows, totals=services.budget_totals(rows))

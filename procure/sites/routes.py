@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import Body, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
 
 from procure.accounts.rules import Permission
@@ -21,7 +21,7 @@ from procure.sites.schemas import (
     BudgetOut, ImportOut, JurisdictionOut, SiteIn, SiteOut, SitePage, UnitRateIn, UnitRateOut,
 )
 from procure.sites.services import SiteFilter
-from procure.web import DB, AppClock, Me, form_errors, page, requires
+from procure.web import AppClock, DB, form_errors, Me, page, PageNo, PathId, requires
 
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -53,7 +53,7 @@ class SitesApi(Controller):
     @get("/", sync_to_thread=True, guards=[requires(Permission.SITES_READ)], summary="List sites (filters, paging)")
     def index(self, db: DB, clock: AppClock, user: Me, kind: FromQuery[str | None] = None,
               jurisdiction: FromQuery[str | None] = None, grade: FromQuery[str | None] = None, handed_over: FromQuery[str | None] = None,
-              q: FromQuery[str | None] = None, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+              q: FromQuery[str | None] = None, page_no: PageNo = 1,
               per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 50) -> SitePage:
         flt = site_filter(kind, jurisdiction, grade, handed_over, q)
         result = services.list_sites(db, clock, flt, PageRequest(page_no, per_page), user.jurisdiction_id)
@@ -79,11 +79,11 @@ class SitesApi(Controller):
         return ImportOut(result.created, result.codes)
 
     @get("/{site_id:int}", sync_to_thread=True, guards=[requires(Permission.SITES_READ)], summary="One site")
-    def show(self, site_id: FromPath[int], db: DB) -> SiteOut:
+    def show(self, site_id: PathId, db: DB) -> SiteOut:
         return SiteOut.of(services.get_site(db, site_id))
 
     @patch("/{site_id:int}", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)], summary="Edit a site")
-    def update(self, site_id: FromPath[int], data: JSONBody[dict[str, Any]], db: DB, clock: AppClock, user: Me) -> SiteOut:
+    def update(self, site_id: PathId, data: JSONBody[dict[str, Any]], db: DB, clock: AppClock, user: Me) -> SiteOut:
         return SiteOut.of(services.update_site(db, clock, user.actor, site_id, data))
 
 
@@ -128,7 +128,7 @@ class SitePages(Controller):
 
     @get("/", sync_to_thread=True)
     def index(self, request: Request, db: DB, clock: AppClock, user: Me,
-              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Response:
+              page_no: PageNo = 1) -> Response:
         args = _filter_args(request)
         error = None
         try:
@@ -176,19 +176,19 @@ class SitePages(Controller):
         return page(request, "sites/import.html", result=result, error=None, errors=[])
 
     @get("/{site_id:int}", sync_to_thread=True)
-    def show(self, request: Request, site_id: FromPath[int], db: DB) -> Response:
+    def show(self, request: Request, site_id: PathId, db: DB) -> Response:
         return page(request, "sites/detail.html", site=services.get_site(db, site_id),
                     history=audit.entries_for(db, "site", site_id))
 
     @get("/{site_id:int}/edit", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
-    def edit(self, request: Request, site_id: FromPath[int], db: DB) -> Response:
+    def edit(self, request: Request, site_id: PathId, db: DB) -> Response:
         site = services.get_site(db, site_id)
         form = site.audit_view() | {"jurisdiction_code": site.jurisdiction.code}
         return page(request, "sites/form.html", site=site, form={k: ("" if v is None else v) for k, v in form.items()},
                     errors={}, error=None, jurisdictions=services.list_jurisdictions(db))
 
     @post("/{site_id:int}/edit", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
-    def update(self, request: Request, site_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+    def update(self, request: Request, site_id: PathId, data: FormData, db: DB, clock: AppClock,
                user: Me) -> Response:
         try:
             services.update_site(db, clock, user.actor, site_id, _site_form(data))

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import Body, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
 
 from procure.accounts.rules import Permission, Role
@@ -28,7 +28,7 @@ from procure.tendering.schemas import (
     AmendmentIn, AnswerIn, QuestionIn, ReasonIn, TenderIn, TenderOut, TenderPage, TenderSummary,
 )
 from procure.tendering.services import TenderFilter
-from procure.web import DB, AppClock, AppSettings, MaybeMe, Me, Pdf, form_errors, page, requires
+from procure.web import AppClock, AppSettings, DB, form_errors, MaybeMe, Me, page, PageNo, PathId, Pdf, requires
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -63,12 +63,12 @@ class TendersApi(Controller):
 
     @patch("/tenders/{tender_id:int}", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
            summary="Edit a draft")
-    def update(self, tender_id: FromPath[int], data: JSONBody[dict[str, Any]], db: DB, clock: AppClock, user: Me) -> TenderOut:
+    def update(self, tender_id: PathId, data: JSONBody[dict[str, Any]], db: DB, clock: AppClock, user: Me) -> TenderOut:
         return TenderOut.of(services.update_draft(db, clock, user.actor, tender_id, data), show_unanswered=True)
 
     @get("/tenders", sync_to_thread=True, summary="Published tenders (drafts too, for officers)")
     def index(self, db: DB, clock: AppClock, user: MaybeMe, state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
-              q: FromQuery[str | None] = None, page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1,
+              q: FromQuery[str | None] = None, page_no: PageNo = 1,
               per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 50) -> TenderPage:
         officer = user is not None and user.can(Permission.TENDERS_MANAGE)
         result = services.list_tenders(db, clock, TenderFilter(state=state_filter, q=q), PageRequest(page_no, per_page),
@@ -77,13 +77,13 @@ class TendersApi(Controller):
                                          len(t.lots)) for t in result.items], result.total, page_no, per_page)
 
     @get("/tenders/{tender_id:int}", sync_to_thread=True, summary="One tender")
-    def show(self, tender_id: FromPath[int], db: DB, clock: AppClock, user: MaybeMe) -> TenderOut:
+    def show(self, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe) -> TenderOut:
         tender = visible(user, services.get(db, clock, tender_id))
         return TenderOut.of(tender, show_unanswered=user is not None and user.can(Permission.TENDERS_MANAGE))
 
     @get("/tenders/{tender_id:int}/notice.pdf", sync_to_thread=True, summary="The tender notice (招标公告) PDF",
          media_type="application/pdf")
-    def notice(self, tender_id: FromPath[int], db: DB, clock: AppClock, user: MaybeMe, pdf: Pdf) -> Response:
+    def notice(self, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe, pdf: Pdf) -> Response:
         tender = visible(user, services.get(db, clock, tender_id))
         if tender.published_at is None:
             raise NotFound("Tender {id} does not exist.", id=tender_id)
@@ -91,36 +91,36 @@ class TendersApi(Controller):
 
     @post("/tenders/{tender_id:int}/publish", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.TENDERS_MANAGE)], summary="Publish (every §4.1 rule is checked)")
-    def publish(self, tender_id: FromPath[int], db: DB, clock: AppClock, user: Me) -> TenderOut:
+    def publish(self, tender_id: PathId, db: DB, clock: AppClock, user: Me) -> TenderOut:
         return TenderOut.of(services.publish(db, clock, user.actor, tender_id), show_unanswered=True)
 
     @post("/tenders/{tender_id:int}/amendments", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
           summary="Amend a published tender (更正公告)")
-    def amend(self, tender_id: FromPath[int], data: JSONBody[AmendmentIn], db: DB, clock: AppClock, user: Me) -> TenderOut:
+    def amend(self, tender_id: PathId, data: JSONBody[AmendmentIn], db: DB, clock: AppClock, user: Me) -> TenderOut:
         services.amend(db, clock, user.actor, tender_id, data.reason, data.changes)
         return TenderOut.of(services.get(db, clock, tender_id), show_unanswered=True)
 
     @post("/tenders/{tender_id:int}/cancel", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.TENDERS_MANAGE)], summary="Cancel with a reason")
-    def cancel(self, tender_id: FromPath[int], data: JSONBody[ReasonIn], db: DB, clock: AppClock, user: Me) -> TenderOut:
+    def cancel(self, tender_id: PathId, data: JSONBody[ReasonIn], db: DB, clock: AppClock, user: Me) -> TenderOut:
         return TenderOut.of(services.cancel(db, clock, user.actor, tender_id, data.reason), show_unanswered=True)
 
     @post("/tenders/{tender_id:int}/enquiries", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
           summary="Ask a question (answered publicly, anonymously)")
-    def ask(self, tender_id: FromPath[int], data: JSONBody[QuestionIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+    def ask(self, tender_id: PathId, data: JSONBody[QuestionIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
         contractor = contractors.of_user(db, user)
         enquiry = services.ask(db, clock, user.actor, tender_id, contractor.id, data.question)
         return {"id": enquiry.id, "question": enquiry.question, "asked_at": enquiry.asked_at}
 
     @post("/enquiries/{enquiry_id:int}/answer", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.TENDERS_MANAGE)], summary="Answer publicly (a clarification)")
-    def answer(self, enquiry_id: FromPath[int], data: JSONBody[AnswerIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+    def answer(self, enquiry_id: PathId, data: JSONBody[AnswerIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
         enquiry = services.answer(db, clock, user.actor, enquiry_id, data.answer)
         return {"id": enquiry.id, "answer": enquiry.answer, "answered_at": enquiry.answered_at}
 
     @post("/lots/{lot_id:int}/retender", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
           summary="Copy an unsuccessful lot into a new draft tender")
-    def retender(self, lot_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings, user: Me) -> TenderOut:
+    def retender(self, lot_id: PathId, db: DB, clock: AppClock, settings: AppSettings, user: Me) -> TenderOut:
         return TenderOut.of(services.retender(db, clock, user.actor, settings.secret_key, lot_id), show_unanswered=True)
 
 
@@ -204,7 +204,7 @@ class TenderPages(Controller):
 
     @get("/", sync_to_thread=True)
     def index(self, request: Request, db: DB, clock: AppClock, user: MaybeMe, state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
-              page_no: Annotated[int, QueryParameter(name="page", ge=1)] = 1) -> Response:
+              page_no: PageNo = 1) -> Response:
         officer = user is not None and user.can(Permission.TENDERS_MANAGE)
         result = services.list_tenders(db, clock, TenderFilter(state=state_filter or None), PageRequest(page_no, 20),
                                        include_drafts=officer)
@@ -236,12 +236,12 @@ class TenderPages(Controller):
         return Redirect(f"/tenders/{tender.id}")
 
     @get("/{tender_id:int}/edit", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def edit(self, request: Request, tender_id: FromPath[int], db: DB, clock: AppClock) -> Response:
+    def edit(self, request: Request, tender_id: PathId, db: DB, clock: AppClock) -> Response:
         tender = services.get(db, clock, tender_id)
         return self._editor(request, db, clock, tender, _form_of(tender))
 
     @post("/{tender_id:int}/edit", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def update(self, request: Request, tender_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+    def update(self, request: Request, tender_id: PathId, data: FormData, db: DB, clock: AppClock,
                user: Me) -> Response:
         try:
             services.update_draft(db, clock, user.actor, tender_id, _tender_form(data))
@@ -253,7 +253,7 @@ class TenderPages(Controller):
         return Redirect(f"/tenders/{tender_id}")
 
     @get("/{tender_id:int}", sync_to_thread=True)
-    def show(self, request: Request, tender_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings,
+    def show(self, request: Request, tender_id: PathId, db: DB, clock: AppClock, settings: AppSettings,
              user: MaybeMe) -> Response:
         return detail_page(request, db, clock, settings, user, tender_id)
 
@@ -269,46 +269,46 @@ class TenderPages(Controller):
         return Redirect(f"/tenders/{tender_id}")
 
     @post("/{tender_id:int}/publish", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def publish(self, request: Request, tender_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings,
+    def publish(self, request: Request, tender_id: PathId, db: DB, clock: AppClock, settings: AppSettings,
                 user: Me) -> Response:
         return self._act(request, db, clock, settings, user, tender_id,
                          lambda: services.publish(db, clock, user.actor, tender_id))
 
     @post("/{tender_id:int}/amend", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def amend(self, request: Request, tender_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+    def amend(self, request: Request, tender_id: PathId, data: FormData, db: DB, clock: AppClock,
               settings: AppSettings, user: Me) -> Response:
         changes = {k: data[k] for k in ("description", "bid_deadline") if data.get(k)}
         return self._act(request, db, clock, settings, user, tender_id,
                          lambda: services.amend(db, clock, user.actor, tender_id, data.get("reason", ""), changes))
 
     @post("/{tender_id:int}/cancel", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def cancel(self, request: Request, tender_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+    def cancel(self, request: Request, tender_id: PathId, data: FormData, db: DB, clock: AppClock,
                settings: AppSettings, user: Me) -> Response:
         return self._act(request, db, clock, settings, user, tender_id,
                          lambda: services.cancel(db, clock, user.actor, tender_id, data.get("reason", "")))
 
     @post("/{tender_id:int}/ask", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
-    def ask(self, request: Request, tender_id: FromPath[int], data: FormData, db: DB, clock: AppClock,
+    def ask(self, request: Request, tender_id: PathId, data: FormData, db: DB, clock: AppClock,
             settings: AppSettings, user: Me) -> Response:
         return self._act(request, db, clock, settings, user, tender_id, lambda: services.ask(
             db, clock, user.actor, tender_id, contractors.of_user(db, user).id, data.get("question", "")))
 
     @post("/{tender_id:int}/enquiries/{enquiry_id:int}/answer", sync_to_thread=True,
           guards=[requires(Permission.TENDERS_MANAGE)])
-    def answer(self, request: Request, tender_id: FromPath[int], enquiry_id: FromPath[int], data: FormData, db: DB,
+    def answer(self, request: Request, tender_id: PathId, enquiry_id: PathId, data: FormData, db: DB,
                clock: AppClock, settings: AppSettings, user: Me) -> Response:
         return self._act(request, db, clock, settings, user, tender_id,
                          lambda: services.answer(db, clock, user.actor, enquiry_id, data.get("answer", "")))
 
     @post("/{tender_id:int}/open", sync_to_thread=True, guards=[requires(Permission.BIDS_OPEN)])
-    def open_bids(self, request: Request, tender_id: FromPath[int], db: DB, clock: AppClock, settings: AppSettings,
+    def open_bids(self, request: Request, tender_id: PathId, db: DB, clock: AppClock, settings: AppSettings,
                   user: Me) -> Response:
         return self._act(request, db, clock, settings, user, tender_id,
                          lambda: bidding.open_bids(db, clock, settings.secret_key, user, tender_id))
 
     @post("/{tender_id:int}/lots/{lot_id:int}/retender", sync_to_thread=True,
           guards=[requires(Permission.TENDERS_MANAGE)])
-    def retender(self, request: Request, tender_id: FromPath[int], lot_id: FromPath[int], db: DB, clock: AppClock,
+    def retender(self, request: Request, tender_id: PathId, lot_id: PathId, db: DB, clock: AppClock,
                  settings: AppSettings, user: Me) -> Response:
         try:
             copy = services.retender(db, clock, user.actor, settings.secret_key, lot_id)
@@ -319,7 +319,7 @@ class TenderPages(Controller):
         return Redirect(f"/tenders/{copy.id}/edit")
 
     @get("/{tender_id:int}/notice.pdf", sync_to_thread=True)
-    def notice(self, tender_id: FromPath[int], db: DB, clock: AppClock, user: MaybeMe, pdf: Pdf) -> Response:
+    def notice(self, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe, pdf: Pdf) -> Response:
         tender = visible(user, services.get(db, clock, tender_id))
         if tender.published_at is None:
             raise NotFound("Tender {id} does not exist.", id=tender_id)
