@@ -115,6 +115,30 @@ class FieldErrors:
 
 #: A road's stated area may differ from length × width by rounding only.
 AREA_TOLERANCE_M2 = Decimal("1.00")
+#: Exclusive upper bounds that fit the columns: area Fixed(12,2), length Fixed(10,2), width Fixed(8,2).
+MAX_AREA_M2 = Decimal("1e10")
+MAX_LENGTH_M = Decimal("1e8")
+MAX_WIDTH_M = Decimal("1e6")
+
+
+def _measure(errs: FieldErrors, column: str, value: Decimal | None, limit: Decimal) -> Decimal | None:
+    """``value`` if it is > 0 and below ``limit`` once rounded to the cent; else an error and None.
+
+    The range is checked before rounding: quantizing 1e30 to the cent raises.
+    """
+    if value is None:
+        return None
+    if value <= 0:
+        errs.add(column, "Must be greater than 0.")
+    elif value >= limit:
+        errs.add(column, "Too large.")
+    elif round2(value) <= 0:
+        errs.add(column, "Must be greater than 0.")
+    elif round2(value) >= limit:
+        errs.add(column, "Too large.")
+    else:
+        return value
+    return None
 
 
 def validate_site(raw: Mapping[str, Any], jurisdiction_codes: Iterable[str]) -> SiteFields | FieldErrors:
@@ -155,23 +179,19 @@ def validate_site(raw: Mapping[str, Any], jurisdiction_codes: Iterable[str]) -> 
         except ValueError:
             errs.add(column, "Not a number.")
             numbers[column] = None
-    length, width, area = numbers["length_m"], numbers["width_m"], numbers["area_m2"]
-    for column, value in (("length_m", length), ("width_m", width)):
-        if value is not None and value <= 0:
-            errs.add(column, "Must be greater than 0.")
-    if kind is SiteKind.ROAD and length and width and length > 0 and width > 0:
-        computed = round2(length * width)
+    # NaN and Infinity are "Not a number." already (parse_decimal); every bound is checked before
+    # anything is multiplied or rounded, so no value can overflow the arithmetic or the column.
+    length = _measure(errs, "length_m", numbers["length_m"], MAX_LENGTH_M)
+    width = _measure(errs, "width_m", numbers["width_m"], MAX_WIDTH_M)
+    area = _measure(errs, "area_m2", numbers["area_m2"], MAX_AREA_M2)
+    if kind is SiteKind.ROAD and length is not None and width is not None and "area_m2" not in errs.errors:
+        computed = round2(length * width)  # < 1e14: exact in the default 28-digit context
         if area is None:
-            area = computed
+            area = _measure(errs, "area_m2", computed, MAX_AREA_M2)
         elif abs(area - computed) > AREA_TOLERANCE_M2:
             errs.add("area_m2", "A road's area must equal length × width.")
-    if area is None:
-        if "area_m2" not in errs.errors:
-            errs.add("area_m2", "Required (for roads: or give length and width).")
-    elif area <= 0:
-        errs.add("area_m2", "Must be greater than 0.")
-    elif area >= Decimal("1e10"):
-        errs.add("area_m2", "Too large.")
+    if area is None and "area_m2" not in errs.errors:
+        errs.add("area_m2", "Required (for roads: or give length and width).")
     lon, lat = numbers["lon"], numbers["lat"]
     if lon is not None and not Decimal(-180) <= lon <= Decimal(180):
         errs.add("lon", "Longitude must be between -180 and 180.")
