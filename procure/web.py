@@ -27,12 +27,12 @@ from jinja2 import pass_context
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
-from litestar.enums import MediaType
+from litestar.enums import MediaType, RequestEncodingType
 from litestar.utils.scope.state import ScopeState
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import Body, PathParameter, QueryParameter
 from litestar.middleware import ASGIMiddleware
 from litestar.response import Redirect
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from procure.accounts import services as accounts
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
+from procure.bounds import MAX_ID, parse_id
 from procure.clock import BUREAU_TZ, Clock
 from procure.db import Database
 from procure.documents.pdf import PdfRenderer
@@ -60,10 +61,37 @@ API_PREFIXES = ("/api/", "/open311/", "/schema")
 
 #: Ids are INTEGER columns (int4 on PostgreSQL): an id outside 1 … 2^31−1 names nothing, and
 #: is refused as a 400 naming the parameter before it reaches SQL (where it would overflow).
-MAX_ID = 2**31 - 1
 PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)]
 PageNo = Annotated[int, QueryParameter(name="page", ge=1, le=MAX_PAGE)]
+
+
+#: A page form: one value per field (a field sent twice is a 400, not a list the handler trips on).
+FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def form_id(data: dict[str, str], key: str) -> int | None:
+    """An optional id field of a page form; anything but a valid id is a 400 naming the field."""
+    raw = str(data.get(key, "")).strip()
+    if not raw:
+        return None
+    value = parse_id(raw)
+    if value is None:
+        raise InvalidInput("{field} is not a valid number.", field=key,
+                           errors=[{"field": key, "message": "Not a valid number."}])
+    return value
+
+
+def form_int(data: dict[str, str], key: str, *, default: int | None, low: int, high: int) -> int | None:
+    """A whole number from a page form, within [low, high]; the default when left empty."""
+    raw = str(data.get(key, "")).strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.lstrip("-").isdigit() and len(raw) <= 20) or not low <= int(raw) <= high:
+        raise InvalidInput("{field} must be a whole number from {low} to {high}.", field=key, low=low, high=high,
+                           errors=[{"field": key, "message": "A whole number from {low} to {high}.",
+                                    "params": {"low": low, "high": high}}])
+    return int(raw)
 
 
 def is_api(path: str) -> bool:
@@ -545,6 +573,13 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
             body["errors"] = errors
         return Response(body, status_code=exc.status_code, headers=exc.headers)
     return error_page(request, exc.status_code, detail, errors)
+
+
+def undecodable_handler(request: Request, exc: Exception) -> Response:
+    """A request body in a broken text encoding or an unknown charset: a 400, not a 500."""
+    if not (isinstance(exc, UnicodeError) or (type(exc) is LookupError and "encoding" in str(exc))):
+        return internal_error_handler(request, exc)  # KeyError, IndexError …: a real bug
+    return procure_error_handler(request, InvalidInput("The request is not valid: a text field is not in UTF-8."))
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:

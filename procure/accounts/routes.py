@@ -6,8 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import Cookie
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
 
 from procure.accounts import services
@@ -19,9 +18,8 @@ from procure.home import home_context
 from procure.i18n import LOCALE_COOKIE, LOCALES
 from procure.pagination import PageRequest
 from procure.sites import services as sites
-from procure.web import AppClock, AppSettings, DB, form_errors, Me, page, PageNo, PathId, requires, SESSION_COOKIE
+from procure.web import AppClock, AppSettings, DB, form_errors, FormData, Me, page, PageNo, PathId, requires, SESSION_COOKIE
 
-FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 class AuthApi(Controller):

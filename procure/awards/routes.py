@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, JSONBody
+from litestar.params import JSONBody
 
 
 from procure.accounts import policy
@@ -19,13 +18,13 @@ from procure.bidding.models import Bid
 from procure.errors import NotFound
 from procure.tendering.models import Lot
 from procure.tendering.routes import pdf_response
-from procure.web import AppClock, attempt, DB, MaybeMe, Me, page, PathId, Pdf, requires
+from procure.web import AppClock, attempt, DB, FormData, MaybeMe, Me, page, PathId, Pdf, requires
+from procure.bounds import Id
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 class ProposeIn(msgspec.Struct):
-    bid_id: int | None = None
+    bid_id: Id | None = None
     reason: str = ""
 
 

@@ -19,9 +19,9 @@ from procure.cases.services import CaseFilter, Open311Error
 from procure.errors import ProcureError
 from procure.inspection.services import month_of
 from procure.pagination import PageRequest
-from procure.web import AppClock, AppStorage, attempt, DB, Me, page, PageNo, PathId, QueryId, requires
+from procure.bounds import parse_id
+from procure.web import AppClock, AppStorage, attempt, DB, form_id, FormData, Me, page, PageNo, PathId, QueryId, requires
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 READERS = requires(Permission.CASES_READ)
 
@@ -143,9 +143,10 @@ class Open311Api(Controller):
     def show(self, request_id: FromPath[str], db: DB) -> Response:
         raw = request_id.removesuffix(".json")
         try:
-            if not raw.isdigit():
+            report_id = parse_id(raw)
+            if report_id is None:
                 raise Open311Error(404, 404, "no such service request")
-            return Response([_request_json(services.get_report(db, int(raw)))])
+            return Response([_request_json(services.get_report(db, report_id))])
         except Open311Error as exc:
             return _open311_error(exc)
 
@@ -203,7 +204,7 @@ class CasePages(Controller):
     @post("/reports/{report_id:int}/verify", sync_to_thread=True, guards=[requires(Permission.CASES_CHECK)])
     def verify(self, request: Request, report_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         try:
-            site_id = int(data["site_id"]) if str(data.get("site_id", "")).isdigit() else None
+            site_id = form_id(data, "site_id")
             services.verify_report(db, clock, user, report_id, accept=data.get("decision") == "accept",
                                    note=data.get("note", ""), site_id=site_id)
         except ProcureError:

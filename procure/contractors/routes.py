@@ -17,9 +17,8 @@ from procure.contractors.services import Registration
 from procure.documents.services import MAX_DOCUMENT_BYTES
 from procure.errors import Forbidden, InvalidInput, ProcureError
 from procure.pagination import PageRequest
-from procure.web import AppClock, AppStorage, DB, form_errors, Me, page, PageNo, PathId, requires
+from procure.web import AppClock, AppStorage, DB, form_errors, FormData, Me, page, PageNo, PathId, requires
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 
 from procure.accounts.rules import Permission
@@ -22,9 +21,8 @@ from procure.payments import services as payments
 from procure.sites import services as sites
 from procure.sites.schemas import SiteOut
 from procure.tendering.routes import pdf_response
-from procure.web import AppClock, attempt, DB, Me, page, PageNo, PathId, Pdf, QueryId, requires
+from procure.web import AppClock, attempt, DB, FormData, Me, page, PageNo, PathId, Pdf, QueryId, requires
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 READERS = requires(Permission.CONTRACTS_READ)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 import msgspec
 
 from procure.contracts.models import Contract
+from procure.bounds import Id
 
 
 class ContractSiteOut(msgspec.Struct):
@@ -20,7 +21,7 @@ class ContractSiteOut(msgspec.Struct):
 class VariationOut(msgspec.Struct):
     number: int
     kind: str
-    site_id: int
+    site_id: Id
     area_before: str | None
     area_after: str | None
     effective_date: date

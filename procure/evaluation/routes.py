@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, JSONBody
+from litestar.params import JSONBody
 from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,9 +23,9 @@ from procure.evaluation.schemas import (
     RelationIn, ResultOut, ScoresIn,
 )
 from procure.tendering.routes import pdf_response
-from procure.web import AppClock, attempt, DB, Me, page, PathId, Pdf, requires
+from procure.bounds import MAX_SEED
+from procure.web import AppClock, attempt, DB, form_id, form_int, FormData, Me, page, PathId, Pdf, requires
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def committee_out(committee: Any) -> CommitteeOut:
@@ -167,18 +166,18 @@ class EvaluationPages(Controller):
     @post("/lots/{lot_id:int}/evaluate/compliance", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def compliance(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, lot_id, lambda: services.record_compliance(
-            db, clock, user, lot_id, int(data.get("bid_id", 0)), data.get("compliant") == "yes", data.get("reason", "")))
+            db, clock, user, lot_id, form_id(data, "bid_id") or 0, data.get("compliant") == "yes", data.get("reason", "")))
 
     @post("/lots/{lot_id:int}/evaluate/abnormal", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def abnormal(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, lot_id, lambda: services.record_abnormal(
-            db, clock, user, lot_id, int(data.get("bid_id", 0)), data.get("decision", ""), data.get("reason", "")))
+            db, clock, user, lot_id, form_id(data, "bid_id") or 0, data.get("decision", ""), data.get("reason", "")))
 
     @post("/lots/{lot_id:int}/evaluate/scores", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def scores(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         points = {k[2:]: v for k, v in data.items() if k.startswith("p_") and str(v).strip() != ""}
         return self._act(request, db, clock, user, lot_id, lambda: services.record_scores(
-            db, clock, user, lot_id, int(data.get("bid_id", 0)), points))
+            db, clock, user, lot_id, form_id(data, "bid_id") or 0, points))
 
     @post("/lots/{lot_id:int}/evaluate/submit", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def submit(self, request: Request, lot_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
@@ -210,13 +209,13 @@ class EvaluationPages(Controller):
                        user: Me) -> Response:
         if data.get("mode") == "draw":
             def action() -> Any:
-                seed = int(data["seed"]) if str(data.get("seed", "")).strip().isdigit() else None
-                return services.form_committee(db, clock, user.actor, lot_id, draw=int(data.get("draw") or 5), seed=seed)
+                seed = form_int(data, "seed", default=None, low=0, high=MAX_SEED)
+                draw = form_int(data, "draw", default=5, low=1, high=50)
+                return services.form_committee(db, clock, user.actor, lot_id, draw=draw, seed=seed)
         else:
-            members = [int(k[2:]) for k, v in data.items() if k.startswith("m_") and v == "on"]
-
             def action() -> Any:
-                return services.form_committee(db, clock, user.actor, lot_id, members=members)
+                members = [form_id({"member": k[2:]}, "member") for k, v in data.items() if k.startswith("m_") and v == "on"]
+                return services.form_committee(db, clock, user.actor, lot_id, members=[m for m in members if m])
         return self._officer_act(request, db, clock, lot_id, action)
 
     @post("/lots/{lot_id:int}/evaluation/finalize", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
@@ -230,6 +229,5 @@ class EvaluationPages(Controller):
 
     @post("/lots/{lot_id:int}/award", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def propose(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
-        bid_id = int(data["bid_id"]) if str(data.get("bid_id", "")).isdigit() else None
         return self._officer_act(request, db, clock, lot_id, lambda: awards.propose(
-            db, clock, user.actor, lot_id, bid_id, data.get("reason", "")))
+            db, clock, user.actor, lot_id, form_id(data, "bid_id"), data.get("reason", "")))

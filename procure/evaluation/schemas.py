@@ -5,12 +5,13 @@ from typing import Any
 import msgspec
 
 from procure.evaluation.models import EvaluationResult
+from procure.bounds import DrawCount, Id, Seed
 
 
 class CommitteeIn(msgspec.Struct):
-    members: list[int] | None = None
-    draw: int | None = None
-    seed: int | None = None
+    members: list[Id] | None = None
+    draw: DrawCount | None = None
+    seed: Seed | None = None
 
 
 class DeclarationIn(msgspec.Struct):
@@ -19,28 +20,28 @@ class DeclarationIn(msgspec.Struct):
 
 
 class ComplianceIn(msgspec.Struct):
-    bid_id: int
+    bid_id: Id
     compliant: bool
     reason: str = ""
 
 
 class AbnormalIn(msgspec.Struct):
-    bid_id: int
+    bid_id: Id
     decision: str
     reason: str
 
 
 class ScoresIn(msgspec.Struct):
-    bid_id: int
+    bid_id: Id
     points: dict[str, str | int | float]
 
 
 class FinalizeIn(msgspec.Struct):
-    seed: int | None = None
+    seed: Seed | None = None
 
 
 class RelationIn(msgspec.Struct):
-    contractor_id: int
+    contractor_id: Id
     relation: str
 
 

@@ -28,7 +28,7 @@ from procure.inspection.schemas import (
 from procure.sites import services as sites
 from procure.tendering.routes import pdf_response
 from procure.tendering.services import parse_deadline
-from procure.web import AppClock, AppStorage, DB, form_errors, Me, page, PathId, Pdf, QueryId, requires
+from procure.web import AppClock, AppStorage, DB, form_errors, form_id, Me, page, PathId, Pdf, QueryId, requires
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 MAX_FORM_BYTES = 120 * 1024 * 1024
@@ -161,8 +161,9 @@ class InspectionPages(Controller):
           request_max_body_size=MAX_FORM_BYTES)
     def submit(self, request: Request, site_id: PathId, data: UploadData, db: DB, clock: AppClock,
                storage: AppStorage, user: Me) -> Response:
-        supersedes = int(data["supersedes"]) if str(data.get("supersedes", "")).isdigit() else None
+        supersedes = None
         try:
+            supersedes = form_id({"supersedes": str(data.get("supersedes") or "")}, "supersedes")
             findings = services.parse_findings([
                 {"item_code": k[6:], "count": v or "0", "note": data.get(f"note_{k[6:]}", "")}
                 for k, v in data.items() if k.startswith("count_")])

@@ -6,6 +6,7 @@ from typing import Any
 import msgspec
 
 from procure.inspection.models import Inspection, InspectionTemplate
+from procure.bounds import Id, Seed
 
 
 class CategoryOut(msgspec.Struct):
@@ -47,11 +48,11 @@ class FindingIn(msgspec.Struct):
 
 
 class InspectionIn(msgspec.Struct):
-    site_id: int
+    site_id: Id
     findings: list[FindingIn] = []
     inspected_at: datetime | None = None
     note: str = ""
-    supersedes_id: int | None = None
+    supersedes_id: Id | None = None
     correction_reason: str = ""
 
 
@@ -100,9 +101,9 @@ class ContractScoresOut(msgspec.Struct):
 
 
 class PlanIn(msgspec.Struct):
-    contract_id: int
+    contract_id: Id
     month: str
-    seed: int | None = None
+    seed: Seed | None = None
 
 
 class PlanOut(msgspec.Struct):

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from sqlalchemy import select
 
@@ -22,9 +21,8 @@ from procure.payments.schemas import ExposureIn, PayIn, ReasonIn, RunIn, RunOut,
 from procure.payments.services import StatementFilter
 from procure.sites.rules import parse_date
 from procure.tendering.routes import pdf_response
-from procure.web import AppClock, attempt, DB, form_errors, Me, page, PathId, Pdf, QueryId, requires
+from procure.web import AppClock, attempt, DB, form_errors, FormData, Me, page, PathId, Pdf, QueryId, requires
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def out(statement: Any, clock: Any) -> StatementOut:

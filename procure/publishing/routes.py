@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
 
 from procure.cases import open311
@@ -23,9 +22,8 @@ from procure.publishing import ocds, services, svgmap
 from procure.tendering import services as tenders
 from procure.publishing.services import ReleaseQuery
 from procure.tendering.services import TenderFilter
-from procure.web import AppClock, AppSettings, DB, page, PageNo, PathId
+from procure.web import AppClock, AppSettings, DB, FormData, page, PageNo, PathId
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def _since(raw: str | None) -> datetime | None:

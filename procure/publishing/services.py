@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from procure.awards.models import Award
 from procure.bidding.models import Bid, OpeningRecord
+from procure.bounds import parse_id
 from procure.clock import BUREAU_TZ, Clock
 from procure.contracts.models import Contract
 from procure.contracts.rules import end_date
@@ -133,9 +134,10 @@ def releases(session: Session, clock: Clock, prefix: str, query: ReleaseQuery) -
                      selectinload(Tender.enquiries)).order_by(Tender.id))
     if query.ocid:
         parts = query.ocid.split("-")
-        if len(parts) < 4 or not parts[-1].isdigit() or not parts[-2].isdigit() or query.ocid != ocds.ocid(prefix, int(parts[-2]), int(parts[-1])):
+        tender_id, lot_id = (parse_id(parts[-2]), parse_id(parts[-1])) if len(parts) >= 4 else (None, None)
+        if tender_id is None or lot_id is None or query.ocid != ocds.ocid(prefix, tender_id, lot_id):
             raise InvalidInput("Unknown ocid {ocid}.", ocid=query.ocid)
-        stmt = stmt.where(Tender.id == int(parts[-2]))
+        stmt = stmt.where(Tender.id == tender_id)
     tender_list = list(session.scalars(stmt).unique())
     tenders.refresh_many(session, clock, tender_list)  # states at this second, derived, not written
     tender_ids = [t.id for t in tender_list]

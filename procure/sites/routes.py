@@ -21,9 +21,8 @@ from procure.sites.schemas import (
     BudgetOut, ImportOut, JurisdictionOut, SiteIn, SiteOut, SitePage, UnitRateIn, UnitRateOut,
 )
 from procure.sites.services import SiteFilter
-from procure.web import AppClock, DB, form_errors, Me, page, PageNo, PathId, requires
+from procure.web import AppClock, DB, form_errors, FormData, Me, page, PageNo, PathId, requires
 
-FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 

@@ -6,8 +6,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, patch, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
 
 from procure.accounts.rules import Permission, Role
@@ -28,9 +27,8 @@ from procure.tendering.schemas import (
     AmendmentIn, AnswerIn, QuestionIn, ReasonIn, TenderIn, TenderOut, TenderPage, TenderSummary,
 )
 from procure.tendering.services import TenderFilter
-from procure.web import AppClock, AppSettings, DB, form_errors, MaybeMe, Me, page, PageNo, PathId, Pdf, requires
+from procure.web import AppClock, AppSettings, DB, form_errors, form_id, FormData, MaybeMe, Me, page, PageNo, PathId, Pdf, requires
 
-FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def visible(user: CurrentUser | None, tender: Tender) -> Tender:
@@ -139,7 +137,7 @@ def _tender_form(data: dict[str, Any]) -> dict[str, Any]:
             criteria.append({"code": code, "name": name, "max_points": points or "0"})
     lots = []
     for i in range(1, LOT_ROWS + 1):
-        site_ids = [int(k[5:]) for k, v in data.items() if k.startswith("site_") and str(v) == str(i)]
+        site_ids = [form_id({"site": k[5:]}, "site") for k, v in data.items() if k.startswith("site_") and str(v) == str(i)]
         fields = {k: str(data.get(f"l{i}_{k}", "")).strip() for k in ("title", "ceiling_price", "term_months", "bid_bond")}
         if site_ids or fields["title"] or fields["ceiling_price"]:
             lots.append({"title": fields["title"] or f"标段{i}", "site_ids": site_ids,

@@ -6,6 +6,7 @@ from typing import Any
 import msgspec
 
 from procure.tendering.models import Tender
+from procure.bounds import Id, Months
 
 Number = str | int | float | None
 
@@ -21,9 +22,9 @@ class CriterionIn(msgspec.Struct):
 
 
 class LotIn(msgspec.Struct):
-    site_ids: list[int]
+    site_ids: list[Id]
     ceiling_price: str | int | float
-    term_months: int
+    term_months: Months
     title: str = ""
     bid_bond: str | int | float = "0"
 

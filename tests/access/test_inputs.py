@@ -36,3 +36,49 @@ def test_an_id_of_zero_or_below_is_a_400(demo):  # type: ignore[no-untyped-def]
     with TestClient(app, base_url="http://testserver.local") as client:
         assert client.get("/api/v1/tenders/0").status_code == 400
         assert client.get("/api/v1/tenders?page=0").status_code == 400
+
+
+def _page_client(client, demo, username):  # type: ignore[no-untyped-def]
+    import re
+
+    _, cookies = auth_for(demo.database, username, system_clock())
+    for name, value in cookies.items():
+        client.cookies.set(name, value)
+    return re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+
+
+def test_typed_text_in_a_number_field_of_a_page_form_is_shown_not_crashed(demo):  # type: ignore[no-untyped-def]
+    """五 as the committee's draw count: int() on a raw form field answered 500."""
+    from sqlalchemy import text
+
+    with demo.database.reader() as s:
+        lot = s.execute(text("SELECT id FROM lot WHERE opened_at IS NULL ORDER BY id LIMIT 1")).scalar()
+    app = create_app(demo.settings())
+    with TestClient(app, base_url="http://testserver.local") as client:
+        token = _page_client(client, demo, "officer")
+        for field, value in (("draw", "五"), ("draw", "999"), ("seed", "²"), ("seed", str(2**70))):
+            response = client.post(f"/lots/{lot}/evaluation/committee",
+                                   data={"_csrf_token": token, "mode": "draw", field: value}, follow_redirects=False)
+            assert response.status_code in (400, 409), (field, value, response.status_code)
+        answer = client.post(f"/lots/{lot}/evaluation/committee",
+                             data={"_csrf_token": token, "mode": "draw", "draw": "五"}, follow_redirects=False)
+        assert "draw" in answer.text
+
+
+def test_a_field_sent_twice_is_a_400(demo):  # type: ignore[no-untyped-def]
+    app = create_app(demo.settings())
+    with TestClient(app, base_url="http://testserver.local") as client:
+        token = _page_client(client, demo, "officer")
+        response = client.post("/tenders/1/cancel", content=f"_csrf_token={token}&reason=a&reason=b",
+                               headers={"content-type": "application/x-www-form-urlencoded"}, follow_redirects=False)
+        assert response.status_code == 400
+
+
+def test_a_multipart_text_field_that_is_not_utf8_is_a_400(demo):  # type: ignore[no-untyped-def]
+    headers, _ = auth_for(demo.database, "contractor2", system_clock())
+    body = (b"--B\r\nContent-Disposition: form-data; name=\"price\"\r\n\r\n\xff\xfe\r\n--B--\r\n")
+    app = create_app(demo.settings())
+    with TestClient(app, base_url="http://testserver.local") as client:
+        response = client.post("/api/v1/lots/5/bids", content=body,
+                               headers={**headers, "content-type": "multipart/form-data; boundary=B"})
+        assert response.status_code == 400, response.text[:200]

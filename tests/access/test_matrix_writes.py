@@ -8,10 +8,8 @@ Runs on a demo district of its own: the rightful actors really act."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 from sqlalchemy import select, text
@@ -21,11 +19,8 @@ from procure.accounts.models import User
 from procure.audit.services import SYSTEM
 from procure.app import create_app
 from procure.clock import FrozenClock, system_clock
-from procure.db import Database
-from procure.demo import load_demo
 from tests.access.test_matrix import ACTORS, Person, World, _world
-from tests.dbutil import scratch_database
-from tests.serving.conftest import Demo, auth_for, fill
+from tests.serving.conftest import auth_for, fill
 
 #: Who may call each write route. A permission (as the Permission value), "public", "login", or
 #: "committee": a member of that lot's committee (the service checks the seat and declaration).
@@ -121,18 +116,6 @@ INTENDED: dict[str, str] = {
     "/api/v1/tenders/{tender_id:int}/enquiries": "bids:submit", "/tenders/{tender_id:int}/ask": "bids:submit",
     "/api/v1/tenders/{tender_id:int}/opening": "bids:open", "/tenders/{tender_id:int}/open": "bids:open",
 }
-
-
-@pytest.fixture(scope="module")
-def fresh_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    tmp = tmp_path_factory.mktemp("writes")
-    with scratch_database(tmp) as url:
-        database = Database(url)
-        demo = Demo(url, tmp / "storage", database)
-        with database.session() as session:
-            load_demo(session, demo.settings())
-        yield demo
-        database.dispose()
 
 
 def _allowed(w: World, p: Person, template: str, lot_id: int | None) -> bool:
