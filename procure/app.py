@@ -22,6 +22,7 @@ from litestar.template.config import TemplateConfig
 
 from procure import PROJECT_ROOT
 from procure.accounts.routes import AdminPages, AuthApi, SessionPages, UsersApi
+from procure.audit.routes import AuditHeadApi
 from procure.db import Database, DatabaseNotMigrated, ensure_migrated
 from procure.documents.pdf import PdfRenderer
 from procure.documents.storage import LocalStorage
@@ -43,7 +44,7 @@ from procure.contractors.routes import ContractorPages, ContractorsApi
 from procure.sites.routes import RegistryApi, SitePages, SitesApi
 from procure.tendering.routes import TenderPages, TendersApi
 from procure.web import (
-    CSRF_COOKIE, AdmissionGate, ReceiveThenQueue, IdentityMiddleware, PublicCaching, SecurityHeaders, RequestExecutor, http_error_handler, install_template_helpers, internal_error_handler, procure_error_handler,
+    CSRF_COOKIE, AdmissionGate, ReceiveThenQueue, IdentityMiddleware, PublicCaching, SecurityHeaders, RequestExecutor, http_error_handler, install_template_helpers, undecodable_handler, internal_error_handler, procure_error_handler,
     provide_clock, provide_db, provide_pdf, provide_settings, provide_storage, provide_user,
 )
 
@@ -54,13 +55,14 @@ ROUTES = [
     TendersApi, TenderPages, ContractorsApi, ContractorPages, BidsApi, BidPages,
     EvaluationApi, EvaluationPages, AwardsApi, AwardPages, ContractsApi, ContractPages,
     InspectionApi, InspectionPages, CasesApi, Open311Api, CasePages, DocumentPages, PaymentsApi, PaymentPages,
-    OcdsApi, PortalPages, ReportPages,
+    OcdsApi, PortalPages, ReportPages, AuditHeadApi,
 ]
 
 
 def create_app(settings: Settings, database: Database | None = None, *, check_migrations: bool = True) -> Litestar:
     """Build Procure. ``database`` lets tests bind the app to a connection inside a transaction."""
-    db = database or Database(settings.database_url, pool_size=settings.max_concurrency)
+    db = database or Database(settings.database_url, pool_size=settings.max_concurrency,
+                              audit_key=settings.audit_mac_key())
 
     # When public data last changed (PublicCaching), asked at most once a second per process;
     # a write committed in this process starts a new generation at once. Writes in other
@@ -134,6 +136,9 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
                                        engine_callback=configure_jinja),
         exception_handlers={
             ProcureError: procure_error_handler,
+            # A multipart text part in a broken encoding or an unknown charset: the client's fault.
+            UnicodeError: undecodable_handler,
+            LookupError: undecodable_handler,
             HTTPException: http_error_handler,
             Exception: internal_error_handler,
         },
@@ -144,7 +149,10 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
         ),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        request_max_body_size=10 * 1024 * 1024,
+        # JSON and forms are small; the routes that take files set their own limit. (Litestar also
+        # keeps parsed form bodies in a cache, so a small default bounds what strangers can park.)
+        request_max_body_size=1024 * 1024,
+        multipart_form_part_limit=200,
         debug=settings.debug,
         logging_config=None,
     )

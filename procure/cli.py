@@ -20,7 +20,7 @@ def _settings() -> Settings:
 @contextmanager
 def _database(settings: Settings) -> Iterator[Database]:
     """The configured database, checked to be migrated; its connections closed afterwards."""
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, audit_key=settings.audit_mac_key())
     try:
         try:
             ensure_migrated(database.engine)
@@ -258,19 +258,59 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """Check the audit hash chain; exit 1 and name the first broken row if it was tampered with."""
-    from procure.audit import services
+@click.option("--anchor", "anchors", multiple=True, metavar="COUNT:MAC",
+              help="A head recorded earlier (`procure audit head`): the chain must still have COUNT entries, the "
+                   "COUNT-th with this MAC. A bare MAC (a published head) must be somewhere in the chain. Repeatable.")
+@click.option("--anchor-file", "anchor_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A head as JSON: a day's file from <storage>/audit-heads/ (or a mirror of it), the answer of "
+                   "GET /api/v1/public/audit-head, or the output of `procure audit head`. Repeatable.")
+def audit_verify(anchors: tuple[str, ...], anchor_files: tuple[Path, ...]) -> None:
+    """Check the audit chain's links and MACs, and that it still holds every anchor given; exit 1 and
+    name the first bad entry if it was tampered with."""
+    import json
 
+    from procure.audit import services
+    from procure.audit.rules import BadAnchor, anchor_from_json, parse_anchor
+
+    parsed = []
+    for raw in anchors:
+        try:
+            parsed.append(parse_anchor(raw))
+        except BadAnchor as exc:
+            raise click.BadParameter(str(exc), param_hint="--anchor") from None
+    for path in anchor_files:
+        try:
+            parsed.append(anchor_from_json(json.loads(path.read_text(encoding="utf-8"))))
+        except (BadAnchor, ValueError) as exc:
+            raise click.BadParameter(f"{path}: {exc}", param_hint="--anchor-file") from None
     settings = _settings()
-    with _database(settings) as database, database.session() as session:
-        verdict = services.verify(session)
+    with _database(settings) as database, database.reader() as session:
+        verdict = services.verify(session, parsed)
+    anchored = f", {len(parsed)} anchor{'s' if len(parsed) != 1 else ''} held" if parsed else ""
     if verdict.intact:
-        click.echo(f"Audit chain intact: {verdict.checked} entries checked.")
-    else:
+        click.echo(f"Audit chain intact: {verdict.checked} entries checked{anchored}.")
+    elif verdict.first_broken_id is not None:
         click.echo(f"Audit chain BROKEN at entry {verdict.first_broken_id}: {verdict.reason} "
                    f"({verdict.checked} entries before it are intact).", err=True)
         sys.exit(1)
+    else:
+        click.echo(f"Audit chain BROKEN: {verdict.reason} (its {verdict.checked} entries are intact in "
+                   "themselves).", err=True)
+        sys.exit(1)
+
+
+@audit.command("head")
+def audit_head() -> None:
+    """Print the whole chain's head as JSON (count, MAC, time) to keep as a private anchor: unlike the
+    published head it counts the entries about sealed bids, so do not publish it before they are opened."""
+    import json
+
+    from procure.audit import services
+
+    settings = _settings()
+    with _database(settings) as database, database.reader() as session:
+        head = services.head(session)
+    click.echo(json.dumps(head.as_json(), ensure_ascii=False))
 
 
 def _explain(exc: Exception) -> str:

@@ -29,6 +29,16 @@ class WriteInReadSession(RuntimeError):
 def is_read_only(session: Session) -> bool:
     return bool(session.info.get(READ_ONLY))
 
+
+# --- the audit key hook (procure/audit) ---------------------------------------------------------
+#: ``Session.info`` key holding the key of the audit chain's MACs (``audit.services`` reads it), so
+#: ``audit.record(session, ...)`` needs no key argument from its callers.
+AUDIT_KEY = "procure_audit_key"
+#: What a ``Database`` built without ``audit_key`` uses: tests and benchmarks. It is public, so
+#: MACs made with it prove nothing; the app, the CLI and the worker always pass
+#: ``settings.audit_mac_key()`` (PROCURE_AUDIT_KEY, or the key file in the storage folder).
+TEST_AUDIT_KEY = b"procure test audit key - public, proves nothing"
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -121,7 +131,7 @@ class Database:
     """
 
     def __init__(self, url: str | None = None, *, bind: Engine | Connection | None = None, echo: bool = False,
-                 pool_size: int = 8) -> None:
+                 pool_size: int = 8, audit_key: bytes | None = None) -> None:
         if bind is None:
             if url is None:
                 raise ValueError("Database needs a url or a bind")
@@ -131,14 +141,15 @@ class Database:
         # Tests bind to a connection inside an outer transaction: service commits then only
         # release savepoints and everything is rolled back at the end of the test.
         options: dict[str, Any] = {"join_transaction_mode": "create_savepoint"} if isinstance(bind, Connection) else {}
-        self.sessionmaker = sessionmaker(bind=bind, expire_on_commit=False, **options)
+        keyed = {AUDIT_KEY: audit_key or TEST_AUDIT_KEY}  # the audit key hook (see AUDIT_KEY)
+        self.sessionmaker = sessionmaker(bind=bind, expire_on_commit=False, info=keyed, **options)
         read_bind: Engine | Connection = bind
         if isinstance(bind, Engine):
             read_options = {_DEFERRED: True}
             if bind.dialect.name == "postgresql":
                 read_options["postgresql_readonly"] = True
             read_bind = bind.execution_options(**read_options)
-        self.read_sessionmaker = sessionmaker(bind=read_bind, expire_on_commit=False, info={READ_ONLY: True},
+        self.read_sessionmaker = sessionmaker(bind=read_bind, expire_on_commit=False, info={READ_ONLY: True, **keyed},
                                               **options)
 
     @contextmanager

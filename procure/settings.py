@@ -12,6 +12,8 @@ from procure import PROJECT_ROOT
 from procure.clock import Clock, system_clock
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
+#: The audit key's file in the storage folder when PROCURE_AUDIT_KEY is not set.
+AUDIT_KEY_FILE = "audit.key"
 
 
 def normalise_database_url(url: str) -> str:
@@ -50,6 +52,16 @@ class Settings:
     #: Run the worker's jobs (procure/worker.py) inside the app process. ``from_env`` turns it on
     #: for SQLite (the embedded default); PostgreSQL deployments run ``procure worker`` instead.
     worker_in_process: bool = False
+    #: The key of the audit chain's MACs (PROCURE_AUDIT_KEY, at least 32 characters). Unset: the
+    #: key file ``audit.key`` in the storage folder, created on first use (``audit_mac_key``).
+    #: Never in the database: whoever holds it can forge the chain.
+    audit_key: str | None = field(default=None, repr=False)
+
+    def audit_mac_key(self) -> bytes:
+        """The audit key as the MAC takes it: PROCURE_AUDIT_KEY, else the storage folder's key file."""
+        if self.audit_key:
+            return self.audit_key.encode("utf-8")
+        return _audit_key_file(self.storage_dir / AUDIT_KEY_FILE)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", normalise_database_url(self.database_url))
@@ -67,6 +79,10 @@ class Settings:
             values["secret_key"] = key
         else:
             values["secret_key"] = _persistent_dev_secret(Path(str(values.get("storage_dir", DEFAULT_DATA_DIR / "storage"))))
+        if audit_key := env.get("PROCURE_AUDIT_KEY"):
+            if len(audit_key) < 32:
+                raise ValueError("PROCURE_AUDIT_KEY must be at least 32 characters (e.g. secrets.token_urlsafe(32))")
+            values["audit_key"] = audit_key
         if prefix := env.get("PROCURE_OCDS_PREFIX"):
             values["ocds_prefix"] = prefix
         if concurrency := env.get("PROCURE_MAX_CONCURRENCY"):
@@ -110,3 +126,34 @@ def _persistent_dev_secret(storage_dir: Path) -> str:
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+
+def _audit_key_file(path: Path) -> bytes:
+    """Read the audit key file, or create it (mode 0600) with a random key if there is none.
+
+    Several processes may start at once: the key is written to a temporary file and linked into
+    place, so each reads the one key that won, never a half-written one. An empty file is an
+    error, not a reason for a new key: rows MAC'd under the lost key would all fail to verify.
+    """
+    try:
+        key = path.read_bytes().strip()
+    except FileNotFoundError:
+        import tempfile
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=".audit-key-", dir=path.parent)  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(temporary)
+        key = path.read_bytes().strip()
+    if not key:
+        raise ValueError(f"the audit key file {path} is empty: restore it from its backup (see docs/deployment.md)")
+    return key

@@ -14,6 +14,8 @@ job                    when (Beijing time)         what
 ``payment-run``        the 1st, 09:00              last month's draft payment statements computed
 ``ocds-export``        daily 02:00                 OCDS release packages written to
                                                    ``<storage>/ocds`` for bulk download
+``audit-head``         daily 00:15                 the audit chain's public head written once to
+                                                   ``<storage>/audit-heads/YYYY-MM-DD.json``
 =====================  ==========================  ===============================================
 
 Every job is idempotent and safe to run in several processes at once: transitions are
@@ -109,6 +111,19 @@ def ocds_export_job(settings: Settings, database: Database) -> dict[str, int]:
     return {"releases": count}
 
 
+def audit_head_job(settings: Settings, database: Database) -> dict[str, int]:
+    """Write today's public head of the audit chain, once; mirrors keep it (docs/deployment.md)."""
+    from procure.audit import services as audit
+
+    directory = settings.storage_dir / "audit-heads"
+    today = local_date(settings.clock())
+    if (directory / f"{today.isoformat()}.json").exists():
+        return {"heads": 0}
+    with database.reader() as session:
+        head = audit.public_head(session)
+    return {"heads": int(audit.write_head_file(directory, today, head))}
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -124,6 +139,7 @@ JOBS: tuple[Job, ...] = (
     Job("sampling-plans", "5 16 * * *", sampling_plans_job, timedelta(hours=6)),   # 00:05 Beijing
     Job("payment-run", "0 1 1 * *", payment_run_job, timedelta(days=1)),           # the 1st, 09:00 Beijing
     Job("ocds-export", "0 18 * * *", ocds_export_job, timedelta(days=1)),          # 02:00 Beijing
+    Job("audit-head", "15 16 * * *", audit_head_job, timedelta(hours=1)),          # 00:15 Beijing; once a day
 )
 
 

@@ -1,18 +1,30 @@
-"""Writing and verifying the audit trail. Callers record inside their own transaction."""
+"""Writing and verifying the audit trail. Callers record inside their own transaction.
+
+The MAC key comes with the session (``session.info[procure.db.AUDIT_KEY]``, set by ``Database``
+from the settings), so no caller of ``record`` ever handles it.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, inspect, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Mapper, Session, object_session
 
 from procure.audit.models import AuditEntry
-from procure.audit.rules import GENESIS, ChainLink, ChainVerdict, canonical, entry_hash, verify_chain
+from procure.audit.rules import (
+    GENESIS, KEYED, Anchor, ChainHead, ChainLink, ChainVerdict, canonical, entry_mac, link_mac, verify_chain,
+)
 from procure.clock import Clock
+from procure.db import AUDIT_KEY
 from procure.pagination import Page, PageRequest
 
 
@@ -31,28 +43,83 @@ SYSTEM = Actor(None, "system")
 _AUDIT_LOCK_KEY = 0x50524F43  # "PROC"
 
 
-def record(session: Session, clock: Clock, actor: Actor, action: str, entity: str, entity_id: Any,
-           before: dict | None = None, after: dict | None = None) -> AuditEntry:
+class AuditRowsAreAppendOnly(RuntimeError):
+    """Code tried to change an audit row after it was written."""
+
+
+def audit_key(session: Session) -> bytes:
+    key = session.info.get(AUDIT_KEY)
+    if not key:
+        raise RuntimeError("this session has no audit key: build sessions with procure.db.Database")
+    return key
+
+
+def _chain_end(session: Session, new_rows: int) -> tuple[str, list[int]]:
+    """Take the append lock; return the chain's last MAC and the ids the new rows will have.
+
+    The id is part of the MAC, so it is chosen before the insert: PostgreSQL draws it from the
+    column's sequence; on SQLite it is what the database itself would pick (the largest + 1)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK_KEY})
     session.flush()
-    prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
+    last = session.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+    if session.get_bind().dialect.name == "postgresql":
+        ids = sorted(session.scalars(text("SELECT nextval(pg_get_serial_sequence('audit_entry', 'id')) "
+                                          "FROM generate_series(1, :n)"), {"n": new_rows}))
+    else:
+        start = (last.id if last else 0) + 1
+        ids = list(range(start, start + new_rows))
+    return (last.hash if last else GENESIS), ids
+
+
+def record(session: Session, clock: Clock, actor: Actor, action: str, entity: str, entity_id: Any,
+           before: dict | None = None, after: dict | None = None, *, sealed_tender_id: int | None = None) -> AuditEntry:
+    key = audit_key(session)
+    prev, (entry_id,) = _chain_end(session, 1)
     at = clock()
     before, after = _jsonable(before), _jsonable(after)
     entry = AuditEntry(
-        at=at, actor_id=actor.id, actor_name=actor.name, action=action, entity=entity,
-        entity_id=str(entity_id), before=before, after=after, prev_hash=prev,
-        hash=entry_hash(prev, at=at, actor_name=actor.name, action=action, entity=entity,
-                        entity_id=str(entity_id), before=before, after=after),
+        id=entry_id, at=at, actor_id=actor.id, actor_name=actor.name, action=action, entity=entity,
+        entity_id=str(entity_id), before=before, after=after, sealed_tender_id=sealed_tender_id, prev_hash=prev,
+        scheme=KEYED,
+        hash=entry_mac(key, prev, id=entry_id, at=at, actor_id=actor.id, actor_name=actor.name, action=action,
+                       entity=entity, entity_id=str(entity_id), before=before, after=after,
+                       sealed_tender_id=sealed_tender_id),
     )
     session.add(entry)
     session.flush()
     return entry
 
 
+@event.listens_for(AuditEntry, "before_update")
+def _only_sealing_the_newest_row(_mapper: Mapper[Any], connection: Connection, entry: AuditEntry) -> None:
+    """Audit rows are never changed — with one exception: bidding marks the entry it has just
+    written as sealed (``sealed_tender_id``). That column is MAC'd, so the MAC is made again; this
+    is safe only while no row chains onto it yet, i.e. for the chain's newest row, not yet sealed."""
+    state = inspect(entry)
+    changed = {attr.key for attr in state.attrs if attr.history.has_changes()}
+    if not changed:  # marked dirty but nothing differs: no UPDATE is issued
+        return
+    if changed != {"sealed_tender_id"}:
+        raise AuditRowsAreAppendOnly(f"audit entry {entry.id}: {', '.join(sorted(changed))} may not change")
+    stored = connection.execute(select(AuditEntry.sealed_tender_id, select(func.max(AuditEntry.id)).scalar_subquery())
+                                .where(AuditEntry.id == entry.id)).one()
+    if stored[0] is not None or stored[1] != entry.id:
+        raise AuditRowsAreAppendOnly(f"audit entry {entry.id} can only be marked sealed while it is the newest, "
+                                     "unsealed entry")
+    session = object_session(entry)
+    assert session is not None
+    entry.hash = link_mac(audit_key(session), _link(entry))
+
+
 def _jsonable(value: dict | None) -> dict | None:
     """Round-trip through the canonical JSON form so what is hashed is exactly what is stored."""
     return None if value is None else json.loads(canonical(value))
+
+
+def _link(row: AuditEntry) -> ChainLink:
+    return ChainLink(row.id, row.at, row.actor_id, row.actor_name, row.action, row.entity, row.entity_id,
+                     row.before, row.after, row.sealed_tender_id, row.prev_hash, row.hash, row.scheme)
 
 
 def _links(session: Session, batch: int = 1000) -> Iterator[ChainLink]:
@@ -62,14 +129,55 @@ def _links(session: Session, batch: int = 1000) -> Iterator[ChainLink]:
         if not rows:
             return
         for row in rows:
-            yield ChainLink(row.id, row.at, row.actor_name, row.action, row.entity, row.entity_id,
-                            row.before, row.after, row.prev_hash, row.hash)
+            yield _link(row)
         last_id = rows[-1].id
         session.expunge_all()
 
 
-def verify(session: Session) -> ChainVerdict:
-    return verify_chain(_links(session))
+def verify(session: Session, anchors: Sequence[Anchor] = ()) -> ChainVerdict:
+    """Check every row's link and MAC, and that the chain still holds each earlier head (anchor)."""
+    return verify_chain(_links(session), audit_key(session), anchors)
+
+
+def head(session: Session) -> ChainHead:
+    """The whole chain's head: how many rows, the newest one's MAC and time. It counts the entries
+    about sealed bids too, so it is for the bureau's own records, never published (see public_head)."""
+    rows = select(func.count()).select_from(AuditEntry).scalar_subquery()  # in the same statement: one snapshot
+    last = session.execute(select(AuditEntry.hash, AuditEntry.at, rows).order_by(AuditEntry.id.desc()).limit(1)).first()
+    return ChainHead(last[2], last.hash, last.at) if last else ChainHead(0, GENESIS, None)
+
+
+def public_head(session: Session) -> ChainHead:
+    """The head anyone may see and mirror: the newest entry that is visible (``visible_entries``).
+
+    Not the newest entry, nor a count: either would change when a bid is sent and so betray it
+    before the opening (招标投标法 第22条). This one changes only when a visible entry is written —
+    which ``Last-Modified`` already tells — and still anchors every row before it, sealed or not."""
+    last = session.execute(select(AuditEntry.hash, AuditEntry.at).where(_unsealed())
+                           .order_by(AuditEntry.id.desc()).limit(1)).first()
+    return ChainHead(None, last.hash, last.at) if last else ChainHead(None, GENESIS, None)
+
+
+def write_head_file(directory: Path, day: date, head: ChainHead) -> bool:
+    """Publish ``head`` as ``<directory>/<day>.json`` — once: a day's file is never replaced, so
+    whoever mirrors the folder holds what the bureau said that day. False if it existed already."""
+    target = directory / f"{day.isoformat()}.json"
+    if target.exists():
+        return False
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".head-", suffix=".json", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"date": day.isoformat(), **head.as_json()}, handle, ensure_ascii=False, indent=1)
+            handle.write("\n")
+        os.chmod(temporary, 0o644)
+        try:
+            os.link(temporary, target)  # fails if another worker wrote the day's file first
+        except FileExistsError:
+            return False
+    finally:
+        os.unlink(temporary)
+    return True
 
 
 def _unsealed() -> Any:
@@ -110,18 +218,16 @@ def record_many(session: Session, clock: Clock, actor: Actor,
     work such as a month's payment run (no query per row)."""
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _AUDIT_LOCK_KEY})
-    session.flush()
-    prev = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)) or GENESIS
+    key = audit_key(session)
+    prev, ids = _chain_end(session, len(rows))
     at = clock()
     entries = []
-    for action, entity, entity_id, before, after in rows:
+    for entry_id, (action, entity, entity_id, before, after) in zip(ids, rows, strict=True):
         before, after = _jsonable(before), _jsonable(after)
-        digest = entry_hash(prev, at=at, actor_name=actor.name, action=action, entity=entity, entity_id=str(entity_id),
-                            before=before, after=after)
-        entries.append({"at": at, "actor_id": actor.id, "actor_name": actor.name, "action": action, "entity": entity,
-                        "entity_id": str(entity_id), "before": before, "after": after, "prev_hash": prev,
-                        "hash": digest})
-        prev = digest
+        mac = entry_mac(key, prev, id=entry_id, at=at, actor_id=actor.id, actor_name=actor.name, action=action,
+                        entity=entity, entity_id=str(entity_id), before=before, after=after, sealed_tender_id=None)
+        entries.append({"id": entry_id, "at": at, "actor_id": actor.id, "actor_name": actor.name, "action": action,
+                        "entity": entity, "entity_id": str(entity_id), "before": before, "after": after,
+                        "sealed_tender_id": None, "prev_hash": prev, "hash": mac, "scheme": KEYED})
+        prev = mac
     session.execute(AuditEntry.__table__.insert(), entries)
