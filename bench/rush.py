@@ -79,7 +79,7 @@ def setup(url: str, contractors: int, deadline: datetime) -> tuple[int, list[str
                         contractor_id=company.id, created_at=before(), active=True, failed_logins=0, session_version=1)
             s.add(user)
             s.flush()
-            tokens.append(accounts.issue_token(SECRET, system_clock, user, "api", 3600))
+            tokens.append(accounts.issue_token(s, system_clock, user, "api", 3600))
         s.commit()
         lot_id = tender.lots[0].id
     database.dispose()

@@ -146,10 +146,11 @@ def credentials(url: str) -> tuple[str, str]:
     from procure.db import Database
 
     database = Database(url)
-    with database.reader() as s:
+    with database.session() as s:
         officer = s.scalar(select(User).where(User.username == "officer"))
-        api = accounts.issue_token("bench-secret", system_clock, officer, "api", 3600)
-        page = accounts.issue_token("bench-secret", system_clock, officer, "session", 3600)
+        api = accounts.issue_token(s, system_clock, officer, "api", 3600)
+        page = accounts.issue_token(s, system_clock, officer, "session", 3600)
+        s.commit()
     database.dispose()
     return api, page
 

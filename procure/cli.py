@@ -74,7 +74,7 @@ def demo() -> None:
     else:
         click.echo("Demo data already present; nothing to add.")
     click.echo("Demo logins: officer / officer-demo, contractor / contractor-demo, evaluator / evaluator-demo, "
-               "inspector / inspector-demo, finance / finance-demo, admin / admin-demo")
+               "inspector / inspector-demo, finance / finance-demo, admin / admin-demo-2026")
 
 
 @main.command()

@@ -51,8 +51,10 @@ class NotAuthenticated(ProcureError):
     status_code = 401
 
 
-class AccountLocked(ProcureError):
-    status_code = 423
+class TooManyAttempts(ProcureError):
+    """429: wait ``seconds`` before trying again (sent as ``Retry-After``)."""
+
+    status_code = 429
 
 
 class PayloadTooLarge(ProcureError):

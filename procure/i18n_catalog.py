@@ -41,7 +41,7 @@ TEMPLATE_KEYWORDS = {"_": None}
 #: Error classes known without reading procure/errors.py (its subclasses are added from there).
 ERROR_CLASSES = frozenset({
     "ProcureError", "InvalidInput", "NotFound", "Conflict", "Forbidden", "NotAuthenticated",
-    "AccountLocked", "PayloadTooLarge",
+    "TooManyAttempts", "PayloadTooLarge",
 })
 #: ``_("<prefix>" ~ value)`` in templates: the prefix and the (file, StrEnum class) whose values follow it.
 DYNAMIC_PREFIXES = {

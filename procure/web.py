@@ -487,7 +487,13 @@ class IdentityMiddleware(ASGIMiddleware):
 
 def _resolve(database: Database, settings: Settings, token: str, purpose: str) -> CurrentUser:
     with database.reader() as session:
-        return accounts.user_for_token(session, settings.secret_key, settings.clock, token, purpose)
+        return accounts.user_for_token(session, settings.clock, token, purpose)
+
+
+def client_address(request: Request) -> str:
+    """Who is asking, for throttling: the peer address (behind the reverse proxy, uvicorn's
+    --forwarded-allow-ips makes it the client's; docs/deployment.md)."""
+    return request.client.host if request.client else "unknown"
 
 
 # --- guards ---------------------------------------------------------------------------------
@@ -545,8 +551,15 @@ def procure_error_handler(request: Request, exc: ProcureError) -> Response:
         body: dict[str, Any] = {"status_code": exc.status_code, "detail": detail}
         if errors:
             body["errors"] = errors
-        return Response(body, status_code=exc.status_code)
-    return error_page(request, exc.status_code, detail, errors)
+        return Response(body, status_code=exc.status_code, headers=_retry_after(exc))
+    response = error_page(request, exc.status_code, detail, errors)
+    response.headers.update(_retry_after(exc))
+    return response
+
+
+def _retry_after(exc: ProcureError) -> dict[str, str]:
+    seconds = exc.params.get("seconds") if exc.status_code == 429 else None
+    return {"Retry-After": str(seconds)} if seconds else {}
 
 
 def http_error_handler(request: Request, exc: HTTPException) -> Response:

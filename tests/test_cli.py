@@ -42,10 +42,10 @@ def test_migrate_demo_create_user_import_and_audit(env, tmp_path):
         assert conn.scalar(select(func.count()).select_from(Jurisdiction).where(
             Jurisdiction.level.in_(["street", "town", "zone"]))) >= 10
 
-    created = run(env, "create-user", "--username", "wu", "--password", "inspector-9", "--role", "inspector",
+    created = run(env, "create-user", "--username", "wu", "--password", "inspector-wu-9", "--role", "inspector",
                   "--jurisdiction", "330110002")
     assert created.exit_code == 0 and "wu" in created.output
-    bad = run(env, "create-user", "--username", "wu2", "--password", "inspector-9", "--role", "inspector",
+    bad = run(env, "create-user", "--username", "wu2", "--password", "inspector-wu-9", "--role", "inspector",
               "--jurisdiction", "nowhere")
     assert bad.exit_code == 1 and "nowhere" in bad.output
 

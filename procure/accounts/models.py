@@ -51,3 +51,33 @@ class Notification(Base):
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     link: Mapped[str] = mapped_column(String(255), default="")
     read_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+
+class LoginSession(Base):
+    """One login: a browser session or an API token. The token itself is never stored, only its
+    SHA-256, so a copy of the database logs no one in; logging out or changing the password
+    revokes the row (OWASP ASVS V3.3)."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(8))  # session | api
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    expires_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Failed logins counted per address, per account and per (address, account), each with the
+    moment the next try is allowed (accounts.rules.throttle_delay)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    blocked_until: Mapped[datetime | None] = mapped_column(AwareDateTime())

@@ -18,7 +18,7 @@ from procure.home import home_context
 from procure.i18n import LOCALE_COOKIE, LOCALES
 from procure.pagination import PageRequest
 from procure.sites import services as sites
-from procure.web import AppClock, AppSettings, DB, form_errors, FormData, Me, page, PageNo, PathId, requires, SESSION_COOKIE
+from procure.web import client_address, AppClock, AppSettings, DB, form_errors, FormData, Me, page, PageNo, PathId, requires, SESSION_COOKIE
 
 
 
@@ -27,10 +27,18 @@ class AuthApi(Controller):
     tags = ["auth"]
 
     @post("/token", sync_to_thread=True, status_code=200, summary="Log in and get a bearer token")
-    def token(self, data: JSONBody[TokenRequest], db: DB, settings: AppSettings, clock: AppClock) -> TokenResponse:
-        user = services.authenticate(db, clock, data.username, data.password)
-        token = services.issue_token(settings.secret_key, clock, user, "api", settings.token_ttl_seconds)
+    def token(self, request: Request, data: JSONBody[TokenRequest], db: DB, settings: AppSettings,
+              clock: AppClock) -> TokenResponse:
+        user = services.authenticate(db, clock, data.username, data.password, client_address(request))
+        token = services.issue_token(db, clock, user, "api", settings.token_ttl_seconds)
+        db.commit()
         return TokenResponse(token, "bearer", user.role, settings.token_ttl_seconds)
+
+    @post("/logout", sync_to_thread=True, status_code=200, guards=[requires()],
+          summary="End this token's login (it stops working at once)")
+    def logout(self, request: Request, db: DB, clock: AppClock) -> dict[str, bool]:
+        services.log_out(db, clock, request.headers.get("authorization", "")[7:].strip())
+        return {"logged_out": True}
 
     @get("/me", sync_to_thread=True, guards=[requires()], summary="The current user")
     def me(self, db: DB, user: Me) -> UserOut:
@@ -74,18 +82,21 @@ class SessionPages(Controller):
     def login(self, request: Request, data: FormData, db: DB, settings: AppSettings, clock: AppClock) -> Response:
         username, next_url = data.get("username", ""), _safe_next(data.get("next", "/"))
         try:
-            user = services.authenticate(db, clock, username, data.get("password", ""))
+            user = services.authenticate(db, clock, username, data.get("password", ""), client_address(request))
         except ProcureError as exc:
             detail, _, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
-            return page(request, "accounts/login.html", status_code=exc.status_code if exc.status_code != 423 else 403,
+            return page(request, "accounts/login.html", status_code=exc.status_code,
                         next=next_url, error=detail, username=username)
-        token = services.issue_token(settings.secret_key, clock, user, "session", settings.session_ttl_seconds)
+        token = services.issue_token(db, clock, user, "session", settings.session_ttl_seconds)
+        db.commit()
         return Redirect(next_url, cookies=[Cookie(key=SESSION_COOKIE, value=token, httponly=True, samesite="lax",
                                                    secure=settings.secure_cookies, path="/",
                                                    max_age=settings.session_ttl_seconds)])
 
-    @post("/logout", sync_to_thread=False)
-    def logout(self) -> Redirect:
+    @post("/logout", sync_to_thread=True)
+    def logout(self, request: Request, db: DB, clock: AppClock) -> Redirect:
+        if token := request.cookies.get(SESSION_COOKIE):
+            services.log_out(db, clock, token)  # the cookie stops working everywhere, not just here
         return Redirect("/login", cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/", httponly=True)])
 
     @get("/lang/{code:str}", sync_to_thread=False)

@@ -9,18 +9,18 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from procure.accounts import tokens
-from procure.accounts.models import Notification, User
+from procure.accounts.models import LoginSession, LoginThrottle, Notification, User
 from procure.accounts.rules import (
-    MIN_PASSWORD_LENGTH, LoginState, Permission, Role, after_failed_login, after_successful_login, is_locked, password_problem, role_can,
+    MIN_PASSWORD_LENGTH, THROTTLE_WINDOW, Permission, Role, password_problem, role_can, throttle_delay, throttle_keys,
 )
 from procure.audit import services as audit
-from procure.audit.services import SYSTEM, Actor
+from procure.audit.services import Actor
 from procure.clock import Clock
-from procure.errors import AccountLocked, Conflict, InvalidInput, NotAuthenticated, NotFound
+from procure.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
 from procure.pagination import Page, PageRequest
 from procure.sites.models import Jurisdiction
 
@@ -60,30 +60,38 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def authenticate(session: Session, clock: Clock, username: str, password: str) -> User:
-    """Check a password. Five failures in a row lock the account for 15 minutes."""
+def authenticate(session: Session, clock: Clock, username: str, password: str, address: str = "unknown") -> User:
+    """Check a password, throttled per address, per account and per both (accounts.rules).
+
+    An unknown username, a wrong password and an inactive account get the same answer and take
+    the same time, and every kind of failure counts, so the answers say nothing about who exists."""
     now = clock()
+    keys = throttle_keys(address, username)
+    counters = {kind: session.get(LoginThrottle, key) for kind, key in keys.items()}
+    waits = [c.blocked_until for c in counters.values() if c is not None and c.blocked_until and c.blocked_until > now]
+    if waits:
+        seconds = max(1, int((max(waits) - now).total_seconds() + 0.999))
+        raise TooManyAttempts("Too many failed logins; try again in {seconds} seconds.", seconds=seconds)
     user = session.scalar(select(User).where(User.username == username.strip()))
-    if user is None or not user.active:
-        _verify(_DUMMY_HASH, password)
-        raise NotAuthenticated("Wrong username or password.")
-    state = LoginState(user.failed_logins, user.locked_until)
-    if is_locked(state, now):
-        raise AccountLocked("Too many failed logins: this account is locked until {until}.",
-                            until=user.locked_until)
-    if not _verify(user.password_hash, password):
-        after = after_failed_login(state, now)
-        user.failed_logins, user.locked_until = after.failed_logins, after.locked_until
-        if is_locked(after, now):
-            audit.record(session, clock, SYSTEM, "user.locked", "user", user.id, None,
-                         {"locked_until": after.locked_until.isoformat() if after.locked_until else None})
+    ok = _verify(user.password_hash if user is not None else _DUMMY_HASH, password)
+    if user is None or not user.active or not ok:
+        for kind, key in keys.items():
+            counter = counters[kind]
+            if counter is None:
+                counter = LoginThrottle(key=key, failures=0, last_failed_at=now)
+                session.add(counter)
+            elif now - counter.last_failed_at > THROTTLE_WINDOW:
+                counter.failures = 0
+            counter.failures += 1
+            counter.last_failed_at = now
+            delay = throttle_delay(kind, counter.failures)
+            counter.blocked_until = now + delay if delay else None
         session.commit()
-        if is_locked(after, now):
-            raise AccountLocked("Too many failed logins: this account is locked until {until}.",
-                                until=after.locked_until)
         raise NotAuthenticated("Wrong username or password.")
-    after = after_successful_login()
-    user.failed_logins, user.locked_until, user.last_login_at = after.failed_logins, after.locked_until, now
+    for kind in ("pair", "account"):  # the address keeps its count: it may be guessing other accounts
+        if counters[kind] is not None:
+            session.delete(counters[kind])
+    user.last_login_at = now
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     session.commit()
@@ -97,22 +105,38 @@ def _verify(hashed: str, password: str) -> bool:
         return False
 
 
-def issue_token(secret: str, clock: Clock, user: User, purpose: str, ttl_seconds: int) -> str:
-    claims = tokens.TokenClaims(purpose, user.id, user.session_version, clock() + timedelta(seconds=ttl_seconds))
-    return tokens.sign(secret, claims)
+def issue_token(session: Session, clock: Clock, user: User, purpose: str, ttl_seconds: int) -> str:
+    """Open a login (no commit: the caller's transaction records it)."""
+    token = tokens.new_token()
+    now = clock()
+    session.add(LoginSession(token_hash=tokens.digest(token), user_id=user.id, purpose=purpose, created_at=now,
+                             expires_at=now + timedelta(seconds=ttl_seconds)))
+    session.flush()
+    return token
 
 
-def user_for_token(session: Session, secret: str, clock: Clock, token: str, purpose: str) -> CurrentUser:
-    try:
-        claims = tokens.verify(secret, token, purpose, clock())
-    except tokens.BadToken as exc:
-        if exc.reason == "expired":
-            raise NotAuthenticated("Your login has expired; log in again.") from None
-        raise NotAuthenticated("The access token is not valid; log in again.") from None
-    user = session.get(User, claims.user_id)
-    if user is None or not user.active or user.session_version != claims.version:
+def user_for_token(session: Session, clock: Clock, token: str, purpose: str) -> CurrentUser:
+    login = session.scalar(select(LoginSession).where(LoginSession.token_hash == tokens.digest(token)))
+    if login is None or login.purpose != purpose or login.revoked_at is not None:
+        raise NotAuthenticated("The access token is not valid; log in again.")
+    if clock() >= login.expires_at:
+        raise NotAuthenticated("Your login has expired; log in again.")
+    if not login.user.active:
         raise NotAuthenticated("The access token is no longer valid; log in again.")
-    return CurrentUser.of(user)
+    return CurrentUser.of(login.user)
+
+
+def log_out(session: Session, clock: Clock, token: str) -> None:
+    """End this one login (the cookie or the bearer token presented)."""
+    session.execute(update(LoginSession).where(LoginSession.token_hash == tokens.digest(token),
+                                               LoginSession.revoked_at.is_(None)).values(revoked_at=clock()))
+    session.commit()
+
+
+def _revoke_all(session: Session, clock: Clock, user_id: int) -> None:
+    """Every login of this user, everywhere (a password change or deactivation; no commit)."""
+    session.execute(update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+                    .values(revoked_at=clock()))
 
 
 # --- user administration --------------------------------------------------------------------
@@ -152,7 +176,7 @@ def add_user(session: Session, clock: Clock, actor: Actor, *, username: str, pas
     errors: list[dict[str, Any]] = []
     if not username or len(username) > 64 or any(ch.isspace() for ch in username):
         errors.append({"field": "username", "message": "A username is 1–64 characters without spaces."})
-    if problem := password_problem(password):
+    if problem := password_problem(password, username):
         errors.append({"field": "password", "message": problem, "params": {"n": MIN_PASSWORD_LENGTH}})
     if errors:
         raise InvalidInput("The user has errors.", errors=errors)
@@ -185,14 +209,15 @@ def update_user(session: Session, clock: Clock, actor: Actor, user_id: int, chan
             raise InvalidInput("You cannot deactivate your own account.")
         if bool(changes["active"]) != user.active:
             user.active = bool(changes["active"])
-            user.session_version += 1  # log the user out everywhere
+            user.session_version += 1
+            _revoke_all(session, clock, user.id)  # log the user out everywhere
     if changes.get("password"):
-        if problem := password_problem(str(changes["password"])):
+        if problem := password_problem(str(changes["password"]), user.username):
             raise InvalidInput(problem, n=MIN_PASSWORD_LENGTH,
                                errors=[{"field": "password", "message": problem, "params": {"n": MIN_PASSWORD_LENGTH}}])
         user.password_hash = hash_password(str(changes["password"]))
         user.session_version += 1
-        user.failed_logins, user.locked_until = 0, None
+        _revoke_all(session, clock, user.id)
     session.flush()
     session.refresh(user)
     after = user.audit_view() | ({"password": "changed"} if changes.get("password") else {})

@@ -82,15 +82,26 @@ def test_admin_deactivates_a_user_and_their_token_stops_working(client, as_role,
     assert client.post("/api/v1/auth/token", json={"username": "leaving", "password": "password-123"}).status_code == 401
 
 
-def test_lockout_through_the_api(client, session, clock):
+def test_throttling_through_the_api(client, session, clock):
     UserFactory(username="guess")
     session.commit()
     codes = [client.post("/api/v1/auth/token", json={"username": "guess", "password": "x"}).status_code
-             for _ in range(5)]
-    assert codes == [401, 401, 401, 401, 423]
-    assert client.post("/api/v1/auth/token", json={"username": "guess", "password": "password-123"}).status_code == 423
-    clock.advance(minutes=15, seconds=1)
+             for _ in range(6)]
+    assert codes == [401] * 5 + [429]
+    waiting = client.post("/api/v1/auth/token", json={"username": "guess", "password": "password-123"})
+    assert waiting.status_code == 429 and waiting.headers["retry-after"] == "1"
+    clock.advance(seconds=1)
     assert client.post("/api/v1/auth/token", json={"username": "guess", "password": "password-123"}).status_code == 200
+
+
+def test_logging_out_ends_the_token(client, session):
+    UserFactory(username="leaver")
+    session.commit()
+    token = client.post("/api/v1/auth/token", json={"username": "leaver", "password": "password-123"}).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=headers).status_code == 200
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
 
 
 def test_invalid_json_is_400_not_500(client):

@@ -48,13 +48,24 @@ def test_wrong_password_shows_a_clear_message_and_no_session(client, session):
     assert "procure_session" not in response.cookies
 
 
-def test_lockout_message_on_the_login_page(client, session):
+def test_the_wait_is_told_on_the_login_page(client, session):
     UserFactory(username="locked-page")
     session.commit()
-    for _ in range(4):
+    for _ in range(5):
         login(client, "locked-page", "wrong")
     response = login(client, "locked-page", "wrong")
-    assert "锁定" in response.text
+    assert response.status_code == 429 and "秒后再试" in response.text
+
+
+def test_logging_out_revokes_the_cookie_itself(client, session):
+    """A copy of the session cookie (another tab, a stolen copy) stops working at logout."""
+    UserFactory(username="copier")
+    session.commit()
+    login(client, "copier")
+    copied = client.cookies.get("procure_session")
+    client.post("/logout", data={"_csrf_token": csrf(client, "/")}, follow_redirects=False)
+    client.cookies.set("procure_session", copied)
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login"
 
 
 def test_logout_ends_the_session(client, session):

@@ -59,7 +59,7 @@ def race(tmp_path):
                             session_version=1)
                 s.add(user)
                 s.flush()
-                tokens.append(accounts.issue_token("race-secret", system_clock, user, "api", 3600))
+                tokens.append(accounts.issue_token(s, system_clock, user, "api", 3600))
             s.commit()
             lot_id = tender.lots[0].id
         settings = Settings(database_url=url, storage_dir=tmp_path / "storage", secret_key="race-secret",

@@ -76,8 +76,9 @@ def test_nothing_of_a_bid_leaks_before_opening(client, app, session, clock, sett
     def auth(user):
         if user is None:
             return {}, {}
-        api = accounts.issue_token(SECRET, clock, user, "api", 3600)
-        page = accounts.issue_token(SECRET, clock, user, "session", 3600)
+        api = accounts.issue_token(session, clock, user, "api", 3600)
+        page = accounts.issue_token(session, clock, user, "session", 3600)
+        session.commit()
         return {"Authorization": f"Bearer {api}"}, {"procure_session": page}
 
     from procure.accounts.models import User

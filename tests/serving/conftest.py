@@ -50,12 +50,13 @@ def auth_for(database: Database, username: str | None, now: datetime) -> tuple[d
     """API headers and page cookies of a demo user (None: the public)."""
     if username is None:
         return {}, {}
-    with database.reader() as session:
+    with database.session() as session:
         user = session.scalar(select(User).where(User.username == username))
         assert user is not None, username
         clock = FrozenClock(now)
-        api = accounts.issue_token(SECRET, clock, user, "api", 3600 * 24 * 800)
-        page = accounts.issue_token(SECRET, clock, user, "session", 3600 * 24 * 800)
+        api = accounts.issue_token(session, clock, user, "api", 3600 * 24 * 800)
+        page = accounts.issue_token(session, clock, user, "session", 3600 * 24 * 800)
+        session.commit()
     return {"Authorization": f"Bearer {api}"}, {"procure_session": page}
 
 
