@@ -44,7 +44,7 @@ from procure.contractors.routes import ContractorPages, ContractorsApi
 from procure.sites.routes import RegistryApi, SitePages, SitesApi
 from procure.tendering.routes import TenderPages, TendersApi
 from procure.web import (
-    CSRF_COOKIE, AdmissionGate, ReceiveThenQueue, IdentityMiddleware, PublicCaching, SecurityHeaders, RequestExecutor, http_error_handler, install_template_helpers, undecodable_handler, internal_error_handler, procure_error_handler,
+    CSRF_COOKIE, AdmissionGate, ReceiveThenQueue, IdentityMiddleware, MultipartFieldLimit, PublicCaching, SecurityHeaders, RequestExecutor, http_error_handler, install_template_helpers, undecodable_handler, internal_error_handler, procure_error_handler,
     provide_clock, provide_db, provide_pdf, provide_settings, provide_storage, provide_user,
 )
 
@@ -128,7 +128,7 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
             "pdf": Provide(provide_pdf, sync_to_thread=False),
             "seated": Provide(lambda: evaluation.declared_member, use_cache=True, sync_to_thread=False),
         },
-        middleware=[ReceiveThenQueue(MAX_BID_BYTES), AdmissionGate(settings.max_concurrency, settings.queue_seconds), PublicCaching(public_version),
+        middleware=[MultipartFieldLimit(), ReceiveThenQueue(MAX_BID_BYTES), AdmissionGate(settings.max_concurrency, settings.queue_seconds), PublicCaching(public_version),
                     SecurityHeaders(hsts=settings.secure_cookies), IdentityMiddleware()],
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name=CSRF_COOKIE, cookie_samesite="lax",
                                cookie_secure=settings.secure_cookies, exclude=["^/api/", "^/open311/", "^/schema"]),
