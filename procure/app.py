@@ -39,6 +39,7 @@ from procure.publishing.routes import OcdsApi, PortalPages
 from procure.reports.routes import ReportPages
 from procure.contracts.routes import ContractPages, ContractsApi
 from procure.evaluation import services as evaluation
+from procure.openapi import document_answers
 from procure.evaluation.routes import EvaluationApi, EvaluationPages
 from procure.contractors.routes import ContractorPages, ContractorsApi
 from procure.sites.routes import RegistryApi, SitePages, SitesApi
@@ -156,6 +157,7 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
         debug=settings.debug,
         logging_config=None,
     )
+    document_answers(app)
     app.state.settings = settings
     app.state.database = db
     app.state.storage = LocalStorage(settings.storage_dir)
