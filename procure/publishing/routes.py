@@ -22,6 +22,7 @@ from procure.publishing import ocds, services, svgmap
 from procure.tendering import services as tenders
 from procure.publishing.services import ReleaseQuery
 from procure.tendering.services import TenderFilter
+from procure.audit import services as audit
 from procure.web import AppClock, AppSettings, DB, FormData, page, PageNo, PathId
 
 
@@ -73,7 +74,8 @@ class PortalPages(Controller):
         month = month_of(clock())
         return page(request, "publishing/home.html", month=month,
                     tenders=tenders.list_tenders(db, clock, TenderFilter(), PageRequest(1, 8), include_drafts=False).items,
-                    board=services.score_board(db, clock, _last_month(month)), last_month=_last_month(month))
+                    board=services.score_board(db, clock, _last_month(month)), last_month=_last_month(month),
+                    audit_head=audit.public_head(db))
 
     @get("/contracts", sync_to_thread=True)
     def contracts(self, request: Request, db: DB) -> Response:
