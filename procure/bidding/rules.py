@@ -41,10 +41,10 @@ def parse_price(raw: Any) -> tuple[Decimal | None, str | None]:
         return None, N_("The price must be a number in yuan, e.g. 1234567.89.")
     if value <= 0:
         return None, N_("The price must be greater than 0.")
+    if value > MAX_PRICE:  # before any quantize: "1e30" has more digits than the context's 28
+        return None, N_("The price is too large.")
     if value != value.quantize(Decimal("0.01")):
         return None, N_("The price may have at most two decimals (fen).")
-    if value > MAX_PRICE:
-        return None, N_("The price is too large.")
     return value.quantize(Decimal("0.01")), None
 
 

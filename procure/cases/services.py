@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from procure import bounds
 from procure.accounts import policy
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
@@ -226,9 +227,11 @@ def create_api_key(session: Session, clock: Clock, name: str, key: str | None = 
     return key
 
 
-def _client(session: Session, api_key: str | None) -> str:
+def _client(session: Session, api_key: Any) -> str:
     if not api_key:
         raise Open311Error(400, 400, "api_key is required")
+    if not isinstance(api_key, str):  # a repeated form field arrives as a list
+        raise Open311Error(400, 400, "api_key must be given once, as text")
     found = session.scalar(select(ApiKey).where(ApiKey.key_sha256 == hashlib.sha256(api_key.encode()).hexdigest(),
                                                 ApiKey.active.is_(True)))
     if found is None:
@@ -291,10 +294,9 @@ def list_reports(session: Session, clock: Clock, *, ids: str | None = None, serv
                  start: str | None = None, end: str | None = None, status: str | None = None) -> list[CitizenReport]:
     stmt = select(CitizenReport)
     if ids:
-        try:
-            wanted = [int(x) for x in ids.split(",") if x.strip()]
-        except ValueError:
-            raise Open311Error(400, 400, "service_request_id is a comma-separated list of ids") from None
+        wanted = [_request_id(x.strip()) for x in ids.split(",") if x.strip()]
+        if len(wanted) > MAX_REQUEST_IDS:  # one IN list: SQLite binds at most 32766 values
+            raise Open311Error(400, 400, f"service_request_id lists at most {MAX_REQUEST_IDS} ids")
         return list(session.scalars(stmt.where(CitizenReport.id.in_(wanted)).order_by(CitizenReport.id)).unique())
     start_at = _when(start, "start_date")
     end_at = _when(end, "end_date") or clock()
@@ -305,10 +307,22 @@ def list_reports(session: Session, clock: Clock, *, ids: str | None = None, serv
         raise Open311Error(400, 400, "status is open or closed")
     stmt = stmt.where(CitizenReport.requested_at >= start_at, CitizenReport.requested_at <= end_at)
     if service_code:
-        stmt = stmt.where(CitizenReport.service_code.in_(service_code.split(",")))
+        # Only known codes can match; the list stays short however long the query is.
+        codes = [c for c in dict.fromkeys(service_code.split(",")) if c in open311.BY_CODE]
+        stmt = stmt.where(CitizenReport.service_code.in_(codes))
     if status:
         stmt = stmt.where(CitizenReport.status == status)
     return list(session.scalars(stmt.order_by(CitizenReport.requested_at.desc()).limit(1000)).unique())
+
+
+MAX_REQUEST_IDS = 1000
+
+
+def _request_id(text: str) -> int:
+    """One id of ``service_request_id``: ASCII digits ('²'.isdigit() is true too), 1 to 2^31 − 1."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10 or not 1 <= int(text) <= bounds.MAX_ID:
+        raise Open311Error(400, 400, "service_request_id is a comma-separated list of ids")
+    return int(text)
 
 
 def _when(raw: str | None, name: str) -> datetime | None:
@@ -318,6 +332,8 @@ def _when(raw: str | None, name: str) -> datetime | None:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         raise Open311Error(400, 400, f"{name} is not a W3C date-time") from None
+    if not bounds.MIN_YEAR <= value.year <= bounds.MAX_YEAR:  # so that 90 days before it and UTC exist
+        raise Open311Error(400, 400, f"{name} must be in the years {bounds.MIN_YEAR} to {bounds.MAX_YEAR}")
     return value if value.tzinfo else value.replace(tzinfo=BUREAU_TZ)
 
 

@@ -9,6 +9,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from procure import bounds
+from procure.i18n import N_
 from procure.sites.rules import round2
 
 #: 政府采购法实施条例 第48条: the performance bond may not exceed 10% of the contract amount.
@@ -118,6 +120,8 @@ def variation_problems(*, amount: Decimal, start: date, months: int, effective: 
         problems.append("A variation cannot take effect after the contract ends ({end}).")
     if delta != delta.quantize(Decimal("0.01")):
         problems.append("The monthly fee delta may have at most two decimals.")
+    if delta < 0 and -delta > monthly_fee(amount, months):
+        problems.append(N_("A variation cannot lower the monthly fee by more than the fee itself ({fee})."))
     addition = added_value(delta, effective, term_end) if delta > 0 else Decimal(0)
     if earlier_additions + addition > round2(amount * MAX_ADDITION_SHARE):
         problems.append("Together with earlier variations this adds {total} yuan, more than 10% of the contract "
@@ -144,6 +148,31 @@ def terms_problems(amount: Decimal, months: int, performance_bond: Decimal, rete
     return problems
 
 
+#: Penalty rules whose value is a share of the month's base M; the others are yuan per occurrence.
+PENALTY_SHARES = ("media_county", "media_city")
+
+
+def penalty_problems(penalties: Any) -> list[dict[str, Any]]:
+    """Error entries (field, msgid, params) for penalty rules that cannot be stored and applied: a
+    share is 0–1 with at most four decimals; an amount is yuan ≥ 0 that fits NUMERIC(14,2)."""
+    if not isinstance(penalties, dict):
+        return [{"field": "penalty_rules", "message": "Penalty rules are numbers by name."}]
+    problems = []
+    for name, value in penalties.items():
+        field = f"penalty_rules.{name}"
+        try:
+            if name in PENALTY_SHARES:
+                parsed = bounds.fixed(value, places=4, upper=Decimal(1), inclusive=True, field=field)
+            else:
+                parsed = bounds.fixed(value, places=2, upper=Decimal("1e12"), field=field)
+        except bounds.OutOfBounds as exc:
+            problems.append(exc.error)
+            continue
+        if parsed is None:
+            problems.append({"field": field, "message": "Required."})
+    return problems
+
+
 def payment_table_problems(table: Any) -> list[str]:
     """DESIGN §4.7: score bands (non-overlapping, covering 0–100) or a linear table."""
     if not isinstance(table, dict) or table.get("kind") not in ("bands", "linear"):
@@ -155,7 +184,11 @@ def payment_table_problems(table: Any) -> list[str]:
             ks = [Decimal(str(b["k"])) for b in bands]
         else:
             threshold, rate, minimum = (Decimal(str(table[k])) for k in ("threshold", "rate", "minimum"))
+            failing_below = Decimal(str(table.get("failing_below", 0)))
     except (KeyError, TypeError, ArithmeticError, ValueError):
+        return ["The payment table has missing or non-numeric values."]
+    given = [*mins, *ks] if table["kind"] == "bands" else [threshold, rate, minimum, failing_below]
+    if not all(v.is_finite() for v in given):  # NaN cannot be compared, Infinity cannot be paid
         return ["The payment table has missing or non-numeric values."]
     problems = []
     if table["kind"] == "bands":
@@ -174,6 +207,10 @@ def payment_table_problems(table: Any) -> list[str]:
             problems.append("The linear threshold must be between 0 and 100.")
         if rate < 0:
             problems.append("The linear rate cannot be negative.")
+        elif rate > 1:
+            problems.append(N_("The linear rate may be at most 1 per point."))
+        if not Decimal(0) <= failing_below <= Decimal(100):
+            problems.append(N_("The failing score (failing_below) must be between 0 and 100."))
         if not Decimal(0) <= minimum <= Decimal(1):
             problems.append("The minimum coefficient must be between 0 and 1.")
     return problems

@@ -6,13 +6,14 @@ import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from procure import bounds
 from procure.accounts import policy
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
@@ -28,7 +29,7 @@ from procure.contracts.rules import ContractState, VariationKind
 from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
 from procure.pagination import Page, PageRequest
 from procure.sites.models import Site
-from procure.sites.rules import parse_date, parse_decimal, round2
+from procure.sites.rules import parse_date, round2
 from procure.tendering.models import Lot
 from procure.tendering.rules import LotState
 
@@ -152,12 +153,49 @@ def signing_late(contract: Contract, now_day: date) -> bool:
             and now_day > local_date(contract.notice_issued_at) + timedelta(days=rules.SIGNING_DAYS))
 
 
-def _decimal(raw: Any, field: str, errors: list[dict[str, Any]]) -> Decimal | None:
+#: What the columns hold (procure/db.py): Money NUMERIC(14,2), retention Fixed(5,4), sampling
+#: Fixed(4,2), areas Fixed(12,2); the terms' own ranges are ``rules.terms_problems``.
+MONEY_LIMIT = Decimal("1e12")
+AREA_LIMIT = Decimal("1e10")
+MAX_DEFECTS_LIABILITY_MONTHS = 120
+
+
+def _fixed(raw: Any, field: str, errors: list[dict[str, Any]], *, upper: Decimal, places: int = 2,
+           lower: Decimal = Decimal(0), inclusive: bool = False) -> Decimal | None:
+    """``bounds.fixed``, its refusal added to ``errors`` (then None)."""
     try:
-        return parse_decimal(raw)
-    except (ValueError, InvalidOperation):
-        errors.append({"field": field, "message": "Not a number."})
+        return bounds.fixed(raw, places=places, upper=upper, lower=lower, inclusive=inclusive, field=field)
+    except bounds.OutOfBounds as exc:
+        errors.append(exc.error)
         return None
+
+
+def _months(changes: Mapping[str, Any], field: str, current: int, errors: list[dict[str, Any]], *, lower: int,
+            upper: int) -> int:
+    """A whole number of months in [lower, upper] if ``field`` is among the changes, else ``current``."""
+    if field not in changes:
+        return current
+    before = len(errors)
+    given = _fixed(changes[field], field, errors, places=0, lower=Decimal(lower), upper=Decimal(upper), inclusive=True)
+    if given is None:
+        if len(errors) == before:
+            errors.append({"field": field, "message": "Required."})
+        return current
+    return int(given)
+
+
+def _date(raw: Any, field: str, errors: list[dict[str, Any]]) -> date | None:
+    """A date of the years 2000–2100 (later ones overflow the term's calendar), or None if not given."""
+    try:
+        value = parse_date(raw)
+    except (TypeError, ValueError):
+        errors.append({"field": field, "message": "Not a date; use YYYY-MM-DD."})
+        return None
+    if value is not None and not bounds.MIN_YEAR <= value.year <= bounds.MAX_YEAR:
+        errors.append({"field": field, "message": "The year must be between {low} and {high}.",
+                       "params": {"low": str(bounds.MIN_YEAR), "high": str(bounds.MAX_YEAR)}})
+        return None
+    return value
 
 
 TERM_FIELDS = ("start_date", "months", "performance_bond", "retention_rate", "sampling_share",
@@ -176,25 +214,24 @@ def update_terms(session: Session, clock: Clock, actor: Actor, contract_id: int,
     errors: list[dict[str, Any]] = []
     start = contract.start_date
     if "start_date" in changes:
-        try:
-            start = parse_date(changes["start_date"]) or start
-        except ValueError:
-            errors.append({"field": "start_date", "message": "Not a date; use YYYY-MM-DD."})
-    months = contract.months
-    if "months" in changes:
-        try:
-            months = int(changes["months"])
-        except (TypeError, ValueError):
-            errors.append({"field": "months", "message": "Not a number."})
-    bond = _decimal(changes.get("performance_bond", contract.performance_bond), "performance_bond", errors)
-    retention = _decimal(changes.get("retention_rate", contract.retention_rate), "retention_rate", errors)
-    sampling = _decimal(changes.get("sampling_share", contract.sampling_share), "sampling_share", errors)
+        start = _date(changes["start_date"], "start_date", errors) or start
+    months = _months(changes, "months", contract.months, errors, lower=1, upper=120)
+    defects = _months(changes, "defects_liability_months", contract.defects_liability_months, errors, lower=0,
+                      upper=MAX_DEFECTS_LIABILITY_MONTHS)
+    bond = _fixed(changes.get("performance_bond", contract.performance_bond), "performance_bond", errors,
+                  upper=MONEY_LIMIT)
+    retention = _fixed(changes.get("retention_rate", contract.retention_rate), "retention_rate", errors, places=4,
+                       upper=Decimal(1))
+    sampling = _fixed(changes.get("sampling_share", contract.sampling_share), "sampling_share", errors,
+                      upper=Decimal(1), inclusive=True)
+    for field, value in (("performance_bond", bond), ("retention_rate", retention), ("sampling_share", sampling)):
+        if value is None and not any(e["field"] == field for e in errors):
+            errors.append({"field": field, "message": "Required."})
     table = changes.get("payment_table", contract.payment_table)
     for problem in rules.payment_table_problems(table):
         errors.append({"field": "payment_table", "message": problem})
     penalties = changes.get("penalty_rules", contract.penalty_rules)
-    if not isinstance(penalties, dict) or any(_bad_number(v) for v in penalties.values()):
-        errors.append({"field": "penalty_rules", "message": "Penalty rules are numbers by name."})
+    errors += rules.penalty_problems(penalties)
     if not errors:
         assert bond is not None and retention is not None and sampling is not None
         errors += [{"field": f, "message": m} for f, m in
@@ -206,8 +243,7 @@ def update_terms(session: Session, clock: Clock, actor: Actor, contract_id: int,
     contract.monthly_fee = rules.monthly_fee(contract.amount, months)
     contract.performance_bond, contract.retention_rate, contract.sampling_share = round2(bond), retention, sampling
     contract.payment_table, contract.penalty_rules = table, penalties
-    if "defects_liability_months" in changes:
-        contract.defects_liability_months = max(0, int(changes["defects_liability_months"]))
+    contract.defects_liability_months = defects
     for span in contract.sites:
         span.from_date = start
     contract.updated_at = clock()
@@ -215,13 +251,6 @@ def update_terms(session: Session, clock: Clock, actor: Actor, contract_id: int,
     audit.record(session, clock, actor, "contract.terms", "contract", contract.id, before, contract.audit_view())
     session.commit()
     return contract
-
-
-def _bad_number(value: Any) -> bool:
-    try:
-        return Decimal(str(value)) < 0
-    except InvalidOperation:
-        return True
 
 
 def sign(session: Session, clock: Clock, user: CurrentUser, contract_id: int) -> Contract:
@@ -269,18 +298,17 @@ def add_variation(session: Session, clock: Clock, actor: Actor, contract_id: int
     kind = str(raw.get("kind", ""))
     if kind not in {k.value for k in VariationKind}:
         errors.append({"field": "kind", "message": "Use add_site, remove_site or change_area."})
-    try:
-        site_id = int(raw.get("site_id"))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        site_id = 0
+    given_site = _fixed(raw.get("site_id"), "site_id", errors, places=0, lower=Decimal(1),
+                        upper=Decimal(bounds.MAX_ID), inclusive=True)
+    if given_site is None and not any(e["field"] == "site_id" for e in errors):
         errors.append({"field": "site_id", "message": "Required."})
-    try:
-        effective = parse_date(raw.get("effective_date"))
-    except ValueError:
-        effective = None
-    if effective is None:
+    site_id = int(given_site) if given_site is not None else 0
+    before = len(errors)
+    effective = _date(raw.get("effective_date"), "effective_date", errors)
+    if effective is None and len(errors) == before:
         errors.append({"field": "effective_date", "message": "Not a date; use YYYY-MM-DD."})
-    delta = _decimal(raw.get("monthly_fee_delta"), "monthly_fee_delta", errors)
+    delta = _fixed(raw.get("monthly_fee_delta"), "monthly_fee_delta", errors, upper=MONEY_LIMIT,
+                   lower=-MONEY_LIMIT + Decimal("0.01"))
     if delta is None and not any(e["field"] == "monthly_fee_delta" for e in errors):
         errors.append({"field": "monthly_fee_delta", "message": "Required."})
     reason = str(raw.get("reason") or "").strip()
@@ -296,6 +324,7 @@ def add_variation(session: Session, clock: Clock, actor: Actor, contract_id: int
         end = term_end(contract)
         added = earlier + (rules.added_value(delta, effective, end) if delta > 0 else 0)
         raise InvalidInput(problems[0], start=contract.start_date.isoformat(), end=end.isoformat(),
+                           fee=f"{rules.monthly_fee(contract.amount, contract.months):,.2f}",
                            total=f"{added:,.2f}", limit=f"{round2(contract.amount * rules.MAX_ADDITION_SHARE):,.2f}")
     site = session.get(Site, site_id)
     if site is None:
@@ -317,13 +346,11 @@ def add_variation(session: Session, clock: Clock, actor: Actor, contract_id: int
     elif span is None:
         raise Conflict("This site is not under the contract.")
     elif kind == VariationKind.CHANGE_AREA:
-        try:
-            area_after = parse_decimal(raw.get("area_m2"))
-        except ValueError:
-            area_after = None
+        area_errors: list[dict[str, Any]] = []
+        area_after = _fixed(raw.get("area_m2"), "area_m2", area_errors, upper=AREA_LIMIT)
         if area_after is None or area_after <= 0:
-            raise InvalidInput("Give the new area (m², greater than 0).", errors=[{"field": "area_m2", "message": "Required."}])
-        area_after = round2(area_after)
+            raise InvalidInput("Give the new area (m², greater than 0).",
+                               errors=area_errors or [{"field": "area_m2", "message": "Required."}])
     if span is not None and effective <= span.from_date:
         raise InvalidInput("The effective date must be after the site's current span began ({start}).",
                            start=span.from_date.isoformat())

@@ -102,7 +102,13 @@ def technical_score(sheets: Sequence[Mapping[str, Decimal]], criteria: Sequence[
     return total
 
 
+#: Points are Fixed(5,2) (a criterion's maximum, a member's points, the totals): below 1000.
+POINTS_LIMIT = Decimal(1000)
+
+
 def points_problem(points: Decimal, max_points: Decimal) -> str | None:
+    if not points.is_finite():  # NaN cannot be compared
+        return "Not a number."
     if points < 0 or points > max_points:
         return "Points must be between 0 and {max}."
     if points != points.quantize(Decimal("0.01")):

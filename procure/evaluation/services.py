@@ -5,12 +5,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from procure import bounds
 from procure.accounts.models import User
 from procure.accounts.rules import Permission, Role
 from procure.accounts.services import CurrentUser
@@ -263,9 +264,12 @@ def record_scores(session: Session, clock: Clock, user: CurrentUser, lot_id: int
         if code not in maxima:
             errors.append({"field": code, "message": "Unknown criterion."})
             continue
-        try:
-            value = Decimal(str(raw).strip())
-        except InvalidOperation:
+        try:  # finite, two decimals and within Fixed(5,2) before any comparison or rounding
+            value = bounds.fixed(raw, places=2, upper=rules.POINTS_LIMIT, lower=-rules.POINTS_LIMIT, field=code)
+        except bounds.OutOfBounds as exc:
+            errors.append(exc.error)
+            continue
+        if value is None:
             errors.append({"field": code, "message": "Not a number."})
             continue
         if problem := rules.points_problem(value, maxima[code]):

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from procure import bounds
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
@@ -52,17 +54,108 @@ def current_template(session: Session, kind: str) -> InspectionTemplate:
     return template
 
 
+#: What the template columns hold (procure/inspection/models.py) and how long a fix may take (a month).
+MAX_ITEM_CODE, MAX_TEMPLATE_NAME, MAX_CATEGORY_CODE = 16, 128, 8
+MAX_RECTIFICATION_HOURS = 720
+SITE_KINDS = ("road", "square", "park", "green_space", "river")
+
+
+@dataclass(frozen=True)
+class _TemplateRow:
+    code: str
+    category: str
+    standard: str
+    deduction: Decimal
+    cap: Decimal
+    photo_required: bool
+    rectification_hours: int | None
+
+
+def _text(raw: Mapping[str, Any], key: str, field: str, limit: int, errors: list[dict[str, Any]]) -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        errors.append({"field": field, "message": "Required."})
+        return ""
+    if len(value.strip()) > limit:
+        errors.append({"field": field, "message": "At most {n} characters.", "params": {"n": limit}})
+        return ""
+    return value.strip()
+
+
+def _points(raw: Mapping[str, Any], key: str, field: str, errors: list[dict[str, Any]]) -> Decimal:
+    """Points of a template: Fixed(5,2), so 0 ≤ p < 1000 with at most two decimals."""
+    try:
+        value = bounds.fixed(raw.get(key), places=2, upper=Decimal(1000), field=field)
+    except bounds.OutOfBounds as exc:
+        errors.append(exc.error)
+        return Decimal(0)
+    if value is None:
+        errors.append({"field": field, "message": "Required."})
+        return Decimal(0)
+    return value
+
+
+def _parse_template(data: Mapping[str, Any]) -> tuple[list[dict[str, str]], list[_TemplateRow]]:
+    """Every field of every category and item checked, all problems at once (as the columns and
+    the scoring need them)."""
+    errors: list[dict[str, Any]] = []
+    raw_categories, raw_items = data.get("categories"), data.get("items")
+    categories: list[dict[str, str]] = []
+    if not isinstance(raw_categories, list):
+        errors.append({"field": "categories", "message": "A list is required."})
+        raw_categories = []
+    for n, c in enumerate(raw_categories, start=1):
+        where = f"categories[{n}]"
+        if not isinstance(c, Mapping):
+            errors.append({"field": where, "message": "Required."})
+            continue
+        code = _text(c, "code", f"{where}.code", MAX_CATEGORY_CODE, errors)
+        name = c.get("name", code)
+        if not isinstance(name, str) or len(name) > MAX_TEMPLATE_NAME:
+            errors.append({"field": f"{where}.name", "message": "At most {n} characters.",
+                           "params": {"n": MAX_TEMPLATE_NAME}})
+            name = code
+        points = _points(c, "max_points", f"{where}.max_points", errors)
+        categories.append({"code": code, "name": name, "max_points": format(points.normalize(), "f")})
+    rows: list[_TemplateRow] = []
+    if not isinstance(raw_items, list):
+        errors.append({"field": "items", "message": "A list is required."})
+        raw_items = []
+    for n, i in enumerate(raw_items, start=1):
+        where = f"items[{n}]"
+        if not isinstance(i, Mapping):
+            errors.append({"field": where, "message": "Required."})
+            continue
+        code = _text(i, "code", f"{where}.code", MAX_ITEM_CODE, errors)
+        category = _text(i, "category", f"{where}.category", MAX_CATEGORY_CODE, errors)
+        standard = _text(i, "standard", f"{where}.standard", 4000, errors)
+        deduction = _points(i, "deduction", f"{where}.deduction", errors)
+        cap = _points(i, "cap", f"{where}.cap", errors)
+        hours: int | None = None
+        if i.get("rectification_hours") not in (None, ""):
+            try:
+                given = bounds.fixed(i.get("rectification_hours"), places=0, upper=Decimal(MAX_RECTIFICATION_HOURS),
+                                     inclusive=True, field=f"{where}.rectification_hours")
+                hours = int(given) if given is not None else None
+            except bounds.OutOfBounds as exc:
+                errors.append(exc.error)
+        rows.append(_TemplateRow(code, category, standard, deduction, cap, bool(i.get("photo_required")), hours))
+    name = data.get("name")
+    if name is not None and (not isinstance(name, str) or len(name.strip()) > MAX_TEMPLATE_NAME):
+        errors.append({"field": "name", "message": "At most {n} characters.", "params": {"n": MAX_TEMPLATE_NAME}})
+    if errors:
+        raise InvalidInput("The template has missing or non-numeric values.", errors=errors)
+    return categories, rows
+
+
 def save_template(session: Session, clock: Clock, actor: Actor, data: Mapping[str, Any]) -> InspectionTemplate:
     """A new version of a kind's template (inspections keep the version they were scored with)."""
     kind = str(data.get("kind", ""))
-    try:
-        categories = _categories(data.get("categories") or [])
-        items = [rules.Item(str(i["code"]), str(i["category"]), Decimal(str(i["deduction"])), Decimal(str(i["cap"])))
-                 for i in data.get("items") or []]
-    except (KeyError, TypeError, InvalidOperation):
-        raise InvalidInput("The template has missing or non-numeric values.") from None
+    raw_categories, rows = _parse_template(data)
+    categories = [rules.Category(c["code"], Decimal(c["max_points"])) for c in raw_categories]
+    items = [rules.Item(r.code, r.category, r.deduction, r.cap) for r in rows]
     problems = rules.template_problems(categories, items)
-    if kind not in ("road", "square", "park", "green_space", "river"):
+    if kind not in SITE_KINDS:
         problems.insert(0, "Unknown site kind.")
     if problems:
         raise InvalidInput(problems[0], errors=[{"field": "template", "message": p} for p in problems])
@@ -73,13 +166,11 @@ def save_template(session: Session, clock: Clock, actor: Actor, data: Mapping[st
         previous.current = False
         session.flush()
     template = InspectionTemplate(
-        kind=kind, version=version, name=str(data.get("name") or kind), current=True,
-        categories=[{"code": c["code"], "name": c.get("name", c["code"]), "max_points": str(c["max_points"])}
-                    for c in data["categories"]], created_at=clock(),
-        items=[TemplateItem(position=n, code=str(i["code"]), category=str(i["category"]), standard=str(i["standard"]),
-                            deduction=Decimal(str(i["deduction"])), cap=Decimal(str(i["cap"])),
-                            photo_required=bool(i.get("photo_required")), rectification_hours=i.get("rectification_hours"))
-               for n, i in enumerate(data["items"], start=1)])
+        kind=kind, version=version, name=str(data.get("name") or kind).strip() or kind, current=True,
+        categories=raw_categories, created_at=clock(),
+        items=[TemplateItem(position=n, code=r.code, category=r.category, standard=r.standard, deduction=r.deduction,
+                            cap=r.cap, photo_required=r.photo_required, rectification_hours=r.rectification_hours)
+               for n, r in enumerate(rows, start=1)])
     session.add(template)
     session.flush()
     audit.record(session, clock, actor, "template.version", "inspection_template", template.id, None,
@@ -107,12 +198,20 @@ def month_of(moment: datetime) -> str:
 
 
 def month_bounds(month: str) -> tuple[date, date]:
-    try:
-        year, mon = (int(p) for p in month.split("-"))
-        first = date(year, mon, 1)
-    except (ValueError, TypeError):
-        raise InvalidInput("A month is written YYYY-MM, e.g. 2026-11.") from None
-    return first, date(year, mon, calendar.monthrange(year, mon)[1])
+    """The first and last day of ``month``, written exactly YYYY-MM (ASCII digits, nothing else: a
+    month is stored in String(7) and put into file names) in the years 2000–2100."""
+    if not isinstance(month, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}", month):
+        raise InvalidInput("A month is written YYYY-MM, e.g. 2026-11.",
+                           errors=[{"field": "month", "message": "A month is written YYYY-MM, e.g. 2026-11."}])
+    year, mon = int(month[:4]), int(month[5:])
+    if not 1 <= mon <= 12:
+        raise InvalidInput("A month is written YYYY-MM, e.g. 2026-11.",
+                           errors=[{"field": "month", "message": "A month is written YYYY-MM, e.g. 2026-11."}])
+    if not bounds.MIN_YEAR <= year <= bounds.MAX_YEAR:
+        raise InvalidInput("The year must be between {low} and {high}.", low=bounds.MIN_YEAR, high=bounds.MAX_YEAR,
+                           errors=[{"field": "month", "message": "The year must be between {low} and {high}.",
+                                    "params": {"low": bounds.MIN_YEAR, "high": bounds.MAX_YEAR}}])
+    return date(year, mon, 1), date(year, mon, calendar.monthrange(year, mon)[1])
 
 
 def contract_for(session: Session, site_id: int, day: date) -> Contract | None:
@@ -230,6 +329,10 @@ def submit(session: Session, clock: Clock, storage: Storage, user: CurrentUser, 
     inspected_at = inspected_at or now
     if inspected_at.tzinfo is None:
         inspected_at = inspected_at.replace(tzinfo=BUREAU_TZ)
+    if inspected_at.year < bounds.MIN_YEAR:  # before comparing: year 1 cannot be moved to UTC
+        raise InvalidInput("The year must be between {low} and {high}.", low=bounds.MIN_YEAR, high=bounds.MAX_YEAR,
+                           errors=[{"field": "inspected_at", "message": "The year must be between {low} and {high}.",
+                                    "params": {"low": bounds.MIN_YEAR, "high": bounds.MAX_YEAR}}])
     if inspected_at > now:
         raise InvalidInput("An inspection cannot be dated in the future.")
     site = session.get(Site, site_id)

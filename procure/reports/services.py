@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from procure import bounds
 from procure.cases import rules as case_rules
 from procure.cases.models import Case
 from procure.clock import day_start, Clock, local_date
 from procure.contractors.models import Contractor
 from procure.contracts.models import Contract, ContractSite
 from procure.contracts.rules import end_date
+from procure.errors import InvalidInput
 from procure.inspection import rules as inspection_rules
 from procure.inspection.models import Inspection
 from procure.inspection.services import month_bounds, month_scores, sites_in_month
@@ -108,9 +110,10 @@ class ContractorRow:
 
 def contractor_report(session: Session, clock: Clock, month: str, contractor_id: int | None = None) -> list[ContractorRow]:
     """Per contractor over the 12 months to ``month``: score trend, failing months, penalties, paid, scorecard."""
-    window = months_back(month, 12)
+    _, last = month_bounds(month)  # checked first: months_back trusts its month
+    # Months are 2000-01 or later (month_bounds): in 2000 the window is shorter.
+    window = [m for m in months_back(month, 12) if m >= f"{bounds.MIN_YEAR:04d}-01"]
     first, _ = month_bounds(window[0])
-    _, last = month_bounds(window[-1])
     stmt = select(Contract).where(Contract.state != "draft").options(selectinload(Contract.sites))
     if contractor_id is not None:
         stmt = stmt.where(Contract.contractor_id == contractor_id)
@@ -171,6 +174,10 @@ def budget_vs_spend(session: Session, clock: Clock, year: int) -> list[BudgetRow
     """Per street and kind: the unit-rate estimate of the sites handed over by the year's start, the
     contracted yearly value and the amount paid in the year (both spread over sites by area), and
     next year's estimate including the sites handed over this year (经费随建成区面积增长)."""
+    if not bounds.MIN_YEAR <= year <= bounds.MAX_YEAR:
+        raise InvalidInput("The year must be between {low} and {high}.", low=bounds.MIN_YEAR, high=bounds.MAX_YEAR,
+                           errors=[{"field": "year", "message": "The year must be between {low} and {high}.",
+                                    "params": {"low": bounds.MIN_YEAR, "high": bounds.MAX_YEAR}}])
     rates = unit_rates(session)
     street_of = _street_of(session)
     streets = {j.id: j for j in _streets(session)}

@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from procure import bounds
 from procure.accounts import services as accounts
 from procure.accounts.models import User
 from procure.audit import services as audit
@@ -29,7 +30,6 @@ from procure.errors import Conflict, InvalidInput, NotFound
 from procure.i18n import N_
 from procure.pagination import Page, PageRequest
 from procure.sites.models import Site
-from procure.sites.rules import parse_decimal, round2
 from procure.tendering.models import Amendment, Criterion, Enquiry, Lot, Tender
 from procure.tendering.rules import (
     CANCELLABLE_STATES, SETTLING_TIME, CriterionDraft, StandingRule, LotDraft, LotState, Method, Problem, TenderDraft,
@@ -68,39 +68,71 @@ class TenderInput:
     standing_rule: str = "off"
 
 
-def _money(raw: Any, field: str, errors: list[dict[str, Any]], *, required: bool = True) -> Decimal:
-    try:
-        value = parse_decimal(raw)
-    except ValueError:
-        value = None
-        errors.append({"field": field, "message": "Not a number."})
-        return Decimal(0)
-    if value is None:
-        if required:
-            errors.append({"field": field, "message": "Required."})
-        return Decimal(0)
-    if value != value.quantize(Decimal("0.01")):
-        errors.append({"field": field, "message": "At most two decimals."})
-    return round2(value)
+#: What the columns hold (procure/db.py): Money is NUMERIC(14,2); points Fixed(5,2); shares Fixed(4,2).
+MONEY_LIMIT = Decimal("1e12")
+POINTS_LIMIT = Decimal(1000)
+SHARE_LIMIT = Decimal(100)
+MAX_TERM_MONTHS = 120
 
 
-def _decimal(raw: Any, field: str, errors: list[dict[str, Any]]) -> Decimal | None:
+def _fixed(raw: Any, field: str, errors: list[dict[str, Any]], *, upper: Decimal, places: int = 2,
+           lower: Decimal = Decimal(0), inclusive: bool = False) -> Decimal | None:
+    """``bounds.fixed``, its refusal added to ``errors`` (then None)."""
     try:
-        return parse_decimal(raw)
-    except ValueError:
-        errors.append({"field": field, "message": "Not a number."})
+        return bounds.fixed(raw, places=places, upper=upper, lower=lower, inclusive=inclusive, field=field)
+    except bounds.OutOfBounds as exc:
+        errors.append(exc.error)
         return None
 
 
-def parse_deadline(raw: Any) -> datetime | None:
-    """ISO 8601; a time without zone is Shanghai time (what an officer means)."""
+def _money(raw: Any, field: str, errors: list[dict[str, Any]], *, required: bool = True) -> Decimal:
+    before = len(errors)
+    value = _fixed(raw, field, errors, upper=MONEY_LIMIT)
+    if value is None:
+        if required and len(errors) == before:
+            errors.append({"field": field, "message": "Required."})
+        return Decimal(0)
+    return value
+
+
+def _decimal(raw: Any, field: str, errors: list[dict[str, Any]], *, upper: Decimal = POINTS_LIMIT) -> Decimal | None:
+    return _fixed(raw, field, errors, upper=upper)
+
+
+def parse_deadline(raw: Any, *, field: str = "bid_deadline") -> datetime | None:
+    """ISO 8601; a time without zone is Shanghai time (what an officer means). A ValueError when
+    it is not a date and time; ``bounds.OutOfBounds`` (a ValueError) outside the years 2000–2100."""
     if raw in (None, ""):
         return None
     if isinstance(raw, datetime):
         value = raw
     else:
         value = datetime.fromisoformat(str(raw).strip().replace("Z", "+00:00"))
+    if not bounds.MIN_YEAR <= value.year <= bounds.MAX_YEAR:
+        raise bounds.OutOfBounds(field, N_("The year must be between {low} and {high}."),
+                                 low=str(bounds.MIN_YEAR), high=str(bounds.MAX_YEAR))
     return value if value.tzinfo else value.replace(tzinfo=BUREAU_TZ)
+
+
+def _site_ids(raw: Any, field: str, errors: list[dict[str, Any]]) -> tuple[int, ...]:
+    if raw in (None, ""):
+        return ()
+    if not isinstance(raw, (list, tuple)):
+        errors.append({"field": field, "message": "Site ids are numbers."})
+        return ()
+    ids = []
+    for value in raw:
+        try:
+            site_id = bounds.fixed(value, places=0, lower=Decimal(1), upper=Decimal(bounds.MAX_ID), inclusive=True,
+                                   field=field)
+        except bounds.OutOfBounds as exc:
+            errors.append(exc.error)
+            return ()
+        if site_id is None:
+            errors.append({"field": field, "message": "Site ids are numbers."})
+            return ()
+        ids.append(int(site_id))
+    return tuple(ids)
 
 
 def parse_tender(raw: Mapping[str, Any]) -> TenderInput:
@@ -113,35 +145,40 @@ def parse_tender(raw: Mapping[str, Any]) -> TenderInput:
     if method not in {m.value for m in Method}:
         errors.append({"field": "method", "message": "Unknown evaluation method; use comprehensive or lowest_price."})
     price_points = _decimal(raw.get("price_points"), "price_points", errors)
-    sme = _decimal(raw.get("sme_deduction"), "sme_deduction", errors)
-    threshold = _decimal(raw.get("abnormal_threshold"), "abnormal_threshold", errors)
+    sme = _decimal(raw.get("sme_deduction"), "sme_deduction", errors, upper=SHARE_LIMIT)
+    threshold = _decimal(raw.get("abnormal_threshold"), "abnormal_threshold", errors, upper=SHARE_LIMIT)
     criteria = []
-    for i, c in enumerate(raw.get("criteria") or []):
+    raw_criteria, raw_lots = raw.get("criteria") or [], raw.get("lots") or []
+    if not isinstance(raw_criteria, (list, tuple)):
+        errors.append({"field": "criteria", "message": "A list is required."})
+        raw_criteria = []
+    if not isinstance(raw_lots, (list, tuple)):
+        errors.append({"field": "lots", "message": "A list is required."})
+        raw_lots = []
+    for i, c in enumerate(raw_criteria):
         points = _decimal(c.get("max_points") if isinstance(c, Mapping) else None, f"criteria[{i + 1}]", errors)
         if not isinstance(c, Mapping):
             continue
         criteria.append(CriterionDraft(str(c.get("code") or "").strip()[:32], str(c.get("name") or "").strip()[:200],
                                        points if points is not None else Decimal(0)))
     lots = []
-    for i, lot in enumerate(raw.get("lots") or [], start=1):
+    for i, lot in enumerate(raw_lots, start=1):
         if not isinstance(lot, Mapping):
             errors.append({"field": f"lots[{i}]", "message": "A lot is an object."})
             continue
-        try:
-            site_ids = tuple(int(s) for s in lot.get("site_ids") or [])
-        except (TypeError, ValueError):
-            errors.append({"field": f"lots[{i}].site_ids", "message": "Site ids are numbers."})
-            site_ids = ()
-        try:
-            term = int(lot.get("term_months") or 0)
-        except (TypeError, ValueError):
-            errors.append({"field": f"lots[{i}].term_months", "message": "Not a number."})
-            term = 0
+        site_ids = _site_ids(lot.get("site_ids"), f"lots[{i}].site_ids", errors)
+        # No term yet is a draft's gap (publication asks for one); a given term is 1–120 months.
+        term_value = _fixed(lot.get("term_months") or None, f"lots[{i}].term_months", errors, places=0,
+                            lower=Decimal(1), upper=Decimal(MAX_TERM_MONTHS), inclusive=True)
+        term = int(term_value) if term_value is not None else 0
         lots.append(LotInput(str(lot.get("title") or f"标段{i}").strip()[:200], site_ids,
                              _money(lot.get("ceiling_price"), f"lots[{i}].ceiling_price", errors), term,
                              _money(lot.get("bid_bond") or "0", f"lots[{i}].bid_bond", errors)))
     try:
         deadline = parse_deadline(raw.get("bid_deadline"))
+    except bounds.OutOfBounds as exc:
+        errors.append(exc.error)
+        deadline = None
     except ValueError:
         errors.append({"field": "bid_deadline", "message": "Not a date and time; use ISO 8601, e.g. 2026-12-31T09:30."})
         deadline = None
@@ -307,6 +344,8 @@ def amend(session: Session, clock: Clock, actor: Actor, tender_id: int, reason: 
     unknown = set(changes) - set(AMENDABLE)
     if unknown:
         raise InvalidInput("These fields cannot be amended: {fields}.", fields=", ".join(sorted(unknown)))
+    if "lots" in changes and not isinstance(changes["lots"], (list, tuple)):
+        raise InvalidInput("The tender has errors.", errors=[{"field": "lots", "message": "A list is required."}])
     if "lots" in changes and len(changes["lots"]) != len(tender.lots):
         raise InvalidInput("An amendment may change lots but not add or remove them; cancel and re-tender instead.")
     before = tender.audit_view()
