@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -28,6 +28,7 @@ from procure.contracts.models import Contract, ContractSite, Variation
 from procure.contracts.rules import ContractState, VariationKind
 from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
 from procure.pagination import Page, PageRequest
+from procure.sites import services as site_services
 from procure.sites.models import Site
 from procure.sites.rules import parse_date, round2
 from procure.tendering.models import Lot
@@ -337,11 +338,12 @@ def add_variation(session: Session, clock: Clock, actor: Actor, contract_id: int
             raise Conflict("This site is already under the contract.")
         if site.handover_date is None or site.handover_date > effective:
             raise Conflict("The site must be handed over by the effective date.")
-        busy = session.scalar(select(Contract.number).join(ContractSite).where(
-            ContractSite.site_id == site.id, ContractSite.to_date.is_(None), Contract.state.in_(LIVE_STATES),
-            Contract.id != contract.id))
-        if busy:
-            raise Conflict("The site is maintained under contract {number}.", number=busy)
+        for bound in site_services.commitments(session, [site.id], effective).get(site.id, []):
+            if bound.kind == "contract" and bound.holder_id == contract.id:
+                continue
+            if bound.kind == "tender":
+                raise Conflict("The site is in tender {reference}, which is buying its upkeep.", reference=bound.label)
+            raise Conflict("The site is maintained under contract {number}.", number=bound.label)
         area_after = site.area_m2
     elif span is None:
         raise Conflict("This site is not under the contract.")
@@ -465,3 +467,14 @@ def uncovered_sites(session: Session, clock: Clock, jurisdiction: str | None = N
 
 def sites_in_force(contract: Contract, on: date) -> list[ContractSite]:
     return [s for s in contract.sites if s.from_date <= on and (s.to_date is None or s.to_date >= on)]
+
+
+@site_services.commitment_source
+def _sites_under_contract(today: date) -> Select[Any]:
+    """A site is bound by a contract from its draft until the contract ends (or the site leaves
+    it by a variation); a terminated or completed contract frees it."""
+    return (select(ContractSite.site_id.label("site_id"), literal("contract").label("kind"),
+                   Contract.id.label("holder_id"), Contract.number.label("label"))
+            .join(Contract, Contract.id == ContractSite.contract_id)
+            .where(Contract.state.in_([ContractState.DRAFT, *LIVE_STATES]), Contract.ends_on >= today,
+                   or_(ContractSite.to_date.is_(None), ContractSite.to_date >= today)))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, select, union_all
 from sqlalchemy.orm import Session
 
 from procure.audit import services as audit
@@ -267,3 +267,45 @@ def set_unit_rate(session: Session, clock: Clock, actor: Actor, kind: str, grade
 
 def sites_by_ids(session: Session, ids: Iterable[int]) -> list[Site]:
     return list(session.scalars(select(Site).where(Site.id.in_(list(ids)))).unique())
+
+
+# --- where a site is bound (a site is in at most one live procurement or contract) ---------------
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """A site is bound: in a lot of a live tender, or under a contract in force."""
+
+    site_id: int
+    kind: str        # "tender" | "contract"
+    holder_id: int   # the tender's or the contract's id
+    label: str       # its reference / number, as the bureau names it
+
+
+#: A source is a query of (site_id, kind, holder_id, label) rows of the sites bound ``today``.
+#: Tendering and contracts each add theirs when imported, so sites depends on neither.
+CommitmentSource = Callable[[date], Select[Any]]
+COMMITMENT_SOURCES: list[CommitmentSource] = []
+
+
+def commitment_source(fn: CommitmentSource) -> CommitmentSource:
+    COMMITMENT_SOURCES.append(fn)
+    return fn
+
+
+def bound_site_ids(today: date) -> Any:
+    """Every bound site's id, as one query (for lists that must leave them out)."""
+    return union_all(*(select(source(today).subquery().c.site_id) for source in COMMITMENT_SOURCES))
+
+
+def commitments(session: Session, site_ids: Iterable[int], today: date) -> dict[int, list[Commitment]]:
+    """Where each of these sites is bound today (sites that are free are absent)."""
+    ids = list(set(site_ids))
+    found: dict[int, list[Commitment]] = {}
+    if not ids or not COMMITMENT_SOURCES:
+        return found
+    for source in COMMITMENT_SOURCES:
+        stmt = source(today)
+        for site_id, kind, holder_id, label in session.execute(stmt.where(stmt.selected_columns[0].in_(ids))):
+            found.setdefault(site_id, []).append(Commitment(site_id, kind, holder_id, label))
+    return found

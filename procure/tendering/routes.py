@@ -14,7 +14,7 @@ from procure.accounts.services import CurrentUser
 from procure.awards import services as awards
 from procure.bidding import services as bidding
 from procure.contractors import services as contractors
-from procure.clock import BUREAU_TZ
+from procure.clock import local_date, BUREAU_TZ
 from procure.errors import NotFound, ProcureError
 from procure.i18n import gettext
 from procure.pagination import PageRequest
@@ -215,7 +215,10 @@ class TenderPages(Controller):
         chosen = [s for lot in (tender.lots if tender else []) for s in lot.sites]
         known = {s.id for s in candidates}
         candidates = [s for s in chosen if s.id not in known] + candidates
-        return page(request, "tendering/form.html", status_code=status, tender=tender, form=form,
+        # The picker tells where a chosen site is bound already (publication would refuse it).
+        bound = {site_id: [c for c in found if not (c.kind == "tender" and tender and c.holder_id == tender.id)]
+                 for site_id, found in sites.commitments(db, [s.id for s in chosen], local_date(clock())).items()}
+        return page(request, "tendering/form.html", status_code=status, tender=tender, form=form, bound=bound,
                     candidates=candidates, jurisdictions=sites.list_jurisdictions(db), jurisdiction=jurisdiction or "",
                     criteria_rows=CRITERIA_ROWS, lot_rows=LOT_ROWS, error=error, errors=errors or [])
 

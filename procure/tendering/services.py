@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, literal, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -29,8 +29,9 @@ from procure.documents import crypto
 from procure.errors import Conflict, InvalidInput, NotFound
 from procure.i18n import N_
 from procure.pagination import Page, PageRequest
+from procure.sites import services as site_services
 from procure.sites.models import Site
-from procure.tendering.models import Amendment, Criterion, Enquiry, Lot, Tender
+from procure.tendering.models import Amendment, Criterion, Enquiry, Lot, LotSite, Tender
 from procure.tendering.rules import (
     CANCELLABLE_STATES, SETTLING_TIME, CriterionDraft, StandingRule, LotDraft, LotState, Method, Problem, TenderDraft,
     TenderState, bidding_closed, deadline_after_amendment, lot_state_at, needs_settling, publication_problems, settles_at,
@@ -309,7 +310,7 @@ def publish(session: Session, clock: Clock, actor: Actor, tender_id: int) -> Ten
     if tender.state != TenderState.DRAFT:
         raise Conflict("This tender is {state}; only a draft can be published.", state=tender.state)
     now = clock()
-    problems = publication_problems(draft_of(tender), now)
+    problems = publication_problems(draft_of(tender), now) + bound_elsewhere(session, clock, tender)
     if problems:
         raise _problems_error(problems, "The tender cannot be published: {count} problems.")
     before = tender.audit_view()
@@ -355,7 +356,7 @@ def amend(session: Session, clock: Clock, actor: Actor, tender_id: int, reason: 
     if tender.bid_deadline <= now:
         raise InvalidInput("The new bid deadline must be in the future.")
     problems = [p for p in publication_problems(draft_of(tender), tender.published_at or now)
-                if p.field != "bid_deadline"]
+                if p.field != "bid_deadline"] + bound_elsewhere(session, clock, tender)
     if problems:
         raise _problems_error(problems, "The amendment cannot be published: {count} problems.")
     tender.bid_deadline = deadline_after_amendment(now, tender.bid_deadline)
@@ -460,6 +461,13 @@ def retender(session: Session, clock: Clock, actor: Actor, secret_key: str, lot_
     if lot.state != LotState.UNSUCCESSFUL:
         raise Conflict("Only an unsuccessful lot (流标) can be re-tendered.")
     source = lot.tender
+    from procure.clock import local_date
+
+    taken = site_services.commitments(session, [s.id for s in lot.sites], local_date(clock()))
+    if taken:
+        names = "; ".join(f"{c.label}: {next(s.code for s in lot.sites if s.id == c.site_id)}"
+                          for bound in taken.values() for c in bound)
+        raise Conflict("Some of this lot's sites are bound elsewhere since it failed: {names}.", names=names)
     raw = draft_as_raw(source) | {
         "title": f"{source.title}（{lot.title}重新招标）"[:200], "bid_deadline": None,
         "lots": [{"title": lot.title, "site_ids": [s.id for s in lot.sites], "ceiling_price": lot.ceiling_price,
@@ -669,20 +677,42 @@ def lot_estimates(session: Session, tender: Tender) -> dict[int, LotEstimate]:
 
 
 def candidate_sites(session: Session, clock: Clock, jurisdiction: str | None = None) -> list[Site]:
-    """Sites a new tender may pick: handed over, in no lot of a live tender and under no live
-    contract (管养分开: newly built sites first), newest first."""
+    """Sites a new tender may pick: handed over and bound nowhere — in no lot of a live tender and
+    under no contract in force (``sites.services.commitments``) — newest first (管养分开)."""
     from procure.clock import local_date
-    from procure.sites.services import SiteFilter, filtered_query
-    from procure.tendering.models import LotSite
+    from procure.sites.services import SiteFilter, bound_site_ids, filtered_query
 
-    busy = select(LotSite.site_id).join(Lot, Lot.id == LotSite.lot_id).join(Tender, Tender.id == Lot.tender_id).where(
-        Tender.state != TenderState.CANCELLED, Lot.state.in_([LotState.ACTIVE, LotState.AWARDED]))
-    stmt = filtered_query(session, SiteFilter(jurisdiction=jurisdiction, handed_over=True), local_date(clock()))
-    from procure.contracts.models import Contract, ContractSite
-    from procure.contracts.rules import ContractState
-
-    contracted = select(ContractSite.site_id).join(Contract).where(
-        Contract.state.in_([ContractState.SIGNED, ContractState.ACTIVE, ContractState.SUSPENDED]),
-        ContractSite.to_date.is_(None))
-    stmt = stmt.where(Site.id.not_in(busy), Site.id.not_in(contracted)).order_by(Site.handover_date.desc(), Site.code).limit(300)
+    today = local_date(clock())
+    stmt = filtered_query(session, SiteFilter(jurisdiction=jurisdiction, handed_over=True), today)
+    stmt = stmt.where(Site.id.not_in(bound_site_ids(today))).order_by(Site.handover_date.desc(), Site.code).limit(300)
     return list(session.scalars(stmt).unique())
+
+
+@site_services.commitment_source
+def _sites_in_procurement(today: date) -> Select[Any]:
+    """A site is bound from publication while its lot is open or awarded (its contract binds it
+    after that); a draft binds nothing, a 流标 or cancelled lot frees it."""
+    return (select(LotSite.site_id.label("site_id"), literal("tender").label("kind"), Tender.id.label("holder_id"),
+                   Tender.reference.label("label"))
+            .join(Lot, Lot.id == LotSite.lot_id).join(Tender, Tender.id == Lot.tender_id)
+            .where(Tender.state.not_in([TenderState.DRAFT, TenderState.CANCELLED]),
+                   Lot.state.in_([LotState.ACTIVE, LotState.AWARDED])))
+
+
+def bound_elsewhere(session: Session, clock: Clock, tender: Tender) -> list[Problem]:
+    """Sites of this tender already bound by another tender or a contract (one site, one
+    maintainer: 管养分开 — two procurements of the same site would buy its upkeep twice)."""
+    from procure.clock import local_date
+
+    sites_by_id = {s.id: (lot.number, s) for lot in tender.lots for s in lot.sites}
+    found = site_services.commitments(session, sites_by_id, local_date(clock()))
+    problems = []
+    for site_id, bound in sorted(found.items()):
+        number, site = sites_by_id[site_id]
+        for c in bound:
+            if c.kind == "tender" and c.holder_id == tender.id:
+                continue
+            message = (N_("Site {site} is already in tender {holder}.") if c.kind == "tender"
+                       else N_("Site {site} is maintained under contract {holder}."))
+            problems.append(Problem(message, f"lots[{number}]", {"site": f"{site.name} ({site.code})", "holder": c.label}))
+    return problems
