@@ -11,6 +11,9 @@ from procure.errors import InvalidInput, PayloadTooLarge
 
 MAX_PHOTO_BYTES = 15 * 1024 * 1024
 MAX_EDGE = 2560  # pixels; phones shoot 4000+, which nobody needs to judge a pothole
+#: A 200-megapixel phone sensor is the largest real photo; a few hundred KB of flat PNG can claim
+#: far more and decode to gigabytes (a decompression bomb), so the size is checked before decoding.
+MAX_PIXELS = 200_000_000
 
 
 def normalise(fileobj: BinaryIO, filename: str) -> io.BytesIO:
@@ -30,16 +33,23 @@ def normalise(fileobj: BinaryIO, filename: str) -> io.BytesIO:
         raise InvalidInput("{name} is a HEIC photo; set the camera to \"Most compatible\" (JPEG) and take it again.",
                            name=filename)
     try:
-        image = Image.open(fileobj)
+        image = Image.open(fileobj)  # reads the header only
         if image.format not in ("JPEG", "PNG"):
             raise UnidentifiedImageError
+        if image.width * image.height > MAX_PIXELS:
+            raise Image.DecompressionBombError(filename)
+        if image.format == "JPEG":
+            image.draft("RGB", (MAX_EDGE, MAX_EDGE))  # decode a big JPEG already scaled down
         image = ImageOps.exif_transpose(image)
         image.thumbnail((MAX_EDGE, MAX_EDGE))
         if image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
         out = io.BytesIO()
         image.save(out, "JPEG", quality=85)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:  # Pillow's own check fires first past ~179 megapixels
+        raise InvalidInput("{name} has too many pixels for a photo (at most {limit} megapixels).", name=filename,
+                           limit=MAX_PIXELS // 1_000_000) from None
+    except (UnidentifiedImageError, OSError, ValueError):
         raise InvalidInput("{name} is not a JPEG or PNG photo.", name=filename) from None
     out.seek(0)
     return out
