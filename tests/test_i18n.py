@@ -77,3 +77,18 @@ def test_extraction_finds_each_kind_of_source(extraction: Extraction) -> None:
     assert "Log in first." in where  # gettext(locale, message) with message = ... else "..."
     assert "Not a date; use YYYY-MM-DD." in where  # errs.add(column, "...") in rules.py
     assert "A password needs at least {n} characters." in where  # return "..." in rules.py
+
+
+def test_every_key_style_msgid_has_an_english_label(catalog: Catalog) -> None:
+    """Keys like ``tender:published`` are not English: the English catalogue names each one, so an
+    English page never shows a raw key (issue 14)."""
+    import re
+
+    from babel.messages.pofile import read_po
+
+    keys = {m.id for m in catalog if isinstance(m.id, str) and re.fullmatch(r"[a-z_]+:[A-Za-z0-9_-]+", m.id)}
+    with (ROOT / "procure/locale/en/LC_MESSAGES/messages.po").open("rb") as handle:
+        english = {m.id: m.string for m in read_po(handle) if m.id}
+    missing = sorted(k for k in keys if not english.get(k))
+    assert not missing, f"key msgids without an English label in procure/locale/en: {missing}"
+    assert len(keys) > 70
