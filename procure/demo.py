@@ -267,10 +267,19 @@ def _evaluate(session: Session, step: Clock, officer, lot, users: dict, scenario
     for member in members:
         if member.username in scenario["declared"]:
             evaluation.declare(session, step, member, lot.id, True)
-    reviewer = next(m for m in members if m.username in scenario["declared"])
+    declared = [m for m in members if m.username in scenario["declared"]]
     bids = evaluation.bids_of(session, lot)
-    for bid in bids:
-        evaluation.record_compliance(session, step, reviewer, lot.id, bid.id, True, "")
+    # Each declared member records their own view of every bid (87号令 第61条: the majority decides);
+    # on a full committee the last one finds the dearest bid wanting, a dissent the report keeps.
+    dearest = max(bids, key=lambda b: b.price or 0)
+    for index, member in enumerate(declared):
+        for bid in bids:
+            dissent = len(declared) == len(members) >= 5 and index == len(declared) - 1 and bid.id == dearest.id
+            evaluation.record_compliance(session, step, member, lot.id, bid.id, not dissent,
+                                         "养护人员配置表未列明持证上岗人员" if dissent else "")
+    if not declared or evaluation.progress(session, step, lot.id).unreviewed:
+        return  # a member has yet to declare and review: no result, nothing to score yet
+    reviewer = declared[0]
     for bid_id in sorted(evaluation.flagged(session, lot)):
         evaluation.record_abnormal(session, step, reviewer, lot.id, bid_id, "accepted", "报价说明及成本测算合理")
     for m_index, member in enumerate(m for m in members if m.username in scenario["scored"]):

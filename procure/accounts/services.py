@@ -66,6 +66,8 @@ def authenticate(session: Session, clock: Clock, username: str, password: str, a
     An unknown username, a wrong password and an inactive account get the same answer and take
     the same time, and every kind of failure counts, so the answers say nothing about who exists."""
     now = clock()
+    if not username.isprintable():  # no username holds control characters (and PostgreSQL refuses NUL)
+        username = ""
     keys = throttle_keys(address, username)
     counters = {kind: session.get(LoginThrottle, key) for kind, key in keys.items()}
     waits = [c.blocked_until for c in counters.values() if c is not None and c.blocked_until and c.blocked_until > now]

@@ -12,7 +12,7 @@ from procure.db import AwareDateTime, Base, Fixed, Money
 
 class ExpertRelation(Base):
     """A declared link between an expert and a company (employer, shareholding, family …):
-    the expert may not evaluate that company's lots (87号令 第47条, 回避)."""
+    the expert may not evaluate that company's lots (回避, 政府采购法 第12条, 实施条例 第9条)."""
 
     __tablename__ = "expert_relation"
     __table_args__ = (UniqueConstraint("user_id", "contractor_id"),)
@@ -53,20 +53,43 @@ class CommitteeMember(Base):
     is_expert: Mapped[bool] = mapped_column(Boolean)
     declared_at: Mapped[datetime | None] = mapped_column(AwareDateTime())  # no-conflict declaration
     sheet_submitted_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    #: A member who declared a conflict withdrew (回避): the row stays, so the draw of a
+    #: replacement skips them and the report names them; they count for nothing else.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    conflict: Mapped[str] = mapped_column(String(200), default="")
+    #: For a member drawn to replace one who withdrew (87号令 第49条): the seed of that draw.
+    draw_seed: Mapped[int | None] = mapped_column(BigInteger)
 
     user: Mapped[User] = relationship(lazy="joined")
 
+    @property
+    def present(self) -> bool:
+        return self.withdrawn_at is None
+
+
+class ComplianceView(Base):
+    """One member's view of one bid in the compliance review (符合性审查); the committee's result
+    is the majority of its present members' views (87号令 第61条, ``rules.majority``)."""
+
+    __tablename__ = "compliance_view"
+    __table_args__ = (UniqueConstraint("member_id", "bid_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("committee_member.id", ondelete="CASCADE"), index=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id"), index=True)
+    compliant: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(AwareDateTime())
+
 
 class BidReview(Base):
-    """The committee's compliance decision (符合性审查) and abnormal-price decision on one bid."""
+    """The committee's abnormal-price decision on one bid (87号令 第60条). Compliance is no longer
+    here: each member's view is a ``ComplianceView``."""
 
     __tablename__ = "bid_review"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id"), unique=True)
-    compliant: Mapped[bool | None] = mapped_column(Boolean)
-    compliance_reason: Mapped[str] = mapped_column(Text, default="")
-    compliance_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     abnormal_decision: Mapped[str | None] = mapped_column(String(16))
     abnormal_reason: Mapped[str] = mapped_column(Text, default="")
     abnormal_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -6,7 +6,6 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
-from litestar.response import Redirect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,10 +16,10 @@ from procure.accounts.services import CurrentUser
 from procure.awards import services as awards
 from procure.bidding.models import Bid
 from procure.errors import Forbidden
-from procure.evaluation import services
+from procure.evaluation import rules, services
 from procure.evaluation.schemas import (
     AbnormalIn, CommitteeIn, CommitteeOut, ComplianceIn, DeclarationIn, EvaluationOut, FinalizeIn, MemberOut,
-    RelationIn, ResultOut, ScoresIn,
+    RelationIn, ReplacementIn, ResultOut, ScoresIn,
 )
 from procure.tendering.routes import pdf_response
 from procure.bounds import MAX_SEED
@@ -28,11 +27,15 @@ from procure.web import AppClock, attempt, DB, form_id, form_int, FormData, Me, 
 
 
 
-def committee_out(committee: Any) -> CommitteeOut:
+def committee_out(committee: Any, lot: Any) -> CommitteeOut:
+    present = services.present_members(committee)
+    experts = sum(1 for m in present if m.is_expert)
     return CommitteeOut(committee.lot_id, committee.draw_seed,
                         [MemberOut(m.user_id, m.user.display_name, m.is_expert, m.declared_at is not None,
-                                   m.sheet_submitted_at is not None) for m in committee.members],
-                        committee.finalized_at is not None)
+                                   m.sheet_submitted_at is not None, not m.present, m.conflict, m.draw_seed)
+                         for m in committee.members],
+                        committee.finalized_at is not None, len(present), experts,
+                        bool(rules.committee_problems(len(present), experts, lot.ceiling_price)))
 
 
 def evaluation_out(session: Session, clock: Any, lot_id: int) -> EvaluationOut:
@@ -45,7 +48,9 @@ def evaluation_out(session: Session, clock: Any, lot_id: int) -> EvaluationOut:
         bool(committee and committee.unsuccessful), committee.ranking_seed if committee else None,
         [ResultOut.of(r, bids[r.bid_id].contractor.company_name, bids[r.bid_id].price) for r in rows],
         {"declarations": state.undeclared, "compliance": [f"#{i}" for i in state.unreviewed],
-         "abnormal": [f"#{i}" for i in state.undecided_abnormal], "sheets": state.unsubmitted},
+         "abnormal": [f"#{i}" for i in state.undecided_abnormal], "sheets": state.unsubmitted,
+         "withdrawn": state.withdrawn},
+        state.short, state.size, state.experts,
     )
 
 
@@ -56,7 +61,12 @@ def report_context(session: Session, clock: Any, lot_id: int, user: CurrentUser)
         raise Forbidden("The evaluation report exists once the evaluation is finalised.")
     bid_list, reviews = services.bids_and_reviews(session, lot)
     bids = {b.id: b for b in bid_list}
+    # 87号令 第61条: the committee's finding is the majority's; dissenting views and their reasons
+    # are written into the report.
     return {"lot": lot, "tender": lot.tender, "committee": committee, "bids": bids, "reviews": reviews,
+            "compliance": services.compliance_of(session, lot, committee),
+            "present": services.present_members(committee),
+            "withdrawn": [m for m in committee.members if not m.present],
             "results": services.results(session, lot_id), "sheets": services.sheets_visible_to(session, user, lot_id)}
 
 
@@ -67,20 +77,32 @@ class EvaluationApi(Controller):
     @post("/lots/{lot_id:int}/committee", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
           summary="Form the committee: {members:[user ids]} or {draw: n, seed}")
     def committee(self, lot_id: PathId, data: JSONBody[CommitteeIn], db: DB, clock: AppClock, user: Me) -> CommitteeOut:
-        return committee_out(services.form_committee(db, clock, user.actor, lot_id, members=data.members,
-                                                     draw=data.draw, seed=data.seed))
+        committee = services.form_committee(db, clock, user.actor, lot_id, members=data.members, draw=data.draw,
+                                            seed=data.seed)
+        return committee_out(committee, services.lot_of(db, clock, lot_id))
+
+    @post("/lots/{lot_id:int}/committee/replacement", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
+          summary="Draw one expert to replace a member who withdrew: {seed} (optional, recorded)")
+    def replacement(self, lot_id: PathId, db: DB, clock: AppClock, user: Me,
+                    data: JSONBody[ReplacementIn | None] = None) -> CommitteeOut:
+        services.draw_replacement(db, clock, user.actor, lot_id, seed=data.seed if data else None)
+        committee = services.committee_of(db, lot_id)
+        return committee_out(committee, services.lot_of(db, clock, lot_id))
 
     @post("/lots/{lot_id:int}/declaration", sync_to_thread=True, status_code=200, guards=[requires(Permission.COMMITTEE_SIT)],
-          summary="A member declares no conflict of interest (before seeing the bids)")
+          summary="A member declares, before seeing the bids: {no_conflict: true}, or {no_conflict: false, relation} "
+                  "and withdraws")
     def declaration(self, lot_id: PathId, data: JSONBody[DeclarationIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
         member = services.declare(db, clock, user, lot_id, data.no_conflict, data.relation)
-        return {"lot_id": lot_id, "declared": member is not None, "left_committee": member is None}
+        return {"lot_id": lot_id, "declared": member.present, "left_committee": not member.present}
 
     @post("/lots/{lot_id:int}/compliance", sync_to_thread=True, status_code=200, guards=[requires(Permission.COMMITTEE_SIT)],
-          summary="Compliance review of a bid (符合性审查)")
+          summary="My view of a bid in the compliance review (符合性审查); the committee's result is the majority")
     def compliance(self, lot_id: PathId, data: JSONBody[ComplianceIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
-        review = services.record_compliance(db, clock, user, lot_id, data.bid_id, data.compliant, data.reason)
-        return {"bid_id": review.bid_id, "compliant": review.compliant, "reason": review.compliance_reason}
+        mine = services.record_compliance(db, clock, user, lot_id, data.bid_id, data.compliant, data.reason)
+        return {"bid_id": mine.bid_id, "compliant": mine.compliant, "reason": mine.reason,
+                "committee_result": mine.committee.result, "views": len(mine.committee.views),
+                "present": mine.committee.present}
 
     @post("/lots/{lot_id:int}/abnormal", sync_to_thread=True, status_code=200, guards=[requires(Permission.COMMITTEE_SIT)],
           summary="The committee's decision on an abnormally low bid")
@@ -145,11 +167,13 @@ class EvaluationPages(Controller):
             raise Forbidden("You are not on the committee of this lot.")
         context: dict[str, Any] = {"lot": lot, "tender": lot.tender, "committee": committee, "member": member,
                                    "error": error}
-        if member.declared_at is not None:
+        if member.declared_at is not None and member.present:
             bids, reviews = services.bids_and_reviews(db, lot)
             context |= {"bids": bids, "reviews": reviews, "flagged": services.flagged(db, lot),
-                "compliant": services.compliant_ids(db, lot),
-                "sheets": services.sheets_visible_to(db, user, lot_id)}
+                        "compliance": services.compliance_of(db, lot, committee),
+                        "compliant": services.compliant_ids(db, lot),
+                        "state": services.progress(db, clock, lot_id),
+                        "sheets": services.sheets_visible_to(db, user, lot_id)}
         return page(request, "evaluation/sheet.html", status_code=status, **context)
 
     def _act(self, request: Request, db: Any, clock: Any, user: CurrentUser, lot_id: int, action: Any) -> Response:
@@ -158,10 +182,9 @@ class EvaluationPages(Controller):
 
     @post("/lots/{lot_id:int}/evaluate/declare", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def declare(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
-        if data.get("no_conflict") != "on":
-            services.declare(db, clock, user, lot_id, False, data.get("relation", ""))
-            return Redirect("/evaluations")
-        return self._act(request, db, clock, user, lot_id, lambda: services.declare(db, clock, user, lot_id, True))
+        choice = {"no_conflict": True, "conflict": False}.get(data.get("declaration", ""))
+        return self._act(request, db, clock, user, lot_id, lambda: services.declare(
+            db, clock, user, lot_id, choice, data.get("relation", "")))
 
     @post("/lots/{lot_id:int}/evaluate/compliance", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def compliance(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
@@ -217,6 +240,12 @@ class EvaluationPages(Controller):
                 members = [form_id({"member": k[2:]}, "member") for k, v in data.items() if k.startswith("m_") and v == "on"]
                 return services.form_committee(db, clock, user.actor, lot_id, members=[m for m in members if m])
         return self._officer_act(request, db, clock, lot_id, action)
+
+    @post("/lots/{lot_id:int}/evaluation/replacement", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def replacement(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock,
+                    user: Me) -> Response:
+        return self._officer_act(request, db, clock, lot_id, lambda: services.draw_replacement(
+            db, clock, user.actor, lot_id, seed=form_int(data, "seed", default=None, low=0, high=MAX_SEED)))
 
     @post("/lots/{lot_id:int}/evaluation/finalize", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def finalize(self, request: Request, lot_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:

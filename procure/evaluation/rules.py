@@ -1,7 +1,7 @@
 """Bid evaluation (评标), DESIGN §4.3 — exact, pure, Decimal throughout.
 
-Sources: 政府采购货物和服务招标投标管理办法 (财政部令第87号, "87号令") 第47、55、57、60、63条;
-政府采购法 第36条; 财库〔2022〕19号 (SME price deduction).
+Sources: 政府采购货物和服务招标投标管理办法 (财政部令第87号, "87号令") 第47、49、55、57、60、61、63条;
+政府采购法 第12、36条; 政府采购法实施条例 第9条; 财库〔2022〕19号 (SME price deduction).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from procure.i18n import N_
 from procure.sites.rules import round2
 
 TEN_MILLION = Decimal("10000000")
@@ -42,17 +43,58 @@ class AbnormalDecision(StrEnum):
 # --- the committee (87号令 第47条) -----------------------------------------------------------
 
 
+def committee_minimum(ceiling_price: Decimal) -> int:
+    """87号令 第47条: 5 members or more; 7 or more when the budget is 10,000,000 yuan or more."""
+    return 7 if ceiling_price >= TEN_MILLION else 5
+
+
 def committee_problems(size: int, experts: int, ceiling_price: Decimal) -> list[str]:
-    """Odd size ≥ 5; ≥ 7 when the budget is ≥ 10,000,000 yuan; experts ≥ 2/3 of the members."""
+    """87号令 第47条: an odd size ≥ 5; ≥ 7 when the budget is ≥ 10,000,000 yuan; experts ≥ 2/3 of
+    the members. ``size`` and ``experts`` count the members present (not withdrawn)."""
     problems = []
-    minimum = 7 if ceiling_price >= TEN_MILLION else 5
-    if size < minimum:
-        problems.append("The committee needs at least {minimum} members for this lot (MOF Order No. 87, art. 47).")
+    if size < committee_minimum(ceiling_price):
+        problems.append(N_("The committee needs at least {minimum} members for this lot (MOF Order No. 87, art. 47)."))
     if size % 2 == 0:
-        problems.append("The committee needs an odd number of members (MOF Order No. 87, art. 47).")
+        problems.append(N_("The committee needs an odd number of members (MOF Order No. 87, art. 47)."))
     if experts * 3 < size * 2:
-        problems.append("At least two thirds of the committee must be experts (MOF Order No. 87, art. 47).")
+        problems.append(N_("At least two thirds of the committee must be experts (MOF Order No. 87, art. 47)."))
     return problems
+
+
+#: A declared relation is stored with the member; longer text is refused, not cut.
+RELATION_LIMIT = 200
+
+
+def declaration_problem(no_conflict: bool | None, relation: str) -> tuple[str, str] | None:
+    """An explicit choice, or nothing is recorded: ``no_conflict`` true with no relation, or false
+    with the relation described (回避, 政府采购法 第12条, 实施条例 第9条). Returns (field, msgid)."""
+    text = relation.strip()
+    if no_conflict is None:
+        return "no_conflict", N_("Choose: declare that you have no conflict of interest, or describe your relation "
+                                 "to a bidder.")
+    if no_conflict and text:
+        return "relation", N_("You declared no conflict and described a relation; choose one.")
+    if not no_conflict and not text:
+        return "relation", N_("Describe your relation to the bidder (employment, shareholding, family …).")
+    if len(text) > RELATION_LIMIT:
+        return "relation", N_("At most {limit} characters.")
+    return None
+
+
+def majority(views: Sequence[bool], present: int) -> bool | None:
+    """The committee's finding on a matter it decides together, such as a bid's compliance:
+    少数服从多数 (87号令 第61条). None while a present member has not given a view, and on a tie
+    (possible only when a short committee has an even number of members present)."""
+    if len(views) > present:
+        raise ValueError(f"{len(views)} views from {present} members")
+    if present == 0 or len(views) < present:
+        return None
+    compliant = sum(1 for v in views if v)
+    if compliant * 2 > present:
+        return True
+    if (present - compliant) * 2 > present:
+        return False
+    return None
 
 
 def draw_members(pool: Sequence[int], n: int, seed: int, excluded: set[int]) -> list[int]:

@@ -15,8 +15,15 @@ class CommitteeIn(msgspec.Struct):
 
 
 class DeclarationIn(msgspec.Struct):
-    no_conflict: bool
+    """An explicit choice: ``{"no_conflict": true}``, or ``{"no_conflict": false, "relation": "…"}``
+    (the member then withdraws). Anything else is a 400 naming the field."""
+
+    no_conflict: bool | None = None
     relation: str = ""
+
+
+class ReplacementIn(msgspec.Struct):
+    seed: Seed | None = None
 
 
 class ComplianceIn(msgspec.Struct):
@@ -51,6 +58,10 @@ class MemberOut(msgspec.Struct):
     is_expert: bool
     declared: bool
     sheet_submitted: bool
+    withdrawn: bool = False
+    conflict: str = ""
+    #: For a replacement (87号令 第49条): the seed of the draw that brought this member in.
+    draw_seed: int | None = None
 
 
 class CommitteeOut(msgspec.Struct):
@@ -58,6 +69,10 @@ class CommitteeOut(msgspec.Struct):
     draw_seed: int | None
     members: list[MemberOut]
     finalized: bool
+    #: Members present (not withdrawn), experts among them, and whether that is below the law.
+    present: int = 0
+    experts: int = 0
+    short: bool = False
 
 
 class ResultOut(msgspec.Struct):
@@ -86,3 +101,7 @@ class EvaluationOut(msgspec.Struct):
     ranking_seed: int | None
     results: list[ResultOut]
     missing: dict[str, list[str]]
+    #: The committee below its legal size or composition (87号令 第47、49条): finalising waits.
+    committee_short: bool = False
+    members_present: int = 0
+    experts_present: int = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -12,8 +12,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from procure import bounds
+from procure.accounts import services as accounts
 from procure.accounts.models import User
-from procure.accounts.rules import Permission, Role
+from procure.accounts.rules import Permission, Role, role_can
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import Actor
@@ -21,9 +22,12 @@ from procure.bidding.models import Bid
 from procure.bidding.services import CommitteeSeat
 from procure.clock import Clock
 from procure.evaluation import rules
-from procure.evaluation.models import BidReview, Committee, CommitteeMember, EvaluationResult, ExpertRelation, Score
+from procure.evaluation.models import (
+    BidReview, Committee, CommitteeMember, ComplianceView, EvaluationResult, ExpertRelation, Score,
+)
 from procure.evaluation.rules import AbnormalDecision
 from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.i18n import N_
 from procure.tendering import services as tenders
 from procure.tendering.models import Lot
 from procure.tendering.rules import LotState, Method, TenderState
@@ -48,7 +52,7 @@ def bids_of(session: Session, lot: Lot) -> list[Bid]:
 
 
 def bids_and_reviews(session: Session, lot: Lot) -> tuple[list[Bid], dict[int, BidReview]]:
-    """A lot's submitted bids and the committee's reviews of them, in two queries."""
+    """A lot's submitted bids and the committee's abnormal-price decisions on them, in two queries."""
     bids = bids_of(session, lot)
     reviews = {r.bid_id: r for r in session.scalars(select(BidReview).where(BidReview.bid_id.in_([b.id for b in bids])))}
     return bids, reviews
@@ -58,6 +62,11 @@ def committee_of(session: Session, lot_id: int) -> Committee | None:
     return session.scalar(select(Committee).where(Committee.lot_id == lot_id))
 
 
+def present_members(committee: Committee) -> list[CommitteeMember]:
+    """The members who sit: everyone but those who withdrew (回避)."""
+    return [m for m in committee.members if m.present]
+
+
 class DeclaredMember(CommitteeSeat):
     """Whether a person sits on a lot's committee and has declared no conflict: the fact
     accounts.policy.may_read_lot_bids asks, given to bidding's routes as ``bidding.CommitteeSeat``."""
@@ -65,7 +74,7 @@ class DeclaredMember(CommitteeSeat):
     def __call__(self, session: Session, user: CurrentUser, lot_id: int) -> bool:
         return session.scalar(select(CommitteeMember.id).join(Committee).where(
             Committee.lot_id == lot_id, CommitteeMember.user_id == user.id,
-            CommitteeMember.declared_at.is_not(None)).limit(1)) is not None
+            CommitteeMember.declared_at.is_not(None), CommitteeMember.withdrawn_at.is_(None)).limit(1)) is not None
 
     def for_bid(self, session: Session, user: CurrentUser, bid_id: int) -> bool:
         lot_id = session.scalar(select(Bid.lot_id).where(Bid.id == bid_id))
@@ -86,17 +95,38 @@ def _related(session: Session, user_ids: list[int], contractor_ids: list[int]) -
     return found
 
 
+def _expert_pool(session: Session) -> list[int]:
+    """The experts a committee is drawn from (87号令 第48条: at random from the expert pool)."""
+    return list(session.scalars(select(User.id).where(User.role == Role.EVALUATOR, User.active.is_(True))))
+
+
+def _composition(committee: Committee, lot: Lot) -> tuple[int, int, list[str]]:
+    """Members present, experts among them, and what 87号令 第47条 finds wrong with that."""
+    present = present_members(committee)
+    experts = sum(1 for m in present if m.is_expert)
+    return len(present), experts, rules.committee_problems(len(present), experts, lot.ceiling_price)
+
+
+def _composition_errors(problems: list[str], lot: Lot) -> list[dict[str, Any]]:
+    minimum = rules.committee_minimum(lot.ceiling_price)
+    return [{"field": "members", "message": p, "params": {"minimum": minimum}} for p in problems]
+
+
 def form_committee(session: Session, clock: Clock, actor: Actor, lot_id: int, *, members: list[int] | None = None,
                    draw: int | None = None, seed: int | None = None, chair_ids: list[int] | None = None) -> Committee:
-    """Pick the members, or draw experts at random with a recorded seed (87号令 第47条)."""
+    """Pick the members, or draw experts at random with a recorded seed (87号令 第47、48条)."""
     lot = _opened_lot(session, clock, lot_id)
     existing = committee_of(session, lot.id)
     if existing is not None:
-        scored = session.scalar(select(Score.id).join(CommitteeMember).where(CommitteeMember.committee_id == existing.id).limit(1))
-        if scored is not None or existing.finalized_at is not None:
+        member_ids = select(CommitteeMember.id).where(CommitteeMember.committee_id == existing.id)
+        if existing.finalized_at is not None or session.scalar(
+                select(Score.id).where(Score.member_id.in_(member_ids)).limit(1)) is not None:
             raise Conflict("The committee has started scoring; it can no longer be changed.")
+        if session.scalar(select(ComplianceView.id).where(ComplianceView.member_id.in_(member_ids)).limit(1)) is not None:
+            raise Conflict("The committee has started its compliance review; it can no longer be formed again. "
+                           "Draw a replacement for a member who withdrew.")
     bidders = [b.contractor_id for b in bids_of(session, lot)]
-    pool = list(session.scalars(select(User.id).where(User.role == Role.EVALUATOR, User.active.is_(True))))
+    pool = _expert_pool(session)
     related = _related(session, pool + list(members or []), bidders)
     if draw is not None:
         seed = seed if seed is not None else secrets.randbits(62)
@@ -125,10 +155,8 @@ def form_committee(session: Session, clock: Clock, actor: Actor, lot_id: int, *,
         raise InvalidInput("Give the members, or the number of experts to draw.")
     problems = rules.committee_problems(len(picked), sum(1 for _, e in picked if e), lot.ceiling_price)
     if problems:
-        raise InvalidInput(problems[0], minimum=7 if lot.ceiling_price >= rules.TEN_MILLION else 5,
-                           errors=[{"field": "members", "message": p,
-                                    "params": {"minimum": 7 if lot.ceiling_price >= rules.TEN_MILLION else 5}}
-                                   for p in problems])
+        raise InvalidInput(problems[0], minimum=rules.committee_minimum(lot.ceiling_price),
+                           errors=_composition_errors(problems, lot))
     if existing is not None:
         session.delete(existing)
         session.flush()
@@ -147,30 +175,102 @@ def _member(session: Session, user: CurrentUser, lot_id: int, *, declared: bool 
     member = next((m for m in committee.members if m.user_id == user.id), None) if committee else None
     if member is None:
         raise Forbidden("You are not on the committee of this lot.")
-    if declared and member.declared_at is None:
+    if not declared:
+        return member
+    if not member.present:
+        raise Forbidden("You withdrew from the committee of this lot.")
+    if member.declared_at is None:
         raise Forbidden("Declare that you have no conflict of interest before you see the bids.")
-    if committee.finalized_at is not None and declared:
+    if committee.finalized_at is not None:
         raise Conflict("The evaluation of this lot is finalised.")
     return member
 
 
-def declare(session: Session, clock: Clock, user: CurrentUser, lot_id: int, no_conflict: bool,
-            relation: str = "") -> CommitteeMember | None:
-    """A member declares no conflict before seeing anything; a member with a conflict leaves the
-    committee (the officer forms it again) and the relation is recorded (回避)."""
+def _officer_ids(session: Session, committee: Committee) -> list[int]:
+    """Who runs the procurement: every active user whose role manages tenders, and the officer who
+    formed this committee."""
+    roles = [r.value for r in Role if role_can(r, Permission.TENDERS_MANAGE)]
+    ids = set(session.scalars(select(User.id).where(User.role.in_(roles), User.active.is_(True))))
+    if committee.formed_by_id is not None:
+        ids.add(committee.formed_by_id)
+    return sorted(ids)
+
+
+def declare(session: Session, clock: Clock, user: CurrentUser, lot_id: int, no_conflict: bool | None,
+            relation: str = "") -> CommitteeMember:
+    """A member's declaration, before seeing anything: no conflict of interest, or a conflict with
+    the relation described — then the member withdraws (回避, 政府采购法 第12条, 实施条例 第9条),
+    stays on record, and the officers are told; a replacement is drawn (87号令 第49条).
+    Anything but an explicit choice is refused and records nothing."""
     member = _member(session, user, lot_id, declared=False)  # who asks first: an outsider learns nothing
-    _opened_lot(session, clock, lot_id)
+    lot = _opened_lot(session, clock, lot_id)
+    if not member.present:
+        raise Conflict("You withdrew from the committee of this lot.")
+    if problem := rules.declaration_problem(no_conflict, relation):
+        where, message = problem
+        raise InvalidInput(message, limit=rules.RELATION_LIMIT,
+                           errors=[{"field": where, "message": message, "params": {"limit": rules.RELATION_LIMIT}}])
     if no_conflict:
         if member.declared_at is None:
             member.declared_at = clock()
             audit.record(session, clock, user.actor, "committee.declare", "lot", lot_id, None, {"no_conflict": True})
             session.commit()
         return member
-    session.delete(member)
+    if member.declared_at is not None:
+        raise Conflict("You have already declared that you have no conflict of interest; tell the procurement "
+                       "officer if that has changed.")
+    committee = committee_of(session, lot_id)
+    assert committee is not None
+    member.withdrawn_at, member.conflict = clock(), relation.strip()
+    session.flush()
+    size, experts, problems = _composition(committee, lot)
     audit.record(session, clock, user.actor, "committee.withdraw", "lot", lot_id, None,
-                 {"no_conflict": False, "relation": relation.strip()[:128]})
+                 {"member": member.user_id, "relation": member.conflict, "present": size, "experts": experts})
+    message = (N_("{name} withdrew from the committee of {reference}, lot {lot} (conflict of interest: {relation}); "
+                  "the committee is short: draw a replacement.") if problems else
+               N_("{name} withdrew from the committee of {reference}, lot {lot} (conflict of interest: {relation}); "
+                  "the committee still has its legal size."))
+    officers = [i for i in _officer_ids(session, committee) if i != user.id]  # not the one who withdrew
+    accounts.notify(session, clock, officers, message, f"/lots/{lot_id}/evaluation",
+                    name=user.display_name, reference=lot.tender.reference, lot=lot.number, relation=member.conflict)
     session.commit()
-    return None
+    return member
+
+
+def draw_replacement(session: Session, clock: Clock, actor: Actor, lot_id: int, seed: int | None = None) -> CommitteeMember:
+    """87号令 第49条: a committee left below its legal size or composition by a withdrawal is made
+    up again and the evaluation goes on. One expert is drawn at random, with a recorded seed, from
+    the pool ``form_committee`` draws from, skipping everyone on the committee (withdrawn included)
+    and every expert linked to a bidder. Scores and views already given stay."""
+    lot = _opened_lot(session, clock, lot_id)
+    committee = committee_of(session, lot.id)
+    if committee is None:
+        raise Conflict("Form the committee first.")
+    if committee.finalized_at is not None:
+        raise Conflict("The evaluation of this lot is finalised.")
+    size, experts, problems = _composition(committee, lot)
+    if not problems:
+        raise Conflict("The committee has its legal size and composition ({size} members, {experts} experts); "
+                       "no replacement is needed.", size=size, experts=experts)
+    pool = _expert_pool(session)
+    seated = {m.user_id for m in committee.members}
+    excluded = seated | set(_related(session, pool, [b.contractor_id for b in bids_of(session, lot)]))
+    seed = seed if seed is not None else secrets.randbits(62)
+    try:
+        (chosen,) = rules.draw_members(pool, 1, seed, excluded)
+    except ValueError:
+        raise Conflict("No expert is left in the pool who is not on this committee and has no link to a "
+                       "bidder.") from None
+    member = CommitteeMember(user_id=chosen, is_expert=True, draw_seed=seed)
+    committee.members.append(member)
+    session.flush()
+    audit.record(session, clock, actor, "committee.replace", "lot", lot.id, None, {
+        "member": chosen, "draw_seed": seed, "withdrawn": [m.user_id for m in committee.members if not m.present]})
+    accounts.notify(session, clock, [chosen], N_("You were drawn onto the evaluation committee of {reference}, "
+                                                 "lot {lot}, to replace a member who withdrew."),
+                    f"/lots/{lot.id}/evaluate", reference=lot.tender.reference, lot=lot.number)
+    session.commit()
+    return member
 
 
 def _bid(session: Session, lot: Lot, bid_id: int) -> Bid:
@@ -183,39 +283,119 @@ def _bid(session: Session, lot: Lot, bid_id: int) -> Bid:
 def _review(session: Session, bid_id: int) -> BidReview:
     review = session.scalar(select(BidReview).where(BidReview.bid_id == bid_id))
     if review is None:
-        review = BidReview(bid_id=bid_id, compliance_reason="", abnormal_reason="")
+        review = BidReview(bid_id=bid_id, abnormal_reason="")
         session.add(review)
     return review
 
 
+# --- the compliance review: each member's view, the committee's majority ------------------------
+
+
+@dataclass(frozen=True)
+class View:
+    member_id: int
+    name: str
+    compliant: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class BidCompliance:
+    """The committee's compliance review of one bid: the present members' views and their result
+    (None until every present member has given one, 87号令 第61条)."""
+
+    bid_id: int
+    present: int
+    views: list[View] = field(default_factory=list)
+    result: bool | None = None
+
+    @property
+    def waiting(self) -> int:
+        return self.present - len(self.views)
+
+    @property
+    def votes(self) -> tuple[int, int]:
+        """(compliant, non-compliant)."""
+        yes = sum(1 for v in self.views if v.compliant)
+        return yes, len(self.views) - yes
+
+    @property
+    def dissent(self) -> list[View]:
+        """The members who disagree with the result: their views and reasons go into the report."""
+        return [] if self.result is None else [v for v in self.views if v.compliant != self.result]
+
+    def of(self, member_id: int) -> View | None:
+        return next((v for v in self.views if v.member_id == member_id), None)
+
+
+def compliance_of(session: Session, lot: Lot, committee: Committee | None = None) -> dict[int, BidCompliance]:
+    """Every submitted bid of the lot → its review by the committee's present members."""
+    committee = committee or committee_of(session, lot.id)
+    bids = bids_of(session, lot)
+    if committee is None:
+        return {b.id: BidCompliance(b.id, 0) for b in bids}
+    present = {m.id: m for m in present_members(committee)}
+    views: dict[int, list[View]] = {b.id: [] for b in bids}
+    for v in session.scalars(select(ComplianceView).where(ComplianceView.member_id.in_(list(present)),
+                                                          ComplianceView.bid_id.in_(list(views)))
+                             .order_by(ComplianceView.member_id)):
+        views[v.bid_id].append(View(v.member_id, present[v.member_id].user.display_name, v.compliant, v.reason))
+    return {bid_id: BidCompliance(bid_id, len(present), found, rules.majority([v.compliant for v in found], len(present)))
+            for bid_id, found in views.items()}
+
+
+def _review_locked(committee: Committee) -> bool:
+    """The review is locked once a score sheet is submitted (DESIGN §4.3) or the evaluation is final."""
+    return committee.finalized_at is not None or any(m.sheet_submitted_at for m in present_members(committee))
+
+
+@dataclass(frozen=True)
+class RecordedView:
+    bid_id: int
+    compliant: bool
+    reason: str
+    committee: BidCompliance
+
+
 def record_compliance(session: Session, clock: Clock, user: CurrentUser, lot_id: int, bid_id: int, compliant: bool,
-                      reason: str) -> BidReview:
-    _member(session, user, lot_id)
+                      reason: str) -> RecordedView:
+    """The caller's own view of a bid; the committee's result is the majority of the views."""
+    member = _member(session, user, lot_id)
     lot = _opened_lot(session, clock, lot_id)
     bid = _bid(session, lot, bid_id)
+    committee = committee_of(session, lot.id)
+    assert committee is not None
+    if _review_locked(committee):
+        raise Conflict("The compliance review is locked: score sheets have been submitted.")
     if bid.price is not None and bid.price > lot.ceiling_price and compliant:
         raise InvalidInput("A price above the ceiling is non-compliant (MOF Order No. 87, art. 63).")
     if not compliant and not reason.strip():
         raise InvalidInput("Give the reason a bid is non-compliant.", errors=[{"field": "reason", "message": "Required."}])
-    review = _review(session, bid.id)
-    review.compliant, review.compliance_reason, review.compliance_by_id = compliant, reason.strip(), user.id
+    view = session.scalar(select(ComplianceView).where(ComplianceView.member_id == member.id,
+                                                       ComplianceView.bid_id == bid.id))
+    if view is None:
+        view = ComplianceView(member_id=member.id, bid_id=bid.id, compliant=compliant, reason="", at=clock())
+        session.add(view)
+    view.compliant, view.reason, view.at = compliant, reason.strip(), clock()
     session.flush()
     audit.record(session, clock, user.actor, "evaluation.compliance", "bid", bid.id, None,
-                 {"compliant": compliant, "reason": review.compliance_reason})
+                 {"member": member.id, "compliant": compliant, "reason": view.reason})
     session.commit()
-    return review
+    return RecordedView(bid.id, view.compliant, view.reason, compliance_of(session, lot, committee)[bid.id])
+
+
+def _found_compliant(session: Session, lot: Lot) -> dict[int, Bid]:
+    """Bids the committee's majority found compliant, priced within the ceiling (87号令 第63条)."""
+    review = compliance_of(session, lot)
+    return {b.id: b for b in bids_of(session, lot)
+            if review[b.id].result is True and b.price is not None and b.price <= lot.ceiling_price}
 
 
 def flagged(session: Session, lot: Lot) -> set[int]:
     """Bids currently flagged as abnormally low among the compliant ones (87号令 第60条)."""
     tender = lot.tender
-    bids, reviews = bids_and_reviews(session, lot)
-    compliant = {}
-    for bid in bids:
-        review = reviews.get(bid.id)
-        if bid.price is None or bid.price > lot.ceiling_price or review is None or review.compliant is not True:
-            continue
-        compliant[bid.id] = rules.evaluated_price(bid.price, bid.contractor.sme, tender.sme_deduction)
+    compliant = {bid_id: rules.evaluated_price(bid.price, bid.contractor.sme, tender.sme_deduction)
+                 for bid_id, bid in _found_compliant(session, lot).items() if bid.price is not None}
     return rules.abnormally_low(compliant, tender.abnormal_threshold)
 
 
@@ -240,10 +420,11 @@ def record_abnormal(session: Session, clock: Clock, user: CurrentUser, lot_id: i
 
 
 def compliant_ids(session: Session, lot: Lot) -> set[int]:
-    bids, reviews = bids_and_reviews(session, lot)
-    return {b.id for b in bids
-            if (r := reviews.get(b.id)) is not None and r.compliant and r.abnormal_decision != AbnormalDecision.REJECTED
-            and b.price is not None and b.price <= lot.ceiling_price}
+    """The bids to score: found compliant by the majority, and not rejected as abnormally low."""
+    found = _found_compliant(session, lot)
+    _, reviews = bids_and_reviews(session, lot)
+    return {bid_id for bid_id in found
+            if (r := reviews.get(bid_id)) is None or r.abnormal_decision != AbnormalDecision.REJECTED}
 
 
 def record_scores(session: Session, clock: Clock, user: CurrentUser, lot_id: int, bid_id: int,
@@ -291,10 +472,24 @@ def record_scores(session: Session, clock: Clock, user: CurrentUser, lot_id: int
 
 
 def submit_sheet(session: Session, clock: Clock, user: CurrentUser, lot_id: int) -> CommitteeMember:
+    """A member's sheet is final once submitted. Not while the committee is short (87号令 第49条:
+    the evaluation goes on once it is made up again), nor before the review has a result for
+    every bid: submitting locks the review."""
     member = _member(session, user, lot_id)
     lot = _opened_lot(session, clock, lot_id)
     if member.sheet_submitted_at is not None:
         raise Conflict("Your score sheet is already submitted.")
+    committee = committee_of(session, lot.id)
+    assert committee is not None
+    size, experts, problems = _composition(committee, lot)
+    if problems:
+        raise Conflict("The committee is below its legal size or composition ({size} members, {experts} experts): "
+                       "sheets can be submitted once a replacement has joined (MOF Order No. 87, art. 49).",
+                       size=size, experts=experts, errors=_composition_errors(problems, lot))
+    open_bids = [f"#{i}" for i, c in compliance_of(session, lot, committee).items() if c.result is None]
+    if open_bids:
+        raise Conflict("The compliance review has no result yet for {bids}: every member present gives a view on "
+                       "every bid first.", bids=", ".join(open_bids))
     missing = _missing_scores(session, lot, member)
     if missing:
         raise InvalidInput("Score every compliant bid on every criterion first: {missing}.", missing="; ".join(missing))
@@ -323,10 +518,10 @@ def sheets_visible_to(session: Session, user: CurrentUser, lot_id: int) -> list[
     committee = committee_of(session, lot_id)
     if committee is None:
         return []
-    me = next((m for m in committee.members if m.user_id == user.id), None)
+    me = next((m for m in present_members(committee) if m.user_id == user.id), None)
     officer = user.can(Permission.TENDERS_MANAGE) and committee.finalized_at is not None
     views = []
-    for member in committee.members:
+    for member in present_members(committee):
         mine = me is not None and member.id == me.id
         if mine or officer or (me is not None and me.sheet_submitted_at is not None):
             scores = {(s.bid_id, s.criterion_code): s.points
@@ -342,25 +537,40 @@ class Progress:
     unreviewed: list[int]
     undecided_abnormal: list[int]
     unsubmitted: list[str]
+    #: What 87号令 第47条 finds wrong with the members present (msgids with ``{minimum}``).
+    composition: list[str] = field(default_factory=list)
+    size: int = 0
+    experts: int = 0
+    minimum: int = 5
+    withdrawn: list[str] = field(default_factory=list)
+
+    @property
+    def short(self) -> bool:
+        return bool(self.composition)
 
     @property
     def ready(self) -> bool:
-        return self.committee is not None and not (self.undeclared or self.unreviewed or self.undecided_abnormal
-                                                   or self.unsubmitted)
+        return self.committee is not None and not (self.composition or self.undeclared or self.unreviewed
+                                                   or self.undecided_abnormal or self.unsubmitted)
 
 
 def progress(session: Session, clock: Clock, lot_id: int) -> Progress:
     lot = lot_of(session, clock, lot_id)
     committee = committee_of(session, lot.id)
     if committee is None:
-        return Progress(None, [], [], [], [])
-    bids, reviews = bids_and_reviews(session, lot)
-    unreviewed = [b.id for b in bids if reviews.get(b.id) is None or reviews[b.id].compliant is None]
-    undecided = [i for i in sorted(flagged(session, lot)) if reviews[i].abnormal_decision is None]
+        return Progress(None, [], [], [], [], minimum=rules.committee_minimum(lot.ceiling_price))
+    _, reviews = bids_and_reviews(session, lot)
+    review = compliance_of(session, lot, committee)
+    # A bid is unreviewed until every member present has given a view (and they are not tied).
+    unreviewed = [bid_id for bid_id, c in review.items() if c.result is None]
+    undecided = [i for i in sorted(flagged(session, lot)) if (r := reviews.get(i)) is None or r.abnormal_decision is None]
     comprehensive = lot.tender.method == Method.COMPREHENSIVE
-    return Progress(committee, [m.user.display_name for m in committee.members if m.declared_at is None], unreviewed,
-                    undecided, [m.user.display_name for m in committee.members
-                                if comprehensive and m.sheet_submitted_at is None])
+    present = present_members(committee)
+    size, experts, problems = _composition(committee, lot)
+    return Progress(committee, [m.user.display_name for m in present if m.declared_at is None], unreviewed,
+                    undecided, [m.user.display_name for m in present if comprehensive and m.sheet_submitted_at is None],
+                    problems, size, experts, rules.committee_minimum(lot.ceiling_price),
+                    [m.user.display_name for m in committee.members if not m.present])
 
 
 def finalize(session: Session, clock: Clock, actor: Actor, lot_id: int, seed: int | None = None) -> list[EvaluationResult]:
@@ -370,6 +580,13 @@ def finalize(session: Session, clock: Clock, actor: Actor, lot_id: int, seed: in
         raise Conflict("Form the committee first.")
     if state.committee.finalized_at is not None:
         raise Conflict("The evaluation of this lot is already finalised.")
+    if state.composition:
+        # 87号令 第47条 (size and experts), 第49条 (made up again before the evaluation goes on).
+        raise Conflict("The committee is below its legal size or composition: {size} members present, {experts} of "
+                       "them experts; it needs an odd number of at least {minimum}, two thirds of them experts "
+                       "(MOF Order No. 87, art. 47). Draw a replacement (art. 49).",
+                       size=state.size, experts=state.experts, minimum=state.minimum,
+                       errors=_composition_errors(state.composition, lot))
     if state.undecided_abnormal:
         raise Conflict("The committee has not decided on every abnormally low bid (MOF Order No. 87, art. 60).")
     if not state.ready:
@@ -380,10 +597,11 @@ def finalize(session: Session, clock: Clock, actor: Actor, lot_id: int, seed: in
     seed = seed if seed is not None else secrets.randbits(62)
     tender = lot.tender
     bids, reviews = bids_and_reviews(session, lot)
-    facts = [rules.BidFacts(b.id, b.price or Decimal(0), b.contractor.sme, bool(reviews[b.id].compliant),
-                            reviews[b.id].abnormal_decision) for b in bids]
+    review = compliance_of(session, lot, committee)
+    facts = [rules.BidFacts(b.id, b.price or Decimal(0), b.contractor.sme, review[b.id].result is True,
+                            r.abnormal_decision if (r := reviews.get(b.id)) else None) for b in bids]
     sheets: dict[int, list[dict[str, Decimal]]] = {}
-    for member in committee.members:
+    for member in present_members(committee):
         per_bid: dict[int, dict[str, Decimal]] = {}
         for s in session.scalars(select(Score).where(Score.member_id == member.id)):
             per_bid.setdefault(s.bid_id, {})[s.criterion_code] = s.points
@@ -405,6 +623,7 @@ def finalize(session: Session, clock: Clock, actor: Actor, lot_id: int, seed: in
     session.flush()
     audit.record(session, clock, actor, "evaluation.finalize", "lot", lot.id, None, {
         "ranking_seed": seed, "unsuccessful": outcome.unsuccessful,
+        "compliance": {str(i): [c.votes[0], c.votes[1]] for i, c in review.items()},
         "ranking": [[r.bid_id, r.rank, str(r.total) if r.total is not None else None] for r in outcome.results]})
     session.commit()
     return rows
@@ -416,8 +635,10 @@ def results(session: Session, lot_id: int) -> list[EvaluationResult]:
 
 
 def my_committees(session: Session, user: CurrentUser) -> list[tuple[Committee, Lot]]:
+    """The committees a person sits on (not those they withdrew from)."""
     rows = session.execute(select(Committee, Lot).join(CommitteeMember, CommitteeMember.committee_id == Committee.id)
-                           .join(Lot, Lot.id == Committee.lot_id).where(CommitteeMember.user_id == user.id)
+                           .join(Lot, Lot.id == Committee.lot_id)
+                           .where(CommitteeMember.user_id == user.id, CommitteeMember.withdrawn_at.is_(None))
                            .order_by(Committee.formed_at.desc())).all()
     return [(c, l) for c, l in rows]
 
@@ -439,4 +660,3 @@ def declare_relation(session: Session, clock: Clock, user: CurrentUser, contract
                      {"contractor": contractor_id, "relation": found.relation})
         session.commit()
     return found
-

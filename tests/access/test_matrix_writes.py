@@ -27,7 +27,7 @@ from tests.serving.conftest import auth_for, fill
 AUDIENCE: dict[str, str] = {
     "/api/v1/auth/token": "public", "/login": "public", "/logout": "public", "/register": "public",
     "/api/v1/contractors": "public", "/public/report": "public", "/open311/v2/requests.json": "public",
-    "/notifications/read": "login",
+    "/notifications/read": "login", "/api/v1/auth/logout": "login",
 }
 #: Well-formed bodies for the committee's actions, so what answers is the seat check, not the
 #: body's validation.
@@ -93,6 +93,8 @@ INTENDED: dict[str, str] = {
     "/inspect/plans": "inspections:write", "/inspect/site/{site_id:int}": "inspections:write",
     "/api/v1/lots/{lot_id:int}/award": "tenders:manage", "/lots/{lot_id:int}/award": "tenders:manage",
     "/api/v1/lots/{lot_id:int}/committee": "tenders:manage", "/lots/{lot_id:int}/evaluation/committee": "tenders:manage",
+    "/api/v1/lots/{lot_id:int}/committee/replacement": "tenders:manage",
+    "/lots/{lot_id:int}/evaluation/replacement": "tenders:manage",
     "/api/v1/lots/{lot_id:int}/evaluation/finalize": "tenders:manage",
     "/lots/{lot_id:int}/evaluation/finalize": "tenders:manage",
     "/api/v1/lots/{lot_id:int}/retender": "tenders:manage",

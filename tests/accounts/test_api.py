@@ -124,3 +124,8 @@ def test_token_lifetime_is_eight_hours(client, session, clock):
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
     clock.advance(minutes=1)
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+
+
+def test_a_username_with_a_nul_byte_is_just_a_wrong_login(client):
+    response = client.post("/api/v1/auth/token", json={"username": "a\x00b", "password": "whatever-it-is"})
+    assert response.status_code == 401

@@ -16,7 +16,8 @@ def scoring(session, clock, tmp_path):  # type: ignore[no-untyped-def]
     world = opened_lot(session, clock, tmp_path)
     members = full_committee(world, session, clock)
     lot, bid = world.extra["lot"], world.extra["bids"][0]
-    evaluation.record_compliance(session, clock, members[0], lot.id, bid.id, True, "")
+    for member in members:  # the committee's majority finds the bid compliant once every member has a view
+        evaluation.record_compliance(session, clock, member, lot.id, bid.id, True, "")
     return world, members, lot, bid
 
 

@@ -3,8 +3,8 @@ from decimal import Decimal as D
 import pytest
 
 from procure.evaluation.rules import (
-    BidFacts, Criterion, abnormally_low, committee_problems, draw_members, evaluate, evaluated_price,
-    points_problem, price_score, technical_score,
+    RELATION_LIMIT, BidFacts, Criterion, abnormally_low, committee_minimum, committee_problems, declaration_problem,
+    draw_members, evaluate, evaluated_price, majority, points_problem, price_score, technical_score,
 )
 
 CRITERIA = [Criterion("T1", D(40)), Criterion("T2", D(30))]
@@ -148,3 +148,60 @@ def test_the_draw_is_reproducible_and_excludes():
     assert not {3, 4} & set(first) and len(first) == 5
     with pytest.raises(ValueError):
         draw_members([1, 2, 3], 5, 1, set())
+
+
+SIZE = "The committee needs at least {minimum} members for this lot (MOF Order No. 87, art. 47)."
+ODD = "The committee needs an odd number of members (MOF Order No. 87, art. 47)."
+EXPERTS = "At least two thirds of the committee must be experts (MOF Order No. 87, art. 47)."
+
+
+@pytest.mark.parametrize(("size", "experts", "ceiling", "problems"), [
+    (5, 5, D(1), []), (5, 4, D("9999999.99"), []),                  # 4/5 ≥ 2/3
+    (5, 3, D(1), [EXPERTS]),                                         # 3/5 < 2/3
+    (4, 4, D(1), [SIZE, ODD]),                                       # one withdrew from five
+    (4, 3, D(1), [SIZE, ODD]),                                       # 3/4 ≥ 2/3
+    (6, 4, D(1), [ODD]),                                             # 4/6 = 2/3 exactly
+    (3, 3, D(1), [SIZE]),
+    (7, 5, D("10000000"), []), (7, 4, D("10000000"), [EXPERTS]),     # 5/7 ≥ 2/3 > 4/7
+    (9, 6, D("10000000"), []),                                       # 6/9 = 2/3 exactly
+    (5, 5, D("10000000"), [SIZE]), (6, 6, D("10000000"), [SIZE, ODD]),
+    (0, 0, D(1), [SIZE, ODD]),
+])
+def test_committee_problems_exactly(size, experts, ceiling, problems):
+    assert committee_problems(size, experts, ceiling) == problems
+
+
+def test_committee_minimum_at_ten_million():
+    assert [committee_minimum(D(v)) for v in ("9999999.99", "10000000", "10000000.01")] == [5, 7, 7]
+
+
+@pytest.mark.parametrize(("views", "present", "result"), [
+    ([True, True, True], 3, True), ([True, True, False], 3, True), ([True, False, False], 3, False),
+    ([False, False, False], 3, False),
+    ([True, True, True, False, False], 5, True), ([False, True, False, True, False], 5, False),
+    ([True, True, True, True, True], 5, True),
+    ([True, True], 3, None),                        # one of three has not voted: no result, even 2 : 0
+    ([True, True, True, True], 5, None), ([], 5, None), ([], 0, None),
+    ([True, False], 2, None), ([True, True, False, False], 4, None),   # a tie (only a short committee is even)
+    ([True, True, True, False], 4, True), ([False, False, False, True], 4, False),
+    ([True, True, True, False, False, False, True], 7, True),
+])
+def test_the_majority_decides_once_everyone_present_has_voted(views, present, result):
+    assert majority(views, present) is result
+
+
+def test_more_views_than_members_is_a_bug():
+    with pytest.raises(ValueError):
+        majority([True, True, True], 2)
+
+
+@pytest.mark.parametrize(("no_conflict", "relation", "problem"), [
+    (True, "", None), (True, "   ", None), (False, "前雇主", None), (False, "x" * RELATION_LIMIT, None),
+    (None, "", "no_conflict"), (None, "前雇主", "no_conflict"),       # nothing chosen: nothing recorded
+    (False, "", "relation"), (False, "  ", "relation"),               # a conflict needs the relation
+    (True, "配偶在投标单位任职", "relation"),                          # both at once is no choice
+    (False, "x" * (RELATION_LIMIT + 1), "relation"),
+])
+def test_a_declaration_is_an_explicit_choice(no_conflict, relation, problem):
+    found = declaration_problem(no_conflict, relation)
+    assert (found[0] if found else None) == problem

@@ -8,7 +8,7 @@ from procure.errors import Conflict, Forbidden, InvalidInput
 from procure.evaluation import services as evaluation
 from procure.evaluation.models import ExpertRelation
 from procure.tendering.rules import LotState
-from tests.evaluation.world import full_committee, opened_lot, review_all
+from tests.evaluation.world import full_committee, opened_lot, review_all, review_compliance
 
 
 @pytest.fixture()
@@ -61,12 +61,14 @@ def test_nothing_before_the_declaration(world, session, clock):
         evaluation.declare(session, clock, outsider, lot.id, True)
 
 
-def test_a_member_with_a_conflict_leaves(world, session, clock):
+def test_a_member_with_a_conflict_withdraws_and_stays_on_record(world, session, clock):
     lot = world.extra["lot"]
     members = world.extra["experts"][:5]
     evaluation.form_committee(session, clock, world.officer.actor, lot.id, members=[m.id for m in members])
-    assert evaluation.declare(session, clock, members[0], lot.id, False, "与投标人存在亲属关系") is None
-    assert len(evaluation.committee_of(session, lot.id).members) == 4
+    member = evaluation.declare(session, clock, members[0], lot.id, False, " 与投标人存在亲属关系 ")
+    assert member.withdrawn_at == clock() and member.conflict == "与投标人存在亲属关系" and member.declared_at is None
+    committee = evaluation.committee_of(session, lot.id)
+    assert len(committee.members) == 5 and len(evaluation.present_members(committee)) == 4
 
 
 def test_scores_rules(world, session, clock):
@@ -75,8 +77,7 @@ def test_scores_rules(world, session, clock):
     bids = world.extra["bids"]
     with pytest.raises(Conflict):  # not yet found compliant
         evaluation.record_scores(session, clock, members[0], lot.id, bids[0].id, {"T1": "10"})
-    evaluation.record_compliance(session, clock, members[0], lot.id, bids[0].id, True, "")
-    evaluation.record_compliance(session, clock, members[0], lot.id, bids[1].id, False, "缺少营业执照")
+    review_compliance(world, session, clock, members, {(m, 1): "缺少营业执照" for m in range(5)})
     with pytest.raises(Conflict):  # a score for a non-compliant bid
         evaluation.record_scores(session, clock, members[0], lot.id, bids[1].id, {"T1": "10"})
     with pytest.raises(InvalidInput):  # above the maximum
@@ -95,8 +96,7 @@ def test_scores_rules(world, session, clock):
 def test_members_see_others_sheets_only_after_their_own(world, session, clock):
     lot = world.extra["lot"]
     members = full_committee(world, session, clock)
-    for bid in world.extra["bids"]:
-        evaluation.record_compliance(session, clock, members[0], lot.id, bid.id, True, "")
+    review_compliance(world, session, clock, members)
     for bid in world.extra["bids"]:
         evaluation.record_scores(session, clock, members[0], lot.id, bid.id, {"T1": "30", "T2": "20"})
         evaluation.record_scores(session, clock, members[1], lot.id, bid.id, {"T1": "31", "T2": "21"})
@@ -130,8 +130,7 @@ def test_finalising_with_an_undecided_abnormal_flag_is_refused(session, clock, t
     world = opened_lot(session, clock, tmp_path, prices=("500000.00", "1000000.00", "1050000.00", "1100000.00"))
     lot = world.extra["lot"]
     members = full_committee(world, session, clock)
-    for bid in world.extra["bids"]:
-        evaluation.record_compliance(session, clock, members[0], lot.id, bid.id, True, "")
+    review_compliance(world, session, clock, members)
     assert evaluation.flagged(session, lot) == {world.extra["bids"][0].id}
     with pytest.raises(Conflict) as info:
         evaluation.finalize(session, clock, world.officer.actor, lot.id)
@@ -151,9 +150,7 @@ def test_fewer_than_three_compliant_bids_fails_the_lot(world, session, clock):
     lot = world.extra["lot"]
     members = full_committee(world, session, clock)
     bids = world.extra["bids"]
-    evaluation.record_compliance(session, clock, members[0], lot.id, bids[0].id, False, "资质不符")
-    for bid in bids[1:]:
-        evaluation.record_compliance(session, clock, members[0], lot.id, bid.id, True, "")
+    review_compliance(world, session, clock, members, {(m, 0): "资质不符" for m in range(5)})
     for m in members:
         for bid in bids[1:]:
             evaluation.record_scores(session, clock, m, lot.id, bid.id, {"T1": "30", "T2": "20"})

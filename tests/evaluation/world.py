@@ -13,10 +13,11 @@ from tests.tendering.world import SECRET, World, build_world
 
 
 def opened_lot(session, clock, tmp_path, prices=("1000000.00", "1100000.00", "1250000.00"), experts=7,  # type: ignore[no-untyped-def]
-               **tender_overrides):
+               ceiling_price="2000000.00", **tender_overrides):
     world = build_world(session, clock, tmp_path, contractors=max(4, len(prices)))
-    tender_overrides.setdefault("lots", [{"title": "仓前片区", "site_ids": world.site_ids, "ceiling_price": "2000000.00",
-                                          "term_months": 12, "bid_bond": "40000.00"}])
+    bond = str((Decimal(ceiling_price) * Decimal("0.02")).quantize(Decimal("0.01")))
+    tender_overrides.setdefault("lots", [{"title": "仓前片区", "site_ids": world.site_ids, "ceiling_price": ceiling_price,
+                                          "term_months": 12, "bid_bond": bond}])
     tender = world.published_tender(**tender_overrides)
     lot = tender.lots[0]
     bids = [world.bid(who, lot.id, price) for who, price in zip(world.contractors, prices)]
@@ -37,10 +38,19 @@ def full_committee(world: World, session, clock, n: int = 5):  # type: ignore[no
     return members
 
 
+def review_compliance(world: World, session, clock, members, verdicts=None):  # type: ignore[no-untyped-def]
+    """Every member's view of every bid: compliant, unless ``verdicts[(member index, bid index)]``
+    is a reason (then non-compliant for that reason)."""
+    lot = world.extra["lot"]
+    for m_index, member in enumerate(members):
+        for b_index, bid in enumerate(world.extra["bids"]):
+            reason = (verdicts or {}).get((m_index, b_index))
+            evaluation.record_compliance(session, clock, member, lot.id, bid.id, reason is None, reason or "")
+
+
 def review_all(world: World, session, clock, members, points=None):  # type: ignore[no-untyped-def]
     lot = world.extra["lot"]
-    for bid in world.extra["bids"]:
-        evaluation.record_compliance(session, clock, members[0], lot.id, bid.id, True, "")
+    review_compliance(world, session, clock, members)
     for bid_id in sorted(evaluation.flagged(session, lot)):
         evaluation.record_abnormal(session, clock, members[0], lot.id, bid_id, "accepted", "成本说明合理")
     for m in members:
@@ -50,4 +60,4 @@ def review_all(world: World, session, clock, members, points=None):  # type: ign
         evaluation.submit_sheet(session, clock, m, lot.id)
 
 
-__all__ = ["Decimal", "full_committee", "opened_lot", "review_all"]
+__all__ = ["Decimal", "full_committee", "opened_lot", "review_all", "review_compliance"]
