@@ -6,7 +6,7 @@ instead of overflowing in SQL as a 500."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -104,3 +104,13 @@ def fixed(raw: object, *, places: int, upper: Decimal, lower: Decimal = Decimal(
             raise OutOfBounds(field, N_("At most two decimals."))
         raise OutOfBounds(field, N_("At most {places} decimals."), places=str(places))
     return exact.copy_abs() if exact.is_zero() else exact
+
+
+def fixed_into(raw: object, field: str, errors: list[dict[str, Any]], *, upper: Decimal, places: int = 2,
+               lower: Decimal = Decimal(0), inclusive: bool = False) -> Decimal | None:
+    """``fixed`` for forms that gather every problem: a refusal is added to ``errors`` (then None)."""
+    try:
+        return fixed(raw, places=places, upper=upper, lower=lower, inclusive=inclusive, field=field)
+    except OutOfBounds as exc:
+        errors.append(exc.error)
+        return None

@@ -161,14 +161,7 @@ AREA_LIMIT = Decimal("1e10")
 MAX_DEFECTS_LIABILITY_MONTHS = 120
 
 
-def _fixed(raw: Any, field: str, errors: list[dict[str, Any]], *, upper: Decimal, places: int = 2,
-           lower: Decimal = Decimal(0), inclusive: bool = False) -> Decimal | None:
-    """``bounds.fixed``, its refusal added to ``errors`` (then None)."""
-    try:
-        return bounds.fixed(raw, places=places, upper=upper, lower=lower, inclusive=inclusive, field=field)
-    except bounds.OutOfBounds as exc:
-        errors.append(exc.error)
-        return None
+_fixed = bounds.fixed_into
 
 
 def _months(changes: Mapping[str, Any], field: str, current: int, errors: list[dict[str, Any]], *, lower: int,

@@ -76,14 +76,7 @@ SHARE_LIMIT = Decimal(100)
 MAX_TERM_MONTHS = 120
 
 
-def _fixed(raw: Any, field: str, errors: list[dict[str, Any]], *, upper: Decimal, places: int = 2,
-           lower: Decimal = Decimal(0), inclusive: bool = False) -> Decimal | None:
-    """``bounds.fixed``, its refusal added to ``errors`` (then None)."""
-    try:
-        return bounds.fixed(raw, places=places, upper=upper, lower=lower, inclusive=inclusive, field=field)
-    except bounds.OutOfBounds as exc:
-        errors.append(exc.error)
-        return None
+_fixed = bounds.fixed_into
 
 
 def _money(raw: Any, field: str, errors: list[dict[str, Any]], *, required: bool = True) -> Decimal:
