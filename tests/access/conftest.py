@@ -7,21 +7,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from procure.db import Database
-from procure.demo import load_demo
-from tests.dbutil import scratch_database
-from tests.serving.conftest import Demo
+from tests.serving.conftest import Demo, demo_district
 from tests.serving.conftest import demo  # noqa: F401  (a second, separate demo for this folder)
 
 
 @pytest.fixture(scope="module")
 def fresh_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """A demo district for one test module that changes it."""
-    tmp = tmp_path_factory.mktemp("fresh")
-    with scratch_database(tmp) as url:
-        database = Database(url)
-        world = Demo(url, tmp / "storage", database)
-        with database.session() as session:
-            load_demo(session, world.settings())
+    with demo_district(tmp_path_factory.mktemp("fresh")) as world:
         yield world
-        database.dispose()

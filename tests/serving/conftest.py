@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,16 +35,22 @@ class Demo:
         return Settings(database_url=self.url, storage_dir=self.storage, secret_key=SECRET, clock=clock, **overrides)
 
 
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    tmp = tmp_path_factory.mktemp("serving")
+@contextmanager
+def demo_district(tmp: Path) -> Iterator[Demo]:
+    """The demo district loaded into a scratch database of its own, dropped afterwards."""
     with scratch_database(tmp) as url:
         database = Database(url)
-        demo = Demo(url, tmp / "storage", database)
+        world = Demo(url, tmp / "storage", database)
         with database.session() as session:
-            load_demo(session, demo.settings())
-        yield demo
+            load_demo(session, world.settings())
+        yield world
         database.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    with demo_district(tmp_path_factory.mktemp("serving")) as world:
+        yield world
 
 
 def auth_for(database: Database, username: str | None, now: datetime) -> tuple[dict[str, str], dict[str, str]]:
