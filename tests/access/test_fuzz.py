@@ -61,5 +61,6 @@ def _fuzz(schema, headers: dict[str, str]) -> tuple[int, list[str]]:  # type: ig
 def test_no_generated_request_gets_a_5xx(fuzzed, actor):  # type: ignore[no-untyped-def]
     schema, headers = fuzzed
     sent, failures = _fuzz(schema, headers[actor])
+    print(f"schemathesis as {actor or 'the public'}: {sent} requests, {len(failures)} failures")  # pytest -s
     assert sent > 200, sent
     assert not failures, f"{len(failures)} of {sent} requests answered 5xx or broke the spec:\n" + "\n".join(sorted(set(failures))[:60])

@@ -365,6 +365,7 @@ def test_every_get_route_answers_each_person_as_the_policy_says(demo):  # type: 
                     others = [b for b in response.json() if w.bids[b["id"]][1] != person.contractor_id]
                     if others:
                         holes.append(f"{name} GET {path}: sees other companies' bids {others}")
+    print(f"GET matrix: {tried} cells, {len(holes)} holes, {len(refused)} rightful readers refused")  # pytest -s shows it
     assert tried > 2000
     assert not holes, f"{len(holes)} holes of {tried} cells:\n" + "\n".join(holes[:60])
     assert not refused, f"{len(refused)} rightful readers refused of {tried} cells:\n" + "\n".join(refused[:60])

@@ -179,6 +179,7 @@ def test_every_write_route_refuses_whoever_is_outside_its_audience(fresh_demo): 
                             name is None and response.status_code in (302, 303)
                             and response.headers.get("location", "").startswith("/login")):
                         holes.append(f"{name} {method} {path}: {response.status_code} {response.text[:100]}")
+    print(f"write matrix: {tried} cells, {len(holes)} holes")  # pytest -s shows it
     assert tried > 1000
     assert not holes, f"{len(holes)} holes of {tried} cells:\n" + "\n".join(holes[:60])
 
