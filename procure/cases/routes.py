@@ -10,7 +10,8 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
 
-from procure.accounts.rules import Permission, Role
+from procure.accounts import policy
+from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.cases import open311, services
 from procure.cases.models import CitizenReport
@@ -161,7 +162,7 @@ class CasePages(Controller):
     def index(self, request: Request, db: DB, clock: AppClock, user: Me,
               state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
               page_no: PageNo = 1) -> Response:
-        state = state_filter if state_filter is not None else ("open" if user.role == Role.CONTRACTOR else "")
+        state = state_filter if state_filter is not None else ("open" if policy.acts_for_company(user) else "")
         result = services.list_cases(db, clock, user, CaseFilter(state=state or None), PageRequest(page_no, 30))
         now = clock()
         return page(request, "cases/list.html", result=result, state=state, now=now,

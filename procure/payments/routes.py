@@ -9,7 +9,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from sqlalchemy import select
 
-from procure.accounts.rules import Permission, Role
+from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.cases.models import Case
 from procure.clock import local_date
@@ -129,9 +129,9 @@ class PaymentPages(Controller):
 
     def _index(self, request: Request, db: Any, clock: Any, user: CurrentUser, month: str | None, state: str | None, *,
                status: int = 200, error: str | None = None, result: Any = None) -> Response:
-        if state is None and user.role == Role.FINANCE:
+        if state is None and user.can(Permission.PAYMENTS_APPROVE):
             state = "submitted"  # finance lands on its queue
-        month = month or (None if user.role == Role.FINANCE else month_of(clock()))
+        month = month or (None if user.can(Permission.PAYMENTS_APPROVE) else month_of(clock()))
         rows = services.list_statements(db, clock, user, StatementFilter(month=month, state=state or None))
         today = local_date(clock())
         overdue = services.list_statements(db, clock, user, StatementFilter(overdue=True)) \

@@ -9,7 +9,8 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
 
-from procure.accounts.rules import Permission, Role
+from procure.accounts import policy
+from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.awards import services as awards
 from procure.bidding import services as bidding
@@ -186,7 +187,7 @@ def detail_page(request: Request, db: Any, clock: Any, settings: Any, user: Curr
             locale = request.scope.get("locale", "zh_CN")
             context["problems"] = [gettext(locale, p.message, **p.params)
                                    for p in publication_problems(services.draft_of(tender), clock())]
-    if user is not None and user.role == Role.CONTRACTOR and user.contractor_id is not None:
+    if policy.acts_for_company(user) and user.contractor_id is not None:
         context["company"] = contractors.of_user(db, user)
         context["standing"] = bidding.standing_problem(db, clock, tender, user.contractor_id)
         if context["standing"]:
