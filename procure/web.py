@@ -658,6 +658,11 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     return error_page(request, exc.status_code, detail, errors)
 
 
+def _nul_in_text(exc: BaseException) -> bool:
+    cause = getattr(exc, "orig", None) or exc.__cause__
+    return cause is not None and "NUL (0x00)" in str(cause)
+
+
 def undecodable_handler(request: Request, exc: Exception) -> Response:
     """A request body in a broken text encoding or an unknown charset: a 400, not a 500."""
     if not (isinstance(exc, UnicodeError) or (type(exc) is LookupError and "encoding" in str(exc))):
@@ -666,6 +671,8 @@ def undecodable_handler(request: Request, exc: Exception) -> Response:
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:
+    if _nul_in_text(exc):  # PostgreSQL stores no NUL in text; no field of Procure's needs one
+        return procure_error_handler(request, InvalidInput("The request is not valid: it contains a NUL character."))
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     detail = gettext(_locale(request), "Something went wrong on our side; nothing was saved. Please try again.")
     if is_api(request.url.path):
