@@ -23,6 +23,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import anyio
+from multipart import MultipartSegment, ParserError, PushMultipartParser
 from jinja2 import pass_context
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -203,8 +204,6 @@ class MultipartFieldLimit(ASGIMiddleware):
         if scope["type"] != "http" or boundary is None:
             await next_app(scope, receive, send)
             return
-        from multipart import MultipartSegment, ParserError, PushMultipartParser
-
         parser: Any = PushMultipartParser(boundary.group(1))
         current: dict[str, Any] = {"segment": None, "size": 0}
         started = False

@@ -11,6 +11,7 @@ only; a company login with no company sees none (never "the records that have no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, false, true
@@ -55,17 +56,18 @@ def company_filter(user: Person, column: Any) -> ColumnElement[bool]:
 # --- sealed bids (招标投标法 第36条; 政府采购货物和服务招标投标管理办法 87号令 第40、46、48条) ---
 
 
-def may_read_lot_bids(user: Person | None, *, lot_opened: bool, declared_member: bool) -> bool:
+def may_read_lot_bids(user: Person | None, *, lot_opened: bool, declared_member: Callable[[], bool]) -> bool:
     """Every bid of a lot: only once *that lot* was opened (a 流标 lot never is), and then only by
     the procurement officers who run the opening and by that lot's committee members who have
-    declared no conflict (87号令 第48条: a member with a conflict must withdraw, 回避). Admins see
-    the published opening record, not the bids."""
+    declared no conflict (政府采购法 第12条: a member with a conflict must withdraw, 回避). Admins see
+    the published opening record, not the bids. ``declared_member`` is asked only when it decides
+    (it costs the evaluation domain a query)."""
     if user is None or not lot_opened:
         return False
-    return user.can(Permission.BIDS_OPEN) or (user.role == Role.EVALUATOR and declared_member)
+    return user.can(Permission.BIDS_OPEN) or (user.role == Role.EVALUATOR and declared_member())
 
 
-def may_read_bid(user: Person | None, *, bidder_id: int, lot_opened: bool, declared_member: bool) -> bool:
+def may_read_bid(user: Person | None, *, bidder_id: int, lot_opened: bool, declared_member: Callable[[], bool]) -> bool:
     """One bid and its documents: its own bidder at any time, otherwise as ``may_read_lot_bids``."""
     return owns(user, bidder_id) or may_read_lot_bids(user, lot_opened=lot_opened, declared_member=declared_member)
 

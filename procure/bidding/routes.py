@@ -76,7 +76,7 @@ class BidsApi(Controller):
     def lot_bids(self, lot_id: PathId, db: DB, clock: AppClock, settings: AppSettings, user: Me,
                  seated: Seated) -> list[BidOut]:
         views = services.lot_bids(db, clock, settings.secret_key, user, lot_id,
-                                  declared_member=seated(db, user, lot_id))
+                                  seat=seated)
         return [BidOut.of(v, own=policy.owns(user, v.bid.contractor_id)) for v in views]
 
     @get("/me/bids", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)], summary="My company's bids")
@@ -94,7 +94,7 @@ class BidsApi(Controller):
     def document(self, bid_id: PathId, document_id: PathId, db: DB, clock: AppClock,
                  storage: AppStorage, settings: AppSettings, user: Me, seated: Seated) -> Stream:
         document, chunks = services.document_content(db, clock, storage, settings.secret_key, user, bid_id, document_id,
-                                                     declared_member=seated.for_bid(db, user, bid_id))
+                                                     seat=seated)
         return _download(document, chunks)
 
     @post("/tenders/{tender_id:int}/opening", sync_to_thread=True, status_code=200,
@@ -158,7 +158,7 @@ class BidPages(Controller):
     def document(self, bid_id: PathId, document_id: PathId, db: DB, clock: AppClock,
                  storage: AppStorage, settings: AppSettings, user: Me, seated: Seated) -> Stream:
         document, chunks = services.document_content(db, clock, storage, settings.secret_key, user, bid_id, document_id,
-                                                     declared_member=seated.for_bid(db, user, bid_id))
+                                                     seat=seated)
         return _download(document, chunks)
 
     @get("/my/bids", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])

@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -193,8 +193,9 @@ class CommitteeSeat(ABC):
     @abstractmethod
     def __call__(self, session: Session, user: CurrentUser, lot_id: int) -> bool: ...
 
-    @abstractmethod
-    def for_bid(self, session: Session, user: CurrentUser, bid_id: int) -> bool: ...
+
+def _seated(session: Session, user: CurrentUser, lot_id: int, seat: CommitteeSeat | None) -> Callable[[], bool]:
+    return lambda: seat is not None and seat(session, user, lot_id)
 
 
 @dataclass(frozen=True)
@@ -240,16 +241,16 @@ def _view(secret_key: str, bid: Bid, lot: Lot) -> BidView:
 
 
 def lot_bids(session: Session, clock: Clock, secret_key: str, user: CurrentUser, lot_id: int, *,
-             declared_member: bool = False) -> list[BidView]:
+             seat: CommitteeSeat | None = None) -> list[BidView]:
     """A lot's bids as this reader may see them (accounts.policy.may_read_lot_bids): a company its
     own at any time; officers and the lot's declared committee members every bid once the lot
-    was opened. ``declared_member`` is the evaluation domain's answer for this reader."""
+    was opened. ``seat`` is the evaluation domain's answer to "does this reader sit, declared?"."""
     lot = tenders.get_lot(session, clock, lot_id)
     if policy.acts_for_company(user):
         return my_bids(session, clock, secret_key, user, lot_id)
     if lot.opened_at is None:
         raise Forbidden("The bids of this lot are sealed: it was not opened (招标投标法 第22条、第36条).")
-    if not policy.may_read_lot_bids(user, lot_opened=True, declared_member=declared_member):
+    if not policy.may_read_lot_bids(user, lot_opened=True, declared_member=_seated(session, user, lot.id, seat)):
         raise Forbidden("Only the officers and this lot's committee members who declared no conflict see its bids.")
     bids = session.scalars(select(Bid).where(Bid.lot_id == lot.id, Bid.state == "submitted").order_by(Bid.id)).unique()
     return [_view(secret_key, bid, lot) for bid in bids]
@@ -270,14 +271,14 @@ def receipt(session: Session, clock: Clock, secret_key: str, user: CurrentUser, 
 
 
 def document_content(session: Session, clock: Clock, storage: Storage, secret_key: str, user: CurrentUser,
-                     bid_id: int, document_id: int, *, declared_member: bool = False) -> tuple[Document, Iterator[bytes]]:
+                     bid_id: int, document_id: int, *, seat: CommitteeSeat | None = None) -> tuple[Document, Iterator[bytes]]:
     """A bid document's bytes, for whom ``accounts.policy.may_read_bid`` allows."""
     bid = session.get(Bid, bid_id)
     if bid is None:
         raise NotFound("Bid {id} does not exist.", id=bid_id)
     lot = tenders.get_lot(session, clock, bid.lot_id)
     if not policy.may_read_bid(user, bidder_id=bid.contractor_id, lot_opened=lot.opened_at is not None,
-                               declared_member=declared_member):
+                               declared_member=_seated(session, user, lot.id, seat)):
         raise NotFound("Bid {id} does not exist.", id=bid_id)
     link = next((d for d in bid.documents if d.document_id == document_id), None)
     if link is None:

@@ -76,10 +76,6 @@ class DeclaredMember(CommitteeSeat):
             Committee.lot_id == lot_id, CommitteeMember.user_id == user.id,
             CommitteeMember.declared_at.is_not(None), CommitteeMember.withdrawn_at.is_(None)).limit(1)) is not None
 
-    def for_bid(self, session: Session, user: CurrentUser, bid_id: int) -> bool:
-        lot_id = session.scalar(select(Bid.lot_id).where(Bid.id == bid_id))
-        return lot_id is not None and self(session, user, lot_id)
-
 
 declared_member = DeclaredMember()
 
