@@ -641,8 +641,9 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     errors: list[dict[str, Any]] = []
     locale = _locale(request)
     if isinstance(exc, ValidationException):
-        detail = gettext(locale, "The request is not valid: {detail}", detail=exc.detail)
-        errors = [e for e in (exc.extra or []) if isinstance(e, dict)]  # type: ignore[union-attr]
+        errors = [_validation_error(locale, e) for e in (exc.extra or []) if isinstance(e, dict)]  # type: ignore[union-attr]
+        fields = ", ".join(e["field"] for e in errors if e.get("field"))
+        detail = gettext(locale, "The request is not valid: {detail}", detail=fields or exc.detail)
     elif exc.status_code == 404:
         detail = gettext(locale, "Not found.")
     elif exc.status_code == 413:
@@ -655,6 +656,23 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
             body["errors"] = errors
         return Response(body, status_code=exc.status_code, headers=exc.headers)
     return error_page(request, exc.status_code, detail, errors)
+
+
+_BOUND = re.compile(r"Expected `\w+` (<=|>=) (-?\d+)$")
+
+
+def _validation_error(locale: str, error: dict[str, Any]) -> dict[str, Any]:
+    """Litestar's validation problem in Procure's shape: ``field`` names it, and the bound
+    messages of msgspec ("Expected `int` <= 2147483647") are said in the asker's language."""
+    out = dict(error)
+    if "key" in error:
+        out["field"] = error["key"]
+    bound = _BOUND.match(str(error.get("message", "")))
+    if bound:
+        op, n = bound.groups()
+        out["message"] = (gettext(locale, "Must be at most {upper}.", upper=n) if op == "<="
+                          else gettext(locale, "Must be at least {lower}.", lower=n))
+    return out
 
 
 def _nul_in_text(exc: BaseException) -> bool:
