@@ -18,9 +18,10 @@ from sqlalchemy import func, insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import procure.app  # noqa: E402,F401 — every model registered
-from procure.clock import system_clock  # noqa: E402
-from procure.db import Database  # noqa: E402
-from procure.sites.models import Jurisdiction, Site  # noqa: E402
+from procure.kernel.clock import system_clock  # noqa: E402
+from procure.kernel.db import Database  # noqa: E402
+from procure.sites.models import Site
+from procure.accounts.models import Jurisdiction
 from procure.tendering.models import Lot, Tender  # noqa: E402
 
 STATES = ["published"] * 3 + ["closed", "evaluating", "awarded", "complete", "cancelled", "draft"]

@@ -23,15 +23,16 @@ from sqlalchemy import event, insert
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from procure.audit.services import SYSTEM  # noqa: E402
-from procure.clock import BUREAU_TZ, FrozenClock  # noqa: E402
+from procure.kernel.clock import BUREAU_TZ, FrozenClock  # noqa: E402
 from procure.contractors.models import Contractor  # noqa: E402
 from procure.contracts.models import Contract, ContractSite  # noqa: E402
 from procure.contracts.rules import DEFAULT_PAYMENT_TABLE, DEFAULT_PENALTY_RULES  # noqa: E402
-from procure.db import Database, migrate  # noqa: E402
+from procure.kernel.db import Database, migrate  # noqa: E402
 from procure.inspection import services as inspection  # noqa: E402
 from procure.inspection.models import Inspection  # noqa: E402
 from procure.payments import services as payments  # noqa: E402
-from procure.sites.models import Jurisdiction, Site  # noqa: E402
+from procure.sites.models import Site
+from procure.accounts.models import Jurisdiction
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "inspection_templates.json"
 NOW = FrozenClock(datetime(2026, 11, 26, 10, 0, tzinfo=BUREAU_TZ))

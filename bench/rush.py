@@ -33,12 +33,13 @@ from procure.accounts import services as accounts  # noqa: E402
 from procure.accounts.models import User  # noqa: E402
 from procure.audit.services import SYSTEM  # noqa: E402
 from procure.bidding.models import Bid, BidDocument  # noqa: E402
-from procure.clock import FrozenClock, system_clock  # noqa: E402
+from procure.kernel.clock import FrozenClock, system_clock  # noqa: E402
 from procure.contractors.models import Contractor  # noqa: E402
 from procure.contractors.rules import compose_uscc  # noqa: E402
-from procure.db import Database, migrate  # noqa: E402
+from procure.kernel.db import Database, migrate  # noqa: E402
 from procure.documents.models import Document  # noqa: E402
-from procure.sites.models import Jurisdiction, Site  # noqa: E402
+from procure.sites.models import Site  # noqa: E402
+from procure.accounts.models import Jurisdiction  # noqa: E402
 from procure.tendering import services as tenders  # noqa: E402
 
 SECRET = "rush-secret"

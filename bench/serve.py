@@ -128,7 +128,7 @@ def build(engine: str, tmp: Path) -> tuple[str, dict[str, str]]:
 
 def drop(engine: str, url: str) -> None:
     if engine != "sqlite":
-        from procure.db import make_engine
+        from procure.kernel.db import make_engine
 
         make_engine(url).dispose()
         name = url.rsplit("/", 1)[-1]
@@ -142,8 +142,8 @@ def credentials(url: str) -> tuple[str, str]:
 
     from procure.accounts import services as accounts
     from procure.accounts.models import User
-    from procure.clock import system_clock
-    from procure.db import Database
+    from procure.kernel.clock import system_clock
+    from procure.kernel.db import Database
 
     database = Database(url)
     with database.session() as s:

@@ -23,11 +23,11 @@ from litestar.template.config import TemplateConfig
 from procure import PROJECT_ROOT
 from procure.accounts.routes import AdminPages, AuthApi, SessionPages, UsersApi
 from procure.audit.routes import AuditHeadApi
-from procure.db import Database, DatabaseNotMigrated, ensure_migrated
+from procure.kernel.db import Database, DatabaseNotMigrated, ensure_migrated
 from procure.documents.pdf import PdfRenderer
 from procure.documents.storage import LocalStorage
-from procure.errors import ProcureError
-from procure.settings import Settings
+from procure.kernel.errors import ProcureError
+from procure.kernel.settings import Settings
 from procure.awards.routes import AwardPages, AwardsApi
 from procure.bidding.routes import MAX_BID_BYTES, BidPages, BidsApi
 from procure.cases.routes import CasePages, CasesApi, Open311Api
@@ -44,10 +44,11 @@ from procure.evaluation.routes import EvaluationApi, EvaluationPages
 from procure.contractors.routes import ContractorPages, ContractorsApi
 from procure.sites.routes import RegistryApi, SitePages, SitesApi
 from procure.tendering.routes import TenderPages, TendersApi
-from procure.web import (
-    CSRF_COOKIE, AdmissionGate, ReceiveThenQueue, IdentityMiddleware, MultipartFieldLimit, PublicCaching, SecurityHeaders, RequestExecutor, http_error_handler, install_template_helpers, undecodable_handler, internal_error_handler, procure_error_handler,
-    provide_clock, provide_db, provide_pdf, provide_settings, provide_storage, provide_user,
-)
+from procure.kernel.web import CSRF_COOKIE, AdmissionGate, ReceiveThenQueue, MultipartFieldLimit, PublicCaching, SecurityHeaders, RequestExecutor, http_error_handler, install_template_helpers, undecodable_handler, internal_error_handler, procure_error_handler, provide_clock, provide_db, provide_settings
+from procure.accounts import web as accounts_web
+from procure.accounts.web import IdentityMiddleware, provide_user
+from procure.documents.web import provide_pdf, provide_storage
+from procure.sites import web as sites_web
 
 STATIC_DIR = PROJECT_ROOT / "procure" / "static"
 
@@ -115,7 +116,9 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
             db.dispose()
 
     def configure_jinja(engine: JinjaTemplateEngine) -> None:
-        install_template_helpers(engine.engine)
+        for install in (install_template_helpers, accounts_web.install_template_helpers,
+                        sites_web.install_template_helpers):
+            install(engine.engine)
 
     app = Litestar(
         route_handlers=[*ROUTES, create_static_files_router(path="/static", directories=[STATIC_DIR],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from litestar import Litestar
 
 from procure.app import create_app
-from procure.settings import Settings
+from procure.kernel.settings import Settings
 
 
 def create() -> Litestar:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from procure.db import Database, DatabaseNotMigrated, ensure_migrated, migrate as run_migrations
-from procure.settings import Settings
+from procure.kernel.db import Database, DatabaseNotMigrated, ensure_migrated, migrate as run_migrations
+from procure.kernel.settings import Settings
 
 
 def _settings() -> Settings:
@@ -153,7 +153,7 @@ def create_user(username: str, password: str, role: str, jurisdiction_code: str 
     """Create a user account."""
     from procure.accounts import services
     from procure.audit.services import SYSTEM
-    from procure.errors import ProcureError
+    from procure.kernel.errors import ProcureError
 
     settings = _settings()
     with _database(settings) as database, database.session() as session:
@@ -170,7 +170,7 @@ def create_user(username: str, password: str, role: str, jurisdiction_code: str 
 def import_sites(file: Path) -> None:
     """Import sites from a CSV (UTF-8 or GBK) or XLSX file; all rows or none."""
     from procure.audit.services import SYSTEM
-    from procure.errors import ProcureError
+    from procure.kernel.errors import ProcureError
     from procure.sites import services
 
     settings = _settings()
@@ -210,7 +210,7 @@ def payments() -> None:
 def payments_run(month: str) -> None:
     """Compute the draft statements of MONTH (YYYY-MM) for every contract in force."""
     from procure.audit.services import SYSTEM
-    from procure.errors import ProcureError
+    from procure.kernel.errors import ProcureError
     from procure.payments import services
 
     settings = _settings()
@@ -314,7 +314,7 @@ def audit_head() -> None:
 
 
 def _explain(exc: Exception) -> str:
-    from procure.errors import ProcureError
+    from procure.kernel.errors import ProcureError
 
     lines = [str(exc)]
     if isinstance(exc, ProcureError):

@@ -28,13 +28,14 @@ from procure.contractors.rules import ContractorState
 from procure.contracts import services as contracts
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM
-from procure.clock import BUREAU_TZ, Clock, FrozenClock
+from procure.kernel.clock import BUREAU_TZ, Clock, FrozenClock
 from procure.documents.pdf import PdfRenderer
 from procure.documents.storage import LocalStorage
 from procure.evaluation import services as evaluation
-from procure.settings import Settings
+from procure.kernel.settings import Settings
 from procure.contracts.models import Contract
-from procure.sites.models import Jurisdiction, Site, UnitRate
+from procure.sites.models import Site, UnitRate
+from procure.accounts.models import Jurisdiction
 from procure.sites.rules import FieldErrors, validate_site
 from procure.tendering import services as tenders
 from procure.tendering.models import Tender

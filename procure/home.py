@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from procure.accounts.rules import Role
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
-from procure.clock import Clock
-from procure.pagination import PageRequest
+from procure.kernel.clock import Clock
+from procure.kernel.pagination import PageRequest
 from procure.sites import services as sites
 from procure.sites.services import SiteFilter
 from procure.contractors import services as contractors

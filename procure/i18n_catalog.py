@@ -4,7 +4,7 @@ Run ``python -m procure.i18n_catalog`` after adding or changing user-visible tex
 msgids to ``procure/locale/zh_CN/LC_MESSAGES/messages.po`` (existing translations are kept) and
 lists the ones still waiting for a translation. ``--prune`` also drops msgids no longer used.
 
-Where msgids come from (message ids are English; see ``procure.i18n``):
+Where msgids come from (message ids are English; see ``procure.kernel.i18n``):
 
 * templates (``templates/**/*.html``): ``_("...")`` calls, found with Jinja's Babel extractor.
   Dynamic ids ``_("role:" ~ x)`` expand to ``role:<value>`` for every value of ``Role``
@@ -38,7 +38,7 @@ from jinja2.ext import InternationalizationExtension, babel_extract
 LOCALE = "zh_CN"
 PO_PATH = Path("procure") / "locale" / LOCALE / "LC_MESSAGES" / "messages.po"
 TEMPLATE_KEYWORDS = {"_": None}
-#: Error classes known without reading procure/errors.py (its subclasses are added from there).
+#: Error classes known without reading procure/kernel/errors.py (its subclasses are added from there).
 ERROR_CLASSES = frozenset({
     "ProcureError", "InvalidInput", "NotFound", "Conflict", "Forbidden", "NotAuthenticated",
     "TooManyAttempts", "PayloadTooLarge",
@@ -144,7 +144,7 @@ def _enum_values(path: Path, class_name: str) -> list[str]:
 
 def _error_classes(root: Path) -> frozenset[str]:
     names = set(ERROR_CLASSES)
-    errors_py = root / "procure" / "errors.py"
+    errors_py = root / "procure" / "kernel" / "errors.py"
     if errors_py.exists():
         tree = ast.parse(errors_py.read_text(encoding="utf-8"))
         changed = True

@@ -8,11 +8,12 @@ from procure.evaluation.models import BidReview, Committee, CommitteeMember, Eva
 from procure.bidding.models import Bid, BidDocument, OpeningRecord
 from procure.cases.models import ApiKey, Case, CaseEvent, CitizenReport
 from procure.contractors.models import Contractor, ContractorDocument
-from procure.db import Base
+from procure.kernel.db import Base
 from procure.documents.models import Document
 from procure.inspection.models import Finding, Inspection, InspectionPhoto, InspectionTemplate, SamplingPlan, TemplateItem
 from procure.payments.models import MediaExposure, PaymentStatement, StatementEvent, StatementLine
-from procure.sites.models import Jurisdiction, Site, UnitRate
+from procure.sites.models import Site, UnitRate
+from procure.accounts.models import Jurisdiction
 from procure.tendering.models import Amendment, Criterion, Enquiry, Lot, LotSite, Tender
 
 __all__ = [

@@ -43,10 +43,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from procure.audit.services import SYSTEM
-from procure.clock import BUREAU_TZ, local_date
-from procure.db import Database
-from procure.errors import ProcureError
-from procure.settings import Settings
+from procure.kernel.clock import BUREAU_TZ, local_date, month_of
+from procure.kernel.db import Database
+from procure.kernel.errors import ProcureError
+from procure.kernel.settings import Settings
 
 log = logging.getLogger("procure.worker")
 
@@ -71,13 +71,12 @@ def sampling_plans_job(settings: Settings, database: Database) -> dict[str, int]
     from procure.inspection import services as inspection
 
     with database.session() as session:
-        plans = inspection.ensure_plans(session, settings.clock, inspection.month_of(settings.clock()), SYSTEM)
+        plans = inspection.ensure_plans(session, settings.clock, month_of(settings.clock()), SYSTEM)
     return {"plans": len(plans)}
 
 
 def payment_run_job(settings: Settings, database: Database) -> dict[str, int]:
     """Compute last month's draft statements (DESIGN §4.7). Submitted ones are never touched."""
-    from procure.inspection.services import month_of
     from procure.payments import services as payments
 
     first_of_month = local_date(settings.clock()).replace(day=1)

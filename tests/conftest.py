@@ -17,9 +17,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from procure.app import create_app
-from procure.clock import BUREAU_TZ, FrozenClock
-from procure.db import Database, make_engine
-from procure.settings import Settings
+from procure.kernel.clock import BUREAU_TZ, FrozenClock
+from procure.kernel.db import Database, make_engine
+from procure.kernel.settings import Settings
 from tests import factories
 from tests.dbutil import scratch_database
 

@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 from sqlalchemy import text
 
-from procure.db import make_engine, migrate
-from procure.settings import normalise_database_url
+from procure.kernel.db import make_engine, migrate
+from procure.kernel.settings import normalise_database_url
 
 
 def base_url() -> str | None:

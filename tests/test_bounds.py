@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from procure.bounds import MAX_ID, OutOfBounds, fixed
+from procure.kernel.bounds import MAX_ID, OutOfBounds, fixed
 
 MONEY = D("1e12")  # NUMERIC(14,2)
 

@@ -7,8 +7,9 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, text
 
 from procure.cli import main
-from procure.db import make_engine
-from procure.sites.models import Jurisdiction, Site
+from procure.kernel.db import make_engine
+from procure.sites.models import Site
+from procure.accounts.models import Jurisdiction
 from tests.dbutil import scratch_database
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog
 
-from procure.i18n import gettext
+from procure.kernel.i18n import gettext
 from procure.i18n_catalog import Extraction, catalog_msgids, extract, is_translated, load_catalog, placeholders
 
 ROOT = Path(__file__).resolve().parent.parent

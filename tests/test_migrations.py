@@ -6,9 +6,9 @@ from alembic.runtime.migration import MigrationContext
 from litestar.testing import TestClient
 
 from procure.app import create_app
-from procure.db import DatabaseNotMigrated, head_revision
+from procure.kernel.db import DatabaseNotMigrated, head_revision
 from procure.models import Base
-from procure.settings import Settings
+from procure.kernel.settings import Settings
 from tests.dbutil import scratch_database
 
 

@@ -5,8 +5,20 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from procure.db import AwareDateTime, Base
-from procure.sites.models import Jurisdiction
+from procure.kernel.db import AwareDateTime, Base
+
+
+class Jurisdiction(Base):
+    """属地: the bureau's jurisdictions, district → town/street/development zone → community."""
+
+    __tablename__ = "jurisdiction"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(128), default="")
+    level: Mapped[str] = mapped_column(String(16))  # district | street | town | zone | community
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id"))
 
 
 class User(Base):

@@ -13,12 +13,13 @@ from procure.accounts import services
 from procure.accounts.rules import Permission, Role
 from procure.accounts.schemas import TokenRequest, TokenResponse, UserCreate, UserOut, UserPage, UserUpdate
 from procure.audit import services as audit
-from procure.errors import ProcureError
+from procure.kernel.errors import ProcureError
 from procure.home import home_context
-from procure.i18n import LOCALE_COOKIE, LOCALES
-from procure.pagination import PageRequest
+from procure.kernel.i18n import LOCALE_COOKIE, LOCALES
+from procure.kernel.pagination import PageRequest
 from procure.sites import services as sites
-from procure.web import client_address, AppClock, AppSettings, DB, form_errors, FormData, Me, page, PageNo, PathId, requires, SESSION_COOKIE
+from procure.kernel.web import client_address, AppClock, AppSettings, DB, form_errors, FormData, page, PageNo, PathId, SESSION_COOKIE
+from procure.accounts.web import Me, requires
 
 
 

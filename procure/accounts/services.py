@@ -19,10 +19,10 @@ from procure.accounts.rules import (
 )
 from procure.audit import services as audit
 from procure.audit.services import Actor
-from procure.clock import Clock
-from procure.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
-from procure.pagination import Page, PageRequest
-from procure.sites.models import Jurisdiction
+from procure.kernel.clock import Clock
+from procure.kernel.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
+from procure.kernel.pagination import Page, PageRequest
+from procure.accounts.models import Jurisdiction
 
 _hasher = PasswordHasher()
 # Verifying against this keeps a wrong username as slow as a wrong password.

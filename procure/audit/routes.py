@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller, Response, get
 
 from procure.audit import services
-from procure.web import DB
+from procure.kernel.web import DB
 
 
 class AuditHeadApi(Controller):

@@ -1,6 +1,6 @@
 """Writing and verifying the audit trail. Callers record inside their own transaction.
 
-The MAC key comes with the session (``session.info[procure.db.AUDIT_KEY]``, set by ``Database``
+The MAC key comes with the session (``session.info[procure.kernel.db.AUDIT_KEY]``, set by ``Database``
 from the settings), so no caller of ``record`` ever handles it.
 """
 
@@ -23,9 +23,9 @@ from procure.audit.models import AuditEntry
 from procure.audit.rules import (
     GENESIS, KEYED, Anchor, ChainHead, ChainLink, ChainVerdict, canonical, entry_mac, link_mac, verify_chain,
 )
-from procure.clock import Clock
-from procure.db import AUDIT_KEY
-from procure.pagination import Page, PageRequest
+from procure.kernel.clock import Clock
+from procure.kernel.db import AUDIT_KEY
+from procure.kernel.pagination import Page, PageRequest
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class AuditRowsAreAppendOnly(RuntimeError):
 def audit_key(session: Session) -> bytes:
     key = session.info.get(AUDIT_KEY)
     if not key:
-        raise RuntimeError("this session has no audit key: build sessions with procure.db.Database")
+        raise RuntimeError("this session has no audit key: build sessions with procure.kernel.db.Database")
     return key
 
 

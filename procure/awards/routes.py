@@ -15,11 +15,13 @@ from procure.accounts.rules import Permission
 from procure.awards import services
 from procure.awards.models import Award
 from procure.bidding.models import Bid
-from procure.errors import NotFound
+from procure.kernel.errors import NotFound
 from procure.tendering.models import Lot
-from procure.tendering.routes import pdf_response
-from procure.web import AppClock, attempt, DB, FormData, MaybeMe, Me, page, PathId, Pdf, requires
-from procure.bounds import Id
+from procure.kernel.web import pdf_response
+from procure.kernel.web import AppClock, attempt, DB, FormData, page, PathId
+from procure.accounts.web import MaybeMe, Me, requires
+from procure.documents.web import Pdf
+from procure.kernel.bounds import Id
 
 
 

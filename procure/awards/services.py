@@ -13,12 +13,12 @@ from procure.audit.services import Actor
 from procure.awards.models import Award, Objection
 from procure.awards.rules import AwardState, CANDIDATES, can_notify, can_object, publicity_ends
 from procure.bidding.models import Bid
-from procure.clock import BUREAU_TZ, Clock
+from procure.kernel.clock import BUREAU_TZ, Clock
 from procure.contractors import services as contractors
-from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from procure.evaluation import services as evaluation
 from procure.evaluation.models import EvaluationResult
-from procure.i18n import N_
+from procure.kernel.i18n import N_
 from procure.tendering import services as tenders
 from procure.tendering.models import Lot
 from procure.tendering.rules import LotState, TenderState

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procure.contractors.models import Contractor
-from procure.db import AwareDateTime, Base, Money
+from procure.kernel.db import AwareDateTime, Base, Money
 from procure.documents.models import Document
 
 

@@ -18,14 +18,17 @@ from procure.bidding import services
 from procure.bidding.schemas import BidOut, OpeningOut
 from procure.bidding.services import CommitteeSeat, Upload
 from procure.documents.services import MAX_DOCUMENT_BYTES
-from procure.errors import NotFound, ProcureError
-from procure.i18n import gettext
+from procure.kernel.errors import NotFound, ProcureError
+from procure.kernel.i18n import gettext
 from procure.tendering import services as tenders
-from procure.tendering.routes import detail_page, pdf_response, visible
+from procure.tendering.routes import detail_page, visible
+from procure.kernel.web import pdf_response
 from litestar.di import NamedDependency
 
-from procure.web import AppClock, AppSettings, AppStorage, DB, form_errors, MaybeMe, Me, page, PathId, Pdf, requires
-from procure.web import received_at as web_received_at
+from procure.kernel.web import AppClock, AppSettings, DB, form_errors, page, PathId
+from procure.documents.web import AppStorage, Pdf
+from procure.accounts.web import MaybeMe, Me, requires
+from procure.kernel.web import received_at as web_received_at
 
 #: Whether a reader sits, declared, on a lot's committee: the evaluation domain answers (app.py
 #: injects it), so bidding does not depend on evaluation.

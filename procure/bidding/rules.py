@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from procure.i18n import N_
+from procure.kernel.i18n import N_
 
 class BidState(StrEnum):
     SUBMITTED = "submitted"

@@ -25,14 +25,14 @@ from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.bidding.models import Bid, BidDocument, OpeningRecord
 from procure.bidding.rules import BOND_FORMS, bond_status, parse_price, receipt_fingerprint
-from procure.clock import BUREAU_TZ, Clock
+from procure.kernel.clock import BUREAU_TZ, Clock
 from procure.contractors import services as contractors
 from procure.documents import crypto
 from procure.documents import services as documents
 from procure.documents.models import Document
 from procure.documents.services import Seal
 from procure.documents.storage import Storage
-from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from procure.tendering import services as tenders
 from procure.tendering.models import Lot, Tender
 from procure.tendering.rules import SETTLING_TIME, LotState, TenderState, accepts_bids, bidding_closed, settled

@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from procure.db import AwareDateTime, Base, Fixed
+from procure.kernel.db import AwareDateTime, Base, Fixed
 from procure.sites.models import Site
 
 

@@ -17,11 +17,13 @@ from procure.cases import open311, services
 from procure.cases.models import CitizenReport
 from procure.cases.schemas import CaseOut, CasePage, NoteIn, RatesOut, ReasonIn
 from procure.cases.services import CaseFilter, Open311Error
-from procure.errors import ProcureError
-from procure.inspection.services import month_of
-from procure.pagination import PageRequest
-from procure.bounds import parse_id
-from procure.web import AppClock, AppStorage, attempt, DB, form_id, FormData, Me, page, PageNo, PathId, QueryId, requires
+from procure.kernel.errors import ProcureError
+from procure.kernel.clock import month_of
+from procure.kernel.pagination import PageRequest
+from procure.kernel.bounds import parse_id
+from procure.kernel.web import AppClock, attempt, DB, form_id, FormData, page, PageNo, PathId, QueryId
+from procure.documents.web import AppStorage
+from procure.accounts.web import Me, requires
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 READERS = requires(Permission.CASES_READ)

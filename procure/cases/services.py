@@ -13,7 +13,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from procure import bounds
+from procure.kernel import bounds
 from procure.accounts import policy
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
@@ -21,13 +21,13 @@ from procure.audit.services import SYSTEM, Actor
 from procure.cases import open311, rules
 from procure.cases.models import ApiKey, Case, CaseEvent, CaseEventPhoto, CitizenReport
 from procure.cases.rules import CaseSource, CaseState
-from procure.clock import day_start, BUREAU_TZ, Clock, local_date
+from procure.kernel.clock import day_start, BUREAU_TZ, Clock, local_date
 from procure.contracts.models import Contract
 from procure.documents import services as documents
 from procure.documents.storage import Storage
-from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from procure.inspection.photos import normalise
-from procure.pagination import Page, PageRequest
+from procure.kernel.pagination import Page, PageRequest
 from procure.sites.models import Site
 
 
@@ -159,7 +159,7 @@ def list_cases(session: Session, clock: Clock, user: CurrentUser, flt: CaseFilte
     if flt.contract_id:
         stmt = stmt.where(Case.contract_id == flt.contract_id)
     if flt.month:
-        from procure.inspection.services import month_bounds
+        from procure.kernel.clock import month_bounds
 
         first, last = month_bounds(flt.month)
         stmt = stmt.where(Case.deadline >= day_start(first), Case.deadline < day_start(last + timedelta(days=1)))
@@ -190,7 +190,7 @@ class RateRow:
 
 def month_rates(session: Session, month: str) -> tuple[list[RateRow], list[RateRow]]:
     """On-time, closure and rework rates per contract and per jurisdiction for cases due in the month."""
-    from procure.inspection.services import month_bounds
+    from procure.kernel.clock import month_bounds
 
     first, last = month_bounds(month)
     due = list(session.scalars(select(Case).where(Case.deadline >= day_start(first),
@@ -204,7 +204,7 @@ def month_rates(session: Session, month: str) -> tuple[list[RateRow], list[RateR
     contracts = {c.id: c for c in session.scalars(select(Contract).where(Contract.id.in_([k for k in by_contract if k])))}
     rows_c = [RateRow(str(k), contracts[k].number if k else "—", facts(v))
               for k, v in sorted(by_contract.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))]
-    from procure.sites.models import Jurisdiction
+    from procure.accounts.models import Jurisdiction
 
     names = {j.id: j.name for j in session.scalars(select(Jurisdiction))}
     rows_j = [RateRow(str(k), names.get(k, str(k)), facts(v)) for k, v in sorted(by_jurisdiction.items())]

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from procure.db import AwareDateTime, Base
+from procure.kernel.db import AwareDateTime, Base
 
 
 class Contractor(Base):

@@ -15,9 +15,11 @@ from procure.contractors import services
 from procure.contractors.schemas import ApproveIn, ContractorOut, ContractorPage, RegistrationIn, RejectIn
 from procure.contractors.services import Registration
 from procure.documents.services import MAX_DOCUMENT_BYTES
-from procure.errors import Forbidden, InvalidInput, ProcureError
-from procure.pagination import PageRequest
-from procure.web import AppClock, AppStorage, DB, form_errors, FormData, Me, page, PageNo, PathId, requires
+from procure.kernel.errors import Forbidden, InvalidInput, ProcureError
+from procure.kernel.pagination import PageRequest
+from procure.kernel.web import AppClock, DB, form_errors, FormData, page, PageNo, PathId
+from procure.documents.web import AppStorage
+from procure.accounts.web import Me, requires
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from procure.i18n import N_
+from procure.kernel.i18n import N_
 
 class ContractorState(StrEnum):
     PENDING = "pending"

@@ -12,13 +12,13 @@ from procure.accounts import services as accounts
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
-from procure.clock import Clock
+from procure.kernel.clock import Clock
 from procure.contractors.models import Contractor, ContractorDocument
 from procure.contractors.rules import ContractorState, check_uscc
 from procure.documents import services as documents
 from procure.documents.storage import Storage
-from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
-from procure.pagination import Page, PageRequest
+from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.kernel.pagination import Page, PageRequest
 
 
 @dataclass(frozen=True)

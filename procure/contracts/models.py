@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procure.contractors.models import Contractor
 from procure.contracts.rules import end_date
-from procure.db import AwareDateTime, Base, Fixed, Money
+from procure.kernel.db import AwareDateTime, Base, Fixed, Money
 from procure.sites.models import Site
 
 

@@ -10,18 +10,20 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
-from procure.clock import local_date
+from procure.kernel.clock import local_date
 from procure.contracts import services
 from procure.contracts.models import Contract
 from procure.contracts.rules import ContractState
 from procure.contracts.schemas import ContractOut, ContractPage, ReasonIn, VariationIn, VariationOut
 from procure.contracts.services import ContractFilter
-from procure.pagination import PageRequest
+from procure.kernel.pagination import PageRequest
 from procure.payments import services as payments
 from procure.sites import services as sites
 from procure.sites.schemas import SiteOut
-from procure.tendering.routes import pdf_response
-from procure.web import AppClock, attempt, DB, FormData, Me, page, PageNo, PathId, Pdf, QueryId, requires
+from procure.kernel.web import pdf_response
+from procure.kernel.web import AppClock, attempt, DB, FormData, page, PageNo, PathId, QueryId
+from procure.accounts.web import Me, requires
+from procure.documents.web import Pdf
 
 READERS = requires(Permission.CONTRACTS_READ)
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from procure import bounds
-from procure.i18n import N_
-from procure.sites.rules import round2
+from procure.kernel import bounds
+from procure.kernel.i18n import N_
+from procure.kernel.money import round2
 
 #: 政府采购法实施条例 第48条: the performance bond may not exceed 10% of the contract amount.
 MAX_PERFORMANCE_BOND_SHARE = Decimal("0.10")

@@ -6,7 +6,7 @@ from typing import Any
 import msgspec
 
 from procure.contracts.models import Contract
-from procure.bounds import Id
+from procure.kernel.bounds import Id
 
 
 class ContractSiteOut(msgspec.Struct):

@@ -13,7 +13,7 @@ from sqlalchemy import Select, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from procure import bounds
+from procure.kernel import bounds
 from procure.accounts import policy
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
@@ -21,16 +21,17 @@ from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
 from procure.awards.models import Award
 from procure.bidding.models import Bid
-from procure.clock import BUREAU_TZ, Clock, local_date
+from procure.kernel.clock import BUREAU_TZ, Clock, local_date
 from procure.contracts import rules
-from procure.db import is_read_only
+from procure.kernel.db import is_read_only
 from procure.contracts.models import Contract, ContractSite, Variation
 from procure.contracts.rules import ContractState, VariationKind
-from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
-from procure.pagination import Page, PageRequest
+from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.kernel.pagination import Page, PageRequest
 from procure.sites import services as site_services
 from procure.sites.models import Site
-from procure.sites.rules import parse_date, round2
+from procure.kernel.clock import parse_date
+from procure.kernel.money import round2
 from procure.tendering.models import Lot
 from procure.tendering.rules import LotState
 
@@ -154,7 +155,7 @@ def signing_late(contract: Contract, now_day: date) -> bool:
             and now_day > local_date(contract.notice_issued_at) + timedelta(days=rules.SIGNING_DAYS))
 
 
-#: What the columns hold (procure/db.py): Money NUMERIC(14,2), retention Fixed(5,4), sampling
+#: What the columns hold (procure/kernel/db.py): Money NUMERIC(14,2), retention Fixed(5,4), sampling
 #: Fixed(4,2), areas Fixed(12,2); the terms' own ranges are ``rules.terms_problems``.
 MONEY_LIMIT = Decimal("1e12")
 AREA_LIMIT = Decimal("1e10")

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from procure.db import AwareDateTime, Base
+from procure.kernel.db import AwareDateTime, Base
 
 
 class Document(Base):

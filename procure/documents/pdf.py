@@ -26,7 +26,7 @@ from jinja2 import Environment, FileSystemLoader
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-from procure.clock import BUREAU_TZ
+from procure.kernel.clock import BUREAU_TZ
 
 
 class PdfResourceError(Exception):

@@ -8,7 +8,9 @@ from litestar import Controller, get
 from litestar.response import Stream
 
 from procure.documents import services
-from procure.web import AppStorage, DB, Me, PathId, requires
+from procure.kernel.web import DB, PathId
+from procure.documents.web import AppStorage
+from procure.accounts.web import Me, requires
 
 
 class DocumentPages(Controller):

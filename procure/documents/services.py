@@ -12,12 +12,12 @@ from typing import Any, BinaryIO
 from sqlalchemy.orm import Session
 
 from procure.accounts import policy
-from procure.clock import Clock
+from procure.kernel.clock import Clock
 from procure.documents import crypto
 from procure.documents.models import Document
 from procure.documents.sniff import ALLOWED, detect
 from procure.documents.storage import Storage
-from procure.errors import InvalidInput, NotFound, PayloadTooLarge
+from procure.kernel.errors import InvalidInput, NotFound, PayloadTooLarge
 
 #: DESIGN §4.2: the default limit of one document.
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, T
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procure.accounts.models import User
-from procure.db import AwareDateTime, Base, Fixed, Money
+from procure.kernel.db import AwareDateTime, Base, Fixed, Money
 
 
 class ExpertRelation(Base):

@@ -15,15 +15,17 @@ from procure.accounts.rules import Permission, Role
 from procure.accounts.services import CurrentUser
 from procure.awards import services as awards
 from procure.bidding.models import Bid
-from procure.errors import Forbidden
+from procure.kernel.errors import Forbidden
 from procure.evaluation import rules, services
 from procure.evaluation.schemas import (
     AbnormalIn, CommitteeIn, CommitteeOut, ComplianceIn, DeclarationIn, EvaluationOut, FinalizeIn, MemberOut,
     RelationIn, ReplacementIn, ResultOut, ScoresIn,
 )
-from procure.tendering.routes import pdf_response
-from procure.bounds import MAX_SEED
-from procure.web import AppClock, attempt, DB, form_id, form_int, FormData, Me, page, PathId, Pdf, requires
+from procure.kernel.web import pdf_response
+from procure.kernel.bounds import MAX_SEED
+from procure.kernel.web import AppClock, attempt, DB, form_id, form_int, FormData, page, PathId
+from procure.accounts.web import Me, requires
+from procure.documents.web import Pdf
 
 
 

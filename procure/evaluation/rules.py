@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from procure.i18n import N_
-from procure.sites.rules import round2
+from procure.kernel.i18n import N_
+from procure.kernel.money import round2
 
 TEN_MILLION = Decimal("10000000")
 

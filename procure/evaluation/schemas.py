@@ -5,7 +5,7 @@ from typing import Any
 import msgspec
 
 from procure.evaluation.models import EvaluationResult
-from procure.bounds import DrawCount, Id, Seed
+from procure.kernel.bounds import DrawCount, Id, Seed
 
 
 class CommitteeIn(msgspec.Struct):

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from procure import bounds
+from procure.kernel import bounds
 from procure.accounts import services as accounts
 from procure.accounts.models import User
 from procure.accounts.rules import Permission, Role, role_can
@@ -20,14 +20,14 @@ from procure.audit import services as audit
 from procure.audit.services import Actor
 from procure.bidding.models import Bid
 from procure.bidding.services import CommitteeSeat
-from procure.clock import Clock
+from procure.kernel.clock import Clock
 from procure.evaluation import rules
 from procure.evaluation.models import (
     BidReview, Committee, CommitteeMember, ComplianceView, EvaluationResult, ExpertRelation, Score,
 )
 from procure.evaluation.rules import AbnormalDecision
-from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
-from procure.i18n import N_
+from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.kernel.i18n import N_
 from procure.tendering import services as tenders
 from procure.tendering.models import Lot
 from procure.tendering.rules import LotState, Method, TenderState

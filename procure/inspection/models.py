@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from procure.db import AwareDateTime, Base, Fixed
+from procure.kernel.db import AwareDateTime, Base, Fixed
 from procure.documents.models import Document
 from procure.sites.models import Site
 

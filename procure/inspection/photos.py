@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from procure.errors import InvalidInput, PayloadTooLarge
+from procure.kernel.errors import InvalidInput, PayloadTooLarge
 
 MAX_PHOTO_BYTES = 15 * 1024 * 1024
 MAX_EDGE = 2560  # pixels; phones shoot 4000+, which nobody needs to judge a pothole

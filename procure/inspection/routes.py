@@ -16,19 +16,21 @@ from sqlalchemy import select
 from procure.accounts import policy
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
-from procure.clock import BUREAU_TZ, local_date
+from procure.kernel.clock import BUREAU_TZ, local_date, month_bounds, month_of
 from procure.contracts import services as contracts
 from procure.contracts.models import Contract
 from procure.cases.models import Case
-from procure.errors import InvalidInput, NotFound, ProcureError
+from procure.kernel.errors import InvalidInput, NotFound, ProcureError
 from procure.inspection import services
 from procure.inspection.schemas import (
     ContractScoresOut, InspectionIn, InspectionOut, PlanIn, PlanOut, SiteScoreOut, TemplateOut,
 )
 from procure.sites import services as sites
-from procure.tendering.routes import pdf_response
+from procure.kernel.web import pdf_response
 from procure.tendering.services import parse_deadline
-from procure.web import AppClock, AppStorage, DB, form_errors, form_id, Me, page, PathId, Pdf, QueryId, requires
+from procure.kernel.web import AppClock, DB, form_errors, form_id, page, PathId, QueryId
+from procure.documents.web import AppStorage, Pdf
+from procure.accounts.web import Me, requires
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 MAX_FORM_BYTES = 120 * 1024 * 1024
@@ -85,7 +87,7 @@ class InspectionApi(Controller):
          summary="A contract's month: {contract_score, sites:[{site_id, score, inspections}]}")
     def scores(self, contract_id: PathId, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> ContractScoresOut:
         contract = _contract_visible(db, clock, user, contract_id)
-        services.month_bounds(month)
+        month_bounds(month)
         return scores_out(_month(db, contract, month, user))
 
     @post("/sampling-plans", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)],
@@ -118,7 +120,7 @@ class InspectionPages(Controller):
 
     @get("/inspect", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)])
     def plan(self, request: Request, db: DB, clock: AppClock, user: Me, month: FromQuery[str | None] = None) -> Response:
-        month = month or services.month_of(clock())
+        month = month or month_of(clock())
         plans, undrawn = services.month_plans(db, month)
         rows = []
         for plan in plans:
@@ -203,7 +205,7 @@ class InspectionPages(Controller):
     def month(self, request: Request, contract_id: PathId, db: DB, clock: AppClock, user: Me,
               month: FromQuery[str | None] = None) -> Response:
         contract = _contract_visible(db, clock, user, contract_id)
-        month = month or services.month_of(clock())
+        month = month or month_of(clock())
         return page(request, "inspection/month.html", cm=_month(db, contract, month, user), month=month)
 
     @get("/contracts/{contract_id:int}/month.pdf", sync_to_thread=True, guards=[requires()])

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from procure.sites.rules import round2
+from procure.kernel.money import round2
 
 #: The four standards of 四化, in the order the bureau lists them.
 CATEGORIES = ("clean", "green", "order", "light")  # 洁化 绿化 序化 亮化

@@ -6,7 +6,7 @@ from typing import Any
 import msgspec
 
 from procure.inspection.models import Inspection, InspectionTemplate
-from procure.bounds import Id, Seed
+from procure.kernel.bounds import Id, Seed
 
 
 class CategoryOut(msgspec.Struct):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import calendar
 import json
-import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,16 +14,16 @@ from typing import Any, BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from procure import bounds
+from procure.kernel import bounds
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
-from procure.clock import BUREAU_TZ, Clock, local_date
+from procure.kernel.clock import month_bounds, month_of, BUREAU_TZ, Clock, local_date
 from procure.contracts.models import Contract, ContractSite
 from procure.contracts.rules import ContractState
 from procure.documents import services as documents
 from procure.documents.storage import Storage
-from procure.errors import Conflict, InvalidInput, NotFound
+from procure.kernel.errors import Conflict, InvalidInput, NotFound
 from procure.inspection import rules
 from procure.inspection.models import Finding, Inspection, InspectionPhoto, InspectionTemplate, SamplingPlan, TemplateItem
 from procure.inspection.photos import normalise
@@ -191,27 +189,6 @@ def load_templates(session: Session, clock: Clock, path: Path) -> int:
 
 
 # --- months and contracts ----------------------------------------------------------------------
-
-
-def month_of(moment: datetime) -> str:
-    return moment.astimezone(BUREAU_TZ).strftime("%Y-%m")
-
-
-def month_bounds(month: str) -> tuple[date, date]:
-    """The first and last day of ``month``, written exactly YYYY-MM (ASCII digits, nothing else: a
-    month is stored in String(7) and put into file names) in the years 2000–2100."""
-    if not isinstance(month, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}", month):
-        raise InvalidInput("A month is written YYYY-MM, e.g. 2026-11.",
-                           errors=[{"field": "month", "message": "A month is written YYYY-MM, e.g. 2026-11."}])
-    year, mon = int(month[:4]), int(month[5:])
-    if not 1 <= mon <= 12:
-        raise InvalidInput("A month is written YYYY-MM, e.g. 2026-11.",
-                           errors=[{"field": "month", "message": "A month is written YYYY-MM, e.g. 2026-11."}])
-    if not bounds.MIN_YEAR <= year <= bounds.MAX_YEAR:
-        raise InvalidInput("The year must be between {low} and {high}.", low=bounds.MIN_YEAR, high=bounds.MAX_YEAR,
-                           errors=[{"field": "month", "message": "The year must be between {low} and {high}.",
-                                    "params": {"low": bounds.MIN_YEAR, "high": bounds.MAX_YEAR}}])
-    return date(year, mon, 1), date(year, mon, calendar.monthrange(year, mon)[1])
 
 
 def contract_for(session: Session, site_id: int, day: date) -> Contract | None:

@@ -1,4 +1,4 @@
-"""Alembic environment. Procure calls migrations through ``procure.db.migrate`` (``procure migrate``)."""
+"""Alembic environment. Procure calls migrations through ``procure.kernel.db.migrate`` (``procure migrate``)."""
 
 from alembic import context
 
@@ -11,8 +11,8 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        from procure.db import make_engine
-        from procure.settings import Settings
+        from procure.kernel.db import make_engine
+        from procure.kernel.settings import Settings
 
         engine = make_engine(Settings.from_env().database_url)
         with engine.begin() as connection:

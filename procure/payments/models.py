@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procure.contracts.models import Contract
-from procure.db import AwareDateTime, Base, Fixed, Money
+from procure.kernel.db import AwareDateTime, Base, Fixed, Money
 
 
 class PaymentStatement(Base):

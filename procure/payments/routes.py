@@ -12,16 +12,18 @@ from sqlalchemy import select
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.cases.models import Case
-from procure.clock import local_date
-from procure.errors import InvalidInput, ProcureError
+from procure.kernel.clock import local_date
+from procure.kernel.errors import InvalidInput, ProcureError
 from procure.inspection.models import Inspection
-from procure.inspection.services import month_of
+from procure.kernel.clock import month_of
 from procure.payments import services
 from procure.payments.schemas import ExposureIn, PayIn, ReasonIn, RunIn, RunOut, StatementOut
 from procure.payments.services import StatementFilter
-from procure.sites.rules import parse_date
-from procure.tendering.routes import pdf_response
-from procure.web import AppClock, attempt, DB, form_errors, FormData, Me, page, PathId, Pdf, QueryId, requires
+from procure.kernel.clock import parse_date
+from procure.kernel.web import pdf_response
+from procure.kernel.web import AppClock, attempt, DB, form_errors, FormData, page, PathId, QueryId
+from procure.accounts.web import Me, requires
+from procure.documents.web import Pdf
 
 
 

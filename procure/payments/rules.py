@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from procure.sites.rules import round2
+from procure.kernel.money import round2
 
 #: 保障中小企业款项支付条例 第8条: pay within 30 days of acceptance (here: approval).
 PAYMENT_DAYS = 30

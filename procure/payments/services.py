@@ -26,13 +26,13 @@ from procure.audit import services as audit
 from procure.audit.services import Actor
 from procure.cases.models import Case
 from procure.cases.rules import CaseSource, CaseState
-from procure.clock import day_start, Clock, local_date
+from procure.kernel.clock import day_start, Clock, local_date
 from procure.contracts.models import Contract, ContractSite, Variation
 from procure.contracts.rules import ContractState, add_months, end_date
-from procure.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from procure.inspection import rules as inspection_rules
 from procure.inspection.models import Inspection
-from procure.inspection.services import month_bounds
+from procure.kernel.clock import month_bounds
 from procure.payments import rules
 from procure.payments.models import MediaExposure, PaymentStatement, StatementEvent, StatementLine
 from procure.payments.rules import MonthInputs, PenaltyRules, VariationTerm
@@ -381,7 +381,7 @@ def termination_may_be_proposed(session: Session, contract_id: int, month: str) 
 
 def record_exposure(session: Session, clock: Clock, user: CurrentUser, contract_id: int, reported_on: Any, level: str,
                     outlet: str, note: str = "") -> MediaExposure:
-    from procure.sites.rules import parse_date
+    from procure.kernel.clock import parse_date
 
     if session.get(Contract, contract_id) is None:
         raise NotFound("Contract {id} does not exist.", id=contract_id)

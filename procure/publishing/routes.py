@@ -13,17 +13,17 @@ from litestar.response import Redirect
 from procure.cases import open311
 from procure.cases import services as cases
 from procure.cases.services import Open311Error
-from procure.clock import BUREAU_TZ
+from procure.kernel.clock import BUREAU_TZ
 from procure.contracts.rules import end_date
-from procure.errors import InvalidInput
-from procure.inspection.services import month_bounds, month_of
-from procure.pagination import PageRequest
+from procure.kernel.errors import InvalidInput
+from procure.kernel.clock import month_bounds, month_of
+from procure.kernel.pagination import PageRequest
 from procure.publishing import ocds, services, svgmap
 from procure.tendering import services as tenders
 from procure.publishing.services import ReleaseQuery
 from procure.tendering.services import TenderFilter
 from procure.audit import services as audit
-from procure.web import AppClock, AppSettings, DB, FormData, page, PageNo, PathId
+from procure.kernel.web import AppClock, AppSettings, DB, FormData, page, PageNo, PathId
 
 
 

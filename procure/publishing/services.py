@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from procure.awards.models import Award
 from procure.bidding.models import Bid, OpeningRecord
-from procure.bounds import parse_id
-from procure.clock import BUREAU_TZ, Clock
+from procure.kernel.bounds import parse_id
+from procure.kernel.clock import BUREAU_TZ, Clock
 from procure.contracts.models import Contract
 from procure.contracts.rules import end_date
-from procure.errors import InvalidInput, NotFound
+from procure.kernel.errors import InvalidInput, NotFound
 from procure.payments.models import PaymentStatement
 from procure.publishing import ocds
 from procure.tendering.models import Lot, Tender

@@ -10,11 +10,13 @@ from litestar.params import FromQuery, QueryParameter
 
 
 from procure.accounts.rules import Permission
-from procure.clock import local_date
-from procure.inspection.services import month_bounds, month_of
+from procure.kernel.clock import local_date
+from procure.kernel.clock import month_bounds, month_of
 from procure.reports import services, svgchart
-from procure.tendering.routes import pdf_response
-from procure.web import DB, AppClock, Pdf, page, requires
+from procure.kernel.web import pdf_response
+from procure.kernel.web import DB, AppClock, page
+from procure.documents.web import Pdf
+from procure.accounts.web import requires
 
 REPORTS = requires(Permission.BUDGET_READ)
 

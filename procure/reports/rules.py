@@ -6,8 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from procure.i18n import N_
-from procure.sites.rules import round2
+from procure.kernel.i18n import N_
+from procure.kernel.money import round2
 
 FAILING_BELOW = Decimal(70)
 #: The scorecard's criteria and weights (an ERPNext-style supplier scorecard), summing to 1.

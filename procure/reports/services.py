@@ -11,21 +11,24 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from procure import bounds
+from procure.kernel import bounds
 from procure.cases import rules as case_rules
 from procure.cases.models import Case
-from procure.clock import day_start, Clock, local_date
+from procure.kernel.clock import day_start, Clock, local_date
 from procure.contractors.models import Contractor
 from procure.contracts.models import Contract, ContractSite
 from procure.contracts.rules import end_date
-from procure.errors import InvalidInput
+from procure.kernel.errors import InvalidInput
 from procure.inspection import rules as inspection_rules
 from procure.inspection.models import Inspection
-from procure.inspection.services import month_bounds, month_scores, sites_in_month
+from procure.inspection.services import month_scores, sites_in_month
+from procure.kernel.clock import month_bounds
 from procure.payments.models import PaymentStatement
 from procure.reports import rules
-from procure.sites.models import Jurisdiction, Site
-from procure.sites.rules import budget_estimate, round2
+from procure.sites.models import Site
+from procure.accounts.models import Jurisdiction
+from procure.sites.rules import budget_estimate
+from procure.kernel.money import round2
 from procure.sites.services import unit_rates
 
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from procure.errors import InvalidInput
+from procure.kernel.errors import InvalidInput
 
 #: Column name → the headers people actually write, English and Chinese.
 COLUMNS: dict[str, tuple[str, ...]] = {

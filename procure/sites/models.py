@@ -6,20 +6,8 @@ from decimal import Decimal
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from procure.db import AwareDateTime, Base, Fixed
-
-
-class Jurisdiction(Base):
-    """属地: district → town/street/development zone → community."""
-
-    __tablename__ = "jurisdiction"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(12), unique=True)
-    name: Mapped[str] = mapped_column(String(64))
-    name_en: Mapped[str] = mapped_column(String(128), default="")
-    level: Mapped[str] = mapped_column(String(16))  # district | street | town | zone | community
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id"))
+from procure.accounts.models import Jurisdiction
+from procure.kernel.db import AwareDateTime, Base, Fixed
 
 
 class Site(Base):

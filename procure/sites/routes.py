@@ -12,8 +12,8 @@ from litestar.response import Redirect
 
 from procure.accounts.rules import Permission
 from procure.audit import services as audit
-from procure.errors import InvalidInput, ProcureError
-from procure.pagination import PageRequest
+from procure.kernel.errors import InvalidInput, ProcureError
+from procure.kernel.pagination import PageRequest
 from procure.sites import services
 from procure.sites.importing import MAX_IMPORT_BYTES
 from procure.sites.rules import parse_grade
@@ -21,7 +21,8 @@ from procure.sites.schemas import (
     BudgetOut, ImportOut, JurisdictionOut, SiteIn, SiteOut, SitePage, UnitRateIn, UnitRateOut,
 )
 from procure.sites.services import SiteFilter
-from procure.web import AppClock, DB, form_errors, FormData, Me, page, PageNo, PathId, requires
+from procure.kernel.web import AppClock, DB, form_errors, FormData, page, PageNo, PathId
+from procure.accounts.web import Me, requires
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
-CENT = Decimal("0.01")
-
-
-def round2(value: Decimal) -> Decimal:
-    """DESIGN §4: half-up to 0.01."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
+from procure.kernel.clock import parse_date
+from procure.kernel.money import parse_decimal, round2
 
 class SiteKind(StrEnum):
     ROAD = "road"
@@ -49,37 +44,6 @@ def parse_grade(text: Any) -> int | None:
     if raw.endswith(".0"):  # XLSX numbers come back as floats
         raw = raw[:-2]
     return _GRADE_ALIASES.get(raw)
-
-
-def parse_decimal(text: Any) -> Decimal | None:
-    if text is None or str(text).strip() == "":
-        return None
-    raw = str(text).strip().replace(",", "").replace("，", "")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise ValueError("not a number") from None
-    if not value.is_finite():
-        raise ValueError("not a number")
-    return value
-
-
-def parse_date(text: Any) -> date | None:
-    if text is None or str(text).strip() == "":
-        return None
-    if isinstance(text, datetime):
-        return text.date()
-    if isinstance(text, date):
-        return text
-    raw = str(text).strip().replace("/", "-").replace(".", "-")
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        pass
-    try:
-        return datetime.strptime(raw, "%Y-%m-%d").date()  # accepts 2024-3-5
-    except ValueError:
-        raise ValueError("not a date") from None
 
 
 @dataclass(frozen=True)

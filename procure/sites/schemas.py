@@ -4,7 +4,8 @@ from typing import Any
 
 import msgspec
 
-from procure.sites.models import Jurisdiction, Site
+from procure.sites.models import Site
+from procure.accounts.models import Jurisdiction
 from procure.sites.rules import BudgetEstimate
 
 Number = str | int | float | None

@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 
 from procure.audit import services as audit
 from procure.audit.services import Actor
-from procure.clock import Clock, local_date
-from procure.errors import Conflict, InvalidInput, NotFound
-from procure.pagination import Page, PageRequest
+from procure.kernel.clock import Clock, local_date
+from procure.kernel.errors import Conflict, InvalidInput, NotFound
+from procure.kernel.pagination import Page, PageRequest
 from procure.sites import importing
-from procure.sites.models import Jurisdiction, Site, UnitRate
-from procure.sites.rules import (
-    BudgetEstimate, FieldErrors, SiteFields, budget_estimate, parse_decimal, parse_grade, parse_kind, validate_site,
-)
+from procure.sites.models import Site, UnitRate
+from procure.accounts.models import Jurisdiction
+from procure.sites.rules import BudgetEstimate, FieldErrors, SiteFields, budget_estimate, parse_grade, parse_kind, validate_site
+from procure.kernel.money import parse_decimal
 
 # --- jurisdictions --------------------------------------------------------------------------
 

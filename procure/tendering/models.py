@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import Index, JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from procure.db import AwareDateTime, Base, Fixed, Money
+from procure.kernel.db import AwareDateTime, Base, Fixed, Money
 from procure.sites.models import Site
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
@@ -15,10 +14,10 @@ from procure.accounts.services import CurrentUser
 from procure.awards import services as awards
 from procure.bidding import services as bidding
 from procure.contractors import services as contractors
-from procure.clock import local_date, BUREAU_TZ
-from procure.errors import NotFound, ProcureError
-from procure.i18n import gettext
-from procure.pagination import PageRequest
+from procure.kernel.clock import local_date, BUREAU_TZ
+from procure.kernel.errors import NotFound, ProcureError
+from procure.kernel.i18n import gettext
+from procure.kernel.pagination import PageRequest
 from procure.reports import services as reports
 from procure.sites import services as sites
 from procure.tendering import services
@@ -28,7 +27,9 @@ from procure.tendering.schemas import (
     AmendmentIn, AnswerIn, QuestionIn, ReasonIn, TenderIn, TenderOut, TenderPage, TenderSummary,
 )
 from procure.tendering.services import TenderFilter
-from procure.web import AppClock, AppSettings, DB, form_errors, form_id, FormData, MaybeMe, Me, page, PageNo, PathId, Pdf, requires
+from procure.kernel.web import pdf_response, AppClock, AppSettings, DB, form_errors, form_id, FormData, page, PageNo, PathId
+from procure.accounts.web import MaybeMe, Me, requires
+from procure.documents.web import Pdf
 
 
 
@@ -37,15 +38,6 @@ def visible(user: CurrentUser | None, tender: Tender) -> Tender:
     if tender.state == TenderState.DRAFT and (user is None or not user.can(Permission.TENDERS_MANAGE)):
         raise NotFound("Tender {id} does not exist.", id=tender.id)
     return tender
-
-
-def pdf_response(content: bytes, filename: str) -> Response:
-    return Response(content, media_type="application/pdf",
-                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{_quote(filename)}"})
-
-
-def _quote(name: str) -> str:
-    return quote(name)
 
 
 def notice_pdf(pdf: Any, tender: Tender) -> bytes:

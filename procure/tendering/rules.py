@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from procure.sites.rules import round2
+from procure.kernel.money import round2
 
 
 class TenderState(StrEnum):

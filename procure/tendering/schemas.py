@@ -6,7 +6,7 @@ from typing import Any
 import msgspec
 
 from procure.tendering.models import Tender
-from procure.bounds import Id, Months
+from procure.kernel.bounds import Id, Months
 
 Number = str | int | float | None
 

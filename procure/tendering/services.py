@@ -18,17 +18,17 @@ from sqlalchemy import Select, func, literal, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from procure import bounds
+from procure.kernel import bounds
 from procure.accounts import services as accounts
 from procure.accounts.models import User
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
-from procure.clock import BUREAU_TZ, Clock
-from procure.db import is_read_only
+from procure.kernel.clock import BUREAU_TZ, Clock
+from procure.kernel.db import is_read_only
 from procure.documents import crypto
-from procure.errors import Conflict, InvalidInput, NotFound
-from procure.i18n import N_
-from procure.pagination import Page, PageRequest
+from procure.kernel.errors import Conflict, InvalidInput, NotFound
+from procure.kernel.i18n import N_
+from procure.kernel.pagination import Page, PageRequest
 from procure.sites import services as site_services
 from procure.sites.models import Site
 from procure.tendering.models import Amendment, Criterion, Enquiry, Lot, LotSite, Tender
@@ -69,7 +69,7 @@ class TenderInput:
     standing_rule: str = "off"
 
 
-#: What the columns hold (procure/db.py): Money is NUMERIC(14,2); points Fixed(5,2); shares Fixed(4,2).
+#: What the columns hold (procure/kernel/db.py): Money is NUMERIC(14,2); points Fixed(5,2); shares Fixed(4,2).
 MONEY_LIMIT = Decimal("1e12")
 POINTS_LIMIT = Decimal(1000)
 SHARE_LIMIT = Decimal(100)
@@ -454,7 +454,7 @@ def retender(session: Session, clock: Clock, actor: Actor, secret_key: str, lot_
     if lot.state != LotState.UNSUCCESSFUL:
         raise Conflict("Only an unsuccessful lot (流标) can be re-tendered.")
     source = lot.tender
-    from procure.clock import local_date
+    from procure.kernel.clock import local_date
 
     taken = site_services.commitments(session, [s.id for s in lot.sites], local_date(clock()))
     if taken:
@@ -672,7 +672,7 @@ def lot_estimates(session: Session, tender: Tender) -> dict[int, LotEstimate]:
 def candidate_sites(session: Session, clock: Clock, jurisdiction: str | None = None) -> list[Site]:
     """Sites a new tender may pick: handed over and bound nowhere — in no lot of a live tender and
     under no contract in force (``sites.services.commitments``) — newest first (管养分开)."""
-    from procure.clock import local_date
+    from procure.kernel.clock import local_date
     from procure.sites.services import SiteFilter, bound_site_ids, filtered_query
 
     today = local_date(clock())
@@ -695,7 +695,7 @@ def _sites_in_procurement(today: date) -> Select[Any]:
 def bound_elsewhere(session: Session, clock: Clock, tender: Tender) -> list[Problem]:
     """Sites of this tender already bound by another tender or a contract (one site, one
     maintainer: 管养分开 — two procurements of the same site would buy its upkeep twice)."""
-    from procure.clock import local_date
+    from procure.kernel.clock import local_date
 
     sites_by_id = {s.id: (lot.number, s) for lot in tender.lots for s in lot.sites}
     found = site_services.commitments(session, sites_by_id, local_date(clock()))

@@ -16,7 +16,7 @@ from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
 
 from procure.app import create_app
-from procure.clock import FrozenClock, system_clock
+from procure.kernel.clock import FrozenClock, system_clock
 from tests.serving.conftest import auth_for
 
 EXAMPLES = int(os.environ.get("PROCURE_FUZZ_EXAMPLES", "20"))

@@ -8,10 +8,10 @@ from litestar.testing import TestClient
 from sqlalchemy import text
 
 from procure.app import create_app
-from procure.clock import system_clock
+from procure.kernel.clock import system_clock
 from procure.documents import services as documents
 from procure.documents.storage import LocalStorage
-from procure.inspection.services import month_of
+from procure.kernel.clock import month_of
 from tests.serving.conftest import auth_for
 
 #: The smallest valid PNG (1×1), so the document check accepts it by content.

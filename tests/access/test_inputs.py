@@ -7,7 +7,7 @@ import pytest
 from litestar.testing import TestClient
 
 from procure.app import create_app
-from procure.clock import system_clock
+from procure.kernel.clock import system_clock
 from tests.serving.conftest import auth_for
 
 TOO_BIG = [2**31, 2**63, 10**30]

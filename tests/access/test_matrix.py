@@ -22,7 +22,7 @@ from procure.accounts.models import User
 from procure.accounts.rules import ROLE_PERMISSIONS, Role
 from procure.app import create_app
 from procure.audit.services import SYSTEM
-from procure.clock import FrozenClock, system_clock
+from procure.kernel.clock import FrozenClock, system_clock
 from tests.serving.conftest import auth_for, fill, get_route_templates
 
 #: 15 actors: the public, both officers, both inspectors, finance, admin, four evaluators in

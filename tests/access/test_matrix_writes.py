@@ -18,7 +18,7 @@ from procure.accounts import services as accounts
 from procure.accounts.models import User
 from procure.audit.services import SYSTEM
 from procure.app import create_app
-from procure.clock import FrozenClock, system_clock
+from procure.kernel.clock import FrozenClock, system_clock
 from tests.access.test_matrix import ACTORS, Person, World, _world
 from tests.serving.conftest import auth_for, fill
 

@@ -2,7 +2,7 @@ import pytest
 
 from procure.accounts import services
 from procure.audit.services import SYSTEM
-from procure.errors import Conflict, InvalidInput, NotAuthenticated, TooManyAttempts
+from procure.kernel.errors import Conflict, InvalidInput, NotAuthenticated, TooManyAttempts
 from tests.factories import PASSWORD, JurisdictionFactory, UserFactory
 
 

@@ -23,7 +23,7 @@ from procure.audit import services as audit
 from procure.audit.models import AuditEntry
 from procure.audit.rules import GENESIS, KEYED, LEGACY, canonical, entry_mac, legacy_hash
 from procure.audit.services import SYSTEM, Actor
-from procure.clock import Clock
+from procure.kernel.clock import Clock
 
 TABLE = AuditEntry.__table__
 WRONG_KEY = b"a key that is not the audit key at all"

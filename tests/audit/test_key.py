@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from procure.app import create_app
-from procure.db import AUDIT_KEY, TEST_AUDIT_KEY, Database
-from procure.settings import Settings
+from procure.kernel.db import AUDIT_KEY, TEST_AUDIT_KEY, Database
+from procure.kernel.settings import Settings
 
 
 def test_the_key_file_is_created_once_with_mode_0600(tmp_path):

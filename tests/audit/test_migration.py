@@ -13,8 +13,8 @@ from procure.audit import services as audit
 from procure.audit.models import AuditEntry
 from procure.audit.rules import GENESIS, KEYED, LEGACY, legacy_hash
 from procure.audit.services import SYSTEM
-from procure.clock import FrozenClock
-from procure.db import AwareDateTime, Database, alembic_config, make_engine, migrate
+from procure.kernel.clock import FrozenClock
+from procure.kernel.db import AwareDateTime, Database, alembic_config, make_engine, migrate
 from tests.conftest import NOW
 from tests.dbutil import scratch_database
 

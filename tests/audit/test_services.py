@@ -8,7 +8,7 @@ from procure.audit import services as audit
 from procure.audit.models import AuditEntry
 from procure.audit.rules import GENESIS, KEYED, Anchor, ChainHead, entry_mac
 from procure.audit.services import SYSTEM, Actor, AuditRowsAreAppendOnly
-from procure.db import AUDIT_KEY, TEST_AUDIT_KEY
+from procure.kernel.db import AUDIT_KEY, TEST_AUDIT_KEY
 from tests.audit import tampering
 from tests.audit.tampering import CASES, build_chain
 

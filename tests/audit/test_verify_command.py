@@ -12,9 +12,9 @@ from click.testing import CliRunner, Result
 from sqlalchemy import text
 
 from procure.cli import main
-from procure.clock import FrozenClock
-from procure.db import Database
-from procure.settings import Settings
+from procure.kernel.clock import FrozenClock
+from procure.kernel.db import Database
+from procure.kernel.settings import Settings
 from procure.worker import audit_head_job
 from tests.audit import tampering
 from tests.audit.tampering import CASES, Chain, build_chain

@@ -7,7 +7,7 @@ import pytest
 from procure.accounts.services import CurrentUser
 from procure.awards import services as awards
 from procure.contracts.models import Contract
-from procure.errors import Conflict, Forbidden, InvalidInput
+from procure.kernel.errors import Conflict, Forbidden, InvalidInput
 from procure.evaluation import services as evaluation
 from procure.tendering.rules import LotState, TenderState
 from tests.evaluation.world import full_committee, opened_lot, review_all

@@ -16,12 +16,13 @@ from procure.accounts.models import User
 from procure.app import create_app
 from procure.audit.services import SYSTEM
 from procure.bidding.models import Bid
-from procure.clock import FrozenClock, system_clock
+from procure.kernel.clock import FrozenClock, system_clock
 from procure.contractors.models import Contractor
 from procure.contractors.rules import compose_uscc
-from procure.db import Database
-from procure.settings import Settings
-from procure.sites.models import Jurisdiction, Site
+from procure.kernel.db import Database
+from procure.kernel.settings import Settings
+from procure.sites.models import Site
+from procure.accounts.models import Jurisdiction
 from procure.tendering import services as tenders
 from tests.browser.conftest import _free_port
 from tests.dbutil import scratch_database

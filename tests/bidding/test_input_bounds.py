@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from procure.bidding.rules import MAX_PRICE, parse_price
-from procure.errors import InvalidInput
+from procure.kernel.errors import InvalidInput
 from tests.tendering.world import SECRET, build_world
 
 

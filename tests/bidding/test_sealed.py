@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from procure.accounts import services as accounts
 from procure.accounts.services import CurrentUser
 from procure.bidding import services as bidding
-from procure.settings import Settings
+from procure.kernel.settings import Settings
 from tests.factories import UserFactory
 from tests.tendering.world import SECRET, build_world, pdf
 

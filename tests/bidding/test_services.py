@@ -9,7 +9,7 @@ from sqlalchemy import select
 from procure.bidding import services as bidding
 from procure.bidding.models import Bid
 from procure.documents.models import Document
-from procure.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from procure.tendering import services as tenders
 from procure.tendering.rules import LotState, TenderState
 from tests.tendering.world import SECRET, build_world, pdf

@@ -14,10 +14,10 @@ import pytest
 import uvicorn
 
 from procure.app import create_app
-from procure.clock import system_clock
-from procure.db import Database
+from procure.kernel.clock import system_clock
+from procure.kernel.db import Database
 from procure.demo import load_demo
-from procure.settings import Settings
+from procure.kernel.settings import Settings
 from tests.dbutil import scratch_database
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -4,8 +4,8 @@ import pytest
 
 from procure.cases import services
 from procure.cases.services import CaseFilter, Open311Error
-from procure.errors import InvalidInput
-from procure.pagination import PageRequest
+from procure.kernel.errors import InvalidInput
+from procure.kernel.pagination import PageRequest
 from tests.conftest import api_login
 from tests.inspection.world import build
 

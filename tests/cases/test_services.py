@@ -8,10 +8,10 @@ import pytest
 from procure.accounts.services import CurrentUser
 from procure.cases import services
 from procure.cases.services import CaseFilter, Open311Error
-from procure.errors import Conflict, Forbidden, InvalidInput
+from procure.kernel.errors import Conflict, Forbidden, InvalidInput
 from procure.inspection import services as inspection
 from procure.inspection.services import FindingInput
-from procure.pagination import PageRequest
+from procure.kernel.pagination import PageRequest
 from tests.factories import ContractorFactory, UserFactory
 from tests.inspection.world import build
 

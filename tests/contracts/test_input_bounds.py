@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from procure.contracts import services as contracts
-from procure.errors import InvalidInput
+from procure.kernel.errors import InvalidInput
 from tests.factories import ContractFactory
 from tests.inspection.world import build
 

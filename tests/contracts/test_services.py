@@ -9,9 +9,9 @@ from procure.awards import services as awards
 from procure.contracts import services as contracts
 from procure.contracts.models import Contract
 from procure.contracts.services import ContractFilter
-from procure.errors import Conflict, InvalidInput, NotFound
+from procure.kernel.errors import Conflict, InvalidInput, NotFound
 from procure.evaluation import services as evaluation
-from procure.pagination import PageRequest
+from procure.kernel.pagination import PageRequest
 from procure.tendering.rules import LotState
 from tests.evaluation.world import full_committee, opened_lot, review_all
 from tests.factories import SiteFactory, UserFactory
@@ -151,7 +151,7 @@ def test_register_and_uncovered_sites(contract, session, clock):
 
 
 def test_late_signing_is_shown(contract, session, clock):
-    from procure.clock import local_date
+    from procure.kernel.clock import local_date
 
     assert not contracts.signing_late(contract, local_date(clock()))
     assert contracts.signing_late(contract, local_date(clock()) + timedelta(days=31))

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from procure.contracts import services as contracts
-from procure.errors import Conflict
+from procure.kernel.errors import Conflict
 from procure.tendering import services as tenders
 from tests.contracts.test_services import _signed, contract  # noqa: F401  (the signed-contract fixture)
 from tests.factories import SiteFactory

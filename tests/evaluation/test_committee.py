@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from procure.accounts.models import Notification
 from procure.audit.models import AuditEntry
-from procure.errors import Conflict, Forbidden, InvalidInput
+from procure.kernel.errors import Conflict, Forbidden, InvalidInput
 from procure.evaluation import rules
 from procure.evaluation import services as evaluation
 from procure.evaluation.models import ExpertRelation, Score

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from procure.errors import Conflict
+from procure.kernel.errors import Conflict
 from procure.evaluation import services as evaluation
 from procure.evaluation.models import ComplianceView
 from procure.evaluation.routes import report_context

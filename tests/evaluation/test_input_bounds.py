@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from procure.errors import InvalidInput
+from procure.kernel.errors import InvalidInput
 from procure.evaluation import services as evaluation
 from procure.evaluation.rules import points_problem
 from tests.conftest import api_login

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from procure.errors import Conflict, Forbidden, InvalidInput
+from procure.kernel.errors import Conflict, Forbidden, InvalidInput
 from procure.evaluation import services as evaluation
 from procure.evaluation.models import ExpertRelation
 from procure.tendering.rules import LotState

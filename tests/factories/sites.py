@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import factory
 
-from procure.sites.models import Jurisdiction, Site, UnitRate
+from procure.sites.models import Site, UnitRate
+from procure.accounts.models import Jurisdiction
 from tests.factories.base import BaseFactory
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -4,8 +4,8 @@ from datetime import datetime
 
 import pytest
 
-from procure.clock import BUREAU_TZ
-from procure.errors import InvalidInput
+from procure.kernel.clock import BUREAU_TZ
+from procure.kernel.errors import InvalidInput
 from procure.inspection import services
 from procure.inspection.models import InspectionTemplate
 from tests.conftest import api_login

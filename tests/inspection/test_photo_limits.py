@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from procure.errors import InvalidInput
+from procure.kernel.errors import InvalidInput
 from procure.inspection.photos import normalise
 
 

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from procure.cases.models import Case
-from procure.errors import Conflict, InvalidInput
+from procure.kernel.errors import Conflict, InvalidInput
 from procure.inspection import services
 from procure.inspection.services import FindingInput
 from tests.factories import SiteFactory

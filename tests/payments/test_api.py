@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pypdf
 
-from procure.clock import BUREAU_TZ
+from procure.kernel.clock import BUREAU_TZ
 from procure.inspection import services as inspection
 from tests.conftest import api_login
 from tests.factories import UserFactory

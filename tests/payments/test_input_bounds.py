@@ -2,7 +2,7 @@
 
 import pytest
 
-from procure.errors import InvalidInput
+from procure.kernel.errors import InvalidInput
 from procure.payments import services
 from procure.payments.services import StatementFilter
 from tests.conftest import api_login

@@ -9,8 +9,8 @@ from openpyxl import load_workbook
 
 from procure.accounts.services import CurrentUser
 from procure.cases import services as cases
-from procure.clock import BUREAU_TZ
-from procure.errors import Conflict, Forbidden, InvalidInput
+from procure.kernel.clock import BUREAU_TZ
+from procure.kernel.errors import Conflict, Forbidden, InvalidInput
 from procure.inspection import services as inspection
 from procure.inspection.services import FindingInput
 from procure.payments import services
@@ -133,7 +133,7 @@ def test_contractors_see_only_their_own(field, session, clock):
     inspect_october(field, session, clock)
     statement = services.run_month(session, clock, field.officer.actor, "2026-10").statements[0]
     assert [s.id for s in services.list_statements(session, clock, field.contractor, StatementFilter())] == [statement.id]
-    from procure.errors import NotFound
+    from procure.kernel.errors import NotFound
     from tests.factories import ContractorFactory
 
     stranger = CurrentUser.of(UserFactory(role="contractor", contractor_id=ContractorFactory().id))

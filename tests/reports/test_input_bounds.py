@@ -2,7 +2,7 @@
 
 import pytest
 
-from procure.errors import InvalidInput
+from procure.kernel.errors import InvalidInput
 from procure.reports import services
 from tests.inspection.world import build
 from tests.tendering.test_pages import login

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from procure.cases import services as cases
-from procure.clock import BUREAU_TZ
+from procure.kernel.clock import BUREAU_TZ
 from procure.inspection import services as inspection
 from procure.inspection.services import FindingInput
 from procure.payments import services as payments

@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from procure.accounts import services as accounts
 from procure.accounts.models import User
-from procure.clock import FrozenClock, system_clock
-from procure.db import Database
+from procure.kernel.clock import FrozenClock, system_clock
+from procure.kernel.db import Database
 from procure.demo import load_demo
-from procure.settings import Settings
+from procure.kernel.settings import Settings
 from tests.dbutil import scratch_database
 
 SECRET = "serving-tests"

@@ -9,7 +9,7 @@ import time
 
 from concurrent.futures import ThreadPoolExecutor
 
-from procure.web import RETRY_AFTER_SECONDS, AdmissionGate
+from procure.kernel.web import RETRY_AFTER_SECONDS, AdmissionGate
 
 
 def run(make_coroutine):  # type: ignore[no-untyped-def]
@@ -82,8 +82,8 @@ def test_a_bid_is_stamped_when_its_last_byte_arrives_not_when_its_turn_comes():
     from datetime import datetime, timedelta, timezone
     from types import SimpleNamespace
 
-    from procure.clock import FrozenClock
-    from procure.web import RECEIVED_AT, ReceiveThenQueue
+    from procure.kernel.clock import FrozenClock
+    from procure.kernel.web import RECEIVED_AT, ReceiveThenQueue
 
     clock = FrozenClock(datetime(2026, 12, 20, 9, 29, 59, tzinfo=timezone.utc))
     app_state = SimpleNamespace(state=SimpleNamespace(settings=SimpleNamespace(clock=clock)))

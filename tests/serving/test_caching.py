@@ -9,7 +9,7 @@ import pytest
 from litestar.testing import TestClient
 
 from procure.app import create_app
-from procure.clock import FrozenClock, system_clock
+from procure.kernel.clock import FrozenClock, system_clock
 from tests.serving.conftest import auth_for
 
 PUBLIC = ["/public", "/public/contracts", "/public/scores", "/api/v1/public/ocds/releases", "/api/v1/tenders"]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from procure.audit.models import AuditEntry
 from procure.contracts.rules import ContractState, contract_state_at
-from procure.errors import Conflict
+from procure.kernel.errors import Conflict
 from procure.tendering import services as tenders
 from procure.tendering.models import Lot, Tender
 from procure.tendering.rules import (

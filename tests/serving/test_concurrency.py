@@ -39,7 +39,7 @@ def server(demo):  # type: ignore[no-untyped-def]
 
 
 def test_128_clients_at_once_all_answered(server, demo):  # type: ignore[no-untyped-def]
-    from procure.clock import system_clock
+    from procure.kernel.clock import system_clock
 
     officer, officer_cookies = auth_for(demo.database, "officer", system_clock())
     targets = [

@@ -11,10 +11,10 @@ from litestar.testing import TestClient
 from sqlalchemy import event
 
 from procure.app import create_app
-from procure.clock import FrozenClock, system_clock
-from procure.db import Database
+from procure.kernel.clock import FrozenClock, system_clock
+from procure.kernel.db import Database
 from procure.demo import load_demo
-from procure.settings import Settings
+from procure.kernel.settings import Settings
 from tests.dbutil import scratch_database
 from tests.serving.conftest import SECRET, auth_for
 

@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 from sqlalchemy import event, text
 
 from procure.app import create_app
-from procure.clock import FrozenClock, system_clock
+from procure.kernel.clock import FrozenClock, system_clock
 from procure.publishing.ocds import ocid
 from tests.serving.conftest import auth_for, fill, get_route_templates
 
@@ -72,7 +72,7 @@ def test_no_get_writes_at_any_moment(demo, days_later):  # type: ignore[no-untyp
 
 
 def test_a_read_session_refuses_to_write(demo):  # type: ignore[no-untyped-def]
-    from procure.db import WriteInReadSession
+    from procure.kernel.db import WriteInReadSession
     from procure.tendering.models import Tender
 
     with demo.database.reader() as s:

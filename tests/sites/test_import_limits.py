@@ -16,7 +16,7 @@ import pytest
 from openpyxl import Workbook
 
 from procure.audit.services import Actor
-from procure.errors import InvalidInput
+from procure.kernel.errors import InvalidInput
 from procure.sites import importing, services
 from procure.sites.rules import validate_site
 from tests.factories import JurisdictionFactory

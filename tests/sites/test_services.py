@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from procure.audit.models import AuditEntry
 from procure.audit.services import Actor
-from procure.errors import Conflict, InvalidInput
-from procure.pagination import PageRequest
+from procure.kernel.errors import Conflict, InvalidInput
+from procure.kernel.pagination import PageRequest
 from procure.sites import services
 from procure.sites.models import Site
 from procure.sites.services import SiteFilter

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from procure.errors import InvalidInput
+from procure.kernel.errors import InvalidInput
 from procure.tendering import services as tenders
 from tests.factories import JurisdictionFactory, SiteFactory
 from tests.tendering import test_pages

@@ -1,7 +1,7 @@
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from procure.clock import BUREAU_TZ
+from procure.kernel.clock import BUREAU_TZ
 from procure.tendering.rules import (
     CriterionDraft, LotDraft, LotState, TenderDraft, accepts_bids, deadline_after_amendment, lot_outcome,
     max_bid_bond, publication_problems, settled,

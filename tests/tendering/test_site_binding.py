@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from procure.errors import Conflict, InvalidInput
+from procure.kernel.errors import Conflict, InvalidInput
 from procure.tendering import services as tenders
 from tests.tendering.world import SECRET, build_world, tender_payload
 

@@ -7,7 +7,7 @@ Create Date: 2026-11-26 02:37:52.043085
 
 from alembic import op
 import sqlalchemy as sa
-import procure.db
+import procure.kernel.db
 
 
 revision = '0001'
@@ -32,8 +32,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('grade', sa.Integer(), nullable=False),
-    sa.Column('yuan_per_m2_year', procure.db.Fixed(precision=10, scale=2), nullable=False),
-    sa.Column('updated_at', procure.db.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('yuan_per_m2_year', procure.kernel.db.Fixed(precision=10, scale=2), nullable=False),
+    sa.Column('updated_at', procure.kernel.db.AwareDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_unit_rate')),
     sa.UniqueConstraint('kind', 'grade', name=op.f('uq_unit_rate_kind'))
     )
@@ -44,16 +44,16 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('grade', sa.Integer(), nullable=False),
     sa.Column('jurisdiction_id', sa.Integer(), nullable=False),
-    sa.Column('area_m2', procure.db.Fixed(precision=12, scale=2), nullable=False),
-    sa.Column('length_m', procure.db.Fixed(precision=10, scale=2), nullable=True),
-    sa.Column('width_m', procure.db.Fixed(precision=8, scale=2), nullable=True),
+    sa.Column('area_m2', procure.kernel.db.Fixed(precision=12, scale=2), nullable=False),
+    sa.Column('length_m', procure.kernel.db.Fixed(precision=10, scale=2), nullable=True),
+    sa.Column('width_m', procure.kernel.db.Fixed(precision=8, scale=2), nullable=True),
     sa.Column('handover_date', sa.Date(), nullable=True),
     sa.Column('address', sa.String(length=255), nullable=False),
-    sa.Column('lon', procure.db.Fixed(precision=10, scale=6), nullable=True),
-    sa.Column('lat', procure.db.Fixed(precision=10, scale=6), nullable=True),
+    sa.Column('lon', procure.kernel.db.Fixed(precision=10, scale=6), nullable=True),
+    sa.Column('lat', procure.kernel.db.Fixed(precision=10, scale=6), nullable=True),
     sa.Column('geojson', sa.JSON(), nullable=True),
-    sa.Column('created_at', procure.db.AwareDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', procure.db.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', procure.kernel.db.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', procure.kernel.db.AwareDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['jurisdiction_id'], ['jurisdiction.id'], name=op.f('fk_site_jurisdiction_id_jurisdiction')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_site')),
     sa.UniqueConstraint('code', name=op.f('uq_site_code'))
@@ -73,10 +73,10 @@ def upgrade() -> None:
     sa.Column('jurisdiction_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', procure.db.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('locked_until', procure.kernel.db.AwareDateTime(timezone=True), nullable=True),
     sa.Column('session_version', sa.Integer(), nullable=False),
-    sa.Column('created_at', procure.db.AwareDateTime(timezone=True), nullable=False),
-    sa.Column('last_login_at', procure.db.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', procure.kernel.db.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', procure.kernel.db.AwareDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['jurisdiction_id'], ['jurisdiction.id'], name=op.f('fk_user_account_jurisdiction_id_jurisdiction')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('username', name=op.f('uq_user_account_username'))
@@ -86,7 +86,7 @@ def upgrade() -> None:
 
     op.create_table('audit_entry',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', procure.db.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('at', procure.kernel.db.AwareDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_name', sa.String(length=64), nullable=False),
     sa.Column('action', sa.String(length=64), nullable=False),

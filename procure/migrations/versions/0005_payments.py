@@ -7,7 +7,7 @@ Create Date: 2026-11-26 03:35:47.671744
 
 from alembic import op
 import sqlalchemy as sa
-import procure.db
+import procure.kernel.db
 
 
 revision = '0005'
@@ -40,18 +40,18 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('assessed', sa.Boolean(), nullable=False),
-    sa.Column('base', procure.db.Fixed(precision=14, scale=2), nullable=False),
-    sa.Column('score', procure.db.Fixed(precision=5, scale=2), nullable=True),
-    sa.Column('coefficient', procure.db.Fixed(precision=6, scale=4), nullable=True),
+    sa.Column('base', procure.kernel.db.Fixed(precision=14, scale=2), nullable=False),
+    sa.Column('score', procure.kernel.db.Fixed(precision=5, scale=2), nullable=True),
+    sa.Column('coefficient', procure.kernel.db.Fixed(precision=6, scale=4), nullable=True),
     sa.Column('failing', sa.Boolean(), nullable=False),
-    sa.Column('penalties', procure.db.Fixed(precision=14, scale=2), nullable=False),
-    sa.Column('payable', procure.db.Fixed(precision=14, scale=2), nullable=True),
-    sa.Column('retention', procure.db.Fixed(precision=14, scale=2), nullable=True),
-    sa.Column('net', procure.db.Fixed(precision=14, scale=2), nullable=True),
-    sa.Column('computed_at', procure.db.AwareDateTime(timezone=True), nullable=False),
-    sa.Column('submitted_at', procure.db.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('penalties', procure.kernel.db.Fixed(precision=14, scale=2), nullable=False),
+    sa.Column('payable', procure.kernel.db.Fixed(precision=14, scale=2), nullable=True),
+    sa.Column('retention', procure.kernel.db.Fixed(precision=14, scale=2), nullable=True),
+    sa.Column('net', procure.kernel.db.Fixed(precision=14, scale=2), nullable=True),
+    sa.Column('computed_at', procure.kernel.db.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', procure.kernel.db.AwareDateTime(timezone=True), nullable=True),
     sa.Column('submitted_by_id', sa.Integer(), nullable=True),
-    sa.Column('approved_at', procure.db.AwareDateTime(timezone=True), nullable=True),
+    sa.Column('approved_at', procure.kernel.db.AwareDateTime(timezone=True), nullable=True),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
     sa.Column('due_date', sa.Date(), nullable=True),
     sa.Column('returned_reason', sa.Text(), nullable=False),
@@ -71,7 +71,7 @@ def upgrade() -> None:
     op.create_table('statement_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('statement_id', sa.Integer(), nullable=False),
-    sa.Column('at', procure.db.AwareDateTime(timezone=True), nullable=False),
+    sa.Column('at', procure.kernel.db.AwareDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_name', sa.String(length=64), nullable=False),
     sa.Column('action', sa.String(length=16), nullable=False),
@@ -89,8 +89,8 @@ def upgrade() -> None:
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=24), nullable=False),
     sa.Column('label', sa.String(length=255), nullable=False),
-    sa.Column('quantity', procure.db.Fixed(precision=10, scale=2), nullable=False),
-    sa.Column('amount', procure.db.Fixed(precision=14, scale=2), nullable=False),
+    sa.Column('quantity', procure.kernel.db.Fixed(precision=10, scale=2), nullable=False),
+    sa.Column('amount', procure.kernel.db.Fixed(precision=14, scale=2), nullable=False),
     sa.Column('evidence', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['statement_id'], ['payment_statement.id'], name=op.f('fk_statement_line_statement_id_payment_statement'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_statement_line'))

@@ -7,7 +7,7 @@ Create Date: 2026-11-26 03:46:20.734823
 
 from alembic import op
 import sqlalchemy as sa
-import procure.db
+import procure.kernel.db
 
 
 revision = '0006'

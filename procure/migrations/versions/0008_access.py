@@ -8,7 +8,7 @@ Create Date: 2026-12-01 16:00:00
 from alembic import op
 import sqlalchemy as sa
 
-import procure.db
+import procure.kernel.db
 
 
 revision = '0008'
@@ -19,7 +19,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('lot', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('opened_at', procure.db.AwareDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('opened_at', procure.kernel.db.AwareDateTime(timezone=True), nullable=True))
     conn = op.get_bind()
     # A lot was opened when its bids carry an unsealed price (open_bids writes them only for the
     # lots it opens); a 流标 lot's bids never do.

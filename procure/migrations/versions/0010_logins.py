@@ -8,7 +8,7 @@ Create Date: 2026-12-01 16:10:00
 from alembic import op
 import sqlalchemy as sa
 
-import procure.db
+import procure.kernel.db
 
 
 revision = '0010'
@@ -24,9 +24,9 @@ def upgrade() -> None:
         sa.Column('token_hash', sa.String(length=64), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=False),
         sa.Column('purpose', sa.String(length=8), nullable=False),
-        sa.Column('created_at', procure.db.AwareDateTime(timezone=True), nullable=False),
-        sa.Column('expires_at', procure.db.AwareDateTime(timezone=True), nullable=False),
-        sa.Column('revoked_at', procure.db.AwareDateTime(timezone=True), nullable=True),
+        sa.Column('created_at', procure.kernel.db.AwareDateTime(timezone=True), nullable=False),
+        sa.Column('expires_at', procure.kernel.db.AwareDateTime(timezone=True), nullable=False),
+        sa.Column('revoked_at', procure.kernel.db.AwareDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_login_session_user_id_user_account'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_login_session')),
@@ -37,8 +37,8 @@ def upgrade() -> None:
         'login_throttle',
         sa.Column('key', sa.String(length=200), nullable=False),
         sa.Column('failures', sa.Integer(), nullable=False),
-        sa.Column('last_failed_at', procure.db.AwareDateTime(timezone=True), nullable=False),
-        sa.Column('blocked_until', procure.db.AwareDateTime(timezone=True), nullable=True),
+        sa.Column('last_failed_at', procure.kernel.db.AwareDateTime(timezone=True), nullable=False),
+        sa.Column('blocked_until', procure.kernel.db.AwareDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('key', name=op.f('pk_login_throttle')),
     )
 

@@ -14,7 +14,7 @@ of its draw (87号令 第49条). The shared record becomes the view of the membe
 from alembic import op
 import sqlalchemy as sa
 
-import procure.db
+import procure.kernel.db
 
 
 revision = '0011'
@@ -25,7 +25,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('committee_member', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('withdrawn_at', procure.db.AwareDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('withdrawn_at', procure.kernel.db.AwareDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('conflict', sa.String(length=200), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('draw_seed', sa.BigInteger(), nullable=True))
     with op.batch_alter_table('committee_member', schema=None) as batch_op:
@@ -38,7 +38,7 @@ def upgrade() -> None:
         sa.Column('bid_id', sa.Integer(), nullable=False),
         sa.Column('compliant', sa.Boolean(), nullable=False),
         sa.Column('reason', sa.Text(), nullable=False),
-        sa.Column('at', procure.db.AwareDateTime(timezone=True), nullable=False),
+        sa.Column('at', procure.kernel.db.AwareDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(['bid_id'], ['bid.id'], name=op.f('fk_compliance_view_bid_id_bid')),
         sa.ForeignKeyConstraint(['member_id'], ['committee_member.id'],
                                 name=op.f('fk_compliance_view_member_id_committee_member'), ondelete='CASCADE'),

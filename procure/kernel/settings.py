@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from procure import PROJECT_ROOT
-from procure.clock import Clock, system_clock
+from procure.kernel.clock import Clock, system_clock
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
 #: The audit key's file in the storage folder when PROCURE_AUDIT_KEY is not set.

@@ -1,7 +1,7 @@
 """Errors a user can cause, with messages they can act on.
 
 Services raise these; routes never build error messages themselves. ``message`` is an English
-msgid translated at render time (see ``procure.i18n``); ``params`` fill its ``{placeholders}``.
+msgid translated at render time (see ``procure.kernel.i18n``); ``params`` fill its ``{placeholders}``.
 """
 
 from __future__ import annotations

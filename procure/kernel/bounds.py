@@ -35,7 +35,7 @@ def parse_id(raw: object) -> int | None:
 # --- exact decimals that fit their column --------------------------------------------------------
 from decimal import Decimal  # noqa: E402 — this section was added after the one above
 
-from procure.i18n import N_  # noqa: E402
+from procure.kernel.i18n import N_  # noqa: E402
 
 #: Dates users give (deadlines, start dates, months, report ranges) lie in these years: outside
 #: them a date is a typo, and near year 1 or 9999 converting it to UTC or adding a month overflows.
@@ -69,7 +69,7 @@ def fixed(raw: object, *, places: int, upper: Decimal, lower: Decimal = Decimal(
     The bounds are checked before any rounding, so "1e30" or "1e999999999" never reach
     ``quantize`` (whose 28 digits they exceed). ``upper`` is at most the column's limit, e.g.
     ``Decimal("1e12")`` for NUMERIC(14,2), and ``lower`` is not below ``-upper``; ``places`` 0
-    parses a whole number. Thousands separators are ignored, as ``sites.rules.parse_decimal``
+    parses a whole number. Thousands separators are ignored, as ``kernel.money.parse_decimal``
     ignores them."""
     if raw is None:
         return None

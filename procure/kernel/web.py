@@ -26,32 +26,24 @@ import anyio
 from multipart import MultipartSegment, ParserError, PushMultipartParser
 from jinja2 import pass_context
 from litestar import Request, Response
-from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.utils.scope.state import ScopeState
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
-from litestar.handlers.base import BaseRouteHandler
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import Body, PathParameter, QueryParameter
 from litestar.middleware import ASGIMiddleware
 from litestar.response import Redirect
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.orm import Session
 
-from procure.accounts import services as accounts
-from procure.accounts.rules import Permission
-from procure.accounts.services import CurrentUser
-from procure.bounds import MAX_ID, parse_id
-from procure.clock import BUREAU_TZ, Clock
-from procure.db import Database
-from procure.documents.pdf import PdfRenderer
-from procure.documents.storage import Storage
-from procure.errors import InvalidInput, ProcureError
-from procure.pagination import MAX_PAGE
-from procure.i18n import LOCALE_COOKIE, gettext, pick_locale, role_label
-from procure.settings import Settings
-from procure.sites.rules import GRADE_NAMES_ZH, KIND_NAMES_ZH, SiteKind
+from procure.kernel.bounds import MAX_ID, parse_id
+from procure.kernel.clock import BUREAU_TZ, Clock
+from procure.kernel.db import Database
+from procure.kernel.errors import InvalidInput, ProcureError
+from procure.kernel.pagination import MAX_PAGE
+from procure.kernel.i18n import LOCALE_COOKIE, gettext, pick_locale
+from procure.kernel.settings import Settings
 
 log = logging.getLogger("procure")
 
@@ -105,10 +97,6 @@ def is_api(path: str) -> bool:
 DB = NamedDependency[Session]
 AppClock = NamedDependency[Clock]
 AppSettings = NamedDependency[Settings]
-Me = NamedDependency[CurrentUser]
-MaybeMe = NamedDependency[CurrentUser | None]
-AppStorage = NamedDependency[Storage]
-Pdf = NamedDependency[PdfRenderer]
 
 
 #: Methods whose requests only read: their session is read-only (``Database.reader``).
@@ -128,18 +116,6 @@ def provide_settings(state: State) -> Settings:
 
 def provide_clock(state: State) -> Clock:
     return state.settings.clock
-
-
-def provide_storage(state: State) -> Storage:
-    return state.storage
-
-
-def provide_pdf(state: State) -> PdfRenderer:
-    return state.pdf
-
-
-def provide_user(request: Request) -> CurrentUser | None:
-    return request.scope.get("user")  # type: ignore[return-value]
 
 
 # --- the handlers' threads ----------------------------------------------------------------------
@@ -521,44 +497,6 @@ class SecurityHeaders(ASGIMiddleware):
 # --- who is asking, in which language -------------------------------------------------------
 
 
-class IdentityMiddleware(ASGIMiddleware):
-    """Sets ``scope["user"]`` (a ``CurrentUser`` or None) and ``scope["locale"]`` for every request.
-
-    API requests authenticate by bearer token only; pages by the session cookie only — so the
-    cookie can never be used to call the API from another site (the API needs no CSRF token).
-    """
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        request: Request = Request(scope)
-        settings: Settings = scope["litestar_app"].state.settings
-        path = scope["path"]
-        api = is_api(path)
-        scope["locale"] = pick_locale(request.cookies.get(LOCALE_COOKIE),
-                                      request.headers.get("accept-language") if api else None,
-                                      settings.default_locale)
-        scope["user"] = None
-        auth_error = None
-        header = request.headers.get("authorization", "")
-        token, purpose = None, "api"
-        if header.lower().startswith("bearer "):
-            token = header[7:].strip()
-        elif not api:
-            token, purpose = request.cookies.get(SESSION_COOKIE), "session"
-        if token:
-            database: Database = scope["litestar_app"].state.database
-            try:
-                scope["user"] = await anyio.to_thread.run_sync(_resolve, database, settings, token, purpose)
-            except ProcureError as exc:
-                auth_error = exc
-        scope["auth"] = auth_error
-        await next_app(scope, receive, send)
-
-
-def _resolve(database: Database, settings: Settings, token: str, purpose: str) -> CurrentUser:
-    with database.reader() as session:
-        return accounts.user_for_token(session, settings.clock, token, purpose)
-
-
 def client_address(request: Request) -> str:
     """Who is asking, for throttling: the peer address (behind the reverse proxy, uvicorn's
     --forwarded-allow-ips makes it the client's; docs/deployment.md)."""
@@ -566,35 +504,6 @@ def client_address(request: Request) -> str:
 
 
 # --- guards ---------------------------------------------------------------------------------
-
-
-def _current(connection: ASGIConnection) -> CurrentUser:
-    user = connection.scope.get("user")
-    if user is None:
-        error = connection.scope.get("auth")
-        locale = connection.scope.get("locale", "zh_CN")
-        message = error.message if isinstance(error, ProcureError) else "Log in first."
-        raise NotAuthorizedException(gettext(locale, message))
-    return user  # type: ignore[return-value]
-
-
-def logged_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    _current(connection)
-
-
-def requires(*permissions: Permission) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
-    """A guard: the user must be logged in and hold every permission named."""
-
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-        user = _current(connection)
-        missing = [p for p in permissions if not user.can(p)]
-        if missing:
-            locale = connection.scope.get("locale", "zh_CN")
-            raise PermissionDeniedException(
-                gettext(locale, "Your role ({role}) may not do this.", role=role_label(locale, user.role)))
-
-    guard.__name__ = "requires_" + "_".join(p.value.replace(":", "_") for p in permissions)
-    return guard
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -701,6 +610,12 @@ def error_page(request: Request, status: int, detail: str, errors: list[dict[str
     return page(request, "error.html", status_code=status, status=status, detail=detail, errors=errors)
 
 
+def pdf_response(content: bytes, filename: str) -> Response:
+    """A PDF shown inline, its file name in UTF-8 (RFC 6266: Chinese names survive every browser)."""
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}"})
+
+
 # --- pages ----------------------------------------------------------------------------------
 
 
@@ -738,21 +653,6 @@ def area(value: Decimal | None) -> str:
 
 
 @pass_context
-def kind_name(context: Any, kind: str) -> str:
-    if _context_locale(context) == "zh_CN":
-        try:
-            return KIND_NAMES_ZH[SiteKind(kind)]
-        except ValueError:
-            return kind
-    return kind.replace("_", " ")
-
-
-@pass_context
-def grade_name(context: Any, grade: int) -> str:
-    return GRADE_NAMES_ZH.get(grade, str(grade)) if _context_locale(context) == "zh_CN" else f"Grade {grade}"
-
-
-@pass_context
 def local_time(context: Any, value: datetime | None) -> str:
     return "—" if value is None else value.astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M")
 
@@ -761,26 +661,16 @@ def iso_date(value: date | None) -> str:
     return "—" if value is None else value.isoformat()
 
 
-def _context_locale(context: Any) -> str:
+def context_locale(context: Any) -> str:
     request = context.get("request")
     return request.scope.get("locale", "zh_CN") if request is not None else "zh_CN"
-
-
-@pass_context
-def jurisdiction_label(context: Any, j: Any) -> str:
-    if j is None:
-        return "—"
-    return j.name if _context_locale(context) == "zh_CN" or not j.name_en else j.name_en
 
 
 def install_template_helpers(environment: Any) -> None:
     environment.globals["_"] = _template_gettext
     # For msgids that come from data (notifications) and are extracted where they are written.
     environment.globals["translate"] = _template_gettext
-    environment.filters.update(money=money, area=area, kind_name=kind_name, grade_name=grade_name,
-                               local_time=local_time, iso_date=iso_date, jurisdiction=jurisdiction_label)
-    environment.globals["Permission"] = Permission
-    environment.globals["kinds"] = [k.value for k in SiteKind]
+    environment.filters.update(money=money, area=area, local_time=local_time, iso_date=iso_date)
 
 
 def attempt(request: Request, db: Session, action: Callable[[], Any], *, success: str,

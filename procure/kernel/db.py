@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from procure.errors import DatabaseNotMigrated
+from procure.kernel.errors import DatabaseNotMigrated
 
 #: ``Session.info`` key marking a session that must not write (every GET request's session).
 READ_ONLY = "procure_read_only"
@@ -238,7 +238,7 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
 # --- migrations -----------------------------------------------------------------------------
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def alembic_config(connection: Connection | None = None) -> Any:

@@ -1,0 +1,116 @@
+"""Who is asking: the identity middleware, the ``Me``/``MaybeMe`` dependencies and permission guards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+from jinja2 import pass_context
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from procure.accounts import services as accounts
+from procure.accounts.rules import Permission
+from procure.accounts.services import CurrentUser
+from procure.kernel.db import Database
+from procure.kernel.errors import ProcureError
+from procure.kernel.i18n import LOCALE_COOKIE, gettext, pick_locale, role_label
+from procure.kernel.settings import Settings
+from procure.kernel.web import SESSION_COOKIE, context_locale, is_api
+
+#: Handler parameter types for the ``user`` dependency.
+Me = NamedDependency[CurrentUser]
+MaybeMe = NamedDependency[CurrentUser | None]
+
+
+def provide_user(request: Request) -> CurrentUser | None:
+    return request.scope.get("user")  # type: ignore[return-value]
+
+
+# --- who is asking, in which language -------------------------------------------------------
+
+
+class IdentityMiddleware(ASGIMiddleware):
+    """Sets ``scope["user"]`` (a ``CurrentUser`` or None) and ``scope["locale"]`` for every request.
+
+    API requests authenticate by bearer token only; pages by the session cookie only — so the
+    cookie can never be used to call the API from another site (the API needs no CSRF token).
+    """
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        request: Request = Request(scope)
+        settings: Settings = scope["litestar_app"].state.settings
+        path = scope["path"]
+        api = is_api(path)
+        scope["locale"] = pick_locale(request.cookies.get(LOCALE_COOKIE),
+                                      request.headers.get("accept-language") if api else None,
+                                      settings.default_locale)
+        scope["user"] = None
+        auth_error = None
+        header = request.headers.get("authorization", "")
+        token, purpose = None, "api"
+        if header.lower().startswith("bearer "):
+            token = header[7:].strip()
+        elif not api:
+            token, purpose = request.cookies.get(SESSION_COOKIE), "session"
+        if token:
+            database: Database = scope["litestar_app"].state.database
+            try:
+                scope["user"] = await anyio.to_thread.run_sync(_resolve, database, settings, token, purpose)
+            except ProcureError as exc:
+                auth_error = exc
+        scope["auth"] = auth_error
+        await next_app(scope, receive, send)
+
+
+def _resolve(database: Database, settings: Settings, token: str, purpose: str) -> CurrentUser:
+    with database.reader() as session:
+        return accounts.user_for_token(session, settings.clock, token, purpose)
+
+
+def _current(connection: ASGIConnection) -> CurrentUser:
+    user = connection.scope.get("user")
+    if user is None:
+        error = connection.scope.get("auth")
+        locale = connection.scope.get("locale", "zh_CN")
+        message = error.message if isinstance(error, ProcureError) else "Log in first."
+        raise NotAuthorizedException(gettext(locale, message))
+    return user  # type: ignore[return-value]
+
+
+def logged_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    _current(connection)
+
+
+def requires(*permissions: Permission) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+    """A guard: the user must be logged in and hold every permission named."""
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+        user = _current(connection)
+        missing = [p for p in permissions if not user.can(p)]
+        if missing:
+            locale = connection.scope.get("locale", "zh_CN")
+            raise PermissionDeniedException(
+                gettext(locale, "Your role ({role}) may not do this.", role=role_label(locale, user.role)))
+
+    guard.__name__ = "requires_" + "_".join(p.value.replace(":", "_") for p in permissions)
+    return guard
+
+
+@pass_context
+def jurisdiction_label(context: Any, j: Any) -> str:
+    if j is None:
+        return "—"
+    return j.name if context_locale(context) == "zh_CN" or not j.name_en else j.name_en
+
+
+
+def install_template_helpers(environment: Any) -> None:
+    environment.filters.update(jurisdiction=jurisdiction_label)
+    environment.globals["Permission"] = Permission

@@ -1,0 +1,26 @@
+"""Money: the bureau's one rounding rule and the one way to read an amount someone typed."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+CENT = Decimal("0.01")
+
+
+def round2(value: Decimal) -> Decimal:
+    """DESIGN §4: half-up to 0.01."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_decimal(text: Any) -> Decimal | None:
+    if text is None or str(text).strip() == "":
+        return None
+    raw = str(text).strip().replace(",", "").replace("，", "")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ValueError("not a number") from None
+    if not value.is_finite():
+        raise ValueError("not a number")
+    return value
