@@ -22,6 +22,7 @@ from sqlalchemy import event, insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from procure import domains  # noqa: E402,F401  (every hand-off wired)
 from procure.audit.services import SYSTEM  # noqa: E402
 from procure.kernel.clock import BUREAU_TZ, FrozenClock  # noqa: E402
 from procure.contractors.models import Contractor  # noqa: E402

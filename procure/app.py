@@ -20,8 +20,9 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from procure import PROJECT_ROOT
+from procure import PROJECT_ROOT, domains  # noqa: F401  (every hand-off wired before a request)
 from procure.accounts.routes import AdminPages, AuthApi, SessionPages, UsersApi
+from procure.home import HomePage
 from procure.audit.routes import AuditHeadApi
 from procure.kernel.db import Database, DatabaseNotMigrated, ensure_migrated
 from procure.documents.pdf import PdfRenderer
@@ -42,7 +43,7 @@ from procure.evaluation import services as evaluation
 from procure.openapi import document_answers
 from procure.evaluation.routes import EvaluationApi, EvaluationPages
 from procure.contractors.routes import ContractorPages, ContractorsApi
-from procure.sites.routes import RegistryApi, SitePages, SitesApi
+from procure.sites.routes import RegistryApi, SitePages, SitesApi, UnitRatePages
 from procure.tendering.routes import TenderPages, TendersApi
 from procure.kernel.web import CSRF_COOKIE, AdmissionGate, ReceiveThenQueue, MultipartFieldLimit, PublicCaching, SecurityHeaders, RequestExecutor, http_error_handler, install_template_helpers, undecodable_handler, internal_error_handler, procure_error_handler, provide_clock, provide_db, provide_settings
 from procure.accounts import web as accounts_web
@@ -53,7 +54,7 @@ from procure.sites import web as sites_web
 STATIC_DIR = PROJECT_ROOT / "procure" / "static"
 
 ROUTES = [
-    AuthApi, UsersApi, SessionPages, AdminPages, SitesApi, RegistryApi, SitePages,
+    AuthApi, UsersApi, SessionPages, HomePage, AdminPages, SitesApi, RegistryApi, SitePages, UnitRatePages,
     TendersApi, TenderPages, ContractorsApi, ContractorPages, BidsApi, BidPages,
     EvaluationApi, EvaluationPages, AwardsApi, AwardPages, ContractsApi, ContractPages,
     InspectionApi, InspectionPages, CasesApi, Open311Api, CasePages, DocumentPages, PaymentsApi, PaymentPages,
@@ -103,7 +104,7 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
                 raise
         settings.storage_dir.mkdir(parents=True, exist_ok=True)
         if settings.worker_in_process:
-            from procure.worker import InProcessScheduler
+            from procure.worker import InProcessScheduler  # late: only the embedded default runs jobs in-process
 
             app.state.scheduler = InProcessScheduler(settings, db)
             app.state.scheduler.start()

@@ -44,7 +44,7 @@ def migrate() -> None:
     run_migrations(database.engine)
     database.dispose()
     if not settings.is_sqlite:
-        from procure.worker import apply_procrastinate_schema
+        from procure.worker import apply_procrastinate_schema  # late: `procure --help` and each command import only what they use
 
         if apply_procrastinate_schema(settings):
             click.echo("Job queue tables (procrastinate) created.")
@@ -54,10 +54,10 @@ def migrate() -> None:
 @main.command()
 def demo() -> None:
     """Load the demo district (fixtures/) into the database; safe to run again."""
-    from procure.demo import load_demo
+    from procure.demo import load_demo  # late: `procure --help` and each command import only what they use
 
     settings = _settings()
-    bars: dict[str, click.termui.ProgressBar] = {}  # type: ignore[name-defined]
+    bars: dict[str, click.termui.ProgressBar] = {}
 
     def progress(what: str, done: int, total: int) -> None:
         if what not in bars:
@@ -108,7 +108,7 @@ def worker(once: bool) -> None:
     in-process loop (``procure serve`` already does, unless PROCURE_WORKER_IN_PROCESS=0)."""
     import logging
 
-    from procure import worker as jobs
+    from procure import worker as jobs  # late: `procure --help` and each command import only what they use
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings()
@@ -134,7 +134,7 @@ def worker(once: bool) -> None:
 @main.command()
 def tick() -> None:
     """Persist what the clock has moved (tenders, contracts) once; ``procure worker`` does it every minute."""
-    from procure import worker as jobs
+    from procure import worker as jobs  # late: `procure --help` and each command import only what they use
 
     settings = _settings()
     with _database(settings) as database:
@@ -151,9 +151,9 @@ def tick() -> None:
 @click.option("--name", "display_name", default="")
 def create_user(username: str, password: str, role: str, jurisdiction_code: str | None, display_name: str) -> None:
     """Create a user account."""
-    from procure.accounts import services
-    from procure.audit.services import SYSTEM
-    from procure.kernel.errors import ProcureError
+    from procure.accounts import services  # late: `procure --help` and each command import only what they use
+    from procure.audit.services import SYSTEM  # late: `procure --help` and each command import only what they use
+    from procure.kernel.errors import ProcureError  # late: `procure --help` and each command import only what they use
 
     settings = _settings()
     with _database(settings) as database, database.session() as session:
@@ -169,9 +169,9 @@ def create_user(username: str, password: str, role: str, jurisdiction_code: str 
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_sites(file: Path) -> None:
     """Import sites from a CSV (UTF-8 or GBK) or XLSX file; all rows or none."""
-    from procure.audit.services import SYSTEM
-    from procure.kernel.errors import ProcureError
-    from procure.sites import services
+    from procure.audit.services import SYSTEM  # late: `procure --help` and each command import only what they use
+    from procure.kernel.errors import ProcureError  # late: `procure --help` and each command import only what they use
+    from procure.sites import services  # late: `procure --help` and each command import only what they use
 
     settings = _settings()
     with _database(settings) as database, database.session() as session, click.progressbar(length=1, label="Importing sites",
@@ -192,7 +192,7 @@ def import_sites(file: Path) -> None:
 @click.argument("name")
 def api_key(name: str) -> None:
     """Issue an Open311 API key for a client (printed once; only its hash is kept)."""
-    from procure.cases import services as cases
+    from procure.cases import services as cases  # late: `procure --help` and each command import only what they use
 
     settings = _settings()
     with _database(settings) as database, database.session() as session:
@@ -209,9 +209,9 @@ def payments() -> None:
 @click.argument("month")
 def payments_run(month: str) -> None:
     """Compute the draft statements of MONTH (YYYY-MM) for every contract in force."""
-    from procure.audit.services import SYSTEM
-    from procure.kernel.errors import ProcureError
-    from procure.payments import services
+    from procure.audit.services import SYSTEM  # late: `procure --help` and each command import only what they use
+    from procure.kernel.errors import ProcureError  # late: `procure --help` and each command import only what they use
+    from procure.payments import services  # late: `procure --help` and each command import only what they use
 
     settings = _settings()
     with _database(settings) as database, database.session() as session, click.progressbar(
@@ -239,7 +239,7 @@ def ocds() -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def ocds_export(directory: Path) -> None:
     """Write the OCDS 1.1 release packages (one per ocid, and the whole) to DIRECTORY."""
-    from procure.publishing import services
+    from procure.publishing import services  # late: `procure --help` and each command import only what they use
 
     settings = _settings()
     with _database(settings) as database, database.session() as session, click.progressbar(
@@ -269,8 +269,8 @@ def audit_verify(anchors: tuple[str, ...], anchor_files: tuple[Path, ...]) -> No
     name the first bad entry if it was tampered with."""
     import json
 
-    from procure.audit import services
-    from procure.audit.rules import BadAnchor, anchor_from_json, parse_anchor
+    from procure.audit import services  # late: `procure --help` and each command import only what they use
+    from procure.audit.rules import BadAnchor, anchor_from_json, parse_anchor  # late: `procure --help` and each command import only what they use
 
     parsed = []
     for raw in anchors:
@@ -305,7 +305,7 @@ def audit_head() -> None:
     published head it counts the entries about sealed bids, so do not publish it before they are opened."""
     import json
 
-    from procure.audit import services
+    from procure.audit import services  # late: `procure --help` and each command import only what they use
 
     settings = _settings()
     with _database(settings) as database, database.reader() as session:
@@ -314,7 +314,7 @@ def audit_head() -> None:
 
 
 def _explain(exc: Exception) -> str:
-    from procure.kernel.errors import ProcureError
+    from procure.kernel.errors import ProcureError  # late: `procure --help` and each command import only what they use
 
     lines = [str(exc)]
     if isinstance(exc, ProcureError):

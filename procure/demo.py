@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from procure import PROJECT_ROOT
+from procure import PROJECT_ROOT, domains  # noqa: F401  (every hand-off wired)
 from procure.accounts import services as accounts
 from procure.accounts.models import User
 from procure.accounts.services import CurrentUser
@@ -38,7 +39,14 @@ from procure.sites.models import Site, UnitRate
 from procure.accounts.models import Jurisdiction
 from procure.sites.rules import FieldErrors, validate_site
 from procure.tendering import services as tenders
-from procure.tendering.models import Tender
+from procure.tendering.models import Lot, Tender
+from procure.cases import services as cases
+from procure.cases.models import ApiKey
+from procure.inspection import services as inspection
+from procure.inspection.models import Inspection
+from procure.inspection.services import FindingInput
+from procure.payments import services as payments
+from procure.payments.models import PaymentStatement
 
 FIXTURES = PROJECT_ROOT / "fixtures"
 
@@ -202,7 +210,7 @@ def _scenarios() -> list[dict]:
     ]
 
 
-def _play(session: Session, settings: Settings, scenario: dict) -> None:
+def _play(session: Session, settings: Settings, scenario: dict[str, Any]) -> None:
     """Run one tender's story through the real services, each step at its own (past) time."""
 
     now = settings.clock()
@@ -243,6 +251,7 @@ def _play(session: Session, settings: Settings, scenario: dict) -> None:
                            uploads=[bidding.Upload("投标文件.pdf", io.BytesIO(content))])
     for question, answer in scenario.get("questions", []):
         asker = session.scalars(select(Contractor).where(Contractor.state == "approved")).first()
+        assert asker is not None  # the companies were approved before any tender
         enquiry = tenders.ask(session, bid_clock, SYSTEM, tender.id, asker.id, question)
         if answer:
             tenders.answer(session, bid_clock, officer.actor, enquiry.id, answer)
@@ -261,7 +270,8 @@ def _play(session: Session, settings: Settings, scenario: dict) -> None:
                 _evaluate(session, step, officer, lot, users, scenario)
 
 
-def _evaluate(session: Session, step: Clock, officer, lot, users: dict, scenario: dict) -> None:  # type: ignore[no-untyped-def]
+def _evaluate(session: Session, step: Clock, officer: CurrentUser, lot: Lot, users: dict[str, User],
+              scenario: dict[str, Any]) -> None:
     """Committee, declarations, reviews and sheets for a lot; then, if asked, the award and contract."""
     members = [CurrentUser.of(users[name]) for name in scenario["committee"]]
     evaluation.form_committee(session, step, officer.actor, lot.id, members=[m.id for m in members])
@@ -303,7 +313,9 @@ def _evaluate(session: Session, step: Clock, officer, lot, users: dict, scenario
     contract = session.scalars(select(Contract).where(Contract.lot_id == lot.id)).one()
     if scenario.get("sign"):
         sign_clock = FrozenClock(notice_clock() + timedelta(days=5))
-        winner = CurrentUser.of(session.scalars(select(User).where(User.contractor_id == contract.contractor_id)).first())
+        winner_login = session.scalars(select(User).where(User.contractor_id == contract.contractor_id)).first()
+        assert winner_login is not None  # every demo company has a login
+        winner = CurrentUser.of(winner_login)
         contracts.sign(session, sign_clock, winner, contract.id)
         contracts.sign(session, sign_clock, officer, contract.id)
 
@@ -317,11 +329,6 @@ def _inspections(session: Session, settings: Settings, fixtures: Path, report: D
     the cases they opened (most fixed on time, some late, some sent back), citizen reports."""
     import random
 
-    from procure.cases import services as cases
-    from procure.cases.models import ApiKey
-    from procure.inspection import services as inspection
-    from procure.inspection.models import Inspection
-    from procure.inspection.services import FindingInput
 
     clock = settings.clock
     added = inspection.load_templates(session, clock, fixtures / "inspection_templates.json")
@@ -353,7 +360,7 @@ def _inspections(session: Session, settings: Settings, fixtures: Path, report: D
             if at > now:
                 continue
             for site_id in sites:
-                site = session.get(Site, site_id)
+                site = session.get_one(Site, site_id)
                 template = inspection.current_template(session, site.kind)
                 findings = [FindingInput(item.code, rng.choice((1, 1, 2, 3)), "")
                             for item in rng.sample(list(template.items), k=rng.choice((0, 1, 2, 2, 3, 4)))]
@@ -369,10 +376,9 @@ def _inspections(session: Session, settings: Settings, fixtures: Path, report: D
     _citizen_reports(session, settings, users, live, now)
 
 
-def _answer_cases(session: Session, storage: LocalStorage, users: dict, contract: Contract, case_ids: list[int],
-                  found_at: datetime, now: datetime, rng: Any) -> None:
+def _answer_cases(session: Session, storage: LocalStorage, users: dict[str, User], contract: Contract, case_ids: list[int],
+                  found_at: datetime, now: datetime, rng: random.Random) -> None:
     """How contractors really answer: mostly on time, sometimes late, now and then sent back."""
-    from procure.cases import services as cases
 
     company_user = CurrentUser.of(next(u for u in users.values() if u.contractor_id == contract.contractor_id))
     checker = CurrentUser.of(users["inspector2"])
@@ -399,7 +405,7 @@ def _answer_cases(session: Session, storage: LocalStorage, users: dict, contract
             cases.close(session, FrozenClock(checked), checker, case_id, "复查合格")
 
 
-def _after_photo(rng: Any) -> bytes:
+def _after_photo(rng: random.Random) -> bytes:
     """A small real JPEG (a swept, green-edged pavement as flat colours): the demo's evidence."""
     from PIL import Image, ImageDraw
 
@@ -412,8 +418,7 @@ def _after_photo(rng: Any) -> bytes:
     return out.getvalue()
 
 
-def _citizen_reports(session: Session, settings: Settings, users: dict, live: list, now: datetime) -> None:
-    from procure.cases import services as cases
+def _citizen_reports(session: Session, settings: Settings, users: dict[str, User], live: list[Contract], now: datetime) -> None:
 
     if not live:
         return
@@ -434,8 +439,6 @@ def _citizen_reports(session: Session, settings: Settings, users: dict, live: li
 
 def _settlements(session: Session, settings: Settings, report: DemoReport) -> None:
     """Past months settled: July–September paid, October with finance, November a draft."""
-    from procure.payments import services as payments
-    from procure.payments.models import PaymentStatement
 
     if session.scalar(select(PaymentStatement.id).limit(1)) is not None:
         return

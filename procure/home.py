@@ -1,10 +1,17 @@
-"""What each role sees first after logging in: its own work, as plain data for ``home.html``."""
+"""What each role sees first after logging in: its own work, as plain data for ``home.html``.
+
+Part of the composition root: a home gathers work from many domains, so it lives above them all."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from litestar import Controller, Request, Response, get
+from litestar.response import Redirect
 from sqlalchemy.orm import Session
+
+from procure.accounts.web import MaybeMe
+from procure.kernel.web import DB, AppClock, page
 
 from procure.accounts.rules import Role
 from procure.accounts.services import CurrentUser
@@ -60,3 +67,13 @@ def home_context(session: Session, clock: Clock, user: CurrentUser) -> dict[str,
         context["audit_rows"] = audit.count(session)
         context["recent_audit"] = audit.list_entries(session, PageRequest(1, 10)).items
     return context
+
+
+class HomePage(Controller):
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def home(self, request: Request, db: DB, clock: AppClock, user: MaybeMe) -> Response:
+        if user is None:
+            return Redirect("/login")
+        return page(request, "home.html", **home_context(db, clock, user))

@@ -37,7 +37,7 @@ from jinja2.ext import InternationalizationExtension, babel_extract
 
 LOCALE = "zh_CN"
 PO_PATH = Path("procure") / "locale" / LOCALE / "LC_MESSAGES" / "messages.po"
-TEMPLATE_KEYWORDS = {"_": None}
+TEMPLATE_KEYWORDS = ("_",)  # the gettext function the templates call
 #: Error classes known without reading procure/kernel/errors.py (its subclasses are added from there).
 ERROR_CLASSES = frozenset({
     "ProcureError", "InvalidInput", "NotFound", "Conflict", "Forbidden", "NotAuthenticated",
@@ -193,7 +193,7 @@ class _PyExtractor(ast.NodeVisitor):
         self.generic_visit(node)
         self.scopes.pop()
 
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_Call(self, node: ast.Call) -> None:
         name = _call_name(node.func)

@@ -7,10 +7,8 @@ route is: guarded or public, with path ids or not, reading or writing, taking fi
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Litestar
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Reference, Schema
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Reference, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.routes import HTTPRoute
 
@@ -50,15 +48,15 @@ def document_answers(app: Litestar) -> None:
     schema = app.openapi_schema
     assert schema.components is not None
     schema.components.schemas = {**(schema.components.schemas or {}), "Error": ERROR, "Open311Error": OPEN311_ERROR}
+    paths = schema.paths or {}
     for route in app.routes:
-        if not isinstance(route, HTTPRoute) or route.path_format not in (schema.paths or {}):
+        if not isinstance(route, HTTPRoute) or route.path_format not in paths:
             continue
-        item = schema.paths[route.path_format]
-        for method, handler in route.route_handler_map.items():
-            operation: Any = getattr(item, method.lower(), None)
+        item = paths[route.path_format]
+        for method, (handler, _kwargs_model) in route.route_handler_map.items():
+            operation: Operation | None = getattr(item, method.lower(), None)
             if operation is None or method in ("OPTIONS", "HEAD"):
                 continue
-            handler = handler[0] if isinstance(handler, tuple) else handler
             guarded = any(getattr(layer, "guards", None) for layer in handler.ownership_layers)
             codes = ["400", "503"]
             if guarded:

@@ -41,12 +41,23 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from procure import domains  # noqa: F401  (every hand-off wired before a job)
 from procure.audit.services import SYSTEM
 from procure.kernel.clock import BUREAU_TZ, local_date, month_of
 from procure.kernel.db import Database
 from procure.kernel.errors import ProcureError
 from procure.kernel.settings import Settings
+from procure.contracts import services as contracts
+from procure.tendering import services as tenders
+from procure.inspection import services as inspection
+from procure.payments import services as payments
+from procure.publishing import services as publishing
+from procure.audit import services as audit
+
+if TYPE_CHECKING:
+    import procrastinate  # imported where used: only PostgreSQL deployments need it
 
 log = logging.getLogger("procure.worker")
 
@@ -56,8 +67,6 @@ log = logging.getLogger("procure.worker")
 
 def clock_job(settings: Settings, database: Database) -> dict[str, int]:
     """Persist the states the clock has moved: tenders first (a lot's 流标 frees its sites), then contracts."""
-    from procure.contracts import services as contracts
-    from procure.tendering import services as tenders
 
     with database.session() as session:
         moved_tenders = tenders.tick(session, settings.clock)
@@ -68,7 +77,6 @@ def clock_job(settings: Settings, database: Database) -> dict[str, int]:
 
 def sampling_plans_job(settings: Settings, database: Database) -> dict[str, int]:
     """Draw this month's sampling plan for every contract in force (once; the seed is recorded)."""
-    from procure.inspection import services as inspection
 
     with database.session() as session:
         plans = inspection.ensure_plans(session, settings.clock, month_of(settings.clock()), SYSTEM)
@@ -77,7 +85,6 @@ def sampling_plans_job(settings: Settings, database: Database) -> dict[str, int]
 
 def payment_run_job(settings: Settings, database: Database) -> dict[str, int]:
     """Compute last month's draft statements (DESIGN §4.7). Submitted ones are never touched."""
-    from procure.payments import services as payments
 
     first_of_month = local_date(settings.clock()).replace(day=1)
     last_month = month_of(datetime.combine(first_of_month - timedelta(days=1), datetime.min.time(), BUREAU_TZ))
@@ -95,7 +102,6 @@ def ocds_export_job(settings: Settings, database: Database) -> dict[str, int]:
     import shutil
     import tempfile
 
-    from procure.publishing import services as publishing
 
     target = settings.storage_dir / "ocds"
     settings.storage_dir.mkdir(parents=True, exist_ok=True)
@@ -112,7 +118,6 @@ def ocds_export_job(settings: Settings, database: Database) -> dict[str, int]:
 
 def audit_head_job(settings: Settings, database: Database) -> dict[str, int]:
     """Write today's public head of the audit chain, once; mirrors keep it (docs/deployment.md)."""
-    from procure.audit import services as audit
 
     directory = settings.storage_dir / "audit-heads"
     today = local_date(settings.clock())
@@ -195,7 +200,7 @@ class InProcessScheduler:
 # --- procrastinate (PostgreSQL) ----------------------------------------------------------------------
 
 
-def procrastinate_app(settings: Settings, database: Database):  # type: ignore[no-untyped-def]
+def procrastinate_app(settings: Settings, database: Database) -> procrastinate.App:
     """A procrastinate App whose periodic tasks are ``JOBS``. Its tables live in the same database
     (``procure migrate`` applies procrastinate's schema on PostgreSQL)."""
     import procrastinate

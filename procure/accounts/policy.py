@@ -12,17 +12,24 @@ only; a company login with no company sees none (never "the records that have no
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
-from sqlalchemy import ColumnElement, false, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, false, true
 
 from procure.accounts.rules import Permission, Role
 
 
 class Person(Protocol):
-    id: int
-    role: str
-    contractor_id: int | None
+    """A login as the policy sees it (``CurrentUser``, a frozen dataclass): read-only attributes."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def contractor_id(self) -> int | None: ...
 
     def can(self, permission: Permission) -> bool: ...
 
@@ -46,7 +53,7 @@ def may_read_company_record(user: Person | None, contractor_id: int | None, staf
     return user.can(staff)
 
 
-def company_filter(user: Person, column: Any) -> ColumnElement[bool]:
+def company_filter(user: Person, column: SQLColumnExpression[int | None]) -> ColumnElement[bool]:
     """The SQL form of ``may_read_company_record`` for lists (the guard has checked ``staff``)."""
     if not acts_for_company(user):
         return true()

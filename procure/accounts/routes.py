@@ -14,10 +14,8 @@ from procure.accounts.rules import Permission, Role
 from procure.accounts.schemas import TokenRequest, TokenResponse, UserCreate, UserOut, UserPage, UserUpdate
 from procure.audit import services as audit
 from procure.kernel.errors import ProcureError
-from procure.home import home_context
 from procure.kernel.i18n import LOCALE_COOKIE, LOCALES
 from procure.kernel.pagination import PageRequest
-from procure.sites import services as sites
 from procure.kernel.web import client_address, AppClock, AppSettings, DB, form_errors, FormData, page, PageNo, PathId, SESSION_COOKIE
 from procure.accounts.web import Me, requires
 
@@ -71,7 +69,7 @@ class UsersApi(Controller):
 
 
 class SessionPages(Controller):
-    """Login/logout/language and the home page."""
+    """Login/logout and language (the home page is ``procure.home``: it shows every domain's work)."""
 
     include_in_schema = False
 
@@ -108,13 +106,6 @@ class SessionPages(Controller):
         return Redirect(back, cookies=[Cookie(key=LOCALE_COOKIE, value=code, path="/", max_age=365 * 86400,
                                               samesite="lax")])
 
-    @get("/", sync_to_thread=True)
-    def home(self, request: Request, db: DB, clock: AppClock) -> Response:
-        user: Me | None = request.scope.get("user")  # type: ignore[assignment]
-        if user is None:
-            return Redirect("/login")
-        return page(request, "home.html", **home_context(db, clock, user))
-
 
 def _safe_next(target: str, allow_absolute_same_host: str | None = None) -> str:
     """Only ever redirect within Procure (no open redirects)."""
@@ -139,7 +130,7 @@ class AdminPages(Controller):
               role: FromQuery[str | None] = None) -> Response:
         result = services.list_users(db, PageRequest(page_no, 50), role=role or None)
         return page(request, "admin/users.html", result=result, role=role or "", roles=list(Role),
-                    jurisdictions=sites.list_jurisdictions(db), form={}, errors={}, error=None)
+                    jurisdictions=services.list_jurisdictions(db), form={}, errors={}, error=None)
 
     @post("/users", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
     def create_user(self, request: Request, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
@@ -152,14 +143,14 @@ class AdminPages(Controller):
             detail, by_field, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
             result = services.list_users(db, PageRequest(1, 50))
             return page(request, "admin/users.html", status_code=exc.status_code, result=result, role="",
-                        roles=list(Role), jurisdictions=sites.list_jurisdictions(db), form=data, errors=by_field,
+                        roles=list(Role), jurisdictions=services.list_jurisdictions(db), form=data, errors=by_field,
                         error=detail)
         return Redirect("/admin/users")
 
     @get("/users/{user_id:int}", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
     def edit_user(self, request: Request, user_id: PathId, db: DB) -> Response:
         return page(request, "admin/user_edit.html", target=services.get_user(db, user_id), roles=list(Role),
-                    jurisdictions=sites.list_jurisdictions(db), error=None,
+                    jurisdictions=services.list_jurisdictions(db), error=None,
                     history=audit.entries_for(db, "user", user_id))
 
     @post("/users/{user_id:int}", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
@@ -177,25 +168,9 @@ class AdminPages(Controller):
             detail, _, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
             return page(request, "admin/user_edit.html", status_code=exc.status_code,
                         target=services.get_user(db, user_id), roles=list(Role),
-                        jurisdictions=sites.list_jurisdictions(db), error=detail,
+                        jurisdictions=services.list_jurisdictions(db), error=detail,
                         history=audit.entries_for(db, "user", user_id))
         return Redirect("/admin/users")
-
-    @get("/unit-rates", sync_to_thread=True, guards=[requires(Permission.BUDGET_READ)])
-    def unit_rates(self, request: Request, db: DB) -> Response:
-        return page(request, "admin/unit_rates.html", rates=sites.list_unit_rates(db), error=None)
-
-    @post("/unit-rates", sync_to_thread=True, guards=[requires(Permission.UNIT_RATES_MANAGE)])
-    def set_unit_rate(self, request: Request, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
-        try:
-            sites.set_unit_rate(db, clock, user.actor, data.get("kind", ""), data.get("grade", ""),
-                                data.get("yuan_per_m2_year", ""))
-        except ProcureError as exc:
-            db.rollback()
-            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
-            return page(request, "admin/unit_rates.html", status_code=exc.status_code,
-                        rates=sites.list_unit_rates(db), error=detail + " " + " ".join(e["message"] for e in errors))
-        return Redirect("/admin/unit-rates")
 
     @get("/audit", sync_to_thread=True, guards=[requires(Permission.AUDIT_READ)])
     def audit_trail(self, request: Request, db: DB, page_no: PageNo = 1,

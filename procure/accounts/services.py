@@ -270,3 +270,17 @@ def mark_read(session: Session, clock: Clock, user: CurrentUser) -> None:
                                                            Notification.read_at.is_(None))):
         note.read_at = clock()
     session.commit()
+
+
+# --- the bureau's jurisdictions (属地) ---------------------------------------------------------
+
+
+def list_jurisdictions(session: Session) -> list[Jurisdiction]:
+    return list(session.scalars(select(Jurisdiction).order_by(Jurisdiction.code)))
+
+
+def jurisdiction_by_code(session: Session, code: str) -> Jurisdiction:
+    found = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
+    if found is None:
+        raise NotFound("Unknown jurisdiction code {code}.", code=code)
+    return found

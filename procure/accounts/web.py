@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import anyio
-from jinja2 import pass_context
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
@@ -16,13 +16,14 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from procure.accounts import services as accounts
+from procure.accounts.models import Jurisdiction
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.kernel.db import Database
 from procure.kernel.errors import ProcureError
 from procure.kernel.i18n import LOCALE_COOKIE, gettext, pick_locale, role_label
 from procure.kernel.settings import Settings
-from procure.kernel.web import SESSION_COOKIE, context_locale, is_api
+from procure.kernel.web import SESSION_COOKIE, context_locale, is_api, scope_locale
 
 #: Handler parameter types for the ``user`` dependency.
 Me = NamedDependency[CurrentUser]
@@ -30,7 +31,7 @@ MaybeMe = NamedDependency[CurrentUser | None]
 
 
 def provide_user(request: Request) -> CurrentUser | None:
-    return request.scope.get("user")  # type: ignore[return-value]
+    return request.scope.get("user")
 
 
 # --- who is asking, in which language -------------------------------------------------------
@@ -48,9 +49,10 @@ class IdentityMiddleware(ASGIMiddleware):
         settings: Settings = scope["litestar_app"].state.settings
         path = scope["path"]
         api = is_api(path)
-        scope["locale"] = pick_locale(request.cookies.get(LOCALE_COOKIE),
-                                      request.headers.get("accept-language") if api else None,
-                                      settings.default_locale)
+        locale = pick_locale(request.cookies.get(LOCALE_COOKIE), request.headers.get("accept-language") if api else None,
+                             settings.default_locale)
+        # An extension key (ASGI allows them); Litestar's Scope TypedDict names only its own keys.
+        scope["locale"] = locale  # type: ignore[typeddict-unknown-key]
         scope["user"] = None
         auth_error = None
         header = request.headers.get("authorization", "")
@@ -78,10 +80,9 @@ def _current(connection: ASGIConnection) -> CurrentUser:
     user = connection.scope.get("user")
     if user is None:
         error = connection.scope.get("auth")
-        locale = connection.scope.get("locale", "zh_CN")
         message = error.message if isinstance(error, ProcureError) else "Log in first."
-        raise NotAuthorizedException(gettext(locale, message))
-    return user  # type: ignore[return-value]
+        raise NotAuthorizedException(gettext(scope_locale(connection.scope), message))
+    return user
 
 
 def logged_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -95,7 +96,7 @@ def requires(*permissions: Permission) -> Callable[[ASGIConnection, BaseRouteHan
         user = _current(connection)
         missing = [p for p in permissions if not user.can(p)]
         if missing:
-            locale = connection.scope.get("locale", "zh_CN")
+            locale = scope_locale(connection.scope)
             raise PermissionDeniedException(
                 gettext(locale, "Your role ({role}) may not do this.", role=role_label(locale, user.role)))
 
@@ -104,13 +105,13 @@ def requires(*permissions: Permission) -> Callable[[ASGIConnection, BaseRouteHan
 
 
 @pass_context
-def jurisdiction_label(context: Any, j: Any) -> str:
+def jurisdiction_label(context: Context, j: Jurisdiction | None) -> str:
     if j is None:
         return "—"
     return j.name if context_locale(context) == "zh_CN" or not j.name_en else j.name_en
 
 
 
-def install_template_helpers(environment: Any) -> None:
+def install_template_helpers(environment: Environment) -> None:
     environment.filters.update(jurisdiction=jurisdiction_label)
     environment.globals["Permission"] = Permission

@@ -38,15 +38,15 @@ class ChainLink:
     action: str
     entity: str
     entity_id: str
-    before: Any
-    after: Any
+    before: object  # the JSON views the row stores
+    after: object
     sealed_tender_id: int | None
     prev_hash: str
     hash: str
     scheme: str = KEYED
 
 
-def canonical(value: Any) -> str:
+def canonical(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
@@ -55,7 +55,7 @@ def _utc(at: datetime) -> str:
 
 
 def entry_mac(key: bytes, prev_hash: str, *, id: int, at: datetime, actor_id: int | None, actor_name: str,
-              action: str, entity: str, entity_id: str, before: Any, after: Any, sealed_tender_id: int | None) -> str:
+              action: str, entity: str, entity_id: str, before: object, after: object, sealed_tender_id: int | None) -> str:
     """HMAC-SHA256 under ``key`` over the previous MAC and every column of the row, canonically."""
     payload = canonical([_DOMAIN, prev_hash, id, _utc(at), actor_id, actor_name, action, entity, entity_id,
                          before, after, sealed_tender_id])
@@ -63,7 +63,7 @@ def entry_mac(key: bytes, prev_hash: str, *, id: int, at: datetime, actor_id: in
 
 
 def legacy_hash(prev_hash: str, *, at: datetime, actor_name: str, action: str, entity: str,
-                entity_id: str, before: Any, after: Any) -> str:
+                entity_id: str, before: object, after: object) -> str:
     """The rule of rows written before migration 0009: SHA-256 with no key, and neither the id,
     ``actor_id`` nor ``sealed_tender_id`` in it. Only ever verified, never written."""
     payload = canonical([prev_hash, _utc(at), actor_name, action, entity, entity_id, before, after])
@@ -111,14 +111,14 @@ class BadAnchor(ValueError):
     """An anchor that is not ``COUNT:MAC``, ``MAC`` or a head's JSON."""
 
 
-def _mac_text(raw: Any) -> str:
+def _mac_text(raw: object) -> str:
     mac = str(raw).strip().lower()
     if len(mac) != 64 or any(c not in "0123456789abcdef" for c in mac):
         raise BadAnchor(f"{raw!r} is not a MAC (64 hexadecimal digits)")
     return mac
 
 
-def _count(raw: Any, mac: str) -> int:
+def _count(raw: Any, mac: str) -> int:  # Any JSON value or text: int() refuses the rest
     try:
         count = int(raw)
     except (TypeError, ValueError):
@@ -137,7 +137,7 @@ def parse_anchor(text: str) -> Anchor:
     return Anchor(mac, _count(count, mac))
 
 
-def anchor_from_json(body: Any) -> Anchor:
+def anchor_from_json(body: object) -> Anchor:
     """A head as ``ChainHead.as_json`` wrote it (the API, the daily files, ``procure audit head``)."""
     if not isinstance(body, dict) or "mac" not in body:
         raise BadAnchor("a head is a JSON object with a \"mac\"")

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select, text
+from sqlalchemy import ColumnElement, Select, event, func, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper, Session, object_session
 
@@ -25,6 +25,7 @@ from procure.audit.rules import (
 )
 from procure.kernel.clock import Clock
 from procure.kernel.db import AUDIT_KEY
+from procure.kernel.hooks import Port
 from procure.kernel.pagination import Page, PageRequest
 
 
@@ -180,15 +181,17 @@ def write_head_file(directory: Path, day: date, head: ChainHead) -> bool:
     return True
 
 
-def _unsealed() -> Any:
+#: The ids of tenders whose bids have been opened, as a SQL subquery (tendering provides it: the
+#: audit log is earlier in the dependency order than the tenders it records).
+opened_tenders: Port[[], Select[tuple[int]]] = Port("audit.opened_tenders")
+
+
+def _unsealed() -> ColumnElement[bool]:
     """Entries about sealed bids stay hidden until their tender is opened (招标投标法 第22条)."""
-    from procure.tendering.models import Tender
-
-    opened = select(Tender.id).where(Tender.opened_at.is_not(None))
-    return AuditEntry.sealed_tender_id.is_(None) | AuditEntry.sealed_tender_id.in_(opened)
+    return AuditEntry.sealed_tender_id.is_(None) | AuditEntry.sealed_tender_id.in_(opened_tenders())
 
 
-def visible_entries() -> Any:
+def visible_entries() -> ColumnElement[bool]:
     """The condition for entries anyone may see (see ``_unsealed``)."""
     return _unsealed()
 

@@ -10,7 +10,6 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 
 
-from procure.accounts import policy
 from procure.accounts.rules import Permission
 from procure.awards import services
 from procure.awards.models import Award
@@ -18,7 +17,8 @@ from procure.bidding.models import Bid
 from procure.kernel.errors import NotFound
 from procure.tendering.models import Lot
 from procure.kernel.web import pdf_response
-from procure.kernel.web import AppClock, attempt, DB, FormData, page, PathId
+from procure.evaluation import services as evaluation
+from procure.kernel.web import form_id, AppClock, attempt, DB, FormData, page, PathId
 from procure.accounts.web import MaybeMe, Me, requires
 from procure.documents.web import Pdf
 from procure.kernel.bounds import Id
@@ -137,19 +137,21 @@ class AwardPages(Controller):
 
     def _page(self, request: Request, db: Any, clock: Any, user: Any, award_id: int, *, status: int = 200,
               error: str | None = None) -> Response:
-        award = services.get(db, award_id)
-        lot = db.get(Lot, award.lot_id)
-        bids = {r.bid_id: db.get(Bid, r.bid_id) for r in services.candidates(db, lot.id)}
-        context: dict[str, Any] = {"award": award, "lot": lot, "tender": lot.tender, "now": clock(), "error": error,
-                                   "candidates": services.candidates(db, lot.id), "bids": bids,
-                                   "officer": user is not None and user.can(Permission.TENDERS_MANAGE)}
-        if policy.acts_for_company(user) and user.contractor_id is not None:
-            context["mine"] = services.my_result(db, user, lot.id)
-        return page(request, "awards/award.html", status_code=status, **context)
+        return page(request, "awards/award.html", status_code=status, error=error,
+                    **services.award_page(db, clock, user, award_id))
 
     def _act(self, request: Request, db: Any, clock: Any, user: Any, award_id: int, action: Any) -> Response:
         return attempt(request, db, action, success=f"/awards/{award_id}", on_error=lambda status, message: self._page(
             request, db, clock, user, award_id, status=status, error=message))
+
+    @post("/lots/{lot_id:int}/award", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
+    def propose(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        """Proposed from the lot's evaluation overview, which shows the refusal if there is one."""
+        return attempt(request, db, lambda: services.propose(
+            db, clock, user.actor, lot_id, form_id(data, "bid_id"), data.get("reason", "")),
+            success=f"/lots/{lot_id}/evaluation", on_error=lambda status, message: page(
+                request, "evaluation/overview.html", status_code=status, error=message,
+                **evaluation.overview_page(db, clock, lot_id)))
 
     @post("/awards/{award_id:int}/object", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
     def object_to(self, request: Request, award_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:

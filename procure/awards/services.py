@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from procure.accounts import services as accounts
 from procure.accounts.models import User
+from procure.accounts import policy
+from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import Actor
@@ -16,11 +20,12 @@ from procure.bidding.models import Bid
 from procure.kernel.clock import BUREAU_TZ, Clock
 from procure.contractors import services as contractors
 from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.kernel.hooks import Port
 from procure.evaluation import services as evaluation
 from procure.evaluation.models import EvaluationResult
 from procure.kernel.i18n import N_
 from procure.tendering import services as tenders
-from procure.tendering.models import Lot
+from procure.tendering.models import Lot, Tender
 from procure.tendering.rules import LotState, TenderState
 
 
@@ -117,10 +122,13 @@ def answer_objection(session: Session, clock: Clock, actor: Actor, objection_id:
     return objection
 
 
-def issue_notice(session: Session, clock: Clock, actor: Actor, award_id: int):  # type: ignore[no-untyped-def]
-    """中标通知书: after the publicity, with no open objection; the contract draft follows (§4.5)."""
-    from procure.contracts import services as contracts
+#: Drafts the contract of a lot whose award notice is going out, in the same transaction, and
+#: answers its id (contracts provides it: contracts come after awards in the dependency order).
+draft_contract: Port[[Session, Clock, Actor, Award], int] = Port("awards.draft_contract")
 
+
+def issue_notice(session: Session, clock: Clock, actor: Actor, award_id: int) -> Award:
+    """中标通知书: after the publicity, with no open objection; the contract draft follows (§4.5)."""
     award = get(session, award_id)
     open_objections = sum(1 for o in award.objections if o.answer is None)
     problem = can_notify(award.state, clock(), award.publicity_ends_at, open_objections)
@@ -133,12 +141,12 @@ def issue_notice(session: Session, clock: Clock, actor: Actor, award_id: int):  
     if all(l.state in (LotState.AWARDED, LotState.CONTRACTED, LotState.UNSUCCESSFUL, LotState.CANCELLED)
            for l in tender.lots):
         tender.state = TenderState.AWARDED
-    contract = contracts.draft_from_award(session, clock, actor, award)
+    contract_id = draft_contract(session, clock, actor, award)
     accounts.notify(session, clock, _bidder_users(session, lot),
                     N_("The award notice of lot {lot} of tender {reference} was issued; your result is on the tender page."),
                     f"/tenders/{tender.id}", lot=lot.number, reference=tender.reference)
     audit.record(session, clock, actor, "award.notice", "award", award.id, None,
-                 {"lot": lot.id, "bid": award.bid_id, "contract": contract.id})
+                 {"lot": lot.id, "bid": award.bid_id, "contract": contract_id})
     session.commit()
     return award
 
@@ -154,3 +162,31 @@ def my_result(session: Session, user: CurrentUser, lot_id: int) -> tuple[Evaluat
         return None
     result = session.scalar(select(EvaluationResult).where(EvaluationResult.bid_id == bid.id))
     return (result, award) if result is not None else None
+
+
+@tenders.tender_page_panels.handler
+def _tender_page_panel(session: Session, clock: Clock, viewer: tenders.PageViewer, tender: Tender) -> dict[str, Any]:
+    """On the tender page: each lot's award (one query for all lots)."""
+    lot_ids = [lot.id for lot in tender.lots]
+    return {"awards": {a.lot_id: a for a in session.scalars(select(Award).where(Award.lot_id.in_(lot_ids)))}}
+
+
+@evaluation.overview_panels.handler
+def _overview_panel(session: Session, lot_id: int) -> dict[str, Any]:
+    """On the lot's evaluation overview: its award and the 中标候选人."""
+    return {"award": of_lot(session, lot_id), "candidates": candidates(session, lot_id)}
+
+
+def award_page(session: Session, clock: Clock, user: CurrentUser | None, award_id: int) -> dict[str, Any]:
+    """The award page (中标候选人公示): the candidates and their bids; a bidder also sees its own result."""
+    award = get(session, award_id)
+    lot = session.get(Lot, award.lot_id)
+    assert lot is not None  # an award's lot is never deleted (foreign key)
+    ranked = candidates(session, lot.id)
+    bids = {b.id: b for b in session.scalars(select(Bid).where(Bid.id.in_([r.bid_id for r in ranked])))}
+    context: dict[str, Any] = {"award": award, "lot": lot, "tender": lot.tender, "now": clock(),
+                               "candidates": ranked, "bids": bids,
+                               "officer": user is not None and user.can(Permission.TENDERS_MANAGE)}
+    if user is not None and policy.acts_for_company(user) and user.contractor_id is not None:
+        context["mine"] = my_result(session, user, lot.id)
+    return context

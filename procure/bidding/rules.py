@@ -28,7 +28,7 @@ BOND_FORMS = ("transfer", "guarantee", "insurance", "none")
 MAX_PRICE = Decimal("999999999999.99")  # NUMERIC(14,2)
 
 
-def parse_price(raw: Any) -> tuple[Decimal | None, str | None]:
+def parse_price(raw: object) -> tuple[Decimal | None, str | None]:
     """(price, problem msgid). A price is > 0 with at most two decimals."""
     text = str(raw if raw is not None else "").strip().replace(",", "")
     if not text:

@@ -15,14 +15,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from procure.accounts import policy
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
+from procure.audit.models import AuditEntry
 from procure.bidding.models import Bid, BidDocument, OpeningRecord
 from procure.bidding.rules import BOND_FORMS, bond_status, parse_price, receipt_fingerprint
 from procure.kernel.clock import BUREAU_TZ, Clock
@@ -33,6 +34,7 @@ from procure.documents.models import Document
 from procure.documents.services import Seal
 from procure.documents.storage import Storage
 from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.kernel.hooks import Port
 from procure.tendering import services as tenders
 from procure.tendering.models import Lot, Tender
 from procure.tendering.rules import SETTLING_TIME, LotState, TenderState, accepts_bids, bidding_closed, settled
@@ -134,8 +136,6 @@ def submit(session: Session, clock: Clock, storage: Storage, secret_key: str, us
 
 
 def _seal_last_audit(session: Session, tender_id: int) -> None:
-    from procure.audit.models import AuditEntry
-
     entry = session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))
     assert entry is not None
     entry.sealed_tender_id = tender_id
@@ -351,17 +351,58 @@ def tender_id_of(session: Session, bid: Bid) -> int:
     return lot.tender_id
 
 
+class Standing(Protocol):
+    """A company's scorecard standing (A–D) and its points over the last 12 months."""
+
+    standing: str
+    total: Decimal
+
+
+#: The scorecard of a company (reports provides it: the scorecard reads inspections, cases and
+#: payments, all later than bidding in the dependency order).
+company_standing: Port[[Session, Clock, int], Standing | None] = Port("bidding.company_standing")
+
+
 def standing_problem(session: Session, clock: Clock, tender: Tender, contractor_id: int, *,
                      raise_if_excluded: bool = False) -> str | None:
     """The tender's rule on D-standing bidders (reports.rules.scorecard): a warning to show, or a refusal."""
     if tender.standing_rule == "off":
         return None
-    from procure.reports import services as reports  # late: reports reads most domains, bidding among them
-
-    card = reports.standing(session, clock, contractor_id)
+    card = company_standing(session, clock, contractor_id)
     if card is None or card.standing != "D":
         return None
     if tender.standing_rule == "exclude" and raise_if_excluded:
         raise Forbidden("Your company's scorecard standing is D ({total} points over the last 12 months): this tender "
                         "excludes D-standing bidders.", total=card.total)
     return "warn" if tender.standing_rule == "warn" else "exclude"
+
+
+# --- what tendering asks of bids (its ports; tendering comes first) ---------------------------
+
+
+@tenders.bidder_companies.provide
+def _bidder_companies(lot_ids: list[int]) -> Select[tuple[int]]:
+    return select(Bid.contractor_id).where(Bid.lot_id.in_(lot_ids), Bid.state == "submitted")
+
+
+@tenders.bid_counts.provide
+def _bid_counts(session: Session, lot_ids: list[int]) -> dict[int, int]:
+    rows = session.execute(select(Bid.lot_id, func.count()).where(Bid.lot_id.in_(lot_ids), Bid.state == "submitted")
+                           .group_by(Bid.lot_id))
+    return {lot_id: n for lot_id, n in rows}
+
+
+@tenders.tender_page_panels.handler
+def _tender_page_panel(session: Session, clock: Clock, viewer: tenders.PageViewer, tender: Tender) -> dict[str, Any]:
+    """On the tender page: the opening record; for a company, its own bids and its standing."""
+    panel: dict[str, Any] = {"opening": opening_record(session, tender.id)}
+    user = viewer.user
+    if user is not None and policy.acts_for_company(user) and user.contractor_id is not None:
+        panel["company"] = contractors.of_user(session, user)
+        panel["standing"] = standing_problem(session, clock, tender, user.contractor_id)
+        if panel["standing"]:
+            panel["card"] = company_standing(session, clock, user.contractor_id)
+        lot_ids = {lot.id for lot in tender.lots}
+        panel["my_bids"] = {v.bid.lot_id: v for v in my_bids(session, clock, viewer.secret_key, user)
+                            if v.bid.lot_id in lot_ids}
+    return panel

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -9,16 +11,17 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
+from sqlalchemy.orm import Session
 
 from procure.accounts import policy
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.cases import open311, services
-from procure.cases.models import CitizenReport
+from procure.cases.models import Case, CitizenReport
 from procure.cases.schemas import CaseOut, CasePage, NoteIn, RatesOut, ReasonIn
 from procure.cases.services import CaseFilter, Open311Error
 from procure.kernel.errors import ProcureError
-from procure.kernel.clock import month_of
+from procure.kernel.clock import Clock, month_of
 from procure.kernel.pagination import PageRequest
 from procure.kernel.bounds import parse_id
 from procure.kernel.web import AppClock, attempt, DB, form_id, FormData, page, PageNo, PathId, QueryId
@@ -29,7 +32,7 @@ UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI
 READERS = requires(Permission.CASES_READ)
 
 
-def case_out(case: Any, now: Any) -> CaseOut:
+def case_out(case: Case, now: datetime) -> CaseOut:
     return CaseOut.of(case, services.overdue(case, now), services.timer(case, now))
 
 
@@ -40,6 +43,7 @@ def rates_out(rows: list[services.RateRow]) -> list[RatesOut]:
 
 
 def _photos(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    # Any, not IO[bytes]: cases.services still asks for BinaryIO, which an UploadFile's SpooledTemporaryFile is not.
     files = data.get("photos") or []
     files = files if isinstance(files, list) else [files]
     return [(f.filename or "photo.jpg", f.file) for f in files if isinstance(f, UploadFile) and f.filename]
@@ -176,14 +180,15 @@ class CasePages(Controller):
     def show(self, request: Request, case_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
         return self._detail(request, db, clock, user, case_id)
 
-    def _detail(self, request: Request, db: Any, clock: Any, user: CurrentUser, case_id: int, *, status: int = 200,
+    def _detail(self, request: Request, db: Session, clock: Clock, user: CurrentUser, case_id: int, *, status: int = 200,
                 error: str | None = None) -> Response:
         case = services.get(db, case_id, user)
         now = clock()
         return page(request, "cases/detail.html", status_code=status, case=case, now=now, error=error,
                     timer=services.timer(case, now), overdue=services.overdue(case, now))
 
-    def _act(self, request: Request, db: Any, clock: Any, user: CurrentUser, case_id: int, action: Any) -> Response:
+    def _act(self, request: Request, db: Session, clock: Clock, user: CurrentUser, case_id: int,
+             action: Callable[[], object]) -> Response:
         return attempt(request, db, action, success=f"/cases/{case_id}", on_error=lambda status, message: self._detail(
             request, db, clock, user, case_id, status=status, error=message))
 

@@ -106,11 +106,11 @@ def rates(cases: Iterable[CaseFacts]) -> Rates:
     """数字城管 indicators over the cases due in a period (void cases do not count):
     on-time handling = responded on time / due; closure = closed / due; rework = reopened / responded."""
     due = [c for c in cases if c.state != CaseState.VOID]
-    responded = [c for c in due if c.first_responded_at is not None]
+    responded = [(c, c.first_responded_at) for c in due if c.first_responded_at is not None]
     return Rates(
         due=len(due),
-        on_time=sum(1 for c in responded if c.first_responded_at <= c.deadline),  # type: ignore[operator]
+        on_time=sum(1 for c, at in responded if at <= c.deadline),
         closed=sum(1 for c in due if c.state == CaseState.CLOSED),
         responded=len(responded),
-        reworked=sum(1 for c in responded if c.reopened > 0),
+        reworked=sum(1 for c, _ in responded if c.reopened > 0),
     )

@@ -26,9 +26,14 @@ from procure.contracts.models import Contract
 from procure.documents import services as documents
 from procure.documents.storage import Storage
 from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.inspection import services as inspections
+from procure.inspection.models import Finding, Inspection, TemplateItem
 from procure.inspection.photos import normalise
 from procure.kernel.pagination import Page, PageRequest
 from procure.sites.models import Site
+from procure.kernel.clock import month_bounds
+from procure.accounts.models import Jurisdiction
+from procure.inspection.services import contract_for
 
 
 def _number(session: Session, clock: Clock) -> str:
@@ -65,6 +70,19 @@ def open_from_finding(session: Session, clock: Clock, inspection: Any, item: Any
     return _open(session, clock, source=CaseSource.INSPECTION, site=inspection.site, contract=contract,
                  opened_at=inspection.inspected_at, limit_hours=item.rectification_hours, description=text,
                  item_code=item.code, inspection_id=inspection.id)
+
+
+
+@inspections.open_case.provide
+def _open_on_submit(session: Session, clock: Clock, submitted: Inspection, item: TemplateItem, finding: Finding,
+                    contract: Contract | None) -> int:
+    """A submitted inspection opens a case for each finding whose item has a rectification limit."""
+    return open_from_finding(session, clock, submitted, item, finding, contract).id
+
+
+@inspections.inspection_page_panels.handler
+def _inspection_page_panel(session: Session, found: Inspection) -> dict[str, Any]:
+    return {"cases": list(session.scalars(select(Case).where(Case.inspection_id == found.id).order_by(Case.id)))}
 
 
 def get(session: Session, case_id: int, user: CurrentUser | None = None) -> Case:
@@ -159,7 +177,6 @@ def list_cases(session: Session, clock: Clock, user: CurrentUser, flt: CaseFilte
     if flt.contract_id:
         stmt = stmt.where(Case.contract_id == flt.contract_id)
     if flt.month:
-        from procure.kernel.clock import month_bounds
 
         first, last = month_bounds(flt.month)
         stmt = stmt.where(Case.deadline >= day_start(first), Case.deadline < day_start(last + timedelta(days=1)))
@@ -190,7 +207,6 @@ class RateRow:
 
 def month_rates(session: Session, month: str) -> tuple[list[RateRow], list[RateRow]]:
     """On-time, closure and rework rates per contract and per jurisdiction for cases due in the month."""
-    from procure.kernel.clock import month_bounds
 
     first, last = month_bounds(month)
     due = list(session.scalars(select(Case).where(Case.deadline >= day_start(first),
@@ -204,7 +220,6 @@ def month_rates(session: Session, month: str) -> tuple[list[RateRow], list[RateR
     contracts = {c.id: c for c in session.scalars(select(Contract).where(Contract.id.in_([k for k in by_contract if k])))}
     rows_c = [RateRow(str(k), contracts[k].number if k else "—", facts(v))
               for k, v in sorted(by_contract.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))]
-    from procure.accounts.models import Jurisdiction
 
     names = {j.id: j.name for j in session.scalars(select(Jurisdiction))}
     rows_j = [RateRow(str(k), names.get(k, str(k)), facts(v)) for k, v in sorted(by_jurisdiction.items())]
@@ -340,7 +355,6 @@ def _when(raw: str | None, name: str) -> datetime | None:
 def verify_report(session: Session, clock: Clock, user: CurrentUser, report_id: int, *, accept: bool, note: str,
                   site_id: int | None = None) -> CitizenReport:
     """An inspector checks a citizen report: a real defect opens a case; otherwise it is closed."""
-    from procure.inspection.services import contract_for
 
     report = session.get(CitizenReport, report_id)
     if report is None:

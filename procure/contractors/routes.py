@@ -17,7 +17,7 @@ from procure.contractors.services import Registration
 from procure.documents.services import MAX_DOCUMENT_BYTES
 from procure.kernel.errors import Forbidden, InvalidInput, ProcureError
 from procure.kernel.pagination import PageRequest
-from procure.kernel.web import AppClock, DB, form_errors, FormData, page, PageNo, PathId
+from procure.kernel.web import AppClock, DB, form_errors, FormData, page, PageNo, PathId, scope_locale
 from procure.documents.web import AppStorage
 from procure.accounts.web import Me, requires
 
@@ -89,7 +89,7 @@ class ContractorPages(Controller):
                 uscc_confirm=data.get("uscc_confirm") == "on"))
         except ProcureError as exc:
             db.rollback()
-            detail, by_field, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, by_field, _ = form_errors(exc, scope_locale(request.scope))
             return page(request, "contractors/register.html", status_code=exc.status_code, form=data,
                         errors=by_field, error=detail)
         return Redirect("/login?registered=1")
@@ -111,7 +111,7 @@ class ContractorPages(Controller):
                 services.reject(db, clock, user.actor, contractor_id, data.get("reason", ""))
         except ProcureError as exc:
             db.rollback()
-            detail, _, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, _, _ = form_errors(exc, scope_locale(request.scope))
             result = services.list_contractors(db, PageRequest(1, 30), "pending")
             return page(request, "contractors/list.html", status_code=exc.status_code, result=result,
                         state="pending", error=detail)
@@ -133,7 +133,7 @@ class ContractorPages(Controller):
                                   upload.filename or "")
         except ProcureError as exc:
             db.rollback()
-            detail, _, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, _, _ = form_errors(exc, scope_locale(request.scope))
             return page(request, "contractors/company.html", status_code=exc.status_code,
                         company=services.of_user(db, user), error=detail)
         return Redirect("/company")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -38,7 +38,7 @@ class Registration:
 
 def register(session: Session, clock: Clock, data: Registration) -> Contractor:
     """Create a pending company and its login; an officer approves it before it may bid."""
-    errors = []
+    errors: list[dict[str, Any]] = []
     name = data.company_name.strip()
     if not name or len(name) > 200:
         errors.append({"field": "company_name", "message": "Give the company's registered name (at most 200 characters)."})
@@ -137,7 +137,7 @@ def list_contractors(session: Session, paging: PageRequest, state: str | None = 
     return Page(rows, total, paging)
 
 
-def add_document(session: Session, clock: Clock, storage: Storage, user: CurrentUser, title: str, fileobj: BinaryIO,
+def add_document(session: Session, clock: Clock, storage: Storage, user: CurrentUser, title: str, fileobj: IO[bytes],
                  filename: str) -> ContractorDocument:
     contractor = of_user(session, user)
     if not title.strip():

@@ -8,6 +8,7 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 
+from procure.accounts import services as accounts
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.kernel.clock import local_date
@@ -17,8 +18,6 @@ from procure.contracts.rules import ContractState
 from procure.contracts.schemas import ContractOut, ContractPage, ReasonIn, VariationIn, VariationOut
 from procure.contracts.services import ContractFilter
 from procure.kernel.pagination import PageRequest
-from procure.payments import services as payments
-from procure.sites import services as sites
 from procure.sites.schemas import SiteOut
 from procure.kernel.web import pdf_response
 from procure.kernel.web import AppClock, attempt, DB, FormData, page, PageNo, PathId, QueryId
@@ -119,7 +118,7 @@ class ContractPages(Controller):
         today = local_date(clock())
         return page(request, "contracts/list.html", result=result, states=list(ContractState), state=state_filter or "",
                     jurisdiction=jurisdiction or "", expiring=bool(expiring), uncovered=uncovered,
-                    jurisdictions=sites.list_jurisdictions(db), late={c.id for c in result.items if services.signing_late(c, today)},
+                    jurisdictions=accounts.list_jurisdictions(db), late={c.id for c in result.items if services.signing_late(c, today)},
                     ends={c.id: services.term_end(c) for c in result.items})
 
     @get("/contracts/{contract_id:int}", sync_to_thread=True, guards=[READERS])
@@ -128,13 +127,8 @@ class ContractPages(Controller):
 
     def _detail(self, request: Request, db: Any, clock: Any, user: CurrentUser, contract_id: int, *, status: int = 200,
                 error: str | None = None) -> Response:
-        contract = services.get(db, clock, contract_id, user)
-        failing_months, flagged = payments.failing_record(db, contract.id)
-        return page(request, "contracts/detail.html", status_code=status, contract=contract, error=error,
-                    failing_months=failing_months, termination_flag=flagged,
-                    end=services.term_end(contract), late=services.signing_late(contract, local_date(clock())),
-                    officer=user.can(Permission.TENDERS_MANAGE),
-                    candidates=services.uncovered_sites(db, clock) if user.can(Permission.TENDERS_MANAGE) else [])
+        return page(request, "contracts/detail.html", status_code=status, error=error,
+                    **services.contract_page(db, clock, user, contract_id))
 
     def _act(self, request: Request, db: Any, clock: Any, user: CurrentUser, contract_id: int, action: Any) -> Response:
         return attempt(request, db, action, success=f"/contracts/{contract_id}", on_error=lambda status, message: self._detail(

@@ -152,12 +152,12 @@ def terms_problems(amount: Decimal, months: int, performance_bond: Decimal, rete
 PENALTY_SHARES = ("media_county", "media_city")
 
 
-def penalty_problems(penalties: Any) -> list[dict[str, Any]]:
+def penalty_problems(penalties: object) -> list[dict[str, Any]]:
     """Error entries (field, msgid, params) for penalty rules that cannot be stored and applied: a
     share is 0–1 with at most four decimals; an amount is yuan ≥ 0 that fits NUMERIC(14,2)."""
     if not isinstance(penalties, dict):
         return [{"field": "penalty_rules", "message": "Penalty rules are numbers by name."}]
-    problems = []
+    problems: list[dict[str, Any]] = []
     for name, value in penalties.items():
         field = f"penalty_rules.{name}"
         try:
@@ -173,7 +173,7 @@ def penalty_problems(penalties: Any) -> list[dict[str, Any]]:
     return problems
 
 
-def payment_table_problems(table: Any) -> list[str]:
+def payment_table_problems(table: object) -> list[str]:
     """DESIGN §4.7: score bands (non-overlapping, covering 0–100) or a linear table."""
     if not isinstance(table, dict) or table.get("kind") not in ("bands", "linear"):
         return ["A payment table is {kind: bands, bands: [...]} or {kind: linear, threshold, rate, minimum}."]

@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from procure.kernel import bounds
+from procure.accounts import services as accounts
 from procure.accounts import policy
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
+from procure.awards import services as awards
 from procure.awards.models import Award
 from procure.bidding.models import Bid
 from procure.kernel.clock import BUREAU_TZ, Clock, local_date
@@ -27,6 +29,7 @@ from procure.kernel.db import is_read_only
 from procure.contracts.models import Contract, ContractSite, Variation
 from procure.contracts.rules import ContractState, VariationKind
 from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.kernel.hooks import Hook
 from procure.kernel.pagination import Page, PageRequest
 from procure.sites import services as site_services
 from procure.sites.models import Site
@@ -34,6 +37,8 @@ from procure.kernel.clock import parse_date
 from procure.kernel.money import round2
 from procure.tendering.models import Lot
 from procure.tendering.rules import LotState
+from procure.sites import services as sites
+from procure.sites.services import SiteFilter, filtered_query
 
 LIVE_STATES = (ContractState.SIGNED, ContractState.ACTIVE, ContractState.SUSPENDED)
 DEFAULT_BOND_SHARE = Decimal("0.05")
@@ -71,6 +76,13 @@ def draft_from_award(session: Session, clock: Clock, actor: Actor, award: Award)
     session.flush()
     audit.record(session, clock, actor, "contract.create", "contract", contract.id, None, contract.audit_view())
     return contract
+
+
+
+@awards.draft_contract.provide
+def _draft_on_notice(session: Session, clock: Clock, actor: Actor, award: Award) -> int:
+    """The award notice drafts the lot's contract (awards hands this over; DESIGN §4.5)."""
+    return draft_from_award(session, clock, actor, award).id
 
 
 def get(session: Session, clock: Clock, contract_id: int, user: CurrentUser | None = None) -> Contract:
@@ -427,9 +439,8 @@ def register(session: Session, clock: Clock, flt: ContractFilter, paging: PageRe
     if flt.contractor_id:
         stmt = stmt.where(Contract.contractor_id == flt.contractor_id)
     if flt.jurisdiction:
-        from procure.sites import services as sites
 
-        root = sites.jurisdiction_by_code(session, flt.jurisdiction)
+        root = accounts.jurisdiction_by_code(session, flt.jurisdiction)
         ids = sites.subtree_ids(session, root.id)
         stmt = stmt.where(Contract.id.in_(select(ContractSite.contract_id).join(Site).where(Site.jurisdiction_id.in_(ids))))
     if flt.expiring_within_days is not None:
@@ -449,7 +460,6 @@ def register(session: Session, clock: Clock, flt: ContractFilter, paging: PageRe
 
 def uncovered_sites(session: Session, clock: Clock, jurisdiction: str | None = None) -> list[Site]:
     """Handed-over sites that no signed, active or suspended contract covers today."""
-    from procure.sites.services import SiteFilter, filtered_query
 
     today = local_date(clock())
     covered = select(ContractSite.site_id).join(Contract).where(
@@ -472,3 +482,24 @@ def _sites_under_contract(today: date) -> Select[Any]:
             .join(Contract, Contract.id == ContractSite.contract_id)
             .where(Contract.state.in_([ContractState.DRAFT, *LIVE_STATES]), Contract.ends_on >= today,
                    or_(ContractSite.to_date.is_(None), ContractSite.to_date >= today)))
+
+
+# --- the contract page (one read model; payments adds its panel) ------------------------------
+
+
+#: Later domains add what they know about a contract to its page (payments: the failing months and
+#: whether three came in a row, 连续三个月不合格). Each handler returns context entries.
+contract_page_panels: Hook[[Session, Contract], dict[str, Any]] = Hook("contracts.contract_page_panels")
+
+
+def contract_page(session: Session, clock: Clock, user: CurrentUser, contract_id: int) -> dict[str, Any]:
+    """Everything the contract page shows this user (who must be allowed to read the contract)."""
+    contract = get(session, clock, contract_id, user)
+    officer = user.can(Permission.TENDERS_MANAGE)
+    context: dict[str, Any] = {
+        "contract": contract, "end": term_end(contract), "late": signing_late(contract, local_date(clock())),
+        "officer": officer, "candidates": uncovered_sites(session, clock) if officer else [],
+        "failing_months": [], "termination_flag": False}
+    for panel in contract_page_panels(session, contract):
+        context |= panel
+    return context

@@ -55,7 +55,7 @@ class _LocalOnlyFetcher(URLFetcher):
         super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True)
         self._roots = [root.resolve() for root in roots]
 
-    def fetch(self, url: str, headers: Any = None) -> Any:
+    def fetch(self, url: str, headers: Any = None) -> Any:  # Any: WeasyPrint's own (untyped) signature
         parts = urlsplit(url)
         if parts.scheme.lower() == "file":
             # Templates are trusted, but a context value could end up in an href or src;
@@ -78,12 +78,12 @@ class PdfRenderer:
         self.font_config = FontConfiguration()
         self._url_fetcher = _LocalOnlyFetcher([self.templates_dir, *map(Path, file_roots)])
         self._base_url = self.templates_dir.as_uri() + "/"
-        self._image_cache: dict[str, Any] = {}
+        self._image_cache: dict[str, Any] = {}  # WeasyPrint's image objects (an untyped library)
         # The font configuration and image cache are shared; WeasyPrint does not promise they
         # are thread-safe, and a bureau prints few enough PDFs that one at a time is plenty.
         self._lock = threading.Lock()
 
-    def render(self, template: str, context: dict) -> bytes:
+    def render(self, template: str, context: dict[str, Any]) -> bytes:
         html = self.environment.get_template(template).render(context)
         cached = self._cache_path(html)
         if cached is not None and cached.is_file():

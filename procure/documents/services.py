@@ -7,7 +7,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import IO
 
 from sqlalchemy.orm import Session
 
@@ -38,13 +38,13 @@ class Seal:
 
 @dataclass(frozen=True)
 class CheckedUpload:
-    fileobj: BinaryIO
+    fileobj: IO[bytes]
     filename: str
     kind: str
     size: int
 
 
-def check(fileobj: BinaryIO, filename: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> CheckedUpload:
+def check(fileobj: IO[bytes], filename: str, max_bytes: int = MAX_DOCUMENT_BYTES) -> CheckedUpload:
     """Refuse an empty, oversized or disallowed file before anything is stored."""
     name = os.path.basename((filename or "").replace("\\", "/"))[:255] or "document"
     fileobj.seek(0, os.SEEK_END)
@@ -62,14 +62,14 @@ def check(fileobj: BinaryIO, filename: str, max_bytes: int = MAX_DOCUMENT_BYTES)
     return CheckedUpload(fileobj, name, kind, size)
 
 
-def _chunks(fileobj: BinaryIO, digest: "hashlib._Hash") -> Iterator[bytes]:
+def _chunks(fileobj: IO[bytes], digest: "hashlib._Hash") -> Iterator[bytes]:
     fileobj.seek(0)
     while chunk := fileobj.read(CHUNK):
         digest.update(chunk)
         yield chunk
 
 
-def store(session: Session, clock: Clock, storage: Storage, fileobj: BinaryIO, filename: str, *,
+def store(session: Session, clock: Clock, storage: Storage, fileobj: IO[bytes], filename: str, *,
           uploaded_by_id: int | None, seal: Seal | None = None, checked: CheckedUpload | None = None) -> Document:
     """Stream a file into storage (encrypted when sealed) and add its Document row (no commit)."""
     upload = checked or check(fileobj, filename)
@@ -113,7 +113,7 @@ def owner_link(fn: OwnerLink) -> OwnerLink:
     return fn
 
 
-def readable(session: Session, user: Any, document_id: int) -> Document:
+def readable(session: Session, user: policy.Person | None, document_id: int) -> Document:
     """An unsealed document (photo, qualification file) if ``accounts.policy.may_read_document``
     allows this reader; sealed bid documents are read only through the bidding service. A
     document the reader may not see answers as one that does not exist (no existence oracle)."""

@@ -7,7 +7,7 @@ nothing, so the bureau accepts a file only when its content matches one of ``ALL
 from __future__ import annotations
 
 import zipfile
-from typing import BinaryIO
+from typing import IO
 
 ALLOWED = {
     "pdf": "application/pdf",
@@ -28,7 +28,7 @@ _EXECUTABLE = (b"MZ", b"\x7fELF")
 _OOXML_MARKERS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
 
 
-def detect(fileobj: BinaryIO) -> str | None:
+def detect(fileobj: IO[bytes]) -> str | None:
     """The ``ALLOWED`` key that the content of ``fileobj`` matches, or None.
 
     ``fileobj`` must be seekable; its position is 0 again when this returns.
@@ -51,7 +51,7 @@ def detect(fileobj: BinaryIO) -> str | None:
         fileobj.seek(0)
 
 
-def _ooxml_kind(fileobj: BinaryIO) -> str | None:
+def _ooxml_kind(fileobj: IO[bytes]) -> str | None:
     # zipfile reads only the central directory at the end, so a large upload stays on disk.
     try:
         with zipfile.ZipFile(fileobj) as archive:

@@ -6,20 +6,15 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from procure.accounts.models import User
 
-from procure.accounts.rules import Permission, Role
+from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
-from procure.awards import services as awards
-from procure.bidding.models import Bid
 from procure.kernel.errors import Forbidden
 from procure.evaluation import rules, services
 from procure.evaluation.schemas import (
     AbnormalIn, CommitteeIn, CommitteeOut, ComplianceIn, DeclarationIn, EvaluationOut, FinalizeIn, MemberOut,
-    RelationIn, ReplacementIn, ResultOut, ScoresIn,
+    RelationIn, ReplacementIn, ScoresIn,
 )
 from procure.kernel.web import pdf_response
 from procure.kernel.bounds import MAX_SEED
@@ -38,38 +33,6 @@ def committee_out(committee: Any, lot: Any) -> CommitteeOut:
                          for m in committee.members],
                         committee.finalized_at is not None, len(present), experts,
                         bool(rules.committee_problems(len(present), experts, lot.ceiling_price)))
-
-
-def evaluation_out(session: Session, clock: Any, lot_id: int) -> EvaluationOut:
-    state = services.progress(session, clock, lot_id)
-    committee = state.committee
-    bids = {b.id: b for b in session.scalars(select(Bid).where(Bid.lot_id == lot_id)).unique()}
-    rows = services.results(session, lot_id) if committee and committee.finalized_at else []
-    return EvaluationOut(
-        lot_id, committee is not None and committee.finalized_at is not None,
-        bool(committee and committee.unsuccessful), committee.ranking_seed if committee else None,
-        [ResultOut.of(r, bids[r.bid_id].contractor.company_name, bids[r.bid_id].price) for r in rows],
-        {"declarations": state.undeclared, "compliance": [f"#{i}" for i in state.unreviewed],
-         "abnormal": [f"#{i}" for i in state.undecided_abnormal], "sheets": state.unsubmitted,
-         "withdrawn": state.withdrawn},
-        state.short, state.size, state.experts,
-    )
-
-
-def report_context(session: Session, clock: Any, lot_id: int, user: CurrentUser) -> dict[str, Any]:
-    lot = services.lot_of(session, clock, lot_id)
-    committee = services.committee_of(session, lot_id)
-    if committee is None or committee.finalized_at is None:
-        raise Forbidden("The evaluation report exists once the evaluation is finalised.")
-    bid_list, reviews = services.bids_and_reviews(session, lot)
-    bids = {b.id: b for b in bid_list}
-    # 87号令 第61条: the committee's finding is the majority's; dissenting views and their reasons
-    # are written into the report.
-    return {"lot": lot, "tender": lot.tender, "committee": committee, "bids": bids, "reviews": reviews,
-            "compliance": services.compliance_of(session, lot, committee),
-            "present": services.present_members(committee),
-            "withdrawn": [m for m in committee.members if not m.present],
-            "results": services.results(session, lot_id), "sheets": services.sheets_visible_to(session, user, lot_id)}
 
 
 class EvaluationApi(Controller):
@@ -127,19 +90,19 @@ class EvaluationApi(Controller):
     @get("/lots/{lot_id:int}/evaluation", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
          summary="Ranking: per bid evaluated_price, price_score, technical_score, total, rank, flags")
     def evaluation(self, lot_id: PathId, db: DB, clock: AppClock) -> EvaluationOut:
-        return evaluation_out(db, clock, lot_id)
+        return services.evaluation_view(db, clock, lot_id)
 
     @post("/lots/{lot_id:int}/evaluation/finalize", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.TENDERS_MANAGE)], summary="Compute and record the ranking")
     def finalize(self, lot_id: PathId, db: DB, clock: AppClock, user: Me,
                  data: JSONBody[FinalizeIn | None] = None) -> EvaluationOut:
         services.finalize(db, clock, user.actor, lot_id, seed=data.seed if data else None)
-        return evaluation_out(db, clock, lot_id)
+        return services.evaluation_view(db, clock, lot_id)
 
     @get("/lots/{lot_id:int}/evaluation/report.pdf", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
          summary="The evaluation report (评标报告) PDF", media_type="application/pdf")
     def report(self, lot_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
-        context = report_context(db, clock, lot_id, user)
+        context = services.report_view(db, clock, lot_id, user)
         return pdf_response(pdf.render("pdf/evaluation_report.html", context), f"评标报告-标段{lot_id}.pdf")
 
     @post("/me/relations", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)],
@@ -216,13 +179,8 @@ class EvaluationPages(Controller):
 
     def _overview(self, request: Request, db: Any, clock: Any, lot_id: int, *, status: int = 200,
                   error: str | None = None) -> Response:
-        lot = services.lot_of(db, clock, lot_id)
-        experts = list(db.scalars(select(User).where(User.role.in_([Role.EVALUATOR, Role.OFFICER]), User.active.is_(True))
-                                  .order_by(User.role, User.username)))
-        return page(request, "evaluation/overview.html", status_code=status, lot=lot, tender=lot.tender,
-                    state=services.progress(db, clock, lot_id), evaluation=evaluation_out(db, clock, lot_id),
-                    experts=experts, award=awards.of_lot(db, lot_id), candidates=awards.candidates(db, lot_id),
-                    error=error)
+        return page(request, "evaluation/overview.html", status_code=status, error=error,
+                    **services.overview_page(db, clock, lot_id))
 
     def _officer_act(self, request: Request, db: Any, clock: Any, lot_id: int, action: Any) -> Response:
         return attempt(request, db, action, success=f"/lots/{lot_id}/evaluation",
@@ -255,10 +213,5 @@ class EvaluationPages(Controller):
 
     @get("/lots/{lot_id:int}/evaluation/report.pdf", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def report(self, lot_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
-        context = report_context(db, clock, lot_id, user)
+        context = services.report_view(db, clock, lot_id, user)
         return pdf_response(pdf.render("pdf/evaluation_report.html", context), f"评标报告-标段{lot_id}.pdf")
-
-    @post("/lots/{lot_id:int}/award", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def propose(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
-        return self._officer_act(request, db, clock, lot_id, lambda: awards.propose(
-            db, clock, user.actor, lot_id, form_id(data, "bid_id"), data.get("reason", "")))

@@ -119,7 +119,7 @@ def evaluated_price(price: Decimal, sme: bool, sme_deduction: Decimal | None) ->
 
 def abnormally_low(evaluated: Mapping[int, Decimal], threshold: Decimal) -> set[int]:
     """87号令 第60条: a compliant bid with E < (1 − t) × mean(E of the *other* compliant bids)."""
-    flagged = set()
+    flagged: set[int] = set()
     if len(evaluated) < 2:
         return flagged
     total = sum(evaluated.values(), Decimal(0))
@@ -244,16 +244,21 @@ def _rank(ranked: list[BidResult], method: str, seed: int) -> None:
     Lowest-price method: evaluated price asc → a seeded draw."""
     draw = random.Random(seed)
     lots = {r.bid_id: draw.random() for r in sorted(ranked, key=lambda r: r.bid_id)}
-    if method == "comprehensive":
-        key = lambda r: (-r.total, r.evaluated_price, -r.technical_score, lots[r.bid_id])  # noqa: E731
-        tie_key = lambda r: (r.total, r.evaluated_price, r.technical_score)  # noqa: E731
-    else:
-        key = lambda r: (r.evaluated_price, lots[r.bid_id])  # noqa: E731
-        tie_key = lambda r: (r.evaluated_price,)  # noqa: E731
+    comprehensive = method == "comprehensive"
+
+    def key(r: BidResult) -> tuple[Decimal | float, ...]:
+        if comprehensive:
+            assert r.total is not None and r.technical_score is not None  # every ranked bid was scored
+            return (-r.total, r.evaluated_price, -r.technical_score, lots[r.bid_id])
+        return (r.evaluated_price, lots[r.bid_id])
+
+    def tie_key(r: BidResult) -> tuple[Decimal | None, ...]:
+        return (r.total, r.evaluated_price, r.technical_score) if comprehensive else (r.evaluated_price,)
+
     ranked.sort(key=key)
     for position, r in enumerate(ranked, start=1):
         r.rank = position
-    groups: dict[tuple, int] = {}
+    groups: dict[tuple[Decimal | None, ...], int] = {}
     for r in ranked:
         groups[tie_key(r)] = groups.get(tie_key(r), 0) + 1
     for r in ranked:

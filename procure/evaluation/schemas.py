@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
 
 import msgspec
 
@@ -88,7 +88,7 @@ class ResultOut(msgspec.Struct):
     flags: list[str]
 
     @classmethod
-    def of(cls, r: EvaluationResult, contractor: str, price: Any) -> "ResultOut":
+    def of(cls, r: EvaluationResult, contractor: str, price: Decimal | None) -> "ResultOut":
         s = lambda v: None if v is None else str(v)  # noqa: E731
         return cls(r.bid_id, contractor, s(price), str(r.evaluated_price), s(r.price_score), s(r.technical_score),
                    s(r.total), r.rank, r.compliant, list(r.flags))

@@ -26,11 +26,14 @@ from procure.evaluation.models import (
     BidReview, Committee, CommitteeMember, ComplianceView, EvaluationResult, ExpertRelation, Score,
 )
 from procure.evaluation.rules import AbnormalDecision
+from procure.evaluation.schemas import EvaluationOut, ResultOut
 from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.kernel.hooks import Hook
 from procure.kernel.i18n import N_
 from procure.tendering import services as tenders
 from procure.tendering.models import Lot
 from procure.tendering.rules import LotState, Method, TenderState
+from procure.contractors import services as contractors
 
 
 def lot_of(session: Session, clock: Clock, lot_id: int) -> Lot:
@@ -169,7 +172,7 @@ def form_committee(session: Session, clock: Clock, actor: Actor, lot_id: int, *,
 def _member(session: Session, user: CurrentUser, lot_id: int, *, declared: bool = True) -> CommitteeMember:
     committee = committee_of(session, lot_id)
     member = next((m for m in committee.members if m.user_id == user.id), None) if committee else None
-    if member is None:
+    if committee is None or member is None:
         raise Forbidden("You are not on the committee of this lot.")
     if not declared:
         return member
@@ -435,7 +438,7 @@ def record_scores(session: Session, clock: Clock, user: CurrentUser, lot_id: int
     if bid.id not in compliant_ids(session, lot):
         raise Conflict("Only bids found compliant are scored.")
     maxima = {c.code: c.max_points for c in lot.tender.criteria}
-    errors = []
+    errors: list[dict[str, Any]] = []
     parsed: dict[str, Decimal] = {}
     for code, raw in points.items():
         if code not in maxima:
@@ -640,7 +643,6 @@ def my_committees(session: Session, user: CurrentUser) -> list[tuple[Committee, 
 
 
 def declare_relation(session: Session, clock: Clock, user: CurrentUser, contractor_id: int, relation: str) -> ExpertRelation:
-    from procure.contractors import services as contractors
 
     contractors.get(session, contractor_id)
     if not relation.strip():
@@ -656,3 +658,58 @@ def declare_relation(session: Session, clock: Clock, user: CurrentUser, contract
                      {"contractor": contractor_id, "relation": found.relation})
         session.commit()
     return found
+
+
+# --- read models: the API's evaluation view, the officer's overview, the report ---------------
+
+
+def evaluation_view(session: Session, clock: Clock, lot_id: int) -> EvaluationOut:
+    """Where a lot's evaluation stands and, once final, its ranked results (API and overview page)."""
+    state = progress(session, clock, lot_id)
+    committee = state.committee
+    bids = {b.id: b for b in session.scalars(select(Bid).where(Bid.lot_id == lot_id)).unique()}
+    rows = results(session, lot_id) if committee and committee.finalized_at else []
+    return EvaluationOut(
+        lot_id, committee is not None and committee.finalized_at is not None,
+        bool(committee and committee.unsuccessful), committee.ranking_seed if committee else None,
+        [ResultOut.of(r, bids[r.bid_id].contractor.company_name, bids[r.bid_id].price) for r in rows],
+        {"declarations": state.undeclared, "compliance": [f"#{i}" for i in state.unreviewed],
+         "abnormal": [f"#{i}" for i in state.undecided_abnormal], "sheets": state.unsubmitted,
+         "withdrawn": state.withdrawn},
+        state.short, state.size, state.experts,
+    )
+
+
+def report_view(session: Session, clock: Clock, lot_id: int, user: CurrentUser) -> dict[str, Any]:
+    """The evaluation report (评标报告) PDF's content, once the evaluation is final."""
+    lot = lot_of(session, clock, lot_id)
+    committee = committee_of(session, lot_id)
+    if committee is None or committee.finalized_at is None:
+        raise Forbidden("The evaluation report exists once the evaluation is finalised.")
+    bid_list, reviews = bids_and_reviews(session, lot)
+    bids = {b.id: b for b in bid_list}
+    # 87号令 第61条: the committee's finding is the majority's; dissenting views and their reasons
+    # are written into the report.
+    return {"lot": lot, "tender": lot.tender, "committee": committee, "bids": bids, "reviews": reviews,
+            "compliance": compliance_of(session, lot, committee),
+            "present": present_members(committee),
+            "withdrawn": [m for m in committee.members if not m.present],
+            "results": results(session, lot_id), "sheets": sheets_visible_to(session, user, lot_id)}
+
+
+#: Later domains add what they know about a lot to its evaluation overview (awards: the award and
+#: the 中标候选人). Each handler returns context entries.
+overview_panels: Hook[[Session, int], dict[str, Any]] = Hook("evaluation.overview_panels")
+
+
+def overview_page(session: Session, clock: Clock, lot_id: int) -> dict[str, Any]:
+    """The officer's page of a lot's evaluation: progress, the people who may sit, the results."""
+    lot = lot_of(session, clock, lot_id)
+    experts = list(session.scalars(select(User).where(User.role.in_([Role.EVALUATOR, Role.OFFICER]),
+                                                      User.active.is_(True)).order_by(User.role, User.username)))
+    context: dict[str, Any] = {"lot": lot, "tender": lot.tender, "state": progress(session, clock, lot_id),
+                               "evaluation": evaluation_view(session, clock, lot_id), "experts": experts,
+                               "award": None, "candidates": []}
+    for panel in overview_panels(session, lot_id):
+        context |= panel
+    return context

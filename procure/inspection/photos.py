@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from typing import BinaryIO
+from typing import IO
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -16,7 +16,7 @@ MAX_EDGE = 2560  # pixels; phones shoot 4000+, which nobody needs to judge a pot
 MAX_PIXELS = 200_000_000
 
 
-def normalise(fileobj: BinaryIO, filename: str) -> io.BytesIO:
+def normalise(fileobj: IO[bytes], filename: str) -> io.BytesIO:
     """A JPEG with the camera's rotation applied (EXIF orientation), metadata dropped, and at most
     MAX_EDGE pixels on its long side. HEIC is refused with advice: Pillow cannot read it here."""
     fileobj.seek(0, io.SEEK_END)
@@ -33,7 +33,7 @@ def normalise(fileobj: BinaryIO, filename: str) -> io.BytesIO:
         raise InvalidInput("{name} is a HEIC photo; set the camera to \"Most compatible\" (JPEG) and take it again.",
                            name=filename)
     try:
-        image = Image.open(fileobj)  # reads the header only
+        image: Image.Image = Image.open(fileobj)  # reads the header only
         if image.format not in ("JPEG", "PNG"):
             raise UnidentifiedImageError
         if image.width * image.height > MAX_PIXELS:

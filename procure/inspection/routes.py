@@ -11,7 +11,6 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, JSONBody
 from litestar.response import Redirect
-from sqlalchemy import select
 
 from procure.accounts import policy
 from procure.accounts.rules import Permission
@@ -19,7 +18,6 @@ from procure.accounts.services import CurrentUser
 from procure.kernel.clock import BUREAU_TZ, local_date, month_bounds, month_of
 from procure.contracts import services as contracts
 from procure.contracts.models import Contract
-from procure.cases.models import Case
 from procure.kernel.errors import InvalidInput, NotFound, ProcureError
 from procure.inspection import services
 from procure.inspection.schemas import (
@@ -188,11 +186,8 @@ class InspectionPages(Controller):
 
     @get("/inspections/{inspection_id:int}", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_READ)])
     def show(self, request: Request, inspection_id: PathId, db: DB) -> Response:
-        inspection = services.get(db, inspection_id)
-        items = {i.code: i for i in inspection.template.items}
-        cases = list(db.scalars(select(Case).where(Case.inspection_id == inspection.id)).unique())
-        return page(request, "inspection/detail.html", inspection=inspection, items=items, cases=cases,
-                    new=request.query_params.get("new") == "1")
+        return page(request, "inspection/detail.html", new=request.query_params.get("new") == "1",
+                    **services.inspection_page(db, inspection_id))
 
     @get("/inspections/{inspection_id:int}/report.pdf", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_READ)])
     def pdf(self, inspection_id: PathId, db: DB, pdf: Pdf) -> Response:

@@ -24,10 +24,12 @@ from procure.contracts.rules import ContractState
 from procure.documents import services as documents
 from procure.documents.storage import Storage
 from procure.kernel.errors import Conflict, InvalidInput, NotFound
+from procure.kernel.hooks import Hook, Port
 from procure.inspection import rules
 from procure.inspection.models import Finding, Inspection, InspectionPhoto, InspectionTemplate, SamplingPlan, TemplateItem
 from procure.inspection.photos import normalise
 from procure.sites.models import Site
+from procure.contracts.rules import end_date
 
 LIVE = (ContractState.SIGNED, ContractState.ACTIVE, ContractState.SUSPENDED, ContractState.COMPLETED,
         ContractState.TERMINATED)
@@ -201,7 +203,6 @@ def contract_for(session: Session, site_id: int, day: date) -> Contract | None:
 
 def sites_in_month(contract: Contract, month: str) -> list[ContractSite]:
     first, last = month_bounds(month)
-    from procure.contracts.rules import end_date
 
     term_end = end_date(contract.start_date, contract.months)
     return [s for s in contract.sites if s.from_date <= min(last, term_end) and (s.to_date is None or s.to_date >= first)]
@@ -294,14 +295,19 @@ def parse_findings(raw: Sequence[Mapping[str, Any]]) -> list[FindingInput]:
     return found
 
 
+#: Opens the rectification case (整改) of a finding, in the submitting transaction, and answers its id
+#: (cases provides it: cases come after inspections in the dependency order).
+open_case: Port[[Session, Clock, Inspection, TemplateItem, Finding, Contract | None], int] = Port("inspection.open_case")
+#: Later domains add to an inspection's page (cases: the cases it opened).
+inspection_page_panels: Hook[[Session, Inspection], dict[str, Any]] = Hook("inspection.inspection_page_panels")
+
+
 def submit(session: Session, clock: Clock, storage: Storage, user: CurrentUser, *, site_id: int,
            inspected_at: datetime | None, findings: Sequence[FindingInput],
            photos: Mapping[str, Sequence[tuple[str, BinaryIO]]] | None = None, note: str = "",
            supersedes_id: int | None = None, correction_reason: str = "", require_photos: bool = True) -> Submitted:
     """Record a field inspection; final once submitted. Opens a case for every finding whose item
     has a rectification limit, for the contractor responsible for the site that day."""
-    from procure.cases import services as cases
-
     now = clock()
     inspected_at = inspected_at or now
     if inspected_at.tzinfo is None:
@@ -369,8 +375,7 @@ def submit(session: Session, clock: Clock, storage: Storage, user: CurrentUser, 
     for f in inspection.findings:
         item = items[f.item_code]
         if item.rectification_hours and original is None:
-            case = cases.open_from_finding(session, clock, inspection, item, f, contract)
-            submitted.cases.append(case.id)
+            submitted.cases.append(open_case(session, clock, inspection, item, f, contract))
     audit.record(session, clock, user.actor, "inspection.submit", "inspection", inspection.id, None, {
         "site": site.code, "score": str(result.total), "month": month, "planned": inspection.planned,
         "findings": {f.item_code: f.count for f in inspection.findings}, "supersedes": supersedes_id})
@@ -383,6 +388,16 @@ def get(session: Session, inspection_id: int) -> Inspection:
     if found is None:
         raise NotFound("Inspection {id} does not exist.", id=inspection_id)
     return found
+
+
+def inspection_page(session: Session, inspection_id: int) -> dict[str, Any]:
+    """One inspection as its page shows it: the template's items by code and what later domains add."""
+    inspection = get(session, inspection_id)
+    context: dict[str, Any] = {"inspection": inspection, "items": {i.code: i for i in inspection.template.items},
+                               "cases": []}
+    for panel in inspection_page_panels(session, inspection):
+        context |= panel
+    return context
 
 
 # --- month scores ---------------------------------------------------------------------------

@@ -6,7 +6,6 @@ from collections.abc import Callable
 import calendar
 import re
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from procure.kernel import bounds
@@ -72,7 +71,7 @@ def month_bounds(month: str) -> tuple[date, date]:
     return date(year, mon, 1), date(year, mon, calendar.monthrange(year, mon)[1])
 
 
-def parse_date(text: Any) -> date | None:
+def parse_date(text: object) -> date | None:
     if text is None or str(text).strip() == "":
         return None
     if isinstance(text, datetime):

@@ -7,14 +7,20 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, MetaData, Numeric, String, create_engine, event
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, UOWTransaction, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from procure.kernel.errors import DatabaseNotMigrated
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from alembic.config import Config
 
 #: ``Session.info`` key marking a session that must not write (every GET request's session).
 READ_ONLY = "procure_read_only"
@@ -62,7 +68,7 @@ class AwareDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -70,7 +76,7 @@ class AwareDateTime(TypeDecorator[datetime]):
         value = value.astimezone(timezone.utc)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -94,12 +100,12 @@ class Fixed(TypeDecorator[Decimal]):
         self.scale = scale
         self._quantum = Decimal(1).scaleb(-scale)
 
-    def load_dialect_impl(self, dialect: Any) -> Any:
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(self.precision + 2))
         return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
 
-    def process_bind_param(self, value: Decimal | int | str | None, dialect: Any) -> Any:
+    def process_bind_param(self, value: Decimal | int | str | None, dialect: Dialect) -> Decimal | str | None:
         if value is None:
             return None
         if isinstance(value, float):
@@ -110,7 +116,7 @@ class Fixed(TypeDecorator[Decimal]):
         exact = exact.quantize(self._quantum)
         return str(exact) if dialect.name == "sqlite" else exact
 
-    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+    def process_result_value(self, value: Decimal | str | None, dialect: Dialect) -> Decimal | None:  # text on SQLite
         if value is None:
             return None
         return Decimal(value).quantize(self._quantum)
@@ -177,7 +183,7 @@ class Database:
 
 
 @event.listens_for(Session, "before_flush")
-def _no_flush_when_reading(session: Session, _context: Any, _instances: Any) -> None:
+def _no_flush_when_reading(session: Session, _context: UOWTransaction, _instances: object) -> None:
     if is_read_only(session) and (session.new or session.dirty or session.deleted):
         raise WriteInReadSession("a read-only session tried to flush changes")
 
@@ -223,7 +229,7 @@ def _make_sqlite_transactional(engine: Engine) -> None:
     """
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -241,7 +247,7 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def alembic_config(connection: Connection | None = None) -> Any:
+def alembic_config(connection: Connection | None = None) -> Config:
     from alembic.config import Config
 
     config = Config()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
-
 CENT = Decimal("0.01")
 
 
@@ -13,7 +11,7 @@ def round2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def parse_decimal(text: Any) -> Decimal | None:
+def parse_decimal(text: object) -> Decimal | None:
     if text is None or str(text).strip() == "":
         return None
     raw = str(text).strip().replace(",", "").replace("，", "")

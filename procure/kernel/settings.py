@@ -98,6 +98,7 @@ class Settings:
         if env.get("PROCURE_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}:
             values["secure_cookies"] = True
         values.update(overrides)
+        # Field name → value, as from_env's caller and the environment give them; the constructor checks the names.
         return cls(**values)  # type: ignore[arg-type]
 
     @property

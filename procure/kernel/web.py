@@ -19,22 +19,23 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Final, ParamSpec, TypeVar
 from urllib.parse import quote
 
 import anyio
 from multipart import MultipartSegment, ParserError, PushMultipartParser
-from jinja2 import pass_context
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 from litestar import Request, Response
 from litestar.datastructures import State
-from litestar.enums import MediaType, RequestEncodingType
+from litestar.enums import MediaType, RequestEncodingType, ScopeType
 from litestar.utils.scope.state import ScopeState
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import Body, PathParameter, QueryParameter
 from litestar.middleware import ASGIMiddleware
 from litestar.response import Redirect
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, ReceiveMessage, Scope, Send
 from sqlalchemy.orm import Session
 
 from procure.kernel.bounds import MAX_ID, parse_id
@@ -46,6 +47,9 @@ from procure.kernel.i18n import LOCALE_COOKIE, gettext, pick_locale
 from procure.kernel.settings import Settings
 
 log = logging.getLogger("procure")
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 SESSION_COOKIE = "procure_session"
 CSRF_COOKIE = "procure_csrf"
@@ -91,6 +95,12 @@ def is_api(path: str) -> bool:
     return path.startswith(API_PREFIXES)
 
 
+def scope_locale(scope: Scope) -> str:
+    """The asker's language, as ``IdentityMiddleware`` chose it (``scope["locale"]``)."""
+    locale = scope.get("locale")
+    return locale if isinstance(locale, str) else "zh_CN"
+
+
 # --- dependencies ---------------------------------------------------------------------------
 
 #: Handler parameter types for the app-level dependencies (``db``, ``clock``, ``settings``, ``user``).
@@ -134,11 +144,11 @@ class RequestExecutor(ThreadPoolExecutor):
     needs is built inside the handler (``page`` renders there; API handlers return plain structs).
     """
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         return super().submit(_then_close_sessions, fn, *args, **kwargs)
 
 
-def _then_close_sessions(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def _then_close_sessions(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     try:
         return fn(*args, **kwargs)
     finally:
@@ -152,7 +162,7 @@ def _then_close_sessions(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> A
 
 #: Bid submissions (API and page form): the server's clock at receipt decides whether they are late.
 TIMED_UPLOADS = re.compile(r"^/(api/v1/lots/\d+/bids|tenders/\d+/lots/\d+/bid)$")
-RECEIVED_AT = "procure.received_at"
+RECEIVED_AT: Final = "procure.received_at"
 _REPLAY_CHUNK = 256 * 1024
 
 
@@ -177,14 +187,14 @@ class MultipartFieldLimit(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         content_type = next((v for k, v in scope.get("headers", []) if k == b"content-type"), b"")
         boundary = re.search(rb"boundary=\"?([^\";]+)", content_type) if content_type.startswith(b"multipart/") else None
-        if scope["type"] != "http" or boundary is None:
+        if scope["type"] != ScopeType.HTTP or boundary is None:
             await next_app(scope, receive, send)
             return
-        parser: Any = PushMultipartParser(boundary.group(1))
-        current: dict[str, Any] = {"segment": None, "size": 0}
+        parser: PushMultipartParser | None = PushMultipartParser(boundary.group(1))
+        current: dict[str, Any] = {"segment": None, "size": 0}  # the part being read (a MultipartSegment) and its bytes so far
         started = False
 
-        async def watched() -> Any:
+        async def watched() -> ReceiveMessage:
             nonlocal parser
             message = await receive()
             if parser is not None and message["type"] == "http.request":
@@ -204,7 +214,7 @@ class MultipartFieldLimit(ASGIMiddleware):
                     parser = None  # malformed: Litestar's own parser will say so
             return message
 
-        async def tracking(message: Any) -> None:
+        async def tracking(message: Message) -> None:
             nonlocal started
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -221,7 +231,7 @@ class MultipartFieldLimit(ASGIMiddleware):
             body = json.dumps({"status_code": 413, "detail": detail}, ensure_ascii=False).encode()
             await send({"type": "http.response.start", "status": 413,
                         "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-            await send({"type": "http.response.body", "body": body})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 class ReceiveThenQueue(ASGIMiddleware):
@@ -238,7 +248,7 @@ class ReceiveThenQueue(ASGIMiddleware):
         self.limit = limit
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or not TIMED_UPLOADS.match(scope["path"]):
+        if scope["type"] != ScopeType.HTTP or scope["method"] != "POST" or not TIMED_UPLOADS.match(scope["path"]):
             await next_app(scope, receive, send)
             return
         spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
@@ -246,8 +256,8 @@ class ReceiveThenQueue(ASGIMiddleware):
         try:
             while True:
                 message = await receive()
-                if message["type"] == "http.disconnect":
-                    return  # the bidder went away: nothing was received
+                if message["type"] != "http.request":
+                    return  # http.disconnect: the bidder went away, nothing was received
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > self.limit:
@@ -257,16 +267,17 @@ class ReceiveThenQueue(ASGIMiddleware):
                     await send({"type": "http.response.start", "status": 413,
                                 "headers": [(b"content-type", b"application/json; charset=utf-8"),
                                             (b"connection", b"close")]})
-                    await send({"type": "http.response.body", "body": body})
+                    await send({"type": "http.response.body", "body": body, "more_body": False})
                     return
                 spool.write(chunk)
                 if not message.get("more_body"):
                     break
+            # An extension key (ASGI allows them); Litestar's Scope TypedDict names only its own keys.
             scope[RECEIVED_AT] = scope["litestar_app"].state.settings.clock()  # type: ignore[typeddict-unknown-key]
             spool.seek(0)
             left = size
 
-            async def replay() -> Any:
+            async def replay() -> ReceiveMessage:
                 nonlocal left
                 if left <= 0:
                     return await receive()
@@ -281,7 +292,7 @@ class ReceiveThenQueue(ASGIMiddleware):
 
 def received_at(request: Request, clock: Clock) -> datetime:
     """When a timed upload was completely received (``ReceiveThenQueue``), else now."""
-    stamped = request.scope.get(RECEIVED_AT)  # type: ignore[call-overload]
+    stamped = request.scope.get(RECEIVED_AT)
     return stamped if isinstance(stamped, datetime) else clock()
 
 
@@ -309,7 +320,7 @@ class AdmissionGate(ASGIMiddleware):
         return semaphore
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+        if scope["type"] != ScopeType.HTTP or scope["path"].startswith("/static/"):
             await next_app(scope, receive, send)
             return
         semaphore = self._semaphore()
@@ -335,7 +346,7 @@ async def _busy(scope: Scope, send: Send) -> None:
                 "headers": [(b"content-type", b"application/json; charset=utf-8"),
                             (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
                             (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 # --- HTTP caching of public data --------------------------------------------------------------
@@ -359,13 +370,13 @@ class PublicCaching(ASGIMiddleware):
     nor is any answer that sets a cookie (a CSRF token must not be shared).
     """
 
-    def __init__(self, version: Callable[[Any], tuple[Any, datetime]], *, entries: int = 512) -> None:
+    def __init__(self, version: Callable[[Scope], tuple[object, datetime]], *, entries: int = 512) -> None:
         self.version = version  # (scope) -> (token, last change), run in a worker thread
         self.entries = entries
-        self._stored: OrderedDict[tuple[bytes, ...], tuple[Any, dict[str, Any], bytes, str]] = OrderedDict()
+        self._stored: OrderedDict[tuple[bytes, ...], tuple[object, HTTPResponseStartEvent, bytes, str]] = OrderedDict()
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(PUBLIC_PREFIXES):
+        if scope["type"] != ScopeType.HTTP or scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(PUBLIC_PREFIXES):
             await next_app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -387,22 +398,24 @@ class PublicCaching(ASGIMiddleware):
             self._stored.move_to_end(key)
             await self._answer(send, headers, common, stored[1], stored[2], stored[3])
             return
-        start: dict[str, Any] = {}
+        start: HTTPResponseStartEvent | None = None
         chunks: list[bytes] = []
 
-        async def buffer(message: Any) -> None:
+        async def buffer(message: Message) -> None:
+            nonlocal start
             if message["type"] == "http.response.start":
-                start.update(message)
+                start = message.copy()
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body"):
                     await finish()
 
         async def finish() -> None:
+            assert start is not None  # ASGI: the start message comes before the body
             body = b"".join(chunks)
             if start.get("status") != 200:
                 await send(start)
-                await send({"type": "http.response.body", "body": body})
+                await send({"type": "http.response.body", "body": body, "more_body": False})
                 return
             etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
             if b'name="_csrf_token"' not in body:
@@ -421,7 +434,7 @@ class PublicCaching(ASGIMiddleware):
 
     @staticmethod
     async def _answer(send: Send, request_headers: dict[str, str], common: list[tuple[bytes, bytes]],
-                      start: dict[str, Any], body: bytes, etag: str) -> None:
+                      start: HTTPResponseStartEvent, body: bytes, etag: str) -> None:
         tags = request_headers.get("if-none-match", "")
         if etag in [t.strip().removeprefix("W/") for t in tags.split(",")] or tags.strip() == "*":
             await _not_modified(send, common + [(b"etag", etag.encode())])
@@ -429,7 +442,7 @@ class PublicCaching(ASGIMiddleware):
         out = [(k, v) for k, v in start.get("headers", [])
                if k.lower() not in (b"cache-control", b"etag", b"last-modified", b"vary")]
         await send({**start, "headers": out + common + [(b"etag", etag.encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def _not_after(changed: datetime, since: str) -> bool:
@@ -444,19 +457,22 @@ def _not_after(changed: datetime, since: str) -> bool:
 
 async def _not_modified(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
     await send({"type": "http.response.start", "status": 304, "headers": headers})
-    await send({"type": "http.response.body", "body": b""})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 # --- browser hardening (OWASP ASVS 4.0 V14.4) -----------------------------------------------
 
-CSP_NONCE = "procure.csp_nonce"
+CSP_NONCE: Final = "procure.csp_nonce"
 
 
 def csp_nonce(scope: Scope) -> str:
     """This response's script nonce: the only inline scripts a page may run carry it."""
     nonce = scope.get(CSP_NONCE)
-    if nonce is None:
-        nonce = scope[CSP_NONCE] = secrets.token_urlsafe(16)
+    if isinstance(nonce, str):
+        return nonce
+    nonce = secrets.token_urlsafe(16)
+    # An extension key (ASGI allows them); Litestar's Scope TypedDict names only its own keys.
+    scope[CSP_NONCE] = nonce  # type: ignore[typeddict-unknown-key]
     return nonce
 
 
@@ -510,7 +526,7 @@ def client_address(request: Request) -> str:
 
 
 def _locale(request: Request) -> str:
-    return request.scope.get("locale", "zh_CN")  # type: ignore[return-value]
+    return scope_locale(request.scope)
 
 
 def translate_error(locale: str, exc: ProcureError) -> tuple[str, list[dict[str, Any]]]:
@@ -550,7 +566,7 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     errors: list[dict[str, Any]] = []
     locale = _locale(request)
     if isinstance(exc, ValidationException):
-        errors = [_validation_error(locale, e) for e in (exc.extra or []) if isinstance(e, dict)]  # type: ignore[union-attr]
+        errors = [_validation_error(locale, e) for e in (exc.extra or []) if isinstance(e, dict)]
         fields = ", ".join(e["field"] for e in errors if e.get("field"))
         detail = gettext(locale, "The request is not valid: {detail}", detail=fields or exc.detail)
     elif exc.status_code == 404:
@@ -638,10 +654,8 @@ def page(request: Request, template_name: str, /, *, status_code: int = 200, **c
 
 
 @pass_context
-def _template_gettext(context: Any, message: str, **params: Any) -> str:
-    request = context.get("request")
-    locale = request.scope.get("locale", "zh_CN") if request is not None else "zh_CN"
-    return gettext(locale, message, **params)
+def _template_gettext(context: Context, message: str, **params: Any) -> str:
+    return gettext(context_locale(context), message, **params)
 
 
 def money(value: Decimal | None) -> str:
@@ -653,7 +667,7 @@ def area(value: Decimal | None) -> str:
 
 
 @pass_context
-def local_time(context: Any, value: datetime | None) -> str:
+def local_time(context: Context, value: datetime | None) -> str:
     return "—" if value is None else value.astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M")
 
 
@@ -661,19 +675,19 @@ def iso_date(value: date | None) -> str:
     return "—" if value is None else value.isoformat()
 
 
-def context_locale(context: Any) -> str:
+def context_locale(context: Context) -> str:
     request = context.get("request")
-    return request.scope.get("locale", "zh_CN") if request is not None else "zh_CN"
+    return scope_locale(request.scope) if request is not None else "zh_CN"
 
 
-def install_template_helpers(environment: Any) -> None:
+def install_template_helpers(environment: Environment) -> None:
     environment.globals["_"] = _template_gettext
     # For msgids that come from data (notifications) and are extracted where they are written.
     environment.globals["translate"] = _template_gettext
     environment.filters.update(money=money, area=area, local_time=local_time, iso_date=iso_date)
 
 
-def attempt(request: Request, db: Session, action: Callable[[], Any], *, success: str,
+def attempt(request: Request, db: Session, action: Callable[[], object], *, success: str,
             on_error: Callable[[int, str], Response]) -> Response:
     """Run one page action: on success go to ``success``; on an error the user caused, roll back
     and show the same page again with the message (field problems appended)."""

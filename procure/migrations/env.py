@@ -1,6 +1,7 @@
 """Alembic environment. Procure calls migrations through ``procure.kernel.db.migrate`` (``procure migrate``)."""
 
 from alembic import context
+from sqlalchemy import Connection
 
 from procure.models import Base
 
@@ -22,7 +23,7 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
     with context.begin_transaction():

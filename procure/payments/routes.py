@@ -2,43 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.cases.models import Case
-from procure.kernel.clock import local_date
+from procure.kernel.clock import Clock, local_date
 from procure.kernel.errors import InvalidInput, ProcureError
 from procure.inspection.models import Inspection
 from procure.kernel.clock import month_of
+from procure.documents.pdf import PdfRenderer
 from procure.payments import services
+from procure.payments.models import PaymentStatement
 from procure.payments.schemas import ExposureIn, PayIn, ReasonIn, RunIn, RunOut, StatementOut
-from procure.payments.services import StatementFilter
+from procure.payments.services import RunResult, StatementFilter
 from procure.kernel.clock import parse_date
 from procure.kernel.web import pdf_response
-from procure.kernel.web import AppClock, attempt, DB, form_errors, FormData, page, PathId, QueryId
+from procure.kernel.web import AppClock, attempt, DB, form_errors, FormData, page, PathId, QueryId, scope_locale
 from procure.accounts.web import Me, requires
 from procure.documents.web import Pdf
 
 
 
-def out(statement: Any, clock: Any) -> StatementOut:
+def out(statement: PaymentStatement, clock: Clock) -> StatementOut:
     return StatementOut.of(statement, services.is_overdue(statement, local_date(clock())))
 
 
-def _paid_on(raw: str | None) -> Any:
+def _paid_on(raw: str | None) -> date | None:
     try:
         return parse_date(raw)
     except ValueError:
         raise InvalidInput("Not a date; use YYYY-MM-DD.", errors=[{"field": "paid_on", "message": "Not a date."}]) from None
 
 
-def certificate(pdf: Any, db: Any, statement: Any, clock: Any) -> Response:
+def certificate(pdf: PdfRenderer, db: Session, statement: PaymentStatement, clock: Clock) -> Response:
     context = {"s": statement, "flag": services.termination_may_be_proposed(db, statement.contract_id, statement.month),
                "today": local_date(clock())}
     return pdf_response(pdf.render("pdf/payment_certificate.html", context),
@@ -129,8 +134,8 @@ class PaymentPages(Controller):
               state_filter: Annotated[str | None, QueryParameter(name="state")] = None) -> Response:
         return self._index(request, db, clock, user, month, state_filter)
 
-    def _index(self, request: Request, db: Any, clock: Any, user: CurrentUser, month: str | None, state: str | None, *,
-               status: int = 200, error: str | None = None, result: Any = None) -> Response:
+    def _index(self, request: Request, db: Session, clock: Clock, user: CurrentUser, month: str | None, state: str | None, *,
+               status: int = 200, error: str | None = None, result: RunResult | None = None) -> Response:
         if state is None and user.can(Permission.PAYMENTS_APPROVE):
             state = "submitted"  # finance lands on its queue
         month = month or (None if user.can(Permission.PAYMENTS_APPROVE) else month_of(clock()))
@@ -148,7 +153,7 @@ class PaymentPages(Controller):
             result = services.run_month(db, clock, user.actor, month)
         except ProcureError as exc:
             db.rollback()
-            detail, _, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, _, _ = form_errors(exc, scope_locale(request.scope))
             return self._index(request, db, clock, user, month or None, None, status=exc.status_code, error=detail)
         return self._index(request, db, clock, user, month, None, result=result)
 
@@ -156,7 +161,7 @@ class PaymentPages(Controller):
     def show(self, request: Request, statement_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
         return self._detail(request, db, clock, user, statement_id)
 
-    def _detail(self, request: Request, db: Any, clock: Any, user: CurrentUser, statement_id: int, *, status: int = 200,
+    def _detail(self, request: Request, db: Session, clock: Clock, user: CurrentUser, statement_id: int, *, status: int = 200,
                 error: str | None = None) -> Response:
         statement = services.get(db, statement_id, user)
         case_ids = [c for l in statement.lines for c in l.evidence.get("cases", [])]
@@ -168,7 +173,8 @@ class PaymentPages(Controller):
                     inspections=inspections, overdue=services.is_overdue(statement, local_date(clock())),
                     flag=services.termination_may_be_proposed(db, statement.contract_id, statement.month))
 
-    def _act(self, request: Request, db: Any, clock: Any, user: CurrentUser, statement_id: int, action: Any) -> Response:
+    def _act(self, request: Request, db: Session, clock: Clock, user: CurrentUser, statement_id: int,
+             action: Callable[[], object]) -> Response:
         return attempt(request, db, action, success=f"/payments/statements/{statement_id}",
                        on_error=lambda status, message: self._detail(request, db, clock, user, statement_id,
                                                                      status=status, error=message))

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from procure.accounts import policy
@@ -26,7 +26,8 @@ from procure.audit import services as audit
 from procure.audit.services import Actor
 from procure.cases.models import Case
 from procure.cases.rules import CaseSource, CaseState
-from procure.kernel.clock import day_start, Clock, local_date
+from procure.kernel.clock import day_start, Clock, local_date, parse_date
+from procure.contracts import services as contracts
 from procure.contracts.models import Contract, ContractSite, Variation
 from procure.contracts.rules import ContractState, add_months, end_date
 from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -89,7 +90,7 @@ def run_month(session: Session, clock: Clock, actor: Actor, month: str,
         raise InvalidInput("No contract was in force in {month}.", month=month)
     # Every further read selects by the same sub-query, never by a list of ids, so each is one
     # statement whatever the size of the district.
-    spans: dict[int, list[Any]] = {}
+    spans: dict[int, list[SpanRow]] = {}
     for span in session.execute(select(ContractSite.contract_id, ContractSite.site_id, ContractSite.area_m2,
                                        ContractSite.from_date, ContractSite.to_date)
                                 .where(ContractSite.contract_id.in_(in_force))).all():
@@ -98,7 +99,7 @@ def run_month(session: Session, clock: Clock, actor: Actor, month: str,
     for v in session.execute(select(Variation.contract_id, Variation.number, Variation.monthly_fee_delta,
                                     Variation.effective_date).where(Variation.contract_id.in_(in_force))).all():
         variations.setdefault(v.contract_id, []).append(VariationTerm(v.number, v.monthly_fee_delta, v.effective_date))
-    inspections: dict[int, list[Any]] = {}
+    inspections: dict[int, list[InspectionRow]] = {}
     for row in session.execute(select(Inspection.id, Inspection.contract_id, Inspection.site_id, Inspection.score)
                                .where(Inspection.contract_id.in_(in_force), Inspection.month == month,
                                       Inspection.superseded_by_id.is_(None))).all():
@@ -165,9 +166,9 @@ def run_month(session: Session, clock: Clock, actor: Actor, month: str,
         session.execute(delete(StatementLine).where(StatementLine.statement_id.in_([u["id"] for u in updates])))
         session.execute(update(PaymentStatement), updates)
     if new_rows:
-        for row in session.execute(insert(PaymentStatement).returning(PaymentStatement.id, PaymentStatement.contract_id),
-                                   new_rows).all():
-            statement_ids[row.id] = row.contract_id
+        for created in session.execute(insert(PaymentStatement).returning(PaymentStatement.id, PaymentStatement.contract_id),
+                                       new_rows).all():
+            statement_ids[created.id] = created.contract_id
     by_contract = {contract_id: statement_id for statement_id, contract_id in statement_ids.items()}
     lines = [{"statement_id": by_contract[contract.id], "position": n, "kind": l.kind, "label": l.label[:255],
               "quantity": l.quantity, "amount": l.amount, "evidence": l.evidence}
@@ -176,7 +177,7 @@ def run_month(session: Session, clock: Clock, actor: Actor, month: str,
         session.execute(insert(StatementLine), lines)
     # The certificate's approval record names people as they sign (display name), as the later
     # submit/approve/pay events do; the audit chain keeps the login name.
-    signer = session.get(User, actor.id).display_name if actor.id is not None else actor.name
+    signer = session.get_one(User, actor.id).display_name if actor.id is not None else actor.name
     events = [{"statement_id": sid, "at": now, "actor_id": actor.id, "actor_name": signer, "action": "computed",
                "note": ""} for sid in statement_ids]
     if events:
@@ -195,11 +196,17 @@ def run_month(session: Session, clock: Clock, actor: Actor, month: str,
     return result
 
 
-def _s(value: Any) -> str | None:
+def _s(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _score(spans: list[Any], found: list[Any], first: date, last: date) -> Decimal | None:
+#: (contract_id, site_id, area_m2, from_date, to_date) of a contract's site spans.
+SpanRow: TypeAlias = "Row[int, int, Decimal, date, date | None]"
+#: (id, contract_id, site_id, score) of an inspection.
+InspectionRow: TypeAlias = "Row[int, int | None, int, Decimal]"
+
+
+def _score(spans: list[SpanRow], found: list[InspectionRow], first: date, last: date) -> Decimal | None:
     """The contract month score (DESIGN §4.6) from pre-loaded site spans and inspection scores."""
     by_site: dict[int, list[Decimal]] = {}
     for inspection in found:
@@ -375,21 +382,25 @@ def failing_record(session: Session, contract_id: int) -> tuple[list[str], bool]
     return months, any(rules.consecutive_failing(failing, m) for m in months)
 
 
+@contracts.contract_page_panels.handler
+def _contract_page_panel(session: Session, contract: Contract) -> dict[str, Any]:
+    failing_months, flagged = failing_record(session, contract.id)
+    return {"failing_months": failing_months, "termination_flag": flagged}
+
+
 def termination_may_be_proposed(session: Session, contract_id: int, month: str) -> bool:
     return rules.consecutive_failing(failing_flags(session, contract_id), month)
 
 
-def record_exposure(session: Session, clock: Clock, user: CurrentUser, contract_id: int, reported_on: Any, level: str,
+def record_exposure(session: Session, clock: Clock, user: CurrentUser, contract_id: int, reported_on: object, level: str,
                     outlet: str, note: str = "") -> MediaExposure:
-    from procure.kernel.clock import parse_date
-
     if session.get(Contract, contract_id) is None:
         raise NotFound("Contract {id} does not exist.", id=contract_id)
     try:
         day = parse_date(reported_on)
     except ValueError:
         day = None
-    errors = []
+    errors: list[dict[str, Any]] = []
     if day is None:
         errors.append({"field": "reported_on", "message": "Not a date; use YYYY-MM-DD."})
     if level not in ("county", "city"):
@@ -412,7 +423,7 @@ LEDGER_COLUMNS = ["合同编号", "养护单位", "月份", "状态", "基数", 
                   "付款日期", "付款凭证号"]
 
 
-def ledger_rows(statements: list[PaymentStatement]) -> list[list[Any]]:
+def ledger_rows(statements: list[PaymentStatement]) -> list[list[object]]:
     return [[s.contract.number, s.contract.contractor.company_name, s.month, s.state, s.base, s.score, s.coefficient,
              s.penalties, s.payable, s.retention, s.net, s.due_date, s.paid_on, s.payment_reference] for s in statements]
 

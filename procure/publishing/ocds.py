@@ -14,9 +14,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from procure.contractors.rules import compose_uscc
+
+if TYPE_CHECKING:
+    from procure.contractors.models import Contractor
+    from procure.sites.models import Site
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "ocds_schema"
 RELEASE_SCHEMA_URL = "https://standard.open-contracting.org/schema/1__1__5/release-schema.json"
@@ -42,7 +46,7 @@ def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
-def party_id(company: Any) -> str:
+def party_id(company: Contractor) -> str:
     return f"CN-USCC-{company.uscc}"
 
 
@@ -52,14 +56,14 @@ def bureau_party(roles: Iterable[str]) -> dict[str, Any]:
             "address": {"locality": "杭州市余杭区", "countryName": "中国"}}
 
 
-def company_party(company: Any, roles: Iterable[str]) -> dict[str, Any]:
+def company_party(company: Contractor, roles: Iterable[str]) -> dict[str, Any]:
     # No phone numbers or personal contacts: public data carries the company, not its people.
     return {"id": party_id(company), "name": company.company_name, "roles": sorted(set(roles)),
             "identifier": {"scheme": "CN-USCC", "id": company.uscc, "legalName": company.company_name},
             "details": {"scale": "sme" if company.sme else "large"}}
 
 
-def items(sites: Iterable[Any]) -> list[dict[str, Any]]:
+def items(sites: Iterable[Site]) -> list[dict[str, Any]]:
     return [{"id": site.code, "description": f"{site.name}（{site.kind}，{site.grade}级）",
              "quantity": float(site.area_m2), "unit": {"name": "平方米", "scheme": "UNCEFACT", "id": "MTK"}}
             for site in sites]
@@ -82,7 +86,7 @@ def package(releases: list[dict[str, Any]], uri: str, published: datetime) -> di
 # --- compiling a record (the OCDS merge) ------------------------------------------------------
 
 
-def merge(target: Any, source: Any) -> Any:
+def merge(target: Any, source: Any) -> Any:  # Any JSON values
     """OCDS merging: objects merge field by field, arrays of objects with ids merge by id, other
     values (and other arrays) are replaced by the newer release's."""
     if isinstance(target, dict) and isinstance(source, dict):
@@ -113,7 +117,7 @@ def compile_record(releases: list[dict[str, Any]]) -> dict[str, Any]:
     return compiled
 
 
-def validator(kind: str = "package") -> Any:
+def validator(kind: str = "package") -> Any:  # a jsonschema Draft4Validator (jsonschema ships no types)
     """A jsonschema validator for the official OCDS 1.1 schemas kept in this package."""
     from jsonschema import Draft4Validator
     from referencing import Registry, Resource

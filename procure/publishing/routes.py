@@ -81,7 +81,7 @@ class PortalPages(Controller):
     def contracts(self, request: Request, db: DB) -> Response:
         rows = services.public_contracts(db)
         maps = {c.id: svgmap.render([svgmap.Point(s.site.lon, s.site.lat, s.site.name) for s in c.sites
-                                     if s.to_date is None and s.site.lon is not None]) for c in rows}
+                                     if s.to_date is None and s.site.lon is not None and s.site.lat is not None]) for c in rows}
         return page(request, "publishing/contracts.html", contracts=rows, maps=maps,
                     ends={c.id: end_date(c.start_date, c.months) for c in rows})
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,6 +23,12 @@ from procure.payments.models import PaymentStatement
 from procure.publishing import ocds
 from procure.tendering.models import Lot, Tender
 from procure.tendering.rules import TenderState
+from procure.tendering import services as tenders
+from procure.inspection import services as inspection
+from procure.payments.rules import DEFAULT_FAILING_BELOW
+from procure.audit import services as audit
+from procure.audit.models import AuditEntry
+from procure.tendering.rules import SETTLING_TIME
 
 
 def _contract_status(state: str) -> str:
@@ -52,6 +60,7 @@ def lot_releases(prefix: str, tender: Tender, lot: Lot, opening: OpeningRecord |
                        "datePublished": ocds.iso(tender.published_at)}],
     }
     bureau = ocds.bureau_party({"buyer", "procuringEntity"})
+    assert tender.published_at is not None  # only published tenders have releases (``releases`` asks for them)
     out = [ocds.release(oc, f"{oc}-tender", tender.published_at, ["tender"], parties=[bureau], tender=tender_section)]
     for amendment in tender.amendments:
         out.append(ocds.release(oc, f"{oc}-amendment-{amendment.version}", amendment.published_at, ["tenderAmendment"],
@@ -71,7 +80,7 @@ def lot_releases(prefix: str, tender: Tender, lot: Lot, opening: OpeningRecord |
                                "tenderers": [{"id": ocds.party_id(b.contractor), "name": b.contractor.company_name}],
                                "value": ocds.money(b.price)} for b in bids]}))
     elif status in ("unsuccessful", "cancelled") and tender.settled_at:
-        out.append(ocds.release(oc, f"{oc}-status", tender.settled_at or tender.cancelled_at, ["tenderUpdate"],
+        out.append(ocds.release(oc, f"{oc}-status", tender.settled_at, ["tenderUpdate"],
                                 tender={"id": tender_section["id"], "status": status}))
     if award is not None and award_bid is not None:
         supplier = ocds.company_party(award_bid.contractor, {"supplier", "tenderer"})
@@ -127,7 +136,6 @@ class ReleaseQuery:
 
 def releases(session: Session, clock: Clock, prefix: str, query: ReleaseQuery) -> tuple[list[dict[str, Any]], int]:
     """All public releases, oldest first, filtered and paged."""
-    from procure.tendering import services as tenders
 
     stmt = (select(Tender).where(Tender.state != TenderState.DRAFT, Tender.published_at.is_not(None))
             .options(selectinload(Tender.lots).selectinload(Lot.sites), selectinload(Tender.amendments),
@@ -183,7 +191,8 @@ def record(session: Session, clock: Clock, prefix: str, ocid_: str) -> dict[str,
             "compiledRelease": ocds.compile_record(found)}
 
 
-def export(session: Session, clock: Clock, prefix: str, directory: Any, progress: Callable[[int, int], None] | None = None) -> int:
+def export(session: Session, clock: Clock, prefix: str, directory: str | os.PathLike[str],
+           progress: Callable[[int, int], None] | None = None) -> int:
     """`procure ocds export DIR`: one release package per ocid plus the whole package."""
     import json
     from pathlib import Path
@@ -211,14 +220,12 @@ def export(session: Session, clock: Clock, prefix: str, directory: Any, progress
 @dataclass(frozen=True)
 class BoardRow:
     contract: Contract
-    score: Any
+    score: Decimal | None
     failing: bool
 
 
 def score_board(session: Session, clock: Clock, month: str) -> list[BoardRow]:
     """红黑榜: the month's contract scores, best first (not assessed last)."""
-    from procure.inspection import services as inspection
-    from procure.payments.rules import DEFAULT_FAILING_BELOW
 
     contracts = [c for c in session.scalars(select(Contract).where(
         Contract.state.in_(["active", "suspended", "completed", "terminated", "signed"]))
@@ -249,9 +256,6 @@ def last_public_change(session: Session, now: datetime) -> datetime:
     shown (entries about sealed bids stay out until their tender is opened — 招标投标法 第22条 —
     so not even this time betrays a bid), or the newest moment the clock alone moved a state (a
     deadline, a settling time, a contract's first or last day), whichever is later."""
-    from procure.audit import services as audit
-    from procure.audit.models import AuditEntry
-    from procure.tendering.rules import SETTLING_TIME
 
     # Each look-up walks an index from its end and stops at the first row (no scan of the table).
     moments = [session.scalar(select(AuditEntry.at).where(audit.visible_entries()).order_by(AuditEntry.id.desc()).limit(1))]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import io
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery, QueryParameter
 
 
 from procure.accounts.rules import Permission
-from procure.kernel.clock import local_date
+from procure.kernel.clock import Clock, local_date
 from procure.kernel.clock import month_bounds, month_of
 from procure.reports import services, svgchart
 from procure.kernel.web import pdf_response
@@ -21,7 +21,7 @@ from procure.accounts.web import requires
 REPORTS = requires(Permission.BUDGET_READ)
 
 
-def _month(raw: str | None, clock: Any) -> str:
+def _month(raw: str | None, clock: Clock) -> str:
     month = raw or month_of(clock())
     month_bounds(month)
     return month

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from procure.bidding import services as bidding
 from procure.kernel import bounds
 from procure.cases import rules as case_rules
 from procure.cases.models import Case
@@ -74,7 +75,7 @@ def kaoping(session: Session, clock: Clock, month: str) -> list[KaopingRow]:
     first, last = month_bounds(month)
     street_of = _street_of(session)
     rows = {j.id: KaopingRow(j) for j in _streets(session)}
-    site_street: dict[int, int] = {}
+    site_street: dict[int, int | None] = {}  # None: a site outside every street
     for site_id, jurisdiction_id, handover in session.execute(select(Site.id, Site.jurisdiction_id, Site.handover_date)).all():
         street = street_of.get(jurisdiction_id)
         site_street[site_id] = street
@@ -86,10 +87,11 @@ def kaoping(session: Session, clock: Clock, month: str) -> list[KaopingRow]:
         per_site[site_id].append(score)
     by_street: dict[int, list[Decimal]] = defaultdict(list)
     for site_id, scores in per_site.items():
-        score = inspection_rules.site_month_score(scores)
-        if score is not None and site_street.get(site_id) in rows:
-            by_street[site_street[site_id]].append(score)
-    due: dict[int, list[case_rules.CaseFacts]] = defaultdict(list)
+        site_score = inspection_rules.site_month_score(scores)
+        street = site_street.get(site_id)
+        if site_score is not None and street in rows:
+            by_street[street].append(site_score)
+    due: dict[int | None, list[case_rules.CaseFacts]] = defaultdict(list)
     for case in session.scalars(select(Case).where(Case.deadline >= day_start(first),
                                                    Case.deadline < day_start(last + timedelta(days=1)))).unique():
         due[site_street.get(case.site_id, 0)].append(
@@ -156,6 +158,7 @@ def contractor_report(session: Session, clock: Clock, month: str, contractor_id:
     return rows
 
 
+@bidding.company_standing.provide
 def standing(session: Session, clock: Clock, contractor_id: int) -> rules.Scorecard | None:
     month = local_date(clock()).strftime("%Y-%m")
     found = contractor_report(session, clock, month, contractor_id)
@@ -187,15 +190,20 @@ def budget_vs_spend(session: Session, clock: Clock, year: int) -> list[BudgetRow
     start, end = date(year, 1, 1), date(year, 12, 31)
     sites = list(session.execute(select(Site.id, Site.kind, Site.grade, Site.area_m2, Site.handover_date,
                                         Site.jurisdiction_id)).all())
-    key = {s.id: (street_of.get(s.jurisdiction_id), s.kind) for s in sites}
+    # Each site's (street, kind); a site outside every street is in no row.
+    key: dict[int, tuple[int, str]] = {}
+    for s in sites:
+        street = street_of.get(s.jurisdiction_id)
+        if street in streets:
+            key[s.id] = (street, s.kind)
     groups: dict[tuple[int, str], dict[str, Any]] = {}
 
     def bucket(k: tuple[int, str]) -> dict[str, Any]:
         return groups.setdefault(k, {"now": [], "next": [], "contracted": Decimal(0), "paid": Decimal(0)})
 
     for s in sites:
-        k = key[s.id]
-        if k[0] not in streets or s.handover_date is None:
+        k = key.get(s.id)
+        if k is None or s.handover_date is None:
             continue
         if s.handover_date < start:
             bucket(k)["now"].append((s.kind, s.grade, s.area_m2))
@@ -208,15 +216,15 @@ def budget_vs_spend(session: Session, clock: Clock, year: int) -> list[BudgetRow
         if contract.start_date > end or end_date(contract.start_date, contract.months) < start:
             continue
         for site_id, part in rules.allocate(contract.monthly_fee * 12, spans[contract.id]).items():
-            bucket(key[site_id])["contracted"] += part
-    for s in session.scalars(select(PaymentStatement).where(PaymentStatement.state == "paid",
-                                                            PaymentStatement.month.like(f"{year}-%"))).unique():
-        for site_id, part in rules.allocate(s.payable or Decimal(0), spans[s.contract_id]).items():
-            bucket(key[site_id])["paid"] += part
+            if (k := key.get(site_id)) is not None:
+                bucket(k)["contracted"] += part
+    for statement in session.scalars(select(PaymentStatement).where(PaymentStatement.state == "paid",
+                                                                    PaymentStatement.month.like(f"{year}-%"))).unique():
+        for site_id, part in rules.allocate(statement.payable or Decimal(0), spans[statement.contract_id]).items():
+            if (k := key.get(site_id)) is not None:
+                bucket(k)["paid"] += part
     rows = []
     for (street_id, kind), g in sorted(groups.items(), key=lambda kv: (streets[kv[0][0]].code, kv[0][1])):
-        if street_id not in streets:
-            continue
         rows.append(BudgetRow(streets[street_id], kind, sum((a for _, _, a in g["now"]), Decimal("0.00")),
                               budget_estimate(g["now"], rates).total, round2(g["contracted"]), round2(g["paid"]),
                               budget_estimate(g["next"], rates).total))

@@ -10,6 +10,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
 
+from procure.accounts import services as accounts
 from procure.accounts.rules import Permission
 from procure.audit import services as audit
 from procure.kernel.errors import InvalidInput, ProcureError
@@ -100,7 +101,7 @@ class RegistryApi(Controller):
 
     @get("/jurisdictions", sync_to_thread=True, guards=[requires()], summary="The jurisdiction tree, flat")
     def jurisdictions(self, db: DB) -> list[JurisdictionOut]:
-        return [JurisdictionOut.of(j) for j in services.list_jurisdictions(db)]
+        return [JurisdictionOut.of(j) for j in accounts.list_jurisdictions(db)]
 
     @get("/unit-rates", sync_to_thread=True, guards=[requires(Permission.BUDGET_READ)], summary="Unit rates")
     def unit_rates(self, db: DB) -> list[UnitRateOut]:
@@ -140,12 +141,12 @@ class SitePages(Controller):
         budget = services.estimate_budget(db, clock, flt) if user.can(Permission.BUDGET_READ) else None
         query = "&".join(f"{k}={v}" for k, v in args.items() if v)
         return page(request, "sites/list.html", result=result, args=args, query=query, budget=budget, error=error,
-                    jurisdictions=services.list_jurisdictions(db))
+                    jurisdictions=accounts.list_jurisdictions(db))
 
     @get("/new", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
     def new(self, request: Request, db: DB) -> Response:
         return page(request, "sites/form.html", site=None, form={}, errors={}, error=None,
-                    jurisdictions=services.list_jurisdictions(db))
+                    jurisdictions=accounts.list_jurisdictions(db))
 
     @post("/new", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
     def create(self, request: Request, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
@@ -155,7 +156,7 @@ class SitePages(Controller):
             db.rollback()
             detail, by_field, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
             return page(request, "sites/form.html", status_code=exc.status_code, site=None, form=data,
-                        errors=by_field, error=detail, jurisdictions=services.list_jurisdictions(db))
+                        errors=by_field, error=detail, jurisdictions=accounts.list_jurisdictions(db))
         return Redirect(f"/sites/{site.id}")
 
     @get("/import", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
@@ -185,7 +186,7 @@ class SitePages(Controller):
         site = services.get_site(db, site_id)
         form = site.audit_view() | {"jurisdiction_code": site.jurisdiction.code}
         return page(request, "sites/form.html", site=site, form={k: ("" if v is None else v) for k, v in form.items()},
-                    errors={}, error=None, jurisdictions=services.list_jurisdictions(db))
+                    errors={}, error=None, jurisdictions=accounts.list_jurisdictions(db))
 
     @post("/{site_id:int}/edit", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
     def update(self, request: Request, site_id: PathId, data: FormData, db: DB, clock: AppClock,
@@ -196,7 +197,7 @@ class SitePages(Controller):
             db.rollback()
             detail, by_field, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
             return page(request, "sites/form.html", status_code=exc.status_code, site=services.get_site(db, site_id),
-                        form=data, errors=by_field, error=detail, jurisdictions=services.list_jurisdictions(db))
+                        form=data, errors=by_field, error=detail, jurisdictions=accounts.list_jurisdictions(db))
         return Redirect(f"/sites/{site_id}")
 
 
@@ -207,3 +208,26 @@ def _site_form(data: dict[str, str]) -> dict[str, Any]:
     if raw["kind"] in ("road", "道路") and raw["length_m"] and raw["width_m"]:
         raw["area_m2"] = None  # a road's area is always length × width
     return raw
+
+
+class UnitRatePages(Controller):
+    """The unit-rate table (元/m²·年) budget estimates price sites with; kept by the admin."""
+
+    path = "/admin"
+    include_in_schema = False
+
+    @get("/unit-rates", sync_to_thread=True, guards=[requires(Permission.BUDGET_READ)])
+    def unit_rates(self, request: Request, db: DB) -> Response:
+        return page(request, "admin/unit_rates.html", rates=services.list_unit_rates(db), error=None)
+
+    @post("/unit-rates", sync_to_thread=True, guards=[requires(Permission.UNIT_RATES_MANAGE)])
+    def set_unit_rate(self, request: Request, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        try:
+            services.set_unit_rate(db, clock, user.actor, data.get("kind", ""), data.get("grade", ""),
+                                   data.get("yuan_per_m2_year", ""))
+        except ProcureError as exc:
+            db.rollback()
+            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            return page(request, "admin/unit_rates.html", status_code=exc.status_code,
+                        rates=services.list_unit_rates(db), error=detail + " " + " ".join(e["message"] for e in errors))
+        return Redirect("/admin/unit-rates")

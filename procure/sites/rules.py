@@ -35,11 +35,11 @@ _GRADE_ALIASES = {"1": 1, "2": 2, "3": 3, "i": 1, "ii": 2, "iii": 3} | {v: k for
 }
 
 
-def parse_kind(text: Any) -> SiteKind | None:
+def parse_kind(text: object) -> SiteKind | None:
     return _KIND_ALIASES.get(str(text or "").strip().lower())
 
 
-def parse_grade(text: Any) -> int | None:
+def parse_grade(text: object) -> int | None:
     raw = str(text or "").strip().lower()
     if raw.endswith(".0"):  # XLSX numbers come back as floats
         raw = raw[:-2]

@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import Select, case, func, select, union_all
+from sqlalchemy import ColumnElement, CompoundSelect, Select, case, func, select, union_all
 from sqlalchemy.orm import Session
 
 from procure.audit import services as audit
@@ -17,23 +17,13 @@ from procure.kernel.clock import Clock, local_date
 from procure.kernel.errors import Conflict, InvalidInput, NotFound
 from procure.kernel.pagination import Page, PageRequest
 from procure.sites import importing
+from procure.accounts.services import jurisdiction_by_code
 from procure.sites.models import Site, UnitRate
 from procure.accounts.models import Jurisdiction
 from procure.sites.rules import BudgetEstimate, FieldErrors, SiteFields, budget_estimate, parse_grade, parse_kind, validate_site
 from procure.kernel.money import parse_decimal
 
 # --- jurisdictions --------------------------------------------------------------------------
-
-
-def list_jurisdictions(session: Session) -> list[Jurisdiction]:
-    return list(session.scalars(select(Jurisdiction).order_by(Jurisdiction.code)))
-
-
-def jurisdiction_by_code(session: Session, code: str) -> Jurisdiction:
-    found = session.scalar(select(Jurisdiction).where(Jurisdiction.code == code))
-    if found is None:
-        raise NotFound("Unknown jurisdiction code {code}.", code=code)
-    return found
 
 
 def subtree_ids(session: Session, root_id: int) -> set[int]:
@@ -61,7 +51,7 @@ class SiteFilter:
     q: str | None = None  # code or name contains
 
 
-def filtered_query(session: Session, flt: SiteFilter, today: date) -> Select[Any]:
+def filtered_query(session: Session, flt: SiteFilter, today: date) -> Select[Site]:
     stmt = select(Site)
     if flt.kind:
         stmt = stmt.where(Site.kind == flt.kind)
@@ -85,7 +75,7 @@ def list_sites(session: Session, clock: Clock, flt: SiteFilter, paging: PageRequ
     """A page of sites; a user's own jurisdiction comes first (属地管理)."""
     stmt = filtered_query(session, flt, local_date(clock()))
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    order: list[Any] = []
+    order: list[ColumnElement[int]] = []
     if home_jurisdiction_id is not None:
         order.append(case((Site.jurisdiction_id.in_(subtree_ids(session, home_jurisdiction_id)), 0), else_=1))
     stmt = stmt.order_by(*order, Site.code).offset(paging.offset).limit(paging.per_page)
@@ -190,7 +180,7 @@ class ImportResult:
 
 
 def import_sites(session: Session, clock: Clock, actor: Actor, content: bytes, filename: str = "",
-                 progress: Any = None) -> ImportResult:
+                 progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """All rows or none: any bad row rejects the whole file with every error listed."""
     rows = importing.read_rows(content, filename)
     codes = _jurisdiction_ids(session)
@@ -235,7 +225,7 @@ def list_unit_rates(session: Session) -> list[UnitRate]:
     return list(session.scalars(select(UnitRate).order_by(UnitRate.kind, UnitRate.grade)))
 
 
-def set_unit_rate(session: Session, clock: Clock, actor: Actor, kind: str, grade: int, value: Any) -> UnitRate:
+def set_unit_rate(session: Session, clock: Clock, actor: Actor, kind: str, grade: int | str, value: object) -> UnitRate:
     site_kind, site_grade = parse_kind(kind), parse_grade(grade)
     errors = []
     if site_kind is None:
@@ -284,7 +274,8 @@ class Commitment:
 
 #: A source is a query of (site_id, kind, holder_id, label) rows of the sites bound ``today``.
 #: Tendering and contracts each add theirs when imported, so sites depends on neither.
-CommitmentSource = Callable[[date], Select[Any]]
+CommitmentQuery: TypeAlias = "Select[int, str, int, str]"
+CommitmentSource = Callable[[date], CommitmentQuery]
 COMMITMENT_SOURCES: list[CommitmentSource] = []
 
 
@@ -293,7 +284,7 @@ def commitment_source(fn: CommitmentSource) -> CommitmentSource:
     return fn
 
 
-def bound_site_ids(today: date) -> Any:
+def bound_site_ids(today: date) -> CompoundSelect[int]:
     """Every bound site's id, as one query (for lists that must leave them out)."""
     return union_all(*(select(source(today).subquery().c.site_id) for source in COMMITMENT_SOURCES))
 

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
 
-from procure.accounts import policy
+from procure.accounts import services as accounts
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
-from procure.awards import services as awards
-from procure.bidding import services as bidding
 from procure.contractors import services as contractors
-from procure.kernel.clock import local_date, BUREAU_TZ
+from sqlalchemy.orm import Session
+
+from procure.kernel.clock import BUREAU_TZ, Clock, local_date
+from procure.kernel.settings import Settings
 from procure.kernel.errors import NotFound, ProcureError
-from procure.kernel.i18n import gettext
 from procure.kernel.pagination import PageRequest
-from procure.reports import services as reports
 from procure.sites import services as sites
 from procure.tendering import services
 from procure.tendering.models import Tender
-from procure.tendering.rules import TenderState, publication_problems
+from procure.tendering.rules import TenderState
 from procure.tendering.schemas import (
     AmendmentIn, AnswerIn, QuestionIn, ReasonIn, TenderIn, TenderOut, TenderPage, TenderSummary,
 )
@@ -165,28 +165,26 @@ def _form_of(tender: Tender | None) -> dict[str, Any]:
     return form
 
 
-def detail_page(request: Request, db: Any, clock: Any, settings: Any, user: CurrentUser | None, tender_id: int,
-                *, status: int = 200, error: str | None = None, errors: list | None = None) -> Response:
+def detail_page(request: Request, db: Session, clock: Clock, settings: Settings, user: CurrentUser | None,
+                tender_id: int, *, status: int = 200, error: str | None = None,
+                errors: list[dict[str, Any]] | None = None) -> Response:
     """The tender page as this user may see it (shared by the tender and bid handlers)."""
-    tender = visible(user, services.get(db, clock, tender_id))
-    officer = user is not None and user.can(Permission.TENDERS_MANAGE)
-    context: dict[str, Any] = {"tender": tender, "officer": officer, "error": error, "errors": errors or [],
-                               "now": clock(), "opening": bidding.opening_record(db, tender.id),
-                               "awards": {l.id: a for l in tender.lots if (a := awards.of_lot(db, l.id)) is not None}}
-    if officer:
-        context["estimates"] = services.lot_estimates(db, tender)
-        if tender.state == TenderState.DRAFT:
-            locale = request.scope.get("locale", "zh_CN")
-            context["problems"] = [gettext(locale, p.message, **p.params)
-                                   for p in publication_problems(services.draft_of(tender), clock())]
-    if policy.acts_for_company(user) and user.contractor_id is not None:
-        context["company"] = contractors.of_user(db, user)
-        context["standing"] = bidding.standing_problem(db, clock, tender, user.contractor_id)
-        if context["standing"]:
-            context["card"] = reports.standing(db, clock, user.contractor_id)
-        context["my_bids"] = {v.bid.lot_id: v for v in bidding.my_bids(db, clock, settings.secret_key, user)
-                              if v.bid.lot_id in {l.id for l in tender.lots}}
-    return page(request, "tendering/detail.html", status_code=status, **context)
+    viewer = services.PageViewer(user, request.scope.get("locale", "zh_CN"), settings.secret_key)
+    context = services.tender_page(db, clock, viewer, tender_id)
+    return page(request, "tendering/detail.html", status_code=status, error=error, errors=errors or [], **context)
+
+
+def act_on_tender(request: Request, db: Session, clock: Clock, settings: Settings, user: CurrentUser,
+                  tender_id: int, action: Callable[[], object]) -> Response:
+    """Run one action from the tender page: back to the page, or the page again with the error."""
+    try:
+        action()
+    except ProcureError as exc:
+        db.rollback()
+        detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+        return detail_page(request, db, clock, settings, user, tender_id, status=exc.status_code, error=detail,
+                           errors=errors)
+    return Redirect(f"/tenders/{tender_id}")
 
 
 class TenderPages(Controller):
@@ -212,7 +210,7 @@ class TenderPages(Controller):
         bound = {site_id: [c for c in found if not (c.kind == "tender" and tender and c.holder_id == tender.id)]
                  for site_id, found in sites.commitments(db, [s.id for s in chosen], local_date(clock())).items()}
         return page(request, "tendering/form.html", status_code=status, tender=tender, form=form, bound=bound,
-                    candidates=candidates, jurisdictions=sites.list_jurisdictions(db), jurisdiction=jurisdiction or "",
+                    candidates=candidates, jurisdictions=accounts.list_jurisdictions(db), jurisdiction=jurisdiction or "",
                     criteria_rows=CRITERIA_ROWS, lot_rows=LOT_ROWS, error=error, errors=errors or [])
 
     @get("/new", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
@@ -251,16 +249,9 @@ class TenderPages(Controller):
              user: MaybeMe) -> Response:
         return detail_page(request, db, clock, settings, user, tender_id)
 
-    def _act(self, request: Request, db: Any, clock: Any, settings: Any, user: CurrentUser, tender_id: int,
-             action: Any) -> Response:
-        try:
-            action()
-        except ProcureError as exc:
-            db.rollback()
-            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
-            return detail_page(request, db, clock, settings, user, tender_id, status=exc.status_code, error=detail,
-                                errors=errors)
-        return Redirect(f"/tenders/{tender_id}")
+    def _act(self, request: Request, db: Session, clock: Clock, settings: Settings, user: CurrentUser,
+             tender_id: int, action: Callable[[], object]) -> Response:
+        return act_on_tender(request, db, clock, settings, user, tender_id, action)
 
     @post("/{tender_id:int}/publish", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def publish(self, request: Request, tender_id: PathId, db: DB, clock: AppClock, settings: AppSettings,
@@ -293,12 +284,6 @@ class TenderPages(Controller):
                clock: AppClock, settings: AppSettings, user: Me) -> Response:
         return self._act(request, db, clock, settings, user, tender_id,
                          lambda: services.answer(db, clock, user.actor, enquiry_id, data.get("answer", "")))
-
-    @post("/{tender_id:int}/open", sync_to_thread=True, guards=[requires(Permission.BIDS_OPEN)])
-    def open_bids(self, request: Request, tender_id: PathId, db: DB, clock: AppClock, settings: AppSettings,
-                  user: Me) -> Response:
-        return self._act(request, db, clock, settings, user, tender_id,
-                         lambda: bidding.open_bids(db, clock, settings.secret_key, user, tender_id))
 
     @post("/{tender_id:int}/lots/{lot_id:int}/retender", sync_to_thread=True,
           guards=[requires(Permission.TENDERS_MANAGE)])

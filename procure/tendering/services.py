@@ -21,12 +21,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 from procure.kernel import bounds
 from procure.accounts import services as accounts
 from procure.accounts.models import User
+from procure.accounts.rules import Permission
+from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
 from procure.kernel.clock import BUREAU_TZ, Clock
 from procure.kernel.db import is_read_only
 from procure.documents import crypto
 from procure.kernel.errors import Conflict, InvalidInput, NotFound
+from procure.kernel.hooks import Hook, Port
+from procure.kernel.i18n import gettext
 from procure.kernel.i18n import N_
 from procure.kernel.pagination import Page, PageRequest
 from procure.sites import services as site_services
@@ -37,6 +41,11 @@ from procure.tendering.rules import (
     TenderState, bidding_closed, deadline_after_amendment, lot_state_at, needs_settling, publication_problems, settles_at,
     tender_state_at,
 )
+from procure.kernel.clock import local_date
+from procure.sites.rules import budget_estimate
+from procure.sites.services import unit_rates
+from procure.tendering.rules import budget_suggestion
+from procure.sites.services import SiteFilter, bound_site_ids, filtered_query
 
 DEFAULT_ABNORMAL_THRESHOLD = Decimal("0.20")
 #: What bidders with a D scorecard standing meet: nothing, a warning, or exclusion.
@@ -316,11 +325,15 @@ def publish(session: Session, clock: Clock, actor: Actor, tender_id: int) -> Ten
 # --- amendments, enquiries, cancellation ----------------------------------------------------
 
 
-def _bidder_user_ids(session: Session, tender: Tender) -> list[int]:
-    from procure.bidding.models import Bid
+#: Ports bidding provides (bidding comes after tendering in the dependency order; docs/architecture.md):
+#: the companies with a submitted bid on some lots, as a SQL subquery of contractor ids …
+bidder_companies: Port[[list[int]], Select[tuple[int]]] = Port("tendering.bidder_companies")
+#: … and the number of submitted bids per lot.
+bid_counts: Port[[Session, list[int]], dict[int, int]] = Port("tendering.bid_counts")
 
-    lot_ids = [l.id for l in tender.lots]
-    contractor_ids = select(Bid.contractor_id).where(Bid.lot_id.in_(lot_ids), Bid.state == "submitted")
+
+def _bidder_user_ids(session: Session, tender: Tender) -> list[int]:
+    contractor_ids = bidder_companies([l.id for l in tender.lots])
     return list(session.scalars(select(User.id).where(User.contractor_id.in_(contractor_ids), User.active.is_(True))))
 
 
@@ -454,7 +467,6 @@ def retender(session: Session, clock: Clock, actor: Actor, secret_key: str, lot_
     if lot.state != LotState.UNSUCCESSFUL:
         raise Conflict("Only an unsuccessful lot (流标) can be re-tendered.")
     source = lot.tender
-    from procure.kernel.clock import local_date
 
     taken = site_services.commitments(session, [s.id for s in lot.sites], local_date(clock()))
     if taken:
@@ -522,13 +534,7 @@ def refresh_many(session: Session, clock: Clock, tenders: Iterable[Tender]) -> i
 
 
 def _bid_counts(session: Session, lot_ids: list[int]) -> dict[int, int]:
-    if not lot_ids:
-        return {}
-    from procure.bidding.models import Bid
-
-    return dict(session.execute(  # type: ignore[arg-type]
-        select(Bid.lot_id, func.count()).where(Bid.lot_id.in_(lot_ids), Bid.state == "submitted")
-        .group_by(Bid.lot_id)).all())
+    return bid_counts(session, lot_ids) if lot_ids else {}
 
 
 def _show(tender: Tender, state_now: str, settling: bool, counts: Mapping[int, int]) -> None:
@@ -647,9 +653,6 @@ class LotEstimate:
 
 def lot_estimates_for_sites(session: Session, sites: list[Site], term_months: int) -> Decimal:
     """The unit-rate budget of some sites over a term (DESIGN §3)."""
-    from procure.sites.rules import budget_estimate
-    from procure.sites.services import unit_rates
-    from procure.tendering.rules import budget_suggestion
 
     yearly = budget_estimate([(s.kind, s.grade, s.area_m2) for s in sites], unit_rates(session)).total
     return budget_suggestion(yearly, term_months)
@@ -657,9 +660,6 @@ def lot_estimates_for_sites(session: Session, sites: list[Site], term_months: in
 
 def lot_estimates(session: Session, tender: Tender) -> dict[int, LotEstimate]:
     """Unit-rate budget of each lot's sites (DESIGN §3), to size ceiling prices."""
-    from procure.sites.rules import budget_estimate
-    from procure.sites.services import unit_rates
-    from procure.tendering.rules import budget_suggestion
 
     rates = unit_rates(session)
     result = {}
@@ -672,8 +672,6 @@ def lot_estimates(session: Session, tender: Tender) -> dict[int, LotEstimate]:
 def candidate_sites(session: Session, clock: Clock, jurisdiction: str | None = None) -> list[Site]:
     """Sites a new tender may pick: handed over and bound nowhere — in no lot of a live tender and
     under no contract in force (``sites.services.commitments``) — newest first (管养分开)."""
-    from procure.kernel.clock import local_date
-    from procure.sites.services import SiteFilter, bound_site_ids, filtered_query
 
     today = local_date(clock())
     stmt = filtered_query(session, SiteFilter(jurisdiction=jurisdiction, handed_over=True), today)
@@ -695,7 +693,6 @@ def _sites_in_procurement(today: date) -> Select[Any]:
 def bound_elsewhere(session: Session, clock: Clock, tender: Tender) -> list[Problem]:
     """Sites of this tender already bound by another tender or a contract (one site, one
     maintainer: 管养分开 — two procurements of the same site would buy its upkeep twice)."""
-    from procure.kernel.clock import local_date
 
     sites_by_id = {s.id: (lot.number, s) for lot in tender.lots for s in lot.sites}
     found = site_services.commitments(session, sites_by_id, local_date(clock()))
@@ -709,3 +706,44 @@ def bound_elsewhere(session: Session, clock: Clock, tender: Tender) -> list[Prob
                        else N_("Site {site} is maintained under contract {holder}."))
             problems.append(Problem(message, f"lots[{number}]", {"site": f"{site.name} ({site.code})", "holder": c.label}))
     return problems
+
+
+@audit.opened_tenders.provide
+def _opened_tenders() -> Select[tuple[int]]:
+    return select(Tender.id).where(Tender.opened_at.is_not(None))
+
+
+# --- the tender page (one read model; later domains add their panels) -------------------------
+
+
+@dataclass(frozen=True)
+class PageViewer:
+    """Who looks at a tender page: their login (or nobody), locale, and the key that opens their
+    own sealed bids (a bidder sees their own price)."""
+
+    user: CurrentUser | None
+    locale: str
+    secret_key: str
+
+
+#: Later domains add what they know about a tender to its page: bidding the opening record and the
+#: company's own bids and standing, awards each lot's award. Each handler returns context entries.
+tender_page_panels: Hook[[Session, Clock, PageViewer, Tender], dict[str, Any]] = Hook("tendering.tender_page_panels")
+
+
+def tender_page(session: Session, clock: Clock, viewer: PageViewer, tender_id: int) -> dict[str, Any]:
+    """Everything the tender page shows, for this viewer (drafts exist only for officers)."""
+    user = viewer.user
+    officer = user is not None and user.can(Permission.TENDERS_MANAGE)
+    tender = get(session, clock, tender_id)
+    if tender.state == TenderState.DRAFT and not officer:
+        raise NotFound("Tender {id} does not exist.", id=tender.id)
+    context: dict[str, Any] = {"tender": tender, "officer": officer, "now": clock(), "opening": None, "awards": {}}
+    if officer:
+        context["estimates"] = lot_estimates(session, tender)
+        if tender.state == TenderState.DRAFT:
+            context["problems"] = [gettext(viewer.locale, p.message, **p.params)
+                                   for p in publication_problems(draft_of(tender), clock())]
+    for panel in tender_page_panels(session, clock, viewer, tender):
+        context |= panel
+    return context

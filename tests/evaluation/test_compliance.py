@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from procure.kernel.errors import Conflict
 from procure.evaluation import services as evaluation
 from procure.evaluation.models import ComplianceView
-from procure.evaluation.routes import report_context
+from procure.evaluation.services import report_view
 from procure.documents.pdf import PdfRenderer
 from tests.evaluation.world import full_committee, opened_lot, review_compliance
 
@@ -90,7 +90,7 @@ def test_the_ranking_reads_the_majority_and_the_report_keeps_the_dissent(world, 
     assert rows[bids[0].id].rank == 1 and rows[bids[3].id].rank == 3
     with pytest.raises(Conflict):  # the lot's result cannot change after finalisation
         evaluation.record_compliance(session, clock, members[0], lot.id, bids[2].id, True, "")
-    context = report_context(session, clock, lot.id, world.officer)
+    context = report_view(session, clock, lot.id, world.officer)
     assert [v.reason for v in context["compliance"][bids[1].id].dissent] == ["资质证书已过期", "缺少类似项目业绩证明"]
     html = PdfRenderer(TEMPLATES).environment.get_template("pdf/evaluation_report.html").render(context)
     assert f"{members[3].display_name}认为不符合：资质证书已过期" in html

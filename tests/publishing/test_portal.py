@@ -59,14 +59,15 @@ def test_citizen_report_form_files_an_open311_request(client, session, settings)
 
 def test_a_tender_can_exclude_or_warn_d_standing_bidders(session, clock, tmp_path, monkeypatch):
     from procure.kernel.errors import Forbidden
-    from procure.reports import services as reports
+    from procure.bidding import services as bidding
     from tests.tendering.world import build_world
 
     world = build_world(session, clock, tmp_path)
     d_card = report_rules.scorecard([report_rules.Decimal(55)], report_rules.Decimal(40), None,
                                     report_rules.Decimal(0), report_rules.Decimal(0))
     assert d_card.standing == "D"
-    monkeypatch.setattr(reports, "standing", lambda *a, **k: d_card)  # the scorecard itself is tested in reports
+    # The port bidding asks (reports answers it; the scorecard itself is tested in tests/reports).
+    monkeypatch.setattr(bidding.company_standing, "_impl", lambda *a, **k: d_card)
     strict = world.published_tender(standing_rule="exclude")
     with pytest.raises(Forbidden) as info:
         world.bid(world.contractors[0], strict.lots[0].id)

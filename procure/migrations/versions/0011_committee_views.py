@@ -75,7 +75,7 @@ def downgrade() -> None:
     conn = op.get_bind()
     # The old shape holds one decision per bid: the committee's majority where every member present
     # gave a view (with the latest agreeing view's reason and author), else the latest view.
-    present = dict(conn.execute(sa.text(
+    present: dict[int, int] = dict(conn.execute(sa.text(
         "SELECT committee_id, count(*) FROM committee_member WHERE withdrawn_at IS NULL GROUP BY committee_id")).all())
     views: dict[int, list] = {}
     for row in conn.execute(sa.text(
