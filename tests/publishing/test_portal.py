@@ -59,7 +59,6 @@ def test_citizen_report_form_files_an_open311_request(client, session, settings)
 
 def test_a_tender_can_exclude_or_warn_d_standing_bidders(session, clock, tmp_path, monkeypatch):
     from procure.kernel.errors import Forbidden
-    from procure.bidding import services as bidding
     from tests.tendering.world import build_world
 
     world = build_world(session, clock, tmp_path)
