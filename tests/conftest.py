@@ -6,7 +6,8 @@ savepoint) and API tests see what they wrote, yet nothing outlives the test.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -81,6 +82,36 @@ def api_login(client: TestClient, username: str, password: str = factories.PASSW
     response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: TestClient, path: str = "/login") -> str:
+    """The CSRF token of the form on ``path``. The GET sets the ``procure_csrf`` cookie (once per
+    client: the token stays the same until the cookies are cleared), which the token must match."""
+    match = CSRF_FIELD.search(client.get(path).text)
+    assert match, f"{path} carries a form with a CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture()
+def page_login() -> Callable[..., TestClient]:
+    """``page_login(client, username, password=PASSWORD)`` → the client, logged in on the pages.
+
+    Whoever was logged in before is logged out (the cookies are cleared), the login form is read
+    for its CSRF cookie and token, the password posted with the token, and the session cookie
+    checked. A later form needs the same token: ``csrf_token(page_login(client, name))``."""
+
+    def login(client: TestClient, username: str, password: str = factories.PASSWORD) -> TestClient:
+        client.cookies.clear()
+        response = client.post("/login", data={"username": username, "password": password, "next": "/",
+                                               "_csrf_token": csrf_token(client)}, follow_redirects=False)
+        assert response.status_code in (302, 303) and client.cookies.get("procure_session"), \
+            f"{username} could not log in: {response.status_code} {response.text[:300]}"
+        return client
+
+    return login
 
 
 @pytest.fixture()

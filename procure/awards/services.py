@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from procure.accounts import services as accounts
 from procure.accounts.models import User
@@ -30,7 +30,7 @@ from procure.tendering.rules import LotState, TenderState
 
 
 def get(session: Session, award_id: int) -> Award:
-    award = session.get(Award, award_id)
+    award = session.scalar(select(Award).where(Award.id == award_id).options(selectinload(Award.objections)))
     if award is None:
         raise NotFound("Award {id} does not exist.", id=award_id)
     return award

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from procure.accounts import services as accounts
 from procure.accounts.services import CurrentUser
@@ -106,7 +106,8 @@ def reject(session: Session, clock: Clock, actor: Actor, contractor_id: int, rea
 
 
 def get(session: Session, contractor_id: int) -> Contractor:
-    contractor = session.get(Contractor, contractor_id)
+    contractor = session.scalar(select(Contractor).where(Contractor.id == contractor_id)
+                                .options(selectinload(Contractor.documents)))
     if contractor is None:
         raise NotFound("Contractor {id} does not exist.", id=contractor_id)
     return contractor
@@ -133,6 +134,7 @@ def list_contractors(session: Session, paging: PageRequest, state: str | None = 
         stmt = stmt.where(Contractor.state == state)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = list(session.scalars(stmt.order_by(Contractor.registered_at.desc(), Contractor.id.desc())
+                                .options(selectinload(Contractor.documents))
                                 .offset(paging.offset).limit(paging.per_page)).unique())
     return Page(rows, total, paging)
 

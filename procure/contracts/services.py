@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, func, literal, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from procure.kernel import bounds
@@ -86,7 +86,8 @@ def _draft_on_notice(session: Session, clock: Clock, actor: Actor, award: Award)
 
 
 def get(session: Session, clock: Clock, contract_id: int, user: CurrentUser | None = None) -> Contract:
-    contract = session.get(Contract, contract_id)
+    contract = session.scalar(select(Contract).where(Contract.id == contract_id).options(
+        selectinload(Contract.sites), selectinload(Contract.variations)))
     # A contractor sees only its own contracts; another's answers like one that does not exist.
     if contract is None or (user is not None and policy.acts_for_company(user) and not policy.owns(user, contract.contractor_id)):
         raise NotFound("Contract {id} does not exist.", id=contract_id)

@@ -26,6 +26,7 @@ from jinja2 import Environment, FileSystemLoader
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from procure.kernel.db import rendering
 from procure.kernel.clock import BUREAU_TZ
 
 
@@ -84,7 +85,8 @@ class PdfRenderer:
         self._lock = threading.Lock()
 
     def render(self, template: str, context: dict[str, Any]) -> bytes:
-        html = self.environment.get_template(template).render(context)
+        with rendering(template):
+            html = self.environment.get_template(template).render(context)
         cached = self._cache_path(html)
         if cached is not None and cached.is_file():
             return cached.read_bytes()

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from procure.kernel import bounds
 from procure.accounts import services as accounts
@@ -51,7 +51,7 @@ def _opened_lot(session: Session, clock: Clock, lot_id: int) -> Lot:
 
 def bids_of(session: Session, lot: Lot) -> list[Bid]:
     return list(session.scalars(select(Bid).where(Bid.lot_id == lot.id, Bid.state == "submitted")
-                                .order_by(Bid.id)).unique())
+                                .options(selectinload(Bid.documents)).order_by(Bid.id)).unique())
 
 
 def bids_and_reviews(session: Session, lot: Lot) -> tuple[list[Bid], dict[int, BidReview]]:
@@ -638,7 +638,7 @@ def my_committees(session: Session, user: CurrentUser) -> list[tuple[Committee, 
     rows = session.execute(select(Committee, Lot).join(CommitteeMember, CommitteeMember.committee_id == Committee.id)
                            .join(Lot, Lot.id == Committee.lot_id)
                            .where(CommitteeMember.user_id == user.id, CommitteeMember.withdrawn_at.is_(None))
-                           .order_by(Committee.formed_at.desc())).all()
+                           .options(joinedload(Lot.tender)).order_by(Committee.formed_at.desc())).all()
     return [(c, l) for c, l in rows]
 
 

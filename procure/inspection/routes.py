@@ -118,20 +118,7 @@ class InspectionPages(Controller):
 
     @get("/inspect", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)])
     def plan(self, request: Request, db: DB, clock: AppClock, user: Me, month: FromQuery[str | None] = None) -> Response:
-        month = month or month_of(clock())
-        plans, undrawn = services.month_plans(db, month)
-        rows = []
-        for plan in plans:
-            contract = db.get(Contract, plan.contract_id)
-            cm = services.contract_month(db, contract, month)
-            done = {r.site.id for r in cm.sites if r.inspections}
-            planned = [r for r in cm.sites if r.site.id in plan.site_ids]
-            rows.append({"plan": plan, "contract": contract, "planned": planned, "done": done, "cm": cm})
-        if user.jurisdiction_id:  # 属地管理: the inspector's own street first, the others after
-            home = sites.subtree_ids(db, user.jurisdiction_id)
-            rows.sort(key=lambda r: not any(s.site.jurisdiction_id in home for s in r["cm"].sites))
-        return page(request, "inspection/plan.html", month=month, rows=rows, undrawn=undrawn,
-                    recent=services.recent(db, user, 10))
+        return page(request, "inspection/plan.html", **services.plan_page(db, user, month or month_of(clock())))
 
     @post("/inspect/plans", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)])
     def draw_plans(self, db: DB, clock: AppClock, user: Me, month: FromQuery[str]) -> Redirect:

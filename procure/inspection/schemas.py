@@ -75,11 +75,12 @@ class InspectionOut(msgspec.Struct):
     missing_photos: list[str] = []
 
     @classmethod
-    def of(cls, i: Inspection, **extra: Any) -> "InspectionOut":
+    def of(cls, i: Inspection, *, cases: list[int] | None = None, warnings: list[str] | None = None,
+           missing_photos: list[str] | None = None) -> "InspectionOut":
         return cls(i.id, i.site_id, i.contract_id, i.template.version, i.inspected_at, i.month, i.planned, str(i.score),
                    dict(i.categories), [{"item_code": f.item_code, "count": f.count, "deduction": str(f.deduction),
                                          "note": f.note} for f in i.findings], len(i.photos), i.superseded_by_id,
-                   i.supersedes_id, **extra)
+                   i.supersedes_id, cases=cases or [], warnings=warnings or [], missing_photos=missing_photos or [])
 
 
 class SiteScoreOut(msgspec.Struct):

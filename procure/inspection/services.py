@@ -28,6 +28,7 @@ from procure.kernel.hooks import Hook, Port
 from procure.inspection import rules
 from procure.inspection.models import Finding, Inspection, InspectionPhoto, InspectionTemplate, SamplingPlan, TemplateItem
 from procure.inspection.photos import normalise
+from procure.sites import services as site_services
 from procure.sites.models import Site
 from procure.contracts.rules import end_date
 
@@ -388,6 +389,24 @@ def get(session: Session, inspection_id: int) -> Inspection:
     if found is None:
         raise NotFound("Inspection {id} does not exist.", id=inspection_id)
     return found
+
+
+def plan_page(session: Session, user: CurrentUser, month: str) -> dict[str, Any]:
+    """The inspector's month: each contract's sampling plan, what is done, what is left; the
+    inspector's own street first (属地管理), the others after."""
+    plans, undrawn = month_plans(session, month)
+    rows = []
+    for plan in plans:
+        contract = session.get(Contract, plan.contract_id)
+        assert contract is not None  # a plan's contract is never deleted (foreign key)
+        cm = contract_month(session, contract, month)
+        done = {r.site.id for r in cm.sites if r.inspections}
+        planned = [r for r in cm.sites if r.site.id in plan.site_ids]
+        rows.append({"plan": plan, "contract": contract, "planned": planned, "done": done, "cm": cm})
+    if user.jurisdiction_id:
+        home = site_services.subtree_ids(session, user.jurisdiction_id)
+        rows.sort(key=lambda r: not any(s.site.jurisdiction_id in home for s in r["cm"].sites))
+    return {"month": month, "rows": rows, "undrawn": undrawn, "recent": recent(session, user, 10)}
 
 
 def inspection_page(session: Session, inspection_id: int) -> dict[str, Any]:

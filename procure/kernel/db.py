@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +19,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from procure.kernel.errors import DatabaseNotMigrated
+
+log = logging.getLogger("procure")
 
 if TYPE_CHECKING:
     import sqlite3
@@ -180,6 +185,40 @@ class Database:
     def dispose(self) -> None:
         if isinstance(self.bind, Engine):
             self.bind.dispose()
+
+
+# --- templates read, they do not query ------------------------------------------------------
+
+#: The template being rendered in this thread, if any (``rendering``).
+_rendering: ContextVar[str | None] = ContextVar("procure_rendering", default=None)
+
+
+class QueryWhileRendering(RuntimeError):
+    """A template (page or PDF) ran a query — a lazy load, most likely: its service should have
+    handed it plain data or loaded the relationship (``selectinload``/``joinedload``)."""
+
+
+@contextmanager
+def rendering(template: str) -> Iterator[None]:
+    """While a template renders, no statement may reach the database: pages get their data from
+    one service call, so a query here is a lazy load the read model missed (an N+1 under load).
+    With ``PROCURE_STRICT_RENDERING=1`` (the tests) it raises; otherwise it is logged."""
+    token = _rendering.set(template)
+    try:
+        yield
+    finally:
+        _rendering.reset(token)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _no_query_while_rendering(_conn: Connection, _cursor: object, statement: str, *_args: object) -> None:
+    template = _rendering.get()
+    if template is None:
+        return
+    message = f"{template} ran a query while rendering: {statement[:300]}"
+    if os.environ.get("PROCURE_STRICT_RENDERING") == "1":
+        raise QueryWhileRendering(message)
+    log.warning(message)
 
 
 @event.listens_for(Session, "before_flush")

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session
 
 from procure.kernel.bounds import MAX_ID, parse_id
 from procure.kernel.clock import BUREAU_TZ, Clock
-from procure.kernel.db import Database
+from procure.kernel.db import Database, rendering
 from procure.kernel.errors import InvalidInput, ProcureError
 from procure.kernel.pagination import MAX_PAGE
 from procure.kernel.i18n import LOCALE_COOKIE, gettext, pick_locale
@@ -491,7 +491,7 @@ class SecurityHeaders(ASGIMiddleware):
             await next_app(scope, receive, send)
             return
 
-        async def with_headers(message: Any) -> None:
+        async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 nonce = scope.get(CSP_NONCE)
                 script = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
@@ -647,9 +647,10 @@ def page(request: Request, template_name: str, /, *, status_code: int = 200, **c
     csrf_token = ScopeState.from_scope(request.scope).csrf_token or ""
     engine = request.app.template_engine
     assert engine is not None
-    body = engine.get_template(template_name).render(
-        **context, request=request,
-        csrf_input=f'<input type="hidden" name="_csrf_token" value="{html.escape(str(csrf_token))}" />')
+    with rendering(template_name):
+        body = engine.get_template(template_name).render(
+            **context, request=request,
+            csrf_input=f'<input type="hidden" name="_csrf_token" value="{html.escape(str(csrf_token))}" />')
     return Response(body.encode(), status_code=status_code, media_type=MediaType.HTML)
 
 

@@ -9,15 +9,12 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
-from procure.cases.models import Case
 from procure.kernel.clock import Clock, local_date
 from procure.kernel.errors import InvalidInput, ProcureError
-from procure.inspection.models import Inspection
 from procure.kernel.clock import month_of
 from procure.documents.pdf import PdfRenderer
 from procure.payments import services
@@ -163,15 +160,8 @@ class PaymentPages(Controller):
 
     def _detail(self, request: Request, db: Session, clock: Clock, user: CurrentUser, statement_id: int, *, status: int = 200,
                 error: str | None = None) -> Response:
-        statement = services.get(db, statement_id, user)
-        case_ids = [c for l in statement.lines for c in l.evidence.get("cases", [])]
-        inspection_ids = [i for l in statement.lines for i in l.evidence.get("inspections", [])]
-        cases = list(db.scalars(select(Case).where(Case.id.in_(case_ids))).unique()) if case_ids else []
-        inspections = list(db.scalars(select(Inspection).where(Inspection.id.in_(inspection_ids))
-                                      .order_by(Inspection.inspected_at)).unique()) if inspection_ids else []
-        return page(request, "payments/detail.html", status_code=status, s=statement, error=error, cases=cases,
-                    inspections=inspections, overdue=services.is_overdue(statement, local_date(clock())),
-                    flag=services.termination_may_be_proposed(db, statement.contract_id, statement.month))
+        return page(request, "payments/detail.html", status_code=status, error=error,
+                    **services.statement_page(db, clock, user, statement_id))
 
     def _act(self, request: Request, db: Session, clock: Clock, user: CurrentUser, statement_id: int,
              action: Callable[[], object]) -> Response:

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any, TypeAlias
 
 from sqlalchemy import Row, delete, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from procure.accounts import policy
 from procure.accounts.models import User
@@ -234,11 +234,25 @@ def _values(computed: rules.Statement, now: datetime) -> dict[str, Any]:
 
 
 def get(session: Session, statement_id: int, user: CurrentUser | None = None) -> PaymentStatement:
-    statement = session.get(PaymentStatement, statement_id)
+    statement = session.scalar(select(PaymentStatement).where(PaymentStatement.id == statement_id).options(
+        selectinload(PaymentStatement.lines), selectinload(PaymentStatement.events)))
     if statement is None or (user is not None and policy.acts_for_company(user)
                              and not policy.owns(user, statement.contract.contractor_id)):
         raise NotFound("Statement {id} does not exist.", id=statement_id)
     return statement
+
+
+def statement_page(session: Session, clock: Clock, user: CurrentUser, statement_id: int) -> dict[str, Any]:
+    """A statement as its page shows it: its lines with the cases and inspections they rest on."""
+    statement = get(session, statement_id, user)
+    case_ids = [c for line in statement.lines for c in line.evidence.get("cases", [])]
+    inspection_ids = [i for line in statement.lines for i in line.evidence.get("inspections", [])]
+    cases = list(session.scalars(select(Case).where(Case.id.in_(case_ids))).unique()) if case_ids else []
+    inspections = list(session.scalars(select(Inspection).where(Inspection.id.in_(inspection_ids))
+                                       .order_by(Inspection.inspected_at)).unique()) if inspection_ids else []
+    return {"s": statement, "cases": cases, "inspections": inspections,
+            "overdue": is_overdue(statement, local_date(clock())),
+            "flag": termination_may_be_proposed(session, statement.contract_id, statement.month)}
 
 
 def _event(session: Session, statement: PaymentStatement, clock: Clock, user: CurrentUser, action: str, note: str = "") -> None:

@@ -17,7 +17,7 @@ import zlib
 from xml.parsers import expat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
 from procure.kernel.errors import InvalidInput
 
@@ -81,7 +81,7 @@ _XLSX_ERRORS: tuple[type[BaseException], ...] = (
 @dataclass(frozen=True)
 class RawRow:
     number: int  # the row number a spreadsheet shows (header = 1)
-    values: dict[str, Any]
+    values: dict[str, object]  # cell values as the file holds them (text, numbers, dates, None)
 
 
 def read_rows(content: bytes, filename: str = "") -> list[RawRow]:
@@ -103,7 +103,7 @@ def _decode(content: bytes) -> str:
     raise InvalidInput("The CSV file is neither UTF-8 nor GBK text.")
 
 
-def _map_header(header: Sequence[Any]) -> list[str | None]:
+def _map_header(header: Sequence[object]) -> list[str | None]:
     """The known column of each header cell, up to the last known one (so data rows are read no wider)."""
     mapped = [_ALIAS.get(str(cell or "").strip().lower()) for cell in header]
     known = [position for position, column in enumerate(mapped) if column is not None]
@@ -125,12 +125,12 @@ def _map_header(header: Sequence[Any]) -> list[str | None]:
     return mapped[: known[-1] + 1]
 
 
-def _blank(record: Sequence[Any]) -> bool:
+def _blank(record: Sequence[object]) -> bool:
     # count(None) runs in C: openpyxl fills gaps between rows with all-None rows, possibly many.
     return record.count(None) == len(record) or all(cell is None or str(cell).strip() == "" for cell in record)
 
 
-def _rows(header: list[str | None], records: Iterable[Sequence[Any]]) -> list[RawRow]:
+def _rows(header: list[str | None], records: Iterable[Sequence[object]]) -> list[RawRow]:
     """The non-blank rows after the header (row 1), at most ``MAX_IMPORT_ROWS``, streamed."""
     rows: list[RawRow] = []
     for number, record in enumerate(records, start=2):
@@ -146,7 +146,7 @@ def _rows(header: list[str | None], records: Iterable[Sequence[Any]]) -> list[Ra
     return rows
 
 
-def _cell(value: Any) -> Any:
+def _cell(value: object) -> object:
     # XLSX numbers arrive as floats; go through repr so 1234.5 stays 1234.5, not 1234.4999…
     if isinstance(value, float):
         return repr(value)
@@ -159,7 +159,7 @@ def _cell(value: Any) -> Any:
 def _read_csv(text: str) -> list[RawRow]:
     sample = text[:4096]
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        dialect: type[csv.Dialect] = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
     lines = _CsvLines(text)
@@ -274,7 +274,7 @@ class _XmlBudget:
         parser = expat.ParserCreate()
         depth = item_depth = in_item = 0
 
-        def start(name: str, _attributes: Any) -> None:
+        def start(name: str, _attributes: dict[str, str]) -> None:
             nonlocal depth, item_depth, in_item
             depth += 1
             self.total += 1
@@ -303,7 +303,7 @@ class _XmlBudget:
                 item_depth = 0
             depth -= 1
 
-        def doctype(*_args: Any) -> None:
+        def doctype(*_args: object) -> None:
             raise _unreadable()  # Excel never writes a DTD; entities are a bomb's tool
 
         parser.StartElementHandler = start
@@ -350,7 +350,7 @@ def _unreadable() -> InvalidInput:
     return InvalidInput("The XLSX workbook cannot be read; save it again from Excel or WPS.")
 
 
-def _guarded(records: Iterator[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+def _guarded(records: Iterator[Sequence[object]]) -> Iterator[Sequence[object]]:
     """The records, with any error reading the workbook turned into ``InvalidInput``."""
     while True:
         try:

@@ -15,7 +15,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, func, literal, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.interfaces import ORMOption
 from sqlalchemy.orm.attributes import set_committed_value
 
 from procure.kernel import bounds
@@ -484,8 +485,16 @@ def retender(session: Session, clock: Clock, actor: Actor, secret_key: str, lot_
 # --- reading and the clock ------------------------------------------------------------------
 
 
+def in_full() -> tuple[ORMOption, ...]:
+    """Load a tender with everything its page and notice show, in one query per collection."""
+    return (selectinload(Tender.lots).selectinload(Lot.sites), selectinload(Tender.criteria),
+            selectinload(Tender.amendments), selectinload(Tender.enquiries))
+
+
 def get(session: Session, clock: Clock, tender_id: int, *, lock: bool = False) -> Tender:
-    stmt = select(Tender).where(Tender.id == tender_id)
+    """A tender with its lots, sites, criteria, amendments and enquiries (``in_full``), moved along by
+    the clock first."""
+    stmt = select(Tender).where(Tender.id == tender_id).options(*in_full())
     if lock:
         stmt = stmt.with_for_update(key_share=True)
     tender = session.scalar(stmt)
@@ -497,7 +506,8 @@ def get(session: Session, clock: Clock, tender_id: int, *, lock: bool = False) -
 
 def get_lot(session: Session, clock: Clock, lot_id: int) -> Lot:
     """A lot, its tender moved along by the clock first."""
-    lot = session.get(Lot, lot_id)
+    lot = session.scalar(select(Lot).where(Lot.id == lot_id).options(
+        selectinload(Lot.sites), joinedload(Lot.tender).selectinload(Tender.criteria)))
     if lot is None:
         raise NotFound("Lot {id} does not exist.", id=lot_id)
     refresh(session, clock, lot.tender)

@@ -1,18 +1,11 @@
-import re
-
+from tests.conftest import csrf_token
 from tests.factories import JurisdictionFactory, SiteFactory, UserFactory
 
 
-def csrf(client, path="/login"):
-    page = client.get(path)
-    match = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
-    assert match, "the form carries a CSRF token"
-    return match.group(1)
-
-
-def login(client, username, password="password-123", next_url="/"):
+def attempt_login(client, username, password="password-123", next_url="/"):
+    """The login form's answer itself (these tests are about it); to be logged in, use ``page_login``."""
     return client.post("/login", data={"username": username, "password": password, "next": next_url,
-                                       "_csrf_token": csrf(client)}, follow_redirects=False)
+                                       "_csrf_token": csrf_token(client)}, follow_redirects=False)
 
 
 def test_login_page_is_chinese_by_default_and_switches_to_english(client):
@@ -33,7 +26,7 @@ def test_each_role_lands_on_its_home(client, session):
                     "admin": "审计日志", "contractor": "养护单位", "evaluator": "评标专家"}
     for role, text in expectations.items():
         client.cookies.clear()
-        response = login(client, f"home-{role}")
+        response = attempt_login(client, f"home-{role}")
         assert response.status_code in (302, 303) and response.headers["location"] == "/"
         home = client.get("/")
         assert home.status_code == 200 and text in home.text, role
@@ -42,7 +35,7 @@ def test_each_role_lands_on_its_home(client, session):
 def test_wrong_password_shows_a_clear_message_and_no_session(client, session):
     UserFactory(username="page-user")
     session.commit()
-    response = login(client, "page-user", "wrong")
+    response = attempt_login(client, "page-user", "wrong")
     assert response.status_code == 401
     assert "用户名或密码错误" in response.text
     assert "procure_session" not in response.cookies
@@ -52,28 +45,28 @@ def test_the_wait_is_told_on_the_login_page(client, session):
     UserFactory(username="locked-page")
     session.commit()
     for _ in range(5):
-        login(client, "locked-page", "wrong")
-    response = login(client, "locked-page", "wrong")
+        attempt_login(client, "locked-page", "wrong")
+    response = attempt_login(client, "locked-page", "wrong")
     assert response.status_code == 429 and "秒后再试" in response.text
 
 
-def test_logging_out_revokes_the_cookie_itself(client, session):
+def test_logging_out_revokes_the_cookie_itself(client, session, page_login):
     """A copy of the session cookie (another tab, a stolen copy) stops working at logout."""
     UserFactory(username="copier")
     session.commit()
-    login(client, "copier")
+    page_login(client, "copier")
     copied = client.cookies.get("procure_session")
-    client.post("/logout", data={"_csrf_token": csrf(client, "/")}, follow_redirects=False)
+    client.post("/logout", data={"_csrf_token": csrf_token(client, "/")}, follow_redirects=False)
     client.cookies.set("procure_session", copied)
     assert client.get("/", follow_redirects=False).headers["location"] == "/login"
 
 
-def test_logout_ends_the_session(client, session):
+def test_logout_ends_the_session(client, session, page_login):
     UserFactory(username="bye")
     session.commit()
-    login(client, "bye")
+    page_login(client, "bye")
     assert client.get("/", follow_redirects=False).status_code == 200
-    token = csrf(client, "/")
+    token = csrf_token(client, "/")
     client.post("/logout", data={"_csrf_token": token}, follow_redirects=False)
     assert client.get("/", follow_redirects=False).headers["location"] == "/login"
 
@@ -91,24 +84,24 @@ def test_pages_redirect_to_login_and_back(client, session):
     session.commit()
     response = client.get("/sites?kind=park", follow_redirects=False)
     assert response.headers["location"] == "/login?next=/sites%3Fkind%3Dpark"
-    assert login(client, "deep", next_url="/sites?kind=park").headers["location"] == "/sites?kind=park"
+    assert attempt_login(client, "deep", next_url="/sites?kind=park").headers["location"] == "/sites?kind=park"
 
 
 def test_next_cannot_send_the_user_elsewhere(client, session):
     UserFactory(username="phish")
     session.commit()
-    assert login(client, "phish", next_url="//evil.example/x").headers["location"] == "/"
+    assert attempt_login(client, "phish", next_url="//evil.example/x").headers["location"] == "/"
     client.cookies.clear()
-    assert login(client, "phish", next_url="https://evil.example/").headers["location"] == "/"
+    assert attempt_login(client, "phish", next_url="https://evil.example/").headers["location"] == "/"
 
 
-def test_admin_manages_users_on_pages(client, session):
+def test_admin_manages_users_on_pages(client, session, page_login):
     UserFactory(username="root", role="admin")
     target = UserFactory(username="worker", role="inspector")
     JurisdictionFactory(code="330110002", name="仓前街道")
     session.commit()
-    login(client, "root")
-    token = csrf(client, "/admin/users")
+    page_login(client, "root")
+    token = csrf_token(client, "/admin/users")
     created = client.post("/admin/users", data={"username": "new-fin", "password": "finance-2026", "role": "finance",
                                                   "display_name": "新财务", "jurisdiction_code": "",
                                                   "_csrf_token": token}, follow_redirects=False)
@@ -125,9 +118,9 @@ def test_admin_manages_users_on_pages(client, session):
     assert target.role == "officer" and target.jurisdiction.code == "330110002" and target.active is False
 
 
-def test_audit_page_verifies_the_chain(client, session):
+def test_audit_page_verifies_the_chain(client, session, page_login):
     UserFactory(username="auditor", role="admin")
     session.commit()
-    login(client, "auditor")
+    page_login(client, "auditor")
     page = client.get("/admin/audit?verify=true")
     assert page.status_code == 200 and "完好" in page.text

@@ -12,7 +12,8 @@ from procure.kernel.errors import Conflict, Forbidden, InvalidInput
 from procure.inspection import services as inspection
 from procure.inspection.services import FindingInput
 from procure.kernel.pagination import PageRequest
-from tests.factories import ContractorFactory, UserFactory
+from tests.factories import CaseFactory, ContractorFactory, UserFactory
+from tests.factories.cases import LIMIT_HOURS
 from tests.inspection.world import build
 
 
@@ -53,9 +54,9 @@ def test_the_case_loop(field, session, clock):
 
 
 def test_overdue_and_contractor_view(field, session, clock):
-    case, defect = open_case(field, session, clock)
+    case = CaseFactory(contract=field.contract, site=field.sites[0], opened_at=clock())
     assert services.timer(case, clock()) == "green"
-    clock.advance(hours=defect.rectification_hours, seconds=1)
+    clock.advance(hours=LIMIT_HOURS, seconds=1)
     assert services.timer(case, clock()) == "red" and services.overdue(case, clock())
     mine = services.list_cases(session, clock, field.contractor, CaseFilter(), PageRequest())
     assert [c.id for c in mine.items] == [case.id]
@@ -66,9 +67,7 @@ def test_overdue_and_contractor_view(field, session, clock):
 
 
 def test_rates_for_a_month(field, session, clock):
-    first, defect = open_case(field, session, clock)
-    second, _ = open_case(field, session, clock)
-    third, _ = open_case(field, session, clock)
+    first, second, third = CaseFactory.create_batch(3, contract=field.contract, site=field.sites[0], opened_at=clock())
     services.respond(session, clock, field.storage, field.contractor, first.id, "done")
     services.close(session, clock, field.inspector, first.id)
     services.respond(session, clock, field.storage, field.contractor, second.id, "done")

@@ -1,12 +1,10 @@
 """The declaration, the replacement draw, the committee's compliance result and the refusal to
 finalise, over the API and on the pages (issue 11 §6)."""
 
-import re
-
 import pytest
 
 from procure.evaluation import services as evaluation
-from tests.conftest import api_login
+from tests.conftest import api_login, csrf_token
 from tests.evaluation.world import opened_lot
 
 
@@ -16,13 +14,6 @@ def world(session, clock, tmp_path):
     members = world.extra["experts"][:5]
     evaluation.form_committee(session, clock, world.officer.actor, world.extra["lot"].id, members=[m.id for m in members])
     return world
-
-
-def page_login(client, username):  # type: ignore[no-untyped-def]
-    client.cookies.clear()
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    client.post("/login", data={"username": username, "password": "password-123", "next": "/", "_csrf_token": token})
-    return re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
 
 
 def test_the_api_path_of_a_withdrawal_a_replacement_and_the_majority(client, world):
@@ -70,10 +61,10 @@ def test_the_api_path_of_a_withdrawal_a_replacement_and_the_majority(client, wor
     assert answers[0]["compliant"] is False and answers[0]["reason"] == "缺少营业执照"
 
 
-def test_the_declaration_page_needs_a_choice(client, world, session):
+def test_the_declaration_page_needs_a_choice(client, page_login, world, session):
     lot = world.extra["lot"]
     expert = world.extra["experts"][0]
-    token = page_login(client, expert.username)
+    token = csrf_token(page_login(client, expert.username))
     form = client.get(f"/lots/{lot.id}/evaluate").text
     assert 'id="no-conflict"' in form and 'id="has-conflict"' in form
     for data in ({}, {"declaration": "conflict"}, {"declaration": "conflict", "relation": " "},
@@ -91,10 +82,10 @@ def test_the_declaration_page_needs_a_choice(client, world, session):
     assert 'id="withdrawn"' in shown and "曾任投标人技术顾问" in shown and 'id="bids"' not in shown
 
 
-def test_the_officer_sees_the_committee_short_and_draws_a_replacement(client, world, session, clock):
+def test_the_officer_sees_the_committee_short_and_draws_a_replacement(client, page_login, world, session, clock):
     lot = world.extra["lot"]
     evaluation.declare(session, clock, world.extra["experts"][0], lot.id, False, "前雇主")
-    token = page_login(client, world.officer.username)
+    token = csrf_token(page_login(client, world.officer.username))
     overview = client.get(f"/lots/{lot.id}/evaluation").text
     assert 'id="committee-short"' in overview and f'action="/lots/{lot.id}/evaluation/replacement"' in overview
     bad = client.post(f"/lots/{lot.id}/evaluation/replacement", data={"_csrf_token": token, "seed": "四十二"},
@@ -112,13 +103,13 @@ def test_the_officer_sees_the_committee_short_and_draws_a_replacement(client, wo
     assert again.status_code == 409 and 'id="page-error"' in again.text
 
 
-def test_a_member_sees_their_view_and_the_committees_count(client, world, session, clock):
+def test_a_member_sees_their_view_and_the_committees_count(client, page_login, world, session, clock):
     lot, bids = world.extra["lot"], world.extra["bids"]
     members = world.extra["experts"][:5]
     for m in members:
         evaluation.declare(session, clock, m, lot.id, True)
     evaluation.record_compliance(session, clock, members[1], lot.id, bids[0].id, True, "")
-    token = page_login(client, members[0].username)
+    token = csrf_token(page_login(client, members[0].username))
     answer = client.post(f"/lots/{lot.id}/evaluate/compliance",
                          data={"_csrf_token": token, "bid_id": str(bids[0].id), "compliant": "no", "reason": "资质不符"},
                          follow_redirects=False)

@@ -1,14 +1,18 @@
 """Every step of the evaluation through the services, forbidden ones included."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
 
+from procure.accounts.services import CurrentUser
 from procure.kernel.errors import Conflict, Forbidden, InvalidInput
 from procure.evaluation import services as evaluation
 from procure.evaluation.models import ExpertRelation
+from procure.tendering.models import Lot
 from procure.tendering.rules import LotState
 from tests.evaluation.world import full_committee, opened_lot, review_all, review_compliance
+from tests.factories import BidFactory, LotFactory, UserFactory
 
 
 @pytest.fixture()
@@ -16,55 +20,65 @@ def world(session, clock, tmp_path):
     return opened_lot(session, clock, tmp_path)
 
 
-def test_committee_size_and_experts(world, session, clock):
-    lot = world.extra["lot"]
-    experts = world.extra["experts"]
+@dataclass
+class Opened:
+    """An opened lot of 2,000,000 yuan with three bids, an officer and seven experts in the pool."""
+
+    lot: Lot
+    bids: list
+    officer: CurrentUser
+    experts: list[CurrentUser]
+
+
+@pytest.fixture()
+def opened(session):
+    lot = LotFactory(opened=True, ceiling_price=Decimal("2000000.00"), bid_bond=Decimal("40000.00"))
+    bids = [BidFactory(opened=True, lot=lot, amount=Decimal(p)) for p in ("1000000.00", "1100000.00", "1250000.00")]
+    return Opened(lot, bids, CurrentUser.of(UserFactory(officer=True)),
+                  [CurrentUser.of(u) for u in UserFactory.create_batch(7, evaluator=True)])
+
+
+def test_committee_size_and_experts(opened, session, clock):
+    lot, officer, experts = opened.lot, opened.officer, opened.experts
     for n in (4, 6):
         with pytest.raises(InvalidInput):
-            evaluation.form_committee(session, clock, world.officer.actor, lot.id, members=[e.id for e in experts[:n]])
+            evaluation.form_committee(session, clock, officer.actor, lot.id, members=[e.id for e in experts[:n]])
     # 3 experts + 2 officers: experts below two thirds.
-    from tests.factories import UserFactory
-
-    reps = [UserFactory(role="officer") for _ in range(2)]
-    session.commit()
+    reps = UserFactory.create_batch(2, officer=True)
     with pytest.raises(InvalidInput):
-        evaluation.form_committee(session, clock, world.officer.actor, lot.id,
+        evaluation.form_committee(session, clock, officer.actor, lot.id,
                                   members=[e.id for e in experts[:3]] + [r.id for r in reps])
-    committee = evaluation.form_committee(session, clock, world.officer.actor, lot.id,
+    committee = evaluation.form_committee(session, clock, officer.actor, lot.id,
                                           members=[e.id for e in experts[:4]] + [reps[0].id])
     assert len(committee.members) == 5 and sum(m.is_expert for m in committee.members) == 4
 
 
-def test_a_random_draw_is_recorded_and_excludes_linked_experts(world, session, clock):
-    lot = world.extra["lot"]
-    linked = world.extra["experts"][0]
-    session.add(ExpertRelation(user_id=linked.id, contractor_id=world.extra["bids"][0].contractor_id, relation="前雇主",
+def test_a_random_draw_is_recorded_and_excludes_linked_experts(opened, session, clock):
+    lot, officer, linked = opened.lot, opened.officer, opened.experts[0]
+    session.add(ExpertRelation(user_id=linked.id, contractor_id=opened.bids[0].contractor_id, relation="前雇主",
                                declared_at=clock()))
-    session.commit()
-    committee = evaluation.form_committee(session, clock, world.officer.actor, lot.id, draw=5, seed=42)
+    committee = evaluation.form_committee(session, clock, officer.actor, lot.id, draw=5, seed=42)
     assert committee.draw_seed == 42 and linked.id not in {m.user_id for m in committee.members}
     with pytest.raises(InvalidInput):
-        evaluation.form_committee(session, clock, world.officer.actor, lot.id, draw=7, seed=1)  # only 6 eligible
+        evaluation.form_committee(session, clock, officer.actor, lot.id, draw=7, seed=1)  # only 6 eligible
     with pytest.raises(InvalidInput):
-        evaluation.form_committee(session, clock, world.officer.actor, lot.id,
-                                  members=[e.id for e in world.extra["experts"][:5]])  # includes the linked expert
+        evaluation.form_committee(session, clock, officer.actor, lot.id,
+                                  members=[e.id for e in opened.experts[:5]])  # includes the linked expert
 
 
-def test_nothing_before_the_declaration(world, session, clock):
-    lot = world.extra["lot"]
-    members = world.extra["experts"][:5]
-    evaluation.form_committee(session, clock, world.officer.actor, lot.id, members=[m.id for m in members])
+def test_nothing_before_the_declaration(opened, session, clock):
+    lot, members = opened.lot, opened.experts[:5]
+    evaluation.form_committee(session, clock, opened.officer.actor, lot.id, members=[m.id for m in members])
     with pytest.raises(Forbidden):
-        evaluation.record_compliance(session, clock, members[0], lot.id, world.extra["bids"][0].id, True, "")
-    outsider = world.extra["experts"][6]
+        evaluation.record_compliance(session, clock, members[0], lot.id, opened.bids[0].id, True, "")
+    outsider = opened.experts[6]
     with pytest.raises(Forbidden):
         evaluation.declare(session, clock, outsider, lot.id, True)
 
 
-def test_a_member_with_a_conflict_withdraws_and_stays_on_record(world, session, clock):
-    lot = world.extra["lot"]
-    members = world.extra["experts"][:5]
-    evaluation.form_committee(session, clock, world.officer.actor, lot.id, members=[m.id for m in members])
+def test_a_member_with_a_conflict_withdraws_and_stays_on_record(opened, session, clock):
+    lot, members = opened.lot, opened.experts[:5]
+    evaluation.form_committee(session, clock, opened.officer.actor, lot.id, members=[m.id for m in members])
     member = evaluation.declare(session, clock, members[0], lot.id, False, " 与投标人存在亲属关系 ")
     assert member.withdrawn_at == clock() and member.conflict == "与投标人存在亲属关系" and member.declared_at is None
     committee = evaluation.committee_of(session, lot.id)

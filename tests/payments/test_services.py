@@ -16,7 +16,7 @@ from procure.inspection.services import FindingInput
 from procure.payments import services
 from procure.payments.models import PaymentStatement
 from procure.payments.services import StatementFilter
-from tests.factories import UserFactory
+from tests.factories import StatementFactory, UserFactory
 from tests.inspection.world import build
 
 
@@ -130,8 +130,7 @@ def test_three_failing_months_flag_the_contract(field, session, clock):
 
 
 def test_contractors_see_only_their_own(field, session, clock):
-    inspect_october(field, session, clock)
-    statement = services.run_month(session, clock, field.officer.actor, "2026-10").statements[0]
+    statement = StatementFactory(contract=field.contract)
     assert [s.id for s in services.list_statements(session, clock, field.contractor, StatementFilter())] == [statement.id]
     from procure.kernel.errors import NotFound
     from tests.factories import ContractorFactory
@@ -153,11 +152,7 @@ def test_ledger_exports(field, session, clock):
 
 
 def test_retention_release_after_the_liability_period(field, session, clock):
-    inspect_october(field, session, clock)
-    statement = services.run_month(session, clock, field.officer.actor, "2026-10").statements[0]
-    services.submit(session, clock, field.officer, statement.id)
-    services.approve(session, clock, field.finance, statement.id)
-    services.pay(session, clock, field.finance, statement.id, None, "PZ-1")
+    StatementFactory(paid=True, contract=field.contract)  # October: 3,000.00 withheld
     with pytest.raises(Conflict):
         services.release_retention(session, clock, field.finance, field.contract.id)
     clock.now = datetime(2028, 1, 2, 9, 0, tzinfo=BUREAU_TZ)  # term ends 2026-12-31, + 12 months

@@ -5,7 +5,6 @@ import pytest
 from procure.kernel.errors import InvalidInput
 from procure.reports import services
 from tests.inspection.world import build
-from tests.tendering.test_pages import login
 
 
 @pytest.fixture()
@@ -40,12 +39,12 @@ def test_budget_boundary_years(field, session, clock):
     assert services.budget_vs_spend(session, clock, 2100) is not None
 
 
-def test_report_pages_answer_400(client, field, session):
+def test_report_pages_answer_400(client, field, session, page_login):
     from tests.factories import UserFactory
 
     UserFactory(username="report-officer", role="officer")
     session.commit()
-    login(client, "report-officer")
+    page_login(client, "report-officer")
     for month in ("9999-12", "0001-01", "2026-11\n"):
         for path in ("/reports/kaoping", "/reports/kaoping.xlsx"):
             response = client.get(path, params={"month": month})

@@ -1,26 +1,18 @@
 """The registry pages as an officer uses them (server-rendered forms with CSRF)."""
 
-import re
-
 import pytest
 
+from tests.conftest import csrf_token
 from tests.factories import JurisdictionFactory, SiteFactory, UnitRateFactory, UserFactory
 
 
-def login(client, username):
-    page = client.get("/login")
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
-    client.post("/login", data={"username": username, "password": "password-123", "next": "/",
-                                "_csrf_token": token})
-    return token
-
-
 @pytest.fixture()
-def officer(client, session):
+def officer(client, session, page_login):
+    """The CSRF token of an officer logged in on the pages."""
     JurisdictionFactory(code="330110002", name="仓前街道")
     UserFactory(username="page-officer", role="officer")
     session.commit()
-    return login(client, "page-officer")
+    return csrf_token(page_login(client, "page-officer"))
 
 
 def test_list_shows_filters_budget_and_pages(client, session, officer):
@@ -76,10 +68,10 @@ def test_import_page_lists_errors_per_row(client, officer):
     assert "area_m2" in response.text and "kind" in response.text
 
 
-def test_contractors_cannot_open_the_registry(client, session):
+def test_contractors_cannot_open_the_registry(client, session, page_login):
     UserFactory(username="page-contractor", role="contractor")
     session.commit()
-    login(client, "page-contractor")
+    page_login(client, "page-contractor")
     response = client.get("/sites")
     assert response.status_code == 403 and "无权" in response.text
 

@@ -5,15 +5,9 @@ from datetime import timedelta
 
 import pytest
 
+from tests.conftest import csrf_token
 from tests.factories import ContractorFactory, JurisdictionFactory, SiteFactory, UserFactory
 from tests.tendering.world import PDF
-
-
-def login(client, username):
-    client.cookies.clear()
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    client.post("/login", data={"username": username, "password": "password-123", "next": "/", "_csrf_token": token})
-    return token
 
 
 @pytest.fixture()
@@ -36,8 +30,8 @@ def form(sites, clock, **overrides):
     return data | overrides
 
 
-def test_officer_drafts_sees_the_checks_and_publishes(client, sites, clock):
-    token = login(client, "page-officer")
+def test_officer_drafts_sees_the_checks_and_publishes(client, page_login, sites, clock):
+    token = csrf_token(page_login(client, "page-officer"))
     page = client.get("/tenders/new")
     assert page.status_code == 200 and "页面测试公园0" in page.text
     bad = form(sites, clock, c1_points="60", l1_bid_bond="20000") | {"_csrf_token": token}
@@ -55,27 +49,27 @@ def test_officer_drafts_sees_the_checks_and_publishes(client, sites, clock):
     assert published.status_code == 200 and "招标中" in published.text
 
 
-def test_public_sees_published_tenders_not_drafts(client, sites, clock):
-    token = login(client, "page-officer")
+def test_public_sees_published_tenders_not_drafts(client, page_login, sites, clock):
+    token = csrf_token(page_login(client, "page-officer"))
     created = client.post("/tenders/new", data=form(sites, clock) | {"_csrf_token": token}, follow_redirects=False)
     tender_url = created.headers["location"]
     client.cookies.clear()
     assert client.get(tender_url).status_code == 404
     assert "页面测试招标" not in client.get("/tenders").text
-    token = login(client, "page-officer")
+    token = csrf_token(page_login(client, "page-officer"))
     client.post(tender_url + "/publish", data={"_csrf_token": token})
     client.cookies.clear()
     assert "页面测试招标" in client.get("/tenders").text
     assert client.get(tender_url + "/notice.pdf").content.startswith(b"%PDF")
 
 
-def test_contractor_bids_on_the_page_and_bad_input_is_explained(client, sites, clock):
-    token = login(client, "page-officer")
+def test_contractor_bids_on_the_page_and_bad_input_is_explained(client, page_login, sites, clock):
+    token = csrf_token(page_login(client, "page-officer"))
     created = client.post("/tenders/new", data=form(sites, clock) | {"_csrf_token": token}, follow_redirects=False)
     tender_url = created.headers["location"]
     client.post(tender_url + "/publish", data={"_csrf_token": token})
     lot_id = re.search(r'id="lot-(\d+)"', client.get(tender_url).text).group(1)
-    token = login(client, "page-bidder")
+    token = csrf_token(page_login(client, "page-bidder"))
     page = client.get(tender_url)
     assert "bid-form" in page.text
     bad = client.post(f"{tender_url}/lots/{lot_id}/bid", data={"price": "12.345", "bond_form": "guarantee",
@@ -90,7 +84,7 @@ def test_contractor_bids_on_the_page_and_bad_input_is_explained(client, sites, c
 
 
 def test_registration_page(client):
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/register").text).group(1)
+    token = csrf_token(client, "/register")
     bad = client.post("/register", data={"company_name": "新公司", "uscc": "91330100799655058A", "username": "newco",
                                          "password": "company-pass", "_csrf_token": token})
     assert bad.status_code == 400 and "校验" in bad.text and 'name="uscc_confirm"' in bad.text

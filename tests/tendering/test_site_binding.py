@@ -8,7 +8,9 @@ from datetime import timedelta
 import pytest
 
 from procure.kernel.errors import Conflict, InvalidInput
+from procure.sites.models import Site
 from procure.tendering import services as tenders
+from tests.factories import LotFactory
 from tests.tendering.world import SECRET, build_world, tender_payload
 
 
@@ -51,31 +53,21 @@ def test_cancelling_frees_the_sites(world):  # type: ignore[no-untyped-def]
 
 def test_a_failed_lot_cannot_be_retendered_once_its_sites_are_bought_elsewhere(world):  # type: ignore[no-untyped-def]
     session, clock = world.session, world.clock
-    tender = world.published_tender()
-    lot = tender.lots[0]
-    world.bid(world.contractors[0], lot.id)
-    world.bid(world.contractors[1], lot.id)
-    clock.now = tender.bid_deadline + timedelta(minutes=2)
-    tenders.tick(session, clock)
-    assert lot.state == "unsuccessful"  # 流标: its sites are free again
+    lot = LotFactory(unsuccessful=True, sites=[session.get(Site, i) for i in world.site_ids])  # 流标: sites free again
     other = _draft(world, world.site_ids[:1], "并入其他项目")
-    other.bid_deadline = clock() + timedelta(days=20)
     tenders.publish(session, clock, world.officer.actor, other.id)
     with pytest.raises(Conflict) as info:
         tenders.retender(session, clock, world.officer.actor, SECRET, lot.id)
     assert other.reference in info.value.params["names"]
 
 
-def test_the_tender_form_marks_a_chosen_site_bound_elsewhere(client, session, world):  # type: ignore[no-untyped-def]
-    import re
-
-    from tests.factories import PASSWORD, UserFactory
+def test_the_tender_form_marks_a_chosen_site_bound_elsewhere(client, page_login, session, world):  # type: ignore[no-untyped-def]
+    from tests.factories import UserFactory
 
     draft = _draft(world, world.site_ids[:1], "先起草的项目")
     world.published_tender()  # now buys the same sites
     UserFactory(role="officer", username="picker")
     session.commit()
-    token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
-    client.post("/login", data={"username": "picker", "password": PASSWORD, "_csrf_token": token})
+    page_login(client, "picker")
     page = client.get(f"/tenders/{draft.id}/edit")
     assert page.status_code == 200 and "已在招标" in page.text
