@@ -16,7 +16,7 @@ from procure.audit import services as audit
 from procure.kernel.errors import ProcureError
 from procure.kernel.i18n import LOCALE_COOKIE, LOCALES
 from procure.kernel.pagination import PageRequest
-from procure.kernel.web import client_address, AppClock, AppSettings, DB, form_errors, FormData, page, PageNo, PathId, SESSION_COOKIE
+from procure.kernel.web import scope_locale, client_address, AppClock, AppSettings, DB, form_errors, FormData, page, PageNo, PathId, SESSION_COOKIE
 from procure.accounts.web import Me, requires
 
 
@@ -83,7 +83,7 @@ class SessionPages(Controller):
         try:
             user = services.authenticate(db, clock, username, data.get("password", ""), client_address(request))
         except ProcureError as exc:
-            detail, _, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, _, _ = form_errors(exc, scope_locale(request.scope))
             return page(request, "accounts/login.html", status_code=exc.status_code,
                         next=next_url, error=detail, username=username)
         token = services.issue_token(db, clock, user, "session", settings.session_ttl_seconds)
@@ -140,7 +140,7 @@ class AdminPages(Controller):
                                  display_name=data.get("display_name", ""),
                                  jurisdiction_code=data.get("jurisdiction_code") or None)
         except ProcureError as exc:
-            detail, by_field, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, by_field, _ = form_errors(exc, scope_locale(request.scope))
             result = services.list_users(db, PageRequest(1, 50))
             return page(request, "admin/users.html", status_code=exc.status_code, result=result, role="",
                         roles=list(Role), jurisdictions=services.list_jurisdictions(db), form=data, errors=by_field,
@@ -165,7 +165,7 @@ class AdminPages(Controller):
             services.update_user(db, clock, user.actor, user_id, changes)
         except ProcureError as exc:
             db.rollback()
-            detail, _, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, _, _ = form_errors(exc, scope_locale(request.scope))
             return page(request, "admin/user_edit.html", status_code=exc.status_code,
                         target=services.get_user(db, user_id), roles=list(Role),
                         jurisdictions=services.list_jurisdictions(db), error=detail,

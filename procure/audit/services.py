@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, event, func, inspect, select, text
+from sqlalchemy import ColumnElement, Select, event, func, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper, Session, object_session
 
@@ -73,7 +73,7 @@ def _chain_end(session: Session, new_rows: int) -> tuple[str, list[int]]:
     return (last.hash if last else GENESIS), ids
 
 
-def record(session: Session, clock: Clock, actor: Actor, action: str, entity: str, entity_id: Any,
+def record(session: Session, clock: Clock, actor: Actor, action: str, entity: str, entity_id: int | str,
            before: dict | None = None, after: dict | None = None, *, sealed_tender_id: int | None = None) -> AuditEntry:
     key = audit_key(session)
     prev, (entry_id,) = _chain_end(session, 1)
@@ -183,7 +183,7 @@ def write_head_file(directory: Path, day: date, head: ChainHead) -> bool:
 
 #: The ids of tenders whose bids have been opened, as a SQL subquery (tendering provides it: the
 #: audit log is earlier in the dependency order than the tenders it records).
-opened_tenders: Port[[], Select[tuple[int]]] = Port("audit.opened_tenders")
+opened_tenders: Port[[], Select[int]] = Port("audit.opened_tenders")
 
 
 def _unsealed() -> ColumnElement[bool]:
@@ -201,7 +201,7 @@ def count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEntry).where(_unsealed())) or 0
 
 
-def entries_for(session: Session, entity: str, entity_id: Any, limit: int = 50) -> list[AuditEntry]:
+def entries_for(session: Session, entity: str, entity_id: int | str, limit: int = 50) -> list[AuditEntry]:
     return list(session.scalars(
         select(AuditEntry).where(AuditEntry.entity == entity, AuditEntry.entity_id == str(entity_id), _unsealed())
         .order_by(AuditEntry.id.desc()).limit(limit)
@@ -233,4 +233,4 @@ def record_many(session: Session, clock: Clock, actor: Actor,
                         "entity": entity, "entity_id": str(entity_id), "before": before, "after": after,
                         "sealed_tender_id": None, "prev_hash": prev, "hash": mac, "scheme": KEYED})
         prev = mac
-    session.execute(AuditEntry.__table__.insert(), entries)
+    session.execute(insert(AuditEntry), entries)

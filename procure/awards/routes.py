@@ -2,79 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 
-
 from procure.accounts.rules import Permission
-from procure.awards import services
-from procure.awards.models import Award
-from procure.bidding.models import Bid
-from procure.kernel.errors import NotFound
-from procure.tendering.models import Lot
-from procure.kernel.web import pdf_response
-from procure.evaluation import services as evaluation
-from procure.kernel.web import form_id, AppClock, attempt, DB, FormData, page, PathId
+from procure.accounts.services import CurrentUser
 from procure.accounts.web import MaybeMe, Me, requires
+from procure.awards import services
+from procure.awards.schemas import AnswerIn, AwardOut, ObjectionOut, ProposeIn, TextIn
 from procure.documents.web import Pdf
-from procure.kernel.bounds import Id
-
-
-
-class ProposeIn(msgspec.Struct):
-    bid_id: Id | None = None
-    reason: str = ""
-
-
-class TextIn(msgspec.Struct):
-    text: str
-
-
-class AnswerIn(msgspec.Struct):
-    answer: str
-
-
-class ObjectionOut(msgspec.Struct):
-    id: int
-    text: str
-    filed_at: datetime
-    answer: str | None
-    answered_at: datetime | None
-
-
-class AwardOut(msgspec.Struct):
-    id: int
-    lot_id: int
-    bid_id: int
-    contractor: str
-    price: str | None
-    rank: int
-    reason: str
-    state: str
-    proposed_at: datetime
-    publicity_ends_at: datetime
-    notice_issued_at: datetime | None
-    objections: list[ObjectionOut]
-
-
-def award_out(session: Any, award: Award) -> AwardOut:
-    bid = session.get(Bid, award.bid_id)
-    return AwardOut(award.id, award.lot_id, award.bid_id, bid.contractor.company_name,
-                    None if bid.price is None else str(bid.price), award.rank, award.reason, award.state,
-                    award.proposed_at, award.publicity_ends_at, award.notice_issued_at,
-                    [ObjectionOut(o.id, o.text, o.filed_at, o.answer, o.answered_at) for o in award.objections])
-
-
-def notice_context(session: Any, award: Award) -> dict[str, Any]:
-    if award.notice_issued_at is None:
-        raise NotFound("The award notice has not been issued.")
-    lot = session.get(Lot, award.lot_id)
-    bid = session.get(Bid, award.bid_id)
-    return {"award": award, "lot": lot, "tender": lot.tender, "bid": bid, "contractor": bid.contractor}
+from procure.evaluation import services as evaluation
+from procure.kernel.clock import Clock
+from procure.kernel.errors import NotFound
+from procure.kernel.web import DB, AppClock, FormData, PathId, attempt, form_id, page, pdf_response
+from sqlalchemy.orm import Session
 
 
 class AwardsApi(Controller):
@@ -86,11 +30,11 @@ class AwardsApi(Controller):
     def propose(self, lot_id: PathId, db: DB, clock: AppClock, user: Me,
                 data: JSONBody[ProposeIn | None] = None) -> AwardOut:
         award = services.propose(db, clock, user.actor, lot_id, data.bid_id if data else None, data.reason if data else "")
-        return award_out(db, award)
+        return services.award_view(db, award)
 
     @get("/awards/{award_id:int}", sync_to_thread=True, summary="An award with its publicity and objections")
     def show(self, award_id: PathId, db: DB) -> AwardOut:
-        return award_out(db, services.get(db, award_id))
+        return services.award_view(db, services.get(db, award_id))
 
     @post("/awards/{award_id:int}/objections", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
           summary="A bidder objects during the publicity (质疑)")
@@ -107,12 +51,12 @@ class AwardsApi(Controller):
     @post("/awards/{award_id:int}/notice", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.TENDERS_MANAGE)], summary="Issue the award notice (中标通知书); drafts the contract")
     def notice(self, award_id: PathId, db: DB, clock: AppClock, user: Me) -> AwardOut:
-        return award_out(db, services.issue_notice(db, clock, user.actor, award_id))
+        return services.award_view(db, services.issue_notice(db, clock, user.actor, award_id))
 
     @get("/awards/{award_id:int}/notice.pdf", sync_to_thread=True, media_type="application/pdf",
          summary="The award notice PDF")
     def notice_pdf(self, award_id: PathId, db: DB, pdf: Pdf) -> Response:
-        context = notice_context(db, services.get(db, award_id))
+        context = services.notice_view(db, services.get(db, award_id))
         return pdf_response(pdf.render("pdf/award_notice.html", context), f"中标通知书-{award_id}.pdf")
 
     @get("/lots/{lot_id:int}/my-result", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
@@ -135,12 +79,12 @@ class AwardPages(Controller):
     def show(self, request: Request, award_id: PathId, db: DB, clock: AppClock, user: MaybeMe) -> Response:
         return self._page(request, db, clock, user, award_id)
 
-    def _page(self, request: Request, db: Any, clock: Any, user: Any, award_id: int, *, status: int = 200,
+    def _page(self, request: Request, db: Session, clock: Clock, user: CurrentUser | None, award_id: int, *, status: int = 200,
               error: str | None = None) -> Response:
         return page(request, "awards/award.html", status_code=status, error=error,
                     **services.award_page(db, clock, user, award_id))
 
-    def _act(self, request: Request, db: Any, clock: Any, user: Any, award_id: int, action: Any) -> Response:
+    def _act(self, request: Request, db: Session, clock: Clock, user: CurrentUser | None, award_id: int, action: Callable[[], object]) -> Response:
         return attempt(request, db, action, success=f"/awards/{award_id}", on_error=lambda status, message: self._page(
             request, db, clock, user, award_id, status=status, error=message))
 
@@ -172,5 +116,5 @@ class AwardPages(Controller):
 
     @get("/awards/{award_id:int}/notice.pdf", sync_to_thread=True)
     def notice_pdf(self, award_id: PathId, db: DB, pdf: Pdf) -> Response:
-        context = notice_context(db, services.get(db, award_id))
+        context = services.notice_view(db, services.get(db, award_id))
         return pdf_response(pdf.render("pdf/award_notice.html", context), f"中标通知书-{award_id}.pdf")

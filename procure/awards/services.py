@@ -15,6 +15,7 @@ from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import Actor
 from procure.awards.models import Award, Objection
+from procure.awards.schemas import AwardOut, ObjectionOut
 from procure.awards.rules import AwardState, CANDIDATES, can_notify, can_object, publicity_ends
 from procure.bidding.models import Bid
 from procure.kernel.clock import BUREAU_TZ, Clock
@@ -93,8 +94,8 @@ def object_to(session: Session, clock: Clock, user: CurrentUser, award_id: int, 
         raise Conflict("Objections are possible only during the publicity period.")
     if not text.strip() or len(text) > 4000:
         raise InvalidInput("Write the objection (at most 4,000 characters).", errors=[{"field": "text", "message": "Required."}])
-    objection = Objection(award_id=award.id, contractor_id=company.id, text=text.strip(), filed_at=clock())
-    session.add(objection)
+    objection = Objection(contractor_id=company.id, text=text.strip(), filed_at=clock())
+    award.objections.append(objection)  # through the collection: a loaded award sees it at once
     award.state = AwardState.SUSPENDED
     session.flush()
     audit.record(session, clock, user.actor, "award.object", "award", award.id, None, {"objection": objection.id})
@@ -190,3 +191,21 @@ def award_page(session: Session, clock: Clock, user: CurrentUser | None, award_i
     if user is not None and policy.acts_for_company(user) and user.contractor_id is not None:
         context["mine"] = my_result(session, user, lot.id)
     return context
+
+
+def award_view(session: Session, award: Award) -> AwardOut:
+    """An award as the API answers it: the winning company and price, and the objections."""
+    bid = session.get_one(Bid, award.bid_id)  # an award's bid is never deleted (foreign key)
+    return AwardOut(award.id, award.lot_id, award.bid_id, bid.contractor.company_name,
+                    None if bid.price is None else str(bid.price), award.rank, award.reason, award.state,
+                    award.proposed_at, award.publicity_ends_at, award.notice_issued_at,
+                    [ObjectionOut(o.id, o.text, o.filed_at, o.answer, o.answered_at) for o in award.objections])
+
+
+def notice_view(session: Session, award: Award) -> dict[str, Any]:
+    """The award notice (中标通知书) PDF's content, once issued."""
+    if award.notice_issued_at is None:
+        raise NotFound("The award notice has not been issued.")
+    lot = session.get_one(Lot, award.lot_id)
+    bid = session.get_one(Bid, award.bid_id)
+    return {"award": award, "lot": lot, "tender": lot.tender, "bid": bid, "contractor": bid.contractor}

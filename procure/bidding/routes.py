@@ -22,7 +22,7 @@ from procure.kernel.errors import NotFound, ProcureError
 from procure.kernel.i18n import gettext
 from procure.tendering import services as tenders
 from procure.tendering.routes import detail_page, visible
-from procure.kernel.web import pdf_response
+from procure.kernel.web import scope_locale, pdf_response
 from litestar.di import NamedDependency
 
 from procure.kernel.web import AppClock, AppSettings, DB, form_errors, page, PathId
@@ -116,7 +116,7 @@ class BidsApi(Controller):
 
     @get("/notifications", sync_to_thread=True, guards=[requires()], summary="My in-app notifications")
     def notifications(self, request: Request, db: DB, user: Me) -> list[dict[str, Any]]:
-        locale = request.scope.get("locale", "zh_CN")
+        locale = scope_locale(request.scope)
         return [{"id": n.id, "created_at": n.created_at, "message": gettext(locale, n.message, **n.params),
                  "link": n.link, "read": n.read_at is not None} for n in accounts.notifications(db, user)]
 
@@ -135,7 +135,7 @@ class BidPages(Controller):
                             uploads=_uploads(data), received_at=received_at)
         except ProcureError as exc:
             db.rollback()
-            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, _, errors = form_errors(exc, scope_locale(request.scope))
             return detail_page(request, db, clock, settings, user, tender_id, status=exc.status_code, error=detail,
                                errors=errors)
         return Redirect(f"/tenders/{tender_id}#lot-{lot_id}")
@@ -148,7 +148,7 @@ class BidPages(Controller):
             services.withdraw(db, clock, storage, user, bid_id)
         except ProcureError as exc:
             db.rollback()
-            detail, _, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, _, _ = form_errors(exc, scope_locale(request.scope))
             return detail_page(request, db, clock, settings, user, tender_id, status=exc.status_code, error=detail)
         return Redirect(f"/tenders/{tender_id}")
 

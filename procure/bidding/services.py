@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, BinaryIO, Protocol
+from typing import IO, Any, Protocol
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -43,7 +43,7 @@ from procure.tendering.rules import SETTLING_TIME, LotState, TenderState, accept
 @dataclass(frozen=True)
 class Upload:
     filename: str
-    fileobj: BinaryIO
+    fileobj: IO[bytes]
 
 
 def _seal(secret_key: str, tender: Tender) -> Seal:
@@ -101,7 +101,7 @@ def submit(session: Session, clock: Clock, storage: Storage, secret_key: str, us
         session.scalar(select(Tender).where(Tender.id == tender.id).with_for_update(key_share=True))
         session.refresh(tender)
         if tender.opened_at is not None or tender.settled_at is not None or tender.state == TenderState.CANCELLED \
-                or not received_at < tender.bid_deadline:
+                or tender.bid_deadline is None or not received_at < tender.bid_deadline:
             raise _late(tender, received_at)
         bid = session.scalar(select(Bid).where(Bid.lot_id == lot.id, Bid.contractor_id == contractor.id))
         replaced: list[Document] = []
@@ -297,7 +297,7 @@ def open_bids(session: Session, clock: Clock, secret_key: str, actor_user: Curre
         raise Conflict("This tender was cancelled.")
     if tender.opened_at is not None:
         raise Conflict("The bids of this tender are already open.")
-    if not bidding_closed(tender.bid_deadline, now):
+    if tender.bid_deadline is None or not bidding_closed(tender.bid_deadline, now):
         raise Conflict("Bids cannot be opened before the bid deadline {deadline}.", deadline=_local(tender.bid_deadline))
     if tender.settled_at is None or not settled(tender.bid_deadline, now):
         raise Conflict("Bids received just before the deadline are still being stored; open from {time}.",
@@ -352,10 +352,14 @@ def tender_id_of(session: Session, bid: Bid) -> int:
 
 
 class Standing(Protocol):
-    """A company's scorecard standing (A–D) and its points over the last 12 months."""
+    """A company's scorecard standing (A–D) and its points over the last 12 months (None: too
+    little history to rate)."""
 
-    standing: str
-    total: Decimal
+    @property
+    def standing(self) -> str | None: ...
+
+    @property
+    def total(self) -> Decimal | None: ...
 
 
 #: The scorecard of a company (reports provides it: the scorecard reads inspections, cases and
@@ -381,7 +385,7 @@ def standing_problem(session: Session, clock: Clock, tender: Tender, contractor_
 
 
 @tenders.bidder_companies.provide
-def _bidder_companies(lot_ids: list[int]) -> Select[tuple[int]]:
+def _bidder_companies(lot_ids: list[int]) -> Select[int]:
     return select(Bid.contractor_id).where(Bid.lot_id.in_(lot_ids), Bid.state == "submitted")
 
 

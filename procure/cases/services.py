@@ -63,9 +63,11 @@ def _open(session: Session, clock: Clock, *, source: str, site: Site, contract: 
     return case
 
 
-def open_from_finding(session: Session, clock: Clock, inspection: Any, item: Any, finding: Any,
+def open_from_finding(session: Session, clock: Clock, inspection: Inspection, item: TemplateItem, finding: Finding,
                       contract: Contract | None) -> Case:
     """A finding on an item with a rectification limit: deadline = found time + limit (no commit)."""
+    if item.rectification_hours is None:
+        raise ValueError(f"item {item.code} has no rectification limit: its findings open no case")
     text = item.standard + (f"（{finding.note}）" if finding.note else "") + f" ×{finding.count}"
     return _open(session, clock, source=CaseSource.INSPECTION, site=inspection.site, contract=contract,
                  opened_at=inspection.inspected_at, limit_hours=item.rectification_hours, description=text,

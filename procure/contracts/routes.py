@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from procure.accounts.services import CurrentUser
+from procure.kernel.clock import Clock
+
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
@@ -10,7 +17,6 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from procure.accounts import services as accounts
 from procure.accounts.rules import Permission
-from procure.accounts.services import CurrentUser
 from procure.kernel.clock import local_date
 from procure.contracts import services
 from procure.contracts.models import Contract
@@ -27,7 +33,7 @@ from procure.documents.web import Pdf
 READERS = requires(Permission.CONTRACTS_READ)
 
 
-def out(contract: Contract, clock: Any) -> ContractOut:
+def out(contract: Contract, clock: Clock) -> ContractOut:
     return ContractOut.of(contract, services.term_end(contract), services.signing_late(contract, local_date(clock())))
 
 
@@ -125,12 +131,12 @@ class ContractPages(Controller):
     def show(self, request: Request, contract_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
         return self._detail(request, db, clock, user, contract_id)
 
-    def _detail(self, request: Request, db: Any, clock: Any, user: CurrentUser, contract_id: int, *, status: int = 200,
+    def _detail(self, request: Request, db: Session, clock: Clock, user: CurrentUser, contract_id: int, *, status: int = 200,
                 error: str | None = None) -> Response:
         return page(request, "contracts/detail.html", status_code=status, error=error,
                     **services.contract_page(db, clock, user, contract_id))
 
-    def _act(self, request: Request, db: Any, clock: Any, user: CurrentUser, contract_id: int, action: Any) -> Response:
+    def _act(self, request: Request, db: Session, clock: Clock, user: CurrentUser, contract_id: int, action: Callable[[], object]) -> Response:
         return attempt(request, db, action, success=f"/contracts/{contract_id}", on_error=lambda status, message: self._detail(
             request, db, clock, user, contract_id, status=status, error=message))
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, literal, or_, select, update
+from sqlalchemy import func, literal, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -119,7 +119,7 @@ def refresh_many(session: Session, clock: Clock, contracts: Iterable[Contract]) 
         before = contract.state
         result = session.execute(update(Contract).where(Contract.id == contract.id, Contract.state == before)
                                  .values(state=state_now).execution_options(synchronize_session=False))
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if result.rowcount == 1:  # type: ignore[attr-defined]  # an UPDATE answers a CursorResult; execute() is typed Result
             set_committed_value(contract, "state", state_now)
             audit.record(session, clock, SYSTEM, "contract.state", "contract", contract.id, {"state": before},
                          {"state": state_now})
@@ -475,7 +475,7 @@ def sites_in_force(contract: Contract, on: date) -> list[ContractSite]:
 
 
 @site_services.commitment_source
-def _sites_under_contract(today: date) -> Select[Any]:
+def _sites_under_contract(today: date) -> site_services.CommitmentQuery:
     """A site is bound by a contract from its draft until the contract ends (or the site leaves
     it by a variation); a terminated or completed contract frees it."""
     return (select(ContractSite.site_id.label("site_id"), literal("contract").label("kind"),

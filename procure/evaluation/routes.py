@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from procure.accounts.services import CurrentUser
+from procure.kernel.clock import Clock
+
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -9,8 +16,9 @@ from litestar.params import JSONBody
 
 
 from procure.accounts.rules import Permission
-from procure.accounts.services import CurrentUser
 from procure.kernel.errors import Forbidden
+from procure.evaluation.models import Committee
+from procure.tendering.models import Lot
 from procure.evaluation import rules, services
 from procure.evaluation.schemas import (
     AbnormalIn, CommitteeIn, CommitteeOut, ComplianceIn, DeclarationIn, EvaluationOut, FinalizeIn, MemberOut,
@@ -24,7 +32,7 @@ from procure.documents.web import Pdf
 
 
 
-def committee_out(committee: Any, lot: Any) -> CommitteeOut:
+def committee_out(committee: Committee, lot: Lot) -> CommitteeOut:
     present = services.present_members(committee)
     experts = sum(1 for m in present if m.is_expert)
     return CommitteeOut(committee.lot_id, committee.draw_seed,
@@ -52,6 +60,7 @@ class EvaluationApi(Controller):
                     data: JSONBody[ReplacementIn | None] = None) -> CommitteeOut:
         services.draw_replacement(db, clock, user.actor, lot_id, seed=data.seed if data else None)
         committee = services.committee_of(db, lot_id)
+        assert committee is not None  # draw_replacement refuses a lot without a committee
         return committee_out(committee, services.lot_of(db, clock, lot_id))
 
     @post("/lots/{lot_id:int}/declaration", sync_to_thread=True, status_code=200, guards=[requires(Permission.COMMITTEE_SIT)],
@@ -123,7 +132,7 @@ class EvaluationPages(Controller):
     def sheet(self, request: Request, lot_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
         return self._sheet(request, db, clock, user, lot_id)
 
-    def _sheet(self, request: Request, db: Any, clock: Any, user: CurrentUser, lot_id: int, *, status: int = 200,
+    def _sheet(self, request: Request, db: Session, clock: Clock, user: CurrentUser, lot_id: int, *, status: int = 200,
                error: str | None = None) -> Response:
         lot = services.lot_of(db, clock, lot_id)
         committee = services.committee_of(db, lot_id)
@@ -141,7 +150,7 @@ class EvaluationPages(Controller):
                         "sheets": services.sheets_visible_to(db, user, lot_id)}
         return page(request, "evaluation/sheet.html", status_code=status, **context)
 
-    def _act(self, request: Request, db: Any, clock: Any, user: CurrentUser, lot_id: int, action: Any) -> Response:
+    def _act(self, request: Request, db: Session, clock: Clock, user: CurrentUser, lot_id: int, action: Callable[[], object]) -> Response:
         return attempt(request, db, action, success=f"/lots/{lot_id}/evaluate", on_error=lambda status, message: self._sheet(
             request, db, clock, user, lot_id, status=status, error=message))
 
@@ -177,12 +186,12 @@ class EvaluationPages(Controller):
     def overview(self, request: Request, lot_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
         return self._overview(request, db, clock, lot_id)
 
-    def _overview(self, request: Request, db: Any, clock: Any, lot_id: int, *, status: int = 200,
+    def _overview(self, request: Request, db: Session, clock: Clock, lot_id: int, *, status: int = 200,
                   error: str | None = None) -> Response:
         return page(request, "evaluation/overview.html", status_code=status, error=error,
                     **services.overview_page(db, clock, lot_id))
 
-    def _officer_act(self, request: Request, db: Any, clock: Any, lot_id: int, action: Any) -> Response:
+    def _officer_act(self, request: Request, db: Session, clock: Clock, lot_id: int, action: Callable[[], object]) -> Response:
         return attempt(request, db, action, success=f"/lots/{lot_id}/evaluation",
                        on_error=lambda status, message: self._overview(request, db, clock, lot_id, status=status,
                                                                        error=message))

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+
+from sqlalchemy.orm import Session
+
+from procure.accounts.services import CurrentUser
+from procure.kernel.clock import Clock
+
 import dataclasses
 
 from typing import Annotated, Any
@@ -14,7 +20,6 @@ from litestar.response import Redirect
 
 from procure.accounts import policy
 from procure.accounts.rules import Permission
-from procure.accounts.services import CurrentUser
 from procure.kernel.clock import BUREAU_TZ, local_date, month_bounds, month_of
 from procure.contracts import services as contracts
 from procure.contracts.models import Contract
@@ -24,7 +29,7 @@ from procure.inspection.schemas import (
     ContractScoresOut, InspectionIn, InspectionOut, PlanIn, PlanOut, SiteScoreOut, TemplateOut,
 )
 from procure.sites import services as sites
-from procure.kernel.web import pdf_response
+from procure.kernel.web import scope_locale, pdf_response
 from procure.tendering.services import parse_deadline
 from procure.kernel.web import AppClock, DB, form_errors, form_id, page, PathId, QueryId
 from procure.documents.web import AppStorage, Pdf
@@ -42,13 +47,13 @@ def scores_out(cm: services.ContractMonth) -> ContractScoresOut:
         cm.plan.seed if cm.plan else None, list(cm.plan.site_ids) if cm.plan else [])
 
 
-def _month(db: Any, contract: Contract, month: str, user: CurrentUser) -> services.ContractMonth:
+def _month(db: Session, contract: Contract, month: str, user: CurrentUser) -> services.ContractMonth:
     """A contract's month; the spot-check plan only for those the policy lets see it."""
     cm = services.contract_month(db, contract, month)
     return cm if policy.may_see_sampling_plan(user) else dataclasses.replace(cm, plan=None)
 
 
-def _contract_visible(db: Any, clock: Any, user: CurrentUser, contract_id: int) -> Contract:
+def _contract_visible(db: Session, clock: Clock, user: CurrentUser, contract_id: int) -> Contract:
     if not (user.can(Permission.INSPECTIONS_READ) or policy.acts_for_company(user)):
         raise NotFound("Contract {id} does not exist.", id=contract_id)
     return contracts.get(db, clock, contract_id, user)
@@ -131,7 +136,7 @@ class InspectionPages(Controller):
              supersedes: QueryId = None) -> Response:
         return self._form(request, db, clock, site_id, supersedes)
 
-    def _form(self, request: Request, db: Any, clock: Any, site_id: int, supersedes: int | None, *, status: int = 200,
+    def _form(self, request: Request, db: Session, clock: Clock, site_id: int, supersedes: int | None, *, status: int = 200,
               error: str | None = None, errors: list | None = None, form: dict | None = None) -> Response:
         site = sites.get_site(db, site_id)
         template = services.current_template(db, site.kind)
@@ -165,7 +170,7 @@ class InspectionPages(Controller):
                                    supersedes_id=supersedes, correction_reason=str(data.get("reason", "")))
         except ProcureError as exc:
             db.rollback()
-            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, _, errors = form_errors(exc, scope_locale(request.scope))
             form = {k: v for k, v in data.items() if isinstance(v, str)}
             return self._form(request, db, clock, site_id, supersedes, status=exc.status_code, error=detail,
                               errors=errors, form=form)

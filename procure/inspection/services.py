@@ -373,10 +373,10 @@ def submit(session: Session, clock: Clock, storage: Storage, user: CurrentUser, 
     if contract is None:
         submitted.warnings.append("No contract maintains this site on that day: the inspection is recorded but "
                                   "feeds no payment.")
-    for f in inspection.findings:
-        item = items[f.item_code]
+    for recorded in inspection.findings:
+        item = items[recorded.item_code]
         if item.rectification_hours and original is None:
-            submitted.cases.append(open_case(session, clock, inspection, item, f, contract))
+            submitted.cases.append(open_case(session, clock, inspection, item, recorded, contract))
     audit.record(session, clock, user.actor, "inspection.submit", "inspection", inspection.id, None, {
         "site": site.code, "score": str(result.total), "month": month, "planned": inspection.planned,
         "findings": {f.item_code: f.count for f in inspection.findings}, "supersedes": supersedes_id})
@@ -395,7 +395,7 @@ def plan_page(session: Session, user: CurrentUser, month: str) -> dict[str, Any]
     """The inspector's month: each contract's sampling plan, what is done, what is left; the
     inspector's own street first (属地管理), the others after."""
     plans, undrawn = month_plans(session, month)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for plan in plans:
         contract = session.get(Contract, plan.contract_id)
         assert contract is not None  # a plan's contract is never deleted (foreign key)

@@ -22,7 +22,7 @@ from procure.sites.schemas import (
     BudgetOut, ImportOut, JurisdictionOut, SiteIn, SiteOut, SitePage, UnitRateIn, UnitRateOut,
 )
 from procure.sites.services import SiteFilter
-from procure.kernel.web import AppClock, DB, form_errors, FormData, page, PageNo, PathId
+from procure.kernel.web import scope_locale, AppClock, DB, form_errors, FormData, page, PageNo, PathId
 from procure.accounts.web import Me, requires
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -37,14 +37,16 @@ def site_filter(kind: str | None = None, jurisdiction: str | None = None, grade:
     grade_value = parse_grade(grade) if grade else None
     if grade and grade_value is None:
         errors.append({"field": "grade", "message": "Unknown grade; use 1, 2 or 3."})
-    handed = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False, "": None}.get(
-        (handed_over or "").lower(), "bad")
-    if handed == "bad":
+    answers: dict[str, bool | None] = {"true": True, "1": True, "yes": True, "false": False, "0": False,
+                                       "no": False, "": None}
+    key = (handed_over or "").lower()
+    handed = answers.get(key)
+    if key not in answers:
         errors.append({"field": "handed_over", "message": "Use true or false."})
     if errors:
         raise InvalidInput("The filter is not valid.", errors=errors)
     return SiteFilter(kind=kind or None, jurisdiction=jurisdiction or None, grade=grade_value,
-                      handed_over=handed, q=q or None)  # type: ignore[arg-type]
+                      handed_over=handed, q=q or None)
 
 
 class SitesApi(Controller):
@@ -135,7 +137,7 @@ class SitePages(Controller):
         try:
             flt = site_filter(**args)
         except ProcureError as exc:
-            error, _, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            error, _, _ = form_errors(exc, scope_locale(request.scope))
             flt = SiteFilter()
         result = services.list_sites(db, clock, flt, PageRequest(page_no, 25), user.jurisdiction_id)
         budget = services.estimate_budget(db, clock, flt) if user.can(Permission.BUDGET_READ) else None
@@ -154,7 +156,7 @@ class SitePages(Controller):
             site = services.create_site(db, clock, user.actor, _site_form(data))
         except ProcureError as exc:
             db.rollback()
-            detail, by_field, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, by_field, _ = form_errors(exc, scope_locale(request.scope))
             return page(request, "sites/form.html", status_code=exc.status_code, site=None, form=data,
                         errors=by_field, error=detail, jurisdictions=accounts.list_jurisdictions(db))
         return Redirect(f"/sites/{site.id}")
@@ -171,7 +173,7 @@ class SitePages(Controller):
             result = services.import_sites(db, clock, user.actor, upload.file.read(), upload.filename or "")
         except ProcureError as exc:
             db.rollback()
-            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, _, errors = form_errors(exc, scope_locale(request.scope))
             return page(request, "sites/import.html", status_code=exc.status_code, result=None, error=detail,
                         errors=errors)
         return page(request, "sites/import.html", result=result, error=None, errors=[])
@@ -195,7 +197,7 @@ class SitePages(Controller):
             services.update_site(db, clock, user.actor, site_id, _site_form(data))
         except ProcureError as exc:
             db.rollback()
-            detail, by_field, _ = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, by_field, _ = form_errors(exc, scope_locale(request.scope))
             return page(request, "sites/form.html", status_code=exc.status_code, site=services.get_site(db, site_id),
                         form=data, errors=by_field, error=detail, jurisdictions=accounts.list_jurisdictions(db))
         return Redirect(f"/sites/{site_id}")
@@ -227,7 +229,7 @@ class UnitRatePages(Controller):
                                    data.get("yuan_per_m2_year", ""))
         except ProcureError as exc:
             db.rollback()
-            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, _, errors = form_errors(exc, scope_locale(request.scope))
             return page(request, "admin/unit_rates.html", status_code=exc.status_code,
                         rates=services.list_unit_rates(db), error=detail + " " + " ".join(e["message"] for e in errors))
         return Redirect("/admin/unit-rates")

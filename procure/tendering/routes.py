@@ -16,10 +16,12 @@ from procure.contractors import services as contractors
 from sqlalchemy.orm import Session
 
 from procure.kernel.clock import BUREAU_TZ, Clock, local_date
+from procure.kernel import inputs
 from procure.kernel.settings import Settings
 from procure.kernel.errors import NotFound, ProcureError
 from procure.kernel.pagination import PageRequest
 from procure.sites import services as sites
+from procure.documents.pdf import PdfRenderer
 from procure.tendering import services
 from procure.tendering.models import Tender
 from procure.tendering.rules import TenderState
@@ -27,7 +29,7 @@ from procure.tendering.schemas import (
     AmendmentIn, AnswerIn, QuestionIn, ReasonIn, TenderIn, TenderOut, TenderPage, TenderSummary,
 )
 from procure.tendering.services import TenderFilter
-from procure.kernel.web import pdf_response, AppClock, AppSettings, DB, form_errors, form_id, FormData, page, PageNo, PathId
+from procure.kernel.web import scope_locale, pdf_response, AppClock, AppSettings, DB, form_errors, form_id, FormData, page, PageNo, PathId
 from procure.accounts.web import MaybeMe, Me, requires
 from procure.documents.web import Pdf
 
@@ -40,7 +42,7 @@ def visible(user: CurrentUser | None, tender: Tender) -> Tender:
     return tender
 
 
-def notice_pdf(pdf: Any, tender: Tender) -> bytes:
+def notice_pdf(pdf: PdfRenderer, tender: Tender) -> bytes:
     return pdf.render("pdf/tender_notice.html", {"tender": tender})
 
 
@@ -50,7 +52,7 @@ class TendersApi(Controller):
 
     @post("/tenders", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)], summary="Create a draft tender")
     def create(self, data: JSONBody[TenderIn], db: DB, clock: AppClock, settings: AppSettings, user: Me) -> TenderOut:
-        return TenderOut.of(services.create_tender(db, clock, user.actor, settings.secret_key, data.raw()), show_unanswered=True)
+        return TenderOut.of(services.create_tender(db, clock, user.actor, settings.secret_key, data), show_unanswered=True)
 
     @patch("/tenders/{tender_id:int}", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
            summary="Edit a draft")
@@ -169,7 +171,7 @@ def detail_page(request: Request, db: Session, clock: Clock, settings: Settings,
                 tender_id: int, *, status: int = 200, error: str | None = None,
                 errors: list[dict[str, Any]] | None = None) -> Response:
     """The tender page as this user may see it (shared by the tender and bid handlers)."""
-    viewer = services.PageViewer(user, request.scope.get("locale", "zh_CN"), settings.secret_key)
+    viewer = services.PageViewer(user, scope_locale(request.scope), settings.secret_key)
     context = services.tender_page(db, clock, viewer, tender_id)
     return page(request, "tendering/detail.html", status_code=status, error=error, errors=errors or [], **context)
 
@@ -181,7 +183,7 @@ def act_on_tender(request: Request, db: Session, clock: Clock, settings: Setting
         action()
     except ProcureError as exc:
         db.rollback()
-        detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+        detail, _, errors = form_errors(exc, scope_locale(request.scope))
         return detail_page(request, db, clock, settings, user, tender_id, status=exc.status_code, error=detail,
                            errors=errors)
     return Redirect(f"/tenders/{tender_id}")
@@ -199,7 +201,7 @@ class TenderPages(Controller):
                                        include_drafts=officer)
         return page(request, "tendering/list.html", result=result, state=state_filter or "", states=list(TenderState))
 
-    def _editor(self, request: Request, db: Any, clock: Any, tender: Tender | None, form: dict[str, Any],
+    def _editor(self, request: Request, db: Session, clock: Clock, tender: Tender | None, form: dict[str, Any],
                 status: int = 200, error: str | None = None, errors: list | None = None) -> Response:
         jurisdiction = request.query_params.get("jurisdiction") or None
         candidates = services.candidate_sites(db, clock, jurisdiction)
@@ -220,10 +222,11 @@ class TenderPages(Controller):
     @post("/new", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def create(self, request: Request, data: FormData, db: DB, clock: AppClock, settings: AppSettings, user: Me) -> Response:
         try:
-            tender = services.create_tender(db, clock, user.actor, settings.secret_key, _tender_form(data))
+            tender = services.create_tender(db, clock, user.actor, settings.secret_key,
+                                            inputs.convert(TenderIn, _tender_form(data)))
         except ProcureError as exc:
             db.rollback()
-            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, _, errors = form_errors(exc, scope_locale(request.scope))
             return self._editor(request, db, clock, None, data, exc.status_code, detail, errors)
         return Redirect(f"/tenders/{tender.id}")
 
@@ -236,10 +239,10 @@ class TenderPages(Controller):
     def update(self, request: Request, tender_id: PathId, data: FormData, db: DB, clock: AppClock,
                user: Me) -> Response:
         try:
-            services.update_draft(db, clock, user.actor, tender_id, _tender_form(data))
+            services.update_draft(db, clock, user.actor, tender_id, _tender_form(data))  # merged, then converted
         except ProcureError as exc:
             db.rollback()
-            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, _, errors = form_errors(exc, scope_locale(request.scope))
             return self._editor(request, db, clock, services.get(db, clock, tender_id), data, exc.status_code,
                                 detail, errors)
         return Redirect(f"/tenders/{tender_id}")
@@ -293,7 +296,7 @@ class TenderPages(Controller):
             copy = services.retender(db, clock, user.actor, settings.secret_key, lot_id)
         except ProcureError as exc:
             db.rollback()
-            detail, _, errors = form_errors(exc, request.scope.get("locale", "zh_CN"))
+            detail, _, errors = form_errors(exc, scope_locale(request.scope))
             return detail_page(request, db, clock, settings, user, tender_id, status=exc.status_code, error=detail)
         return Redirect(f"/tenders/{copy.id}/edit")
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import msgspec
@@ -8,7 +9,6 @@ import msgspec
 from procure.tendering.models import Tender
 from procure.kernel.bounds import Id, Months
 
-Number = str | int | float | None
 
 
 def _s(value: object) -> str | None:
@@ -16,33 +16,37 @@ def _s(value: object) -> str | None:
 
 
 class CriterionIn(msgspec.Struct):
-    code: str
-    name: str
-    max_points: str | int | float
+    code: str = ""
+    name: str = ""
+    max_points: Decimal = Decimal(0)
 
 
 class LotIn(msgspec.Struct):
-    site_ids: list[Id]
-    ceiling_price: str | int | float
-    term_months: Months
+    site_ids: list[Id] = []
+    ceiling_price: Decimal | None = None
+    #: None: not chosen yet (a draft's gap; publication asks for a term).
+    term_months: Months | None = None
     title: str = ""
-    bid_bond: str | int | float = "0"
+    bid_bond: Decimal = Decimal(0)
 
 
 class TenderIn(msgspec.Struct, forbid_unknown_fields=True):
-    title: str
+    """A tender draft as the officer gives it — the JSON body of POST /api/v1/tenders and, through
+    ``kernel.inputs.from_form``, the new/edit page. ``tendering.services.parse_tender`` checks it
+    against the columns; the publication rules check it at publication."""
+
+    title: str = ""
     method: str = "comprehensive"
     description: str = ""
-    price_points: Number = None
-    sme_deduction: Number = None
-    abnormal_threshold: Number = "0.20"
+    price_points: Decimal | None = None
+    sme_deduction: Decimal | None = None
+    abnormal_threshold: Decimal | None = None
     criteria: list[CriterionIn] = []
     lots: list[LotIn] = []
+    #: ISO 8601; without a zone it is Shanghai time (an officer's datetime-local field), which
+    #: RFC 3339 cannot say — so it stays text here and ``parse_deadline`` reads it.
     bid_deadline: str | None = None
     standing_rule: str = "off"
-
-    def raw(self) -> dict[str, Any]:
-        return msgspec.to_builtins(self)
 
 
 class ReasonIn(msgspec.Struct):

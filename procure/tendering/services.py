@@ -30,7 +30,9 @@ from procure.kernel.clock import BUREAU_TZ, Clock
 from procure.kernel.db import is_read_only
 from procure.documents import crypto
 from procure.kernel.errors import Conflict, InvalidInput, NotFound
+from procure.kernel import inputs
 from procure.kernel.hooks import Hook, Port
+from procure.tendering.schemas import TenderIn
 from procure.kernel.i18n import gettext
 from procure.kernel.i18n import N_
 from procure.kernel.pagination import Page, PageRequest
@@ -103,7 +105,7 @@ def _decimal(raw: Any, field: str, errors: list[dict[str, Any]], *, upper: Decim
     return _fixed(raw, field, errors, upper=upper)
 
 
-def parse_deadline(raw: Any, *, field: str = "bid_deadline") -> datetime | None:
+def parse_deadline(raw: object, *, field: str = "bid_deadline") -> datetime | None:
     """ISO 8601; a time without zone is Shanghai time (what an officer means). A ValueError when
     it is not a date and time; ``bounds.OutOfBounds`` (a ValueError) outside the years 2000–2100."""
     if raw in (None, ""):
@@ -118,82 +120,49 @@ def parse_deadline(raw: Any, *, field: str = "bid_deadline") -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=BUREAU_TZ)
 
 
-def _site_ids(raw: Any, field: str, errors: list[dict[str, Any]]) -> tuple[int, ...]:
-    if raw in (None, ""):
-        return ()
-    if not isinstance(raw, (list, tuple)):
-        errors.append({"field": field, "message": "Site ids are numbers."})
-        return ()
-    ids = []
-    for value in raw:
-        try:
-            site_id = bounds.fixed(value, places=0, lower=Decimal(1), upper=Decimal(bounds.MAX_ID), inclusive=True,
-                                   field=field)
-        except bounds.OutOfBounds as exc:
-            errors.append(exc.error)
-            return ()
-        if site_id is None:
-            errors.append({"field": field, "message": "Site ids are numbers."})
-            return ()
-        ids.append(int(site_id))
-    return tuple(ids)
-
-
-def parse_tender(raw: Mapping[str, Any]) -> TenderInput:
-    """Check types and shapes of a tender draft; the publication rules come later, at publish."""
+def parse_tender(given: TenderIn | Mapping[str, Any]) -> TenderInput:
+    """Check a tender draft against its columns (types are the input's: ``TenderIn``); the
+    publication rules come later, at publish. A mapping (stored values merged with a change) is
+    converted first, with the same errors."""
+    data = given if isinstance(given, TenderIn) else inputs.convert(TenderIn, given)
     errors: list[dict[str, Any]] = []
-    title = str(raw.get("title") or "").strip()
+    title = data.title.strip()
     if not title or len(title) > 200:
         errors.append({"field": "title", "message": "A title of 1–200 characters is required."})
-    method = str(raw.get("method") or Method.COMPREHENSIVE)
-    if method not in {m.value for m in Method}:
+    if data.method not in {m.value for m in Method}:
         errors.append({"field": "method", "message": "Unknown evaluation method; use comprehensive or lowest_price."})
-    price_points = _decimal(raw.get("price_points"), "price_points", errors)
-    sme = _decimal(raw.get("sme_deduction"), "sme_deduction", errors, upper=SHARE_LIMIT)
-    threshold = _decimal(raw.get("abnormal_threshold"), "abnormal_threshold", errors, upper=SHARE_LIMIT)
+    price_points = _decimal(data.price_points, "price_points", errors)
+    sme = _decimal(data.sme_deduction, "sme_deduction", errors, upper=SHARE_LIMIT)
+    threshold = _decimal(data.abnormal_threshold, "abnormal_threshold", errors, upper=SHARE_LIMIT)
     criteria = []
-    raw_criteria, raw_lots = raw.get("criteria") or [], raw.get("lots") or []
-    if not isinstance(raw_criteria, (list, tuple)):
-        errors.append({"field": "criteria", "message": "A list is required."})
-        raw_criteria = []
-    if not isinstance(raw_lots, (list, tuple)):
-        errors.append({"field": "lots", "message": "A list is required."})
-        raw_lots = []
-    for i, c in enumerate(raw_criteria):
-        points = _decimal(c.get("max_points") if isinstance(c, Mapping) else None, f"criteria[{i + 1}]", errors)
-        if not isinstance(c, Mapping):
-            continue
-        criteria.append(CriterionDraft(str(c.get("code") or "").strip()[:32], str(c.get("name") or "").strip()[:200],
+    for i, c in enumerate(data.criteria, start=1):
+        points = _decimal(c.max_points, f"criteria[{i}].max_points", errors)
+        criteria.append(CriterionDraft(c.code.strip()[:32], c.name.strip()[:200],
                                        points if points is not None else Decimal(0)))
     lots = []
-    for i, lot in enumerate(raw_lots, start=1):
-        if not isinstance(lot, Mapping):
-            errors.append({"field": f"lots[{i}]", "message": "A lot is an object."})
-            continue
-        site_ids = _site_ids(lot.get("site_ids"), f"lots[{i}].site_ids", errors)
+    for i, lot in enumerate(data.lots, start=1):
         # No term yet is a draft's gap (publication asks for one); a given term is 1–120 months.
-        term_value = _fixed(lot.get("term_months") or None, f"lots[{i}].term_months", errors, places=0,
-                            lower=Decimal(1), upper=Decimal(MAX_TERM_MONTHS), inclusive=True)
-        term = int(term_value) if term_value is not None else 0
-        lots.append(LotInput(str(lot.get("title") or f"标段{i}").strip()[:200], site_ids,
-                             _money(lot.get("ceiling_price"), f"lots[{i}].ceiling_price", errors), term,
-                             _money(lot.get("bid_bond") or "0", f"lots[{i}].bid_bond", errors)))
+        term = _fixed(lot.term_months, f"lots[{i}].term_months", errors, places=0, lower=Decimal(1),
+                      upper=Decimal(MAX_TERM_MONTHS), inclusive=True)
+        lots.append(LotInput((lot.title.strip() or f"标段{i}")[:200], tuple(lot.site_ids),
+                             _money(lot.ceiling_price, f"lots[{i}].ceiling_price", errors),
+                             int(term) if term is not None else 0,
+                             _money(lot.bid_bond, f"lots[{i}].bid_bond", errors)))
     try:
-        deadline = parse_deadline(raw.get("bid_deadline"))
+        deadline = parse_deadline(data.bid_deadline)
     except bounds.OutOfBounds as exc:
         errors.append(exc.error)
         deadline = None
     except ValueError:
         errors.append({"field": "bid_deadline", "message": "Not a date and time; use ISO 8601, e.g. 2026-12-31T09:30."})
         deadline = None
-    standing_rule = str(raw.get("standing_rule") or "off")
-    if standing_rule not in STANDING_RULES:
+    if data.standing_rule not in STANDING_RULES:
         errors.append({"field": "standing_rule", "message": "Use off, warn or exclude."})
     if errors:
         raise InvalidInput("The tender has errors.", errors=errors)
-    return TenderInput(title, str(raw.get("description") or "").strip(), method, price_points,
+    return TenderInput(title, data.description.strip(), data.method, price_points,
                        sme if sme else None, threshold if threshold is not None else DEFAULT_ABNORMAL_THRESHOLD,
-                       tuple(criteria), tuple(lots), deadline, standing_rule)
+                       tuple(criteria), tuple(lots), deadline, standing_rule=data.standing_rule)
 
 
 # --- drafting -------------------------------------------------------------------------------
@@ -249,7 +218,7 @@ def _apply(session: Session, tender: Tender, data: TenderInput) -> None:
         lot.bid_bond, lot.sites = wanted_lot.bid_bond, sites
 
 
-def create_tender(session: Session, clock: Clock, actor: Actor, secret_key: str, raw: Mapping[str, Any],
+def create_tender(session: Session, clock: Clock, actor: Actor, secret_key: str, raw: TenderIn | Mapping[str, Any],
                   source_lot_id: int | None = None) -> Tender:
     data = parse_tender(raw)
     now = clock()
@@ -285,7 +254,8 @@ def draft_as_raw(tender: Tender) -> dict[str, Any]:
     return {
         "title": tender.title, "description": tender.description, "method": tender.method,
         "price_points": tender.price_points, "sme_deduction": tender.sme_deduction,
-        "abnormal_threshold": tender.abnormal_threshold, "bid_deadline": tender.bid_deadline,
+        "abnormal_threshold": tender.abnormal_threshold,
+        "bid_deadline": tender.bid_deadline.isoformat() if tender.bid_deadline else None,
         "standing_rule": tender.standing_rule,
         "criteria": [{"code": c.code, "name": c.name, "max_points": c.max_points} for c in tender.criteria],
         "lots": [{"title": l.title, "site_ids": [s.id for s in l.sites], "ceiling_price": l.ceiling_price,
@@ -328,7 +298,7 @@ def publish(session: Session, clock: Clock, actor: Actor, tender_id: int) -> Ten
 
 #: Ports bidding provides (bidding comes after tendering in the dependency order; docs/architecture.md):
 #: the companies with a submitted bid on some lots, as a SQL subquery of contractor ids …
-bidder_companies: Port[[list[int]], Select[tuple[int]]] = Port("tendering.bidder_companies")
+bidder_companies: Port[[list[int]], Select[int]] = Port("tendering.bidder_companies")
 #: … and the number of submitted bids per lot.
 bid_counts: Port[[Session, list[int]], dict[int, int]] = Port("tendering.bid_counts")
 
@@ -567,7 +537,7 @@ def _persist(session: Session, clock: Clock, tender: Tender, state_now: str, set
         result = session.execute(update(Tender).where(Tender.id == tender.id, Tender.state == TenderState.PUBLISHED)
                                  .values(state=TenderState.CLOSED, closed_at=tender.bid_deadline)
                                  .execution_options(synchronize_session=False))
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if result.rowcount == 1:  # type: ignore[attr-defined]  # an UPDATE answers a CursorResult; execute() is typed Result
             set_committed_value(tender, "state", TenderState.CLOSED)
             set_committed_value(tender, "closed_at", tender.bid_deadline)
             audit.record(session, clock, SYSTEM, "tender.close", "tender", tender.id, before, tender.audit_view())
@@ -580,7 +550,7 @@ def _persist(session: Session, clock: Clock, tender: Tender, state_now: str, set
         when = settles_at(tender.bid_deadline)
         result = session.execute(update(Tender).where(Tender.id == tender.id, Tender.settled_at.is_(None))
                                  .values(settled_at=when).execution_options(synchronize_session=False))
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if result.rowcount == 1:  # type: ignore[attr-defined]  # an UPDATE answers a CursorResult; execute() is typed Result
             set_committed_value(tender, "settled_at", when)
             for lot in tender.lots:
                 lot.state = lot_state_at(lot.state, True, counts.get(lot.id, 0))
@@ -690,7 +660,7 @@ def candidate_sites(session: Session, clock: Clock, jurisdiction: str | None = N
 
 
 @site_services.commitment_source
-def _sites_in_procurement(today: date) -> Select[Any]:
+def _sites_in_procurement(today: date) -> site_services.CommitmentQuery:
     """A site is bound from publication while its lot is open or awarded (its contract binds it
     after that); a draft binds nothing, a 流标 or cancelled lot frees it."""
     return (select(LotSite.site_id.label("site_id"), literal("tender").label("kind"), Tender.id.label("holder_id"),
@@ -719,7 +689,7 @@ def bound_elsewhere(session: Session, clock: Clock, tender: Tender) -> list[Prob
 
 
 @audit.opened_tenders.provide
-def _opened_tenders() -> Select[tuple[int]]:
+def _opened_tenders() -> Select[int]:
     return select(Tender.id).where(Tender.opened_at.is_not(None))
 
 
