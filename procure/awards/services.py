@@ -187,7 +187,9 @@ def award_page(session: Session, clock: Clock, user: CurrentUser | None, award_i
     bids = {b.id: b for b in session.scalars(select(Bid).where(Bid.id.in_([r.bid_id for r in ranked])))}
     context: dict[str, Any] = {"award": award, "lot": lot, "tender": lot.tender, "now": clock(),
                                "candidates": ranked, "bids": bids,
-                               "officer": user is not None and user.can(Permission.TENDERS_MANAGE)}
+                               "officer": user is not None and user.can(Permission.TENDERS_MANAGE),
+                               "may_object": user is not None and policy.acts_for_company(user)
+                               and can_object(award.state, clock(), award.publicity_ends_at)}
     if user is not None and policy.acts_for_company(user) and user.contractor_id is not None:
         context["mine"] = my_result(session, user, lot.id)
     return context

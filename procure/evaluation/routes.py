@@ -16,7 +16,6 @@ from litestar.params import JSONBody
 
 
 from procure.accounts.rules import Permission
-from procure.kernel.errors import Forbidden
 from procure.evaluation.models import Committee
 from procure.tendering.models import Lot
 from procure.evaluation import rules, services
@@ -134,21 +133,8 @@ class EvaluationPages(Controller):
 
     def _sheet(self, request: Request, db: Session, clock: Clock, user: CurrentUser, lot_id: int, *, status: int = 200,
                error: str | None = None) -> Response:
-        lot = services.lot_of(db, clock, lot_id)
-        committee = services.committee_of(db, lot_id)
-        member = next((m for m in committee.members if m.user_id == user.id), None) if committee else None
-        if member is None:
-            raise Forbidden("You are not on the committee of this lot.")
-        context: dict[str, Any] = {"lot": lot, "tender": lot.tender, "committee": committee, "member": member,
-                                   "error": error}
-        if member.declared_at is not None and member.present:
-            bids, reviews = services.bids_and_reviews(db, lot)
-            context |= {"bids": bids, "reviews": reviews, "flagged": services.flagged(db, lot),
-                        "compliance": services.compliance_of(db, lot, committee),
-                        "compliant": services.compliant_ids(db, lot),
-                        "state": services.progress(db, clock, lot_id),
-                        "sheets": services.sheets_visible_to(db, user, lot_id)}
-        return page(request, "evaluation/sheet.html", status_code=status, **context)
+        return page(request, "evaluation/sheet.html", status_code=status, error=error,
+                    **services.sheet_page(db, clock, user, lot_id))
 
     def _act(self, request: Request, db: Session, clock: Clock, user: CurrentUser, lot_id: int, action: Callable[[], object]) -> Response:
         return attempt(request, db, action, success=f"/lots/{lot_id}/evaluate", on_error=lambda status, message: self._sheet(

@@ -709,7 +709,29 @@ def overview_page(session: Session, clock: Clock, lot_id: int) -> dict[str, Any]
                                                       User.active.is_(True)).order_by(User.role, User.username)))
     context: dict[str, Any] = {"lot": lot, "tender": lot.tender, "state": progress(session, clock, lot_id),
                                "evaluation": evaluation_view(session, clock, lot_id), "experts": experts,
+                               # 87号令 第47条: the committee's legal minimum is the draw's default.
+                               "draw_default": rules.committee_minimum(lot.ceiling_price),
                                "award": None, "candidates": []}
     for panel in overview_panels(session, lot_id):
         context |= panel
+    return context
+
+
+def sheet_page(session: Session, clock: Clock, user: CurrentUser, lot_id: int) -> dict[str, Any]:
+    """A member's evaluation sheet: once declared (and not withdrawn), the bids, the reviews, the
+    compliance views and the member's own scores; prices above the ceiling flagged."""
+    lot = lot_of(session, clock, lot_id)
+    committee = committee_of(session, lot_id)
+    member = next((m for m in committee.members if m.user_id == user.id), None) if committee else None
+    if member is None:
+        raise Forbidden("You are not on the committee of this lot.")
+    context: dict[str, Any] = {"lot": lot, "tender": lot.tender, "committee": committee, "member": member}
+    if member.declared_at is not None and member.present:
+        bids, reviews = bids_and_reviews(session, lot)
+        context |= {"bids": bids, "reviews": reviews, "flagged": flagged(session, lot),
+                    "above_ceiling": {b.id for b in bids if b.price is not None and b.price > lot.ceiling_price},
+                    "compliance": compliance_of(session, lot, committee),
+                    "compliant": compliant_ids(session, lot),
+                    "state": progress(session, clock, lot_id),
+                    "sheets": sheets_visible_to(session, user, lot_id)}
     return context

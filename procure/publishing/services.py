@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -21,6 +21,7 @@ from procure.contracts.rules import end_date
 from procure.kernel.errors import InvalidInput, NotFound
 from procure.payments.models import PaymentStatement
 from procure.publishing import ocds
+from procure.publishing.rules import board_standing
 from procure.tendering.models import Lot, Tender
 from procure.tendering.rules import TenderState
 from procure.tendering import services as tenders
@@ -222,6 +223,8 @@ class BoardRow:
     contract: Contract
     score: Decimal | None
     failing: bool
+    #: "black" (failing), "red" (among the best RED_LIST_SIZE assessed) or None.
+    standing: str | None = None
 
 
 def score_board(session: Session, clock: Clock, month: str) -> list[BoardRow]:
@@ -235,7 +238,8 @@ def score_board(session: Session, clock: Clock, month: str) -> list[BoardRow]:
     for contract in contracts:
         score = scores[(contract.id, month)]
         rows.append(BoardRow(contract, score, score is not None and score < DEFAULT_FAILING_BELOW))
-    return sorted(rows, key=lambda r: (r.score is None, -(r.score or 0), r.contract.number))
+    ranked = sorted(rows, key=lambda r: (r.score is None, -(r.score or 0), r.contract.number))
+    return [replace(r, standing=board_standing(rank, r.score, r.failing)) for rank, r in enumerate(ranked, start=1)]
 
 
 def payments_made(session: Session, month: str | None = None) -> list[PaymentStatement]:
