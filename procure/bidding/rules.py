@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from procure.kernel.i18n import N_
+from procure.kernel.money import parse_decimal
 
 class BidState(StrEnum):
     SUBMITTED = "submitted"
@@ -30,15 +31,12 @@ MAX_PRICE = Decimal("999999999999.99")  # NUMERIC(14,2)
 
 def parse_price(raw: object) -> tuple[Decimal | None, str | None]:
     """(price, problem msgid). A price is > 0 with at most two decimals."""
-    text = str(raw if raw is not None else "").strip().replace(",", "")
-    if not text:
-        return None, N_("Give the bid price in yuan.")
     try:
-        value = Decimal(text)
-    except InvalidOperation:
+        value = parse_decimal(raw)  # thousands separators dropped; NaN and Infinity refused
+    except ValueError:
         return None, N_("The price must be a number in yuan, e.g. 1234567.89.")
-    if not value.is_finite():
-        return None, N_("The price must be a number in yuan, e.g. 1234567.89.")
+    if value is None:
+        return None, N_("Give the bid price in yuan.")
     if value <= 0:
         return None, N_("The price must be greater than 0.")
     if value > MAX_PRICE:  # before any quantize: "1e30" has more digits than the context's 28

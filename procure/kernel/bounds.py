@@ -36,6 +36,7 @@ def parse_id(raw: object) -> int | None:
 from decimal import Decimal  # noqa: E402 — this section was added after the one above
 
 from procure.kernel.i18n import N_  # noqa: E402
+from procure.kernel.money import parse_decimal  # noqa: E402
 
 #: Dates users give (deadlines, start dates, months, report ranges) lie in these years: outside
 #: them a date is a typo, and near year 1 or 9999 converting it to UTC or adding a month overflows.
@@ -81,13 +82,13 @@ def fixed(raw: object, *, places: int, upper: Decimal, lower: Decimal = Decimal(
         elif isinstance(raw, float):
             value = Decimal(repr(raw))  # the shortest text of the float: 0.1 is 0.1
         elif isinstance(raw, str):
-            text = raw.strip().replace(",", "").replace("，", "")
-            if text == "":
+            parsed = parse_decimal(raw)  # the one reading of typed text: separators, finiteness
+            if parsed is None:
                 return None
-            value = Decimal(text)
+            value = parsed
         else:
             raise OutOfBounds(field, N_("Not a number."))
-    except ArithmeticError:
+    except (ArithmeticError, ValueError):
         raise OutOfBounds(field, N_("Not a number.")) from None
     if not value.is_finite():
         raise OutOfBounds(field, N_("Not a number."))

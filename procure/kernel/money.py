@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+#: A fen (分), the smallest amount the bureau pays.
 CENT = Decimal("0.01")
 
 
@@ -12,6 +14,9 @@ def round2(value: Decimal) -> Decimal:
 
 
 def parse_decimal(text: object) -> Decimal | None:
+    """The one reading of a number someone typed: None when empty, thousands separators (1,000 or
+    1，000) dropped, ``ValueError`` when it is not a finite number. Range and decimal places are the
+    caller's (``bounds.fixed``, ``bidding.rules.parse_price``)."""
     if text is None or str(text).strip() == "":
         return None
     raw = str(text).strip().replace(",", "").replace("，", "")

@@ -26,6 +26,7 @@ from procure.audit import services as audit
 from procure.audit.services import Actor
 from procure.cases.models import Case
 from procure.cases.rules import CaseSource, CaseState
+from procure.cases.rules import is_overdue as case_is_overdue
 from procure.kernel.clock import day_start, Clock, local_date, parse_date
 from procure.contracts import services as contracts
 from procure.contracts.models import Contract, ContractSite, Variation
@@ -115,10 +116,9 @@ def run_month(session: Session, clock: Clock, actor: Actor, month: str,
                                        | ((Case.opened_at >= month_start) & (Case.opened_at < month_end)))).all():
         # DESIGN §4.7: an overdue case counts in the month its deadline falls in, when it was answered
         # after the deadline or is still unanswered at that month's end.
-        if month_start <= case.deadline < month_end:
-            answered = case.first_responded_at
-            if (answered is not None and answered > case.deadline) or (answered is None and as_of > case.deadline):
-                overdue.setdefault(case.contract_id, []).append(case.id)
+        if month_start <= case.deadline < month_end \
+                and case_is_overdue(case.state, case.deadline, case.first_responded_at, as_of):
+            overdue.setdefault(case.contract_id, []).append(case.id)
         # A substantiated complaint: a citizen report an inspector verified into a case that month.
         if case.source == CaseSource.CITIZEN and month_start <= case.opened_at < month_end:
             complaints.setdefault(case.contract_id, []).append(case.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -64,7 +65,7 @@ class SitesApi(Controller):
 
     @post("/", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)], summary="Register a site")
     def create(self, data: JSONBody[SiteIn], db: DB, clock: AppClock, user: Me) -> SiteOut:
-        return SiteOut.of(services.create_site(db, clock, user.actor, data.raw()))
+        return SiteOut.of(services.create_site(db, clock, user.actor, msgspec.structs.asdict(data)))
 
     @get("/budget", sync_to_thread=True, guards=[requires(Permission.BUDGET_READ)],
          summary="Yearly maintenance budget estimate of a selection (Σ area × unit rate)")

@@ -16,6 +16,10 @@ def _s(value: object) -> str | None:
 
 
 class SiteIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A site as the API takes it. Its values are checked by ``sites.rules.validate_site`` — the
+    rule the CSV/XLSX import applies to every row and the page form to its fields — so a site meets
+    one set of checks however it arrives; numbers may come as text, as in a spreadsheet."""
+
     code: str
     name: str
     kind: str
@@ -29,9 +33,6 @@ class SiteIn(msgspec.Struct, forbid_unknown_fields=True):
     lon: Number = None
     lat: Number = None
     geojson: dict[str, Any] | None = None
-
-    def raw(self) -> dict[str, Any]:
-        return {f: getattr(self, f) for f in self.__struct_fields__}
 
 
 class SiteOut(msgspec.Struct):
