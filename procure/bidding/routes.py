@@ -21,7 +21,7 @@ from procure.documents.services import MAX_DOCUMENT_BYTES
 from procure.kernel.errors import NotFound, ProcureError
 from procure.kernel.i18n import gettext
 from procure.tendering import services as tenders
-from procure.tendering.routes import detail_page, visible
+from procure.tendering.routes import act_on_tender, detail_page, visible
 from procure.kernel.web import scope_locale, pdf_response
 from litestar.di import NamedDependency
 
@@ -129,16 +129,17 @@ class BidPages(Controller):
     def submit(self, request: Request, tender_id: PathId, lot_id: PathId, data: UploadData, db: DB,
                clock: AppClock, storage: AppStorage, settings: AppSettings, user: Me) -> Response:
         received_at = web_received_at(request, clock)
-        try:
-            services.submit(db, clock, storage, settings.secret_key, user, lot_id, price=data.get("price"),
-                            bond_form=data.get("bond_form"), bond_reference=data.get("bond_reference"),
-                            uploads=_uploads(data), received_at=received_at)
-        except ProcureError as exc:
-            db.rollback()
-            detail, _, errors = form_errors(exc, scope_locale(request.scope))
-            return detail_page(request, db, clock, settings, user, tender_id, status=exc.status_code, error=detail,
-                               errors=errors)
-        return Redirect(f"/tenders/{tender_id}#lot-{lot_id}")
+        return act_on_tender(request, db, clock, settings, user, tender_id, lambda: services.submit(
+            db, clock, storage, settings.secret_key, user, lot_id, price=data.get("price"),
+            bond_form=data.get("bond_form"), bond_reference=data.get("bond_reference"), uploads=_uploads(data),
+            received_at=received_at), anchor=f"#lot-{lot_id}")
+
+    @post("/tenders/{tender_id:int}/open", sync_to_thread=True, guards=[requires(Permission.BIDS_OPEN)])
+    def open_bids(self, request: Request, tender_id: PathId, db: DB, clock: AppClock, settings: AppSettings,
+                  user: Me) -> Response:
+        """开标 from the tender page: the opening record appears there."""
+        return act_on_tender(request, db, clock, settings, user, tender_id,
+                             lambda: services.open_bids(db, clock, settings.secret_key, user, tender_id))
 
     @post("/bids/{bid_id:int}/withdraw", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
     def withdraw(self, request: Request, bid_id: PathId, db: DB, clock: AppClock, storage: AppStorage,

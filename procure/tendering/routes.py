@@ -177,8 +177,9 @@ def detail_page(request: Request, db: Session, clock: Clock, settings: Settings,
 
 
 def act_on_tender(request: Request, db: Session, clock: Clock, settings: Settings, user: CurrentUser,
-                  tender_id: int, action: Callable[[], object]) -> Response:
-    """Run one action from the tender page: back to the page, or the page again with the error."""
+                  tender_id: int, action: Callable[[], object], *, anchor: str = "") -> Response:
+    """Run one action from the tender page (bidding's too): back to the page (at ``anchor``), or
+    the page again with the error."""
     try:
         action()
     except ProcureError as exc:
@@ -186,7 +187,7 @@ def act_on_tender(request: Request, db: Session, clock: Clock, settings: Setting
         detail, _, errors = form_errors(exc, scope_locale(request.scope))
         return detail_page(request, db, clock, settings, user, tender_id, status=exc.status_code, error=detail,
                            errors=errors)
-    return Redirect(f"/tenders/{tender_id}")
+    return Redirect(f"/tenders/{tender_id}{anchor}")
 
 
 class TenderPages(Controller):

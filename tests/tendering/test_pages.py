@@ -91,3 +91,29 @@ def test_registration_page(client):
     good = client.post("/register", data={"company_name": "新公司", "uscc": "91330100799655058B", "username": "newco",
                                           "password": "company-pass", "_csrf_token": token}, follow_redirects=False)
     assert good.status_code in (302, 303)
+
+
+def test_the_officer_opens_the_bids_from_the_tender_page(client, page_login, sites, clock, session):
+    from procure.tendering import services as tenders
+
+    token = csrf_token(page_login(client, "page-officer"))
+    tender_url = client.post("/tenders/new", data=form(sites, clock) | {"_csrf_token": token},
+                             follow_redirects=False).headers["location"]
+    client.post(tender_url + "/publish", data={"_csrf_token": token})
+    lot_id = re.search(r'id="lot-(\d+)"', client.get(tender_url).text).group(1)
+    token = csrf_token(page_login(client, "page-bidder"))
+    client.post(f"{tender_url}/lots/{lot_id}/bid", data={"price": "456789.00", "bond_form": "guarantee",
+                                                         "bond_reference": "BH-9", "_csrf_token": token},
+                files=[("documents", ("技术标.pdf", PDF, "application/pdf"))])
+    token = csrf_token(page_login(client, "page-officer"))
+    early = client.post(tender_url + "/open", data={"_csrf_token": token})
+    assert early.status_code == 409 and 'id="open-bids"' not in early.text
+    clock.advance(days=31)
+    tenders.tick(session, clock)  # what the worker does: the deadline passed, the lot is settled
+    token = csrf_token(page_login(client, "page-officer"))  # a month later: a new login
+    opened = client.post(tender_url + "/open", data={"_csrf_token": token}, follow_redirects=False)
+    assert opened.status_code in (302, 303) and opened.headers["location"] == tender_url
+    page = client.get(tender_url).text
+    assert f'href="{tender_url}/opening"' in page and 'id="open-bids"' not in page
+    # One bid is fewer than three (政府采购法 第36条): the record says the lot failed and opens nothing.
+    assert "流标" in client.get(tender_url + "/opening").text
