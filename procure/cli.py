@@ -19,7 +19,9 @@ def _settings() -> Settings:
 
 @contextmanager
 def _database(settings: Settings) -> Iterator[Database]:
-    """The configured database, checked to be migrated; its connections closed afterwards."""
+    """The configured database, checked to be migrated; its connections closed afterwards. Every
+    command that reaches the database wires the hand-offs first (``procure.domains``)."""
+    from procure import domains  # noqa: F401  # late: `procure --help` imports no domain
     database = Database(settings.database_url, audit_key=settings.audit_mac_key())
     try:
         try:

@@ -1,5 +1,8 @@
 """The ``procure`` console script against a real scratch database (committed data)."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,22 @@ def env(tmp_path):
 
 def run(env, *args):
     return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def test_a_command_wires_every_hand_off_in_its_own_process(env):
+    """A command runs in a process the app never started: opening the database wires the ports
+    (``procure.domains``), so e.g. ``ocds export`` can settle a tender by its bid count."""
+    assert run(env, "migrate").exit_code == 0
+    script = ("from procure import cli\n"
+              "from procure.kernel.settings import Settings\n"
+              "with cli._database(Settings.from_env()):\n"
+              "    from procure.tendering import services as t\n"
+              "    from procure.inspection import services as i\n"
+              "    from procure.awards import services as a\n"
+              "    assert t.bid_counts.provided and i.open_case.provided and a.draft_contract.provided\n")
+    done = subprocess.run([sys.executable, "-c", script], env=os.environ | env, capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
 
 
 def test_commands_refuse_an_unmigrated_database(env):

@@ -182,10 +182,8 @@ class CasePages(Controller):
 
     def _detail(self, request: Request, db: Session, clock: Clock, user: CurrentUser, case_id: int, *, status: int = 200,
                 error: str | None = None) -> Response:
-        case = services.get(db, case_id, user)
-        now = clock()
-        return page(request, "cases/detail.html", status_code=status, case=case, now=now, error=error,
-                    timer=services.timer(case, now), overdue=services.overdue(case, now))
+        return page(request, "cases/detail.html", status_code=status, error=error,
+                    **services.case_page(db, clock, user, case_id))
 
     def _act(self, request: Request, db: Session, clock: Clock, user: CurrentUser, case_id: int,
              action: Callable[[], object]) -> Response:

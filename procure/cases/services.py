@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from procure.kernel import bounds
 from procure.accounts import policy
+from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
@@ -410,3 +411,13 @@ def _case_photo_owner(session: Session, document_id: int) -> list[int]:
     return [c for c in session.scalars(select(Case.contractor_id).join(CaseEvent, CaseEvent.case_id == Case.id)
                                        .join(CaseEventPhoto, CaseEventPhoto.case_event_id == CaseEvent.id)
                                        .where(CaseEventPhoto.document_id == document_id)) if c is not None]
+
+
+def case_page(session: Session, clock: Clock, user: CurrentUser, case_id: int) -> dict[str, Any]:
+    """A case as its page shows it: the clock against its deadline, and whether this person may
+    answer it (the responsible company, while it is open)."""
+    case = get(session, case_id, user)
+    now = clock()
+    return {"case": case, "now": now, "timer": timer(case, now), "overdue": overdue(case, now),
+            "may_respond": policy.acts_for_company(user) and user.can(Permission.CASES_RESPOND)
+            and case.state == CaseState.OPEN}

@@ -145,8 +145,8 @@ def add_document(session: Session, clock: Clock, storage: Storage, user: Current
     if not title.strip():
         raise InvalidInput("Give the document a title (e.g. 营业执照).", errors=[{"field": "title", "message": "Required."}])
     stored = documents.store(session, clock, storage, fileobj, filename, uploaded_by_id=user.id)
-    link = ContractorDocument(contractor_id=contractor.id, document_id=stored.id, title=title.strip()[:128])
-    session.add(link)
+    link = ContractorDocument(document_id=stored.id, title=title.strip()[:128])
+    contractor.documents.append(link)
     session.flush()
     audit.record(session, clock, user.actor, "contractor.document", "contractor", contractor.id, None,
                  {"title": link.title, "sha256": stored.sha256, "filename": stored.filename})

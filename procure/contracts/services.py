@@ -493,6 +493,15 @@ def _sites_under_contract(today: date) -> site_services.CommitmentQuery:
 contract_page_panels: Hook[[Session, Contract], dict[str, Any]] = Hook("contracts.contract_page_panels")
 
 
+def may_sign(user: CurrentUser, contract: Contract) -> bool:
+    """A draft is signed once by the company and once by the bureau: whoever's side has not signed."""
+    if contract.state != ContractState.DRAFT or not user.can(Permission.CONTRACTS_SIGN):
+        return False
+    if policy.acts_for_company(user):
+        return policy.owns(user, contract.contractor_id) and contract.contractor_signed_at is None
+    return contract.officer_signed_at is None
+
+
 def contract_page(session: Session, clock: Clock, user: CurrentUser, contract_id: int) -> dict[str, Any]:
     """Everything the contract page shows this user (who must be allowed to read the contract)."""
     contract = get(session, clock, contract_id, user)
@@ -500,6 +509,7 @@ def contract_page(session: Session, clock: Clock, user: CurrentUser, contract_id
     context: dict[str, Any] = {
         "contract": contract, "end": term_end(contract), "late": signing_late(contract, local_date(clock())),
         "officer": officer, "candidates": uncovered_sites(session, clock) if officer else [],
+        "may_sign": may_sign(user, contract),
         "failing_months": [], "termination_flag": False}
     for panel in contract_page_panels(session, contract):
         context |= panel

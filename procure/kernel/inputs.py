@@ -52,27 +52,53 @@ def _invalid(error: msgspec.ValidationError) -> InvalidInput:
     found = _PATH.match(str(error))
     text = found.group("message") if found else str(error)
     path = (found.group("path") or "") if found else ""
-    missing = re.search(r"required field `([^`]+)`", text)
-    if missing:
-        path = f"{path}.{missing.group(1)}"
-    field = field_of(path) or "body"
+    named = re.search(r"(?:required|unknown) field `([^`]+)`", text)
+    if named:  # msgspec names the field in the message, not the path
+        path = f"{path}.{named.group(1)}"
+    message, params = described(text)
+    entry: dict[str, Any] = {"field": field_of(path) or "body", "message": message}
+    return InvalidInput("The input has errors.", errors=[entry | {"params": params} if params else entry])
+
+
+def described(text: str) -> tuple[str, dict[str, str]]:
+    """msgspec's message (from ``convert`` or Litestar's decoding) as the bureau's msgid and its
+    parameters: "Expected `int` >= 1" is "Must be at least {lower}.", lower 1."""
     bound = _BOUND.search(text)
     if bound:
-        at_least = bound.group("op") == ">="
-        key = "lower" if at_least else "upper"
-        message = N_("Must be at least {lower}.") if at_least else N_("Must be at most {upper}.")
-        return InvalidInput("The input has errors.", errors=[{"field": field, "message": message,
-                                                               "params": {key: bound.group("value")}}])
-    message = next((ours for start, ours in _MESSAGES if text.startswith(start)), N_("Not valid."))
-    return InvalidInput("The input has errors.", errors=[{"field": field, "message": message}])
+        if bound.group("op") == ">=":
+            return N_("Must be at least {lower}."), {"lower": bound.group("value")}
+        return N_("Must be at most {upper}."), {"upper": bound.group("value")}
+    return next((ours for start, ours in _MESSAGES if text.startswith(start)), N_("Not valid.")), {}
 
 
-def _form_value(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _form_value(v) for k, v in value.items() if not (isinstance(v, str) and v.strip() == "")}
-    if isinstance(value, list):
-        return [_form_value(v) for v in value]
-    if isinstance(value, str) and _GROUPED_NUMBER.fullmatch(value):
+def _numeric(info: msgspec.inspect.Type) -> bool:
+    if isinstance(info, (msgspec.inspect.DecimalType, msgspec.inspect.IntType, msgspec.inspect.FloatType)):
+        return True
+    return isinstance(info, msgspec.inspect.UnionType) and any(_numeric(t) for t in info.types)
+
+
+def _inner(info: msgspec.inspect.Type, kind: type) -> Any:
+    """The struct or list type inside ``info`` (through ``X | None``), if any."""
+    if isinstance(info, kind):
+        return info
+    if isinstance(info, msgspec.inspect.UnionType):
+        return next((t for t in info.types if isinstance(t, kind)), None)
+    return None
+
+
+def _prepared(value: Any, info: msgspec.inspect.Type) -> Any:
+    """Ready a value for conversion, led by the input's own types: in an object, an empty or null
+    field is "not given" (its default); in a number field, thousands separators are dropped. Text
+    fields are left exactly as typed (a title "2,026" stays "2,026")."""
+    struct = _inner(info, msgspec.inspect.StructType)
+    if struct is not None and isinstance(value, Mapping):
+        fields = {f.encode_name: f.type for f in struct.fields}
+        return {k: _prepared(v, fields[k]) if k in fields else v for k, v in value.items()
+                if not (v is None or (isinstance(v, str) and v.strip() == ""))}
+    listed = _inner(info, msgspec.inspect.ListType)
+    if listed is not None and isinstance(value, (list, tuple)):
+        return [_prepared(v, listed.item_type) for v in value]
+    if isinstance(value, str) and _numeric(info) and _GROUPED_NUMBER.fullmatch(value):
         return value.strip().replace(",", "").replace("，", "")
     return value
 
@@ -83,6 +109,6 @@ def convert(into: type[S], data: Mapping[str, Any]) -> S:
     default), numbers may carry thousands separators, text converts to numbers
     (``strict=False``). ``InvalidInput`` naming the field otherwise."""
     try:
-        return msgspec.convert(_form_value(dict(data)), into, strict=False)
+        return msgspec.convert(_prepared(dict(data), msgspec.inspect.type_info(into)), into, strict=False)
     except msgspec.ValidationError as exc:
         raise _invalid(exc) from None

@@ -43,6 +43,7 @@ from procure.kernel.clock import BUREAU_TZ, Clock
 from procure.kernel.db import Database, rendering
 from procure.kernel.errors import InvalidInput, ProcureError
 from procure.kernel.pagination import MAX_PAGE
+from procure.kernel.inputs import described, field_of
 from procure.kernel.i18n import LOCALE_COOKIE, gettext, pick_locale
 from procure.kernel.settings import Settings
 
@@ -583,20 +584,21 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
     return error_page(request, exc.status_code, detail, errors)
 
 
-_BOUND = re.compile(r"Expected `\w+` (<=|>=) (-?\d+)$")
 
 
 def _validation_error(locale: str, error: dict[str, Any]) -> dict[str, Any]:
     """Litestar's validation problem in Procure's shape: ``field`` names it, and the bound
     messages of msgspec ("Expected `int` <= 2147483647") are said in the asker's language."""
     out = dict(error)
-    if "key" in error:
+    text = str(error.get("message", ""))
+    if "key" in error and error.get("source", "body") == "body":
+        # Body fields are named as page forms name them (lots[1].ceiling_price: rows from 1).
+        out["field"] = field_of(str(error["key"])) or str(error["key"])
+    elif "key" in error:
         out["field"] = error["key"]
-    bound = _BOUND.match(str(error.get("message", "")))
-    if bound:
-        op, n = bound.groups()
-        out["message"] = (gettext(locale, "Must be at most {upper}.", upper=n) if op == "<="
-                          else gettext(locale, "Must be at least {lower}.", lower=n))
+    if text.startswith("Expected") or text.startswith("Invalid") or text.startswith("Object"):
+        message, params = described(text)
+        out["message"] = gettext(locale, message, **params)
     return out
 
 

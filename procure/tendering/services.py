@@ -259,7 +259,7 @@ def draft_as_raw(tender: Tender) -> dict[str, Any]:
         "standing_rule": tender.standing_rule,
         "criteria": [{"code": c.code, "name": c.name, "max_points": c.max_points} for c in tender.criteria],
         "lots": [{"title": l.title, "site_ids": [s.id for s in l.sites], "ceiling_price": l.ceiling_price,
-                  "term_months": l.term_months, "bid_bond": l.bid_bond} for l in tender.lots],
+                  "term_months": l.term_months or None, "bid_bond": l.bid_bond} for l in tender.lots],
     }
 
 
@@ -329,7 +329,9 @@ def amend(session: Session, clock: Clock, actor: Actor, tender_id: int, reason: 
     before = tender.audit_view()
     deadline_before = tender.bid_deadline
     _apply(session, tender, parse_tender(draft_as_raw(tender) | dict(changes)))
-    assert tender.bid_deadline is not None
+    if tender.bid_deadline is None:
+        raise InvalidInput("The tender has errors.", errors=[
+            {"field": "bid_deadline", "message": "A published tender keeps a bid deadline; give the new one."}])
     if tender.bid_deadline <= now:
         raise InvalidInput("The new bid deadline must be in the future.")
     problems = [p for p in publication_problems(draft_of(tender), tender.published_at or now)
@@ -339,10 +341,10 @@ def amend(session: Session, clock: Clock, actor: Actor, tender_id: int, reason: 
     tender.bid_deadline = deadline_after_amendment(now, tender.bid_deadline)
     tender.version += 1
     tender.updated_at = now
-    amendment = Amendment(tender_id=tender.id, version=tender.version, published_at=now, reason=reason.strip(),
+    amendment = Amendment(version=tender.version, published_at=now, reason=reason.strip(),
                           changes={k: _jsonable(v) for k, v in changes.items()}, deadline_before=deadline_before,
                           deadline_after=tender.bid_deadline)
-    session.add(amendment)
+    tender.amendments.append(amendment)  # through the collection: a loaded tender sees it at once
     session.flush()
     accounts.notify(session, clock, _bidder_user_ids(session, tender),
            N_("Tender {reference} was amended (version {version}); check it and resubmit your bid if needed."),
@@ -371,8 +373,8 @@ def ask(session: Session, clock: Clock, actor: Actor, tender_id: int, contractor
     if not text or len(text) > 4000:
         raise InvalidInput("Write a question of at most 4,000 characters.",
                            errors=[{"field": "question", "message": "Required."}])
-    enquiry = Enquiry(tender_id=tender.id, contractor_id=contractor_id, question=text, asked_at=clock())
-    session.add(enquiry)
+    enquiry = Enquiry(contractor_id=contractor_id, question=text, asked_at=clock())
+    tender.enquiries.append(enquiry)
     session.flush()
     audit.record(session, clock, actor, "enquiry.ask", "enquiry", enquiry.id, None, {"tender": tender.id})
     session.commit()
@@ -396,9 +398,9 @@ def answer(session: Session, clock: Clock, actor: Actor, enquiry_id: int, text: 
     moved = deadline_after_amendment(now, tender.bid_deadline)
     if moved != tender.bid_deadline:
         tender.version += 1
-        session.add(Amendment(tender_id=tender.id, version=tender.version, published_at=now,
-                              reason=f"答疑澄清 #{enquiry.id}", changes={"clarification": enquiry.id},
-                              deadline_before=tender.bid_deadline, deadline_after=moved))
+        tender.amendments.append(Amendment(version=tender.version, published_at=now,
+                                           reason=f"答疑澄清 #{enquiry.id}", changes={"clarification": enquiry.id},
+                                           deadline_before=tender.bid_deadline, deadline_after=moved))
         tender.bid_deadline = moved
         accounts.notify(session, clock, _bidder_user_ids(session, tender),
                N_("Tender {reference} was amended (version {version}); check it and resubmit your bid if needed."),

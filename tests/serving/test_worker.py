@@ -105,7 +105,7 @@ def test_two_procrastinate_workers_at_once(due, tmp_path):  # type: ignore[no-un
         try:
             # Two deferrals of the clock job (as two schedulers' ticks would), taken by two workers.
             for n, app in enumerate(apps):
-                await app.configure_task("procure.kernel.clock", queueing_lock=f"race-{n}").defer_async(timestamp=n)
+                await app.configure_task("procure.clock", queueing_lock=f"race-{n}").defer_async(timestamp=n)
             await asyncio.wait_for(asyncio.gather(*(
                 app.run_worker_async(queues=["procure"], wait=False, concurrency=1, install_signal_handlers=False)
                 for app in apps)), timeout=120)
@@ -123,7 +123,7 @@ def test_two_procrastinate_workers_at_once(due, tmp_path):  # type: ignore[no-un
     import psycopg
 
     with psycopg.connect(jobs.libpq_url(url)) as conn:
-        statuses = [r[0] for r in conn.execute("SELECT status FROM procrastinate_jobs WHERE task_name = 'procure.kernel.clock'")]
+        statuses = [r[0] for r in conn.execute("SELECT status FROM procrastinate_jobs WHERE task_name = 'procure.clock'")]
     # Ours, and any the workers' periodic deferrer added for the current minute: all done, none failed.
     assert len(statuses) >= 2 and set(statuses) == {"succeeded"}, statuses
 

@@ -122,10 +122,31 @@ def test_api_draft_refuses_with_400_and_stores_the_boundary(client, as_role, sit
     assert ok.status_code == 200, ok.text
 
 
+def test_the_api_names_a_wrong_type_as_the_form_does(client, as_role, site_ids, clock):
+    """Litestar decodes the body into TenderIn; its error is said like kernel.inputs says it."""
+    officer = as_role("officer") | {"Accept-Language": "zh-CN"}
+    bad = payload(site_ids, clock, lots=lot(site_ids, ceiling_price="abc"))
+    response = client.post("/api/v1/tenders", json=bad, headers=officer)
+    assert response.status_code == 400
+    assert [(e["field"], e["message"]) for e in response.json()["errors"]] == [("lots[1].ceiling_price", "不是有效的数字。")]
+
+
+def test_a_draft_without_a_term_can_still_be_edited(client, as_role, site_ids, clock):
+    """No term yet is a draft's gap (stored as 0): the next PATCH merges it back as "not chosen"."""
+    officer = as_role("officer")
+    created = client.post("/api/v1/tenders", json=payload(site_ids, clock, lots=[
+        {"title": "仓前片区", "site_ids": site_ids, "ceiling_price": "1000000.00"}]), headers=officer)
+    assert created.status_code == 201, created.text
+    patched = client.patch(f"/api/v1/tenders/{created.json()['id']}", json={"title": "仓前片区养护（修订）"},
+                           headers=officer)
+    assert patched.status_code == 200, patched.text
+
+
 def test_an_amendment_with_lots_not_a_list(session, clock, tmp_path):
     world = build_world(session, clock, tmp_path)
     tender = world.published_tender(days=30)
-    for changes in ({"lots": 5}, {"lots": "x"}, {"price_points": "1e30"}, {"bid_deadline": "9999-12-31T23:59-12:00"}):
+    for changes in ({"lots": 5}, {"lots": "x"}, {"price_points": "1e30"}, {"bid_deadline": "9999-12-31T23:59-12:00"},
+                    {"bid_deadline": None}, {"bid_deadline": ""}):
         with pytest.raises(InvalidInput):
             tenders.amend(session, clock, world.officer.actor, tender.id, "更正", changes)
         session.rollback()
