@@ -169,12 +169,8 @@ class CasePages(Controller):
               state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
               page_no: PageNo = 1) -> Response:
         state = state_filter if state_filter is not None else ("open" if policy.acts_for_company(user) else "")
-        result = services.list_cases(db, clock, user, CaseFilter(state=state or None), PageRequest(page_no, 30))
-        now = clock()
-        return page(request, "cases/list.html", result=result, state=state, now=now,
-                    timers={c.id: services.timer(c, now) for c in result.items},
-                    overdue={c.id for c in result.items if services.overdue(c, now)},
-                    reports=services.pending_reports(db) if user.can(Permission.CASES_CHECK) else [])
+        return page(request, "cases/list.html", state=state,
+                    **services.cases_page(db, clock, user, CaseFilter(state=state or None), PageRequest(page_no, 30)))
 
     @get("/cases/{case_id:int}", sync_to_thread=True, guards=[READERS])
     def show(self, request: Request, case_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:

@@ -421,3 +421,13 @@ def case_page(session: Session, clock: Clock, user: CurrentUser, case_id: int) -
     return {"case": case, "now": now, "timer": timer(case, now), "overdue": overdue(case, now),
             "may_respond": policy.acts_for_company(user) and user.can(Permission.CASES_RESPOND)
             and case.state == CaseState.OPEN}
+
+
+def cases_page(session: Session, clock: Clock, user: CurrentUser, flt: CaseFilter, paging: PageRequest) -> dict[str, Any]:
+    """The case list: a page of cases with each one's clock and whether it is overdue; for an
+    inspector, the citizen reports waiting to be checked."""
+    result = list_cases(session, clock, user, flt, paging)
+    now = clock()
+    return {"result": result, "now": now, "timers": {c.id: timer(c, now) for c in result.items},
+            "overdue": {c.id for c in result.items if overdue(c, now)},
+            "reports": pending_reports(session) if user.can(Permission.CASES_CHECK) else []}

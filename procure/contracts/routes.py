@@ -15,12 +15,10 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 
-from procure.accounts import services as accounts
 from procure.accounts.rules import Permission
 from procure.kernel.clock import local_date
 from procure.contracts import services
 from procure.contracts.models import Contract
-from procure.contracts.rules import ContractState
 from procure.contracts.schemas import ContractOut, ContractPage, ReasonIn, VariationIn, VariationOut
 from procure.contracts.services import ContractFilter
 from procure.kernel.pagination import PageRequest
@@ -119,13 +117,8 @@ class ContractPages(Controller):
               jurisdiction: FromQuery[str | None] = None, expiring: FromQuery[str | None] = None,
               page_no: PageNo = 1) -> Response:
         flt = _filter(state_filter, None, jurisdiction, 90 if expiring else None)
-        result = services.register(db, clock, flt, PageRequest(page_no, 30), user)
-        uncovered = services.uncovered_sites(db, clock, jurisdiction or None) if user.can(Permission.TENDERS_MANAGE) else []
-        today = local_date(clock())
-        return page(request, "contracts/list.html", result=result, states=list(ContractState), state=state_filter or "",
-                    jurisdiction=jurisdiction or "", expiring=bool(expiring), uncovered=uncovered,
-                    jurisdictions=accounts.list_jurisdictions(db), late={c.id for c in result.items if services.signing_late(c, today)},
-                    ends={c.id: services.term_end(c) for c in result.items})
+        return page(request, "contracts/list.html", state=state_filter or "", jurisdiction=jurisdiction or "",
+                    expiring=bool(expiring), **services.register_page(db, clock, user, flt, PageRequest(page_no, 30)))
 
     @get("/contracts/{contract_id:int}", sync_to_thread=True, guards=[READERS])
     def show(self, request: Request, contract_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:

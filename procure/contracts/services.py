@@ -485,6 +485,19 @@ def _sites_under_contract(today: date) -> site_services.CommitmentQuery:
                    or_(ContractSite.to_date.is_(None), ContractSite.to_date >= today)))
 
 
+def register_page(session: Session, clock: Clock, user: CurrentUser, flt: ContractFilter,
+                  paging: PageRequest) -> dict[str, Any]:
+    """The register page: a page of contracts with their term ends and late signatures, the streets
+    to filter by, and — for officers — the handed-over sites no contract covers yet."""
+    result = register(session, clock, flt, paging, user)
+    today = local_date(clock())
+    officer = user.can(Permission.TENDERS_MANAGE)
+    return {"result": result, "states": list(ContractState), "jurisdictions": accounts.list_jurisdictions(session),
+            "uncovered": uncovered_sites(session, clock, flt.jurisdiction) if officer else [],
+            "late": {c.id for c in result.items if signing_late(c, today)},
+            "ends": {c.id: term_end(c) for c in result.items}}
+
+
 # --- the contract page (one read model; payments adds its panel) ------------------------------
 
 
