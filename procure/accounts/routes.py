@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
 
 from procure.accounts import services
-from procure.accounts.rules import Permission, Role
+from procure.accounts.rules import Permission
 from procure.accounts.schemas import TokenRequest, TokenResponse, UserCreate, UserOut, UserPage, UserUpdate
 from procure.audit import services as audit
 from procure.kernel.errors import ProcureError
@@ -128,9 +128,8 @@ class AdminPages(Controller):
     @get("/users", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
     def users(self, request: Request, db: DB, page_no: PageNo = 1,
               role: FromQuery[str | None] = None) -> Response:
-        result = services.list_users(db, PageRequest(page_no, 50), role=role or None)
-        return page(request, "admin/users.html", result=result, role=role or "", roles=list(Role),
-                    jurisdictions=services.list_jurisdictions(db), form={}, errors={}, error=None)
+        return page(request, "admin/users.html", role=role or "", form={}, errors={}, error=None,
+                    **services.users_page(db, PageRequest(page_no, 50), role or None))
 
     @post("/users", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
     def create_user(self, request: Request, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
@@ -141,17 +140,13 @@ class AdminPages(Controller):
                                  jurisdiction_code=data.get("jurisdiction_code") or None)
         except ProcureError as exc:
             detail, by_field, _ = form_errors(exc, scope_locale(request.scope))
-            result = services.list_users(db, PageRequest(1, 50))
-            return page(request, "admin/users.html", status_code=exc.status_code, result=result, role="",
-                        roles=list(Role), jurisdictions=services.list_jurisdictions(db), form=data, errors=by_field,
-                        error=detail)
+            return page(request, "admin/users.html", status_code=exc.status_code, role="", form=data,
+                        errors=by_field, error=detail, **services.users_page(db, PageRequest(1, 50), None))
         return Redirect("/admin/users")
 
     @get("/users/{user_id:int}", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
     def edit_user(self, request: Request, user_id: PathId, db: DB) -> Response:
-        return page(request, "admin/user_edit.html", target=services.get_user(db, user_id), roles=list(Role),
-                    jurisdictions=services.list_jurisdictions(db), error=None,
-                    history=audit.entries_for(db, "user", user_id))
+        return page(request, "admin/user_edit.html", error=None, **services.user_page(db, user_id))
 
     @post("/users/{user_id:int}", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
     def update_user(self, request: Request, user_id: PathId, data: FormData, db: DB, clock: AppClock,
@@ -166,15 +161,11 @@ class AdminPages(Controller):
         except ProcureError as exc:
             db.rollback()
             detail, _, _ = form_errors(exc, scope_locale(request.scope))
-            return page(request, "admin/user_edit.html", status_code=exc.status_code,
-                        target=services.get_user(db, user_id), roles=list(Role),
-                        jurisdictions=services.list_jurisdictions(db), error=detail,
-                        history=audit.entries_for(db, "user", user_id))
+            return page(request, "admin/user_edit.html", status_code=exc.status_code, error=detail,
+                        **services.user_page(db, user_id))
         return Redirect("/admin/users")
 
     @get("/audit", sync_to_thread=True, guards=[requires(Permission.AUDIT_READ)])
     def audit_trail(self, request: Request, db: DB, page_no: PageNo = 1,
                     verify: FromQuery[bool] = False) -> Response:
-        verdict = audit.verify(db) if verify else None
-        return page(request, "admin/audit.html", result=audit.list_entries(db, PageRequest(page_no, 50)),
-                    verdict=verdict)
+        return page(request, "admin/audit.html", **audit.trail_page(db, PageRequest(page_no, 50), walk=verify))

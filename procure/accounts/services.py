@@ -284,3 +284,18 @@ def jurisdiction_by_code(session: Session, code: str) -> Jurisdiction:
     if found is None:
         raise NotFound("Unknown jurisdiction code {code}.", code=code)
     return found
+
+
+# --- read models: the administrator's pages -----------------------------------------------------
+
+
+def users_page(session: Session, paging: PageRequest, role: str | None) -> dict[str, Any]:
+    """The user list with what its "new user" form offers (roles, streets)."""
+    return {"result": list_users(session, paging, role=role), "roles": list(Role),
+            "jurisdictions": list_jurisdictions(session)}
+
+
+def user_page(session: Session, user_id: int) -> dict[str, Any]:
+    """One user to edit, with the choices of the form and the user's audit history."""
+    return {"target": get_user(session, user_id), "roles": list(Role), "jurisdictions": list_jurisdictions(session),
+            "history": audit.entries_for(session, "user", user_id)}

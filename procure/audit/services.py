@@ -234,3 +234,8 @@ def record_many(session: Session, clock: Clock, actor: Actor,
                         "sealed_tender_id": None, "prev_hash": prev, "hash": mac, "scheme": KEYED})
         prev = mac
     session.execute(insert(AuditEntry), entries)
+
+
+def trail_page(session: Session, paging: PageRequest, *, walk: bool) -> dict[str, Any]:
+    """The audit page: a page of entries and, when asked, the verdict of walking the whole chain."""
+    return {"result": list_entries(session, paging), "verdict": verify(session) if walk else None}

@@ -171,11 +171,7 @@ class BidPages(Controller):
 
     @get("/tenders/{tender_id:int}/opening", sync_to_thread=True)
     def opening(self, request: Request, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe) -> Response:
-        tender = visible(user, tenders.get(db, clock, tender_id))
-        record = services.opening_record(db, tender_id)
-        if record is None:
-            raise NotFound("The bids of this tender have not been opened yet.")
-        return page(request, "bidding/opening.html", tender=tender, opening=record)
+        return page(request, "bidding/opening.html", **services.opening_page(db, clock, user, tender_id))
 
     @get("/notifications", sync_to_thread=True, guards=[requires()])
     def notifications(self, request: Request, db: DB, clock: AppClock, user: Me) -> Response:

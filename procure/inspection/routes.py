@@ -20,7 +20,7 @@ from litestar.response import Redirect
 
 from procure.accounts import policy
 from procure.accounts.rules import Permission
-from procure.kernel.clock import BUREAU_TZ, local_date, month_bounds, month_of
+from procure.kernel.clock import month_bounds, month_of
 from procure.contracts import services as contracts
 from procure.contracts.models import Contract
 from procure.kernel.errors import InvalidInput, NotFound, ProcureError
@@ -28,7 +28,6 @@ from procure.inspection import services
 from procure.inspection.schemas import (
     ContractScoresOut, InspectionIn, InspectionOut, PlanIn, PlanOut, SiteScoreOut, TemplateOut,
 )
-from procure.sites import services as sites
 from procure.kernel.web import scope_locale, pdf_response
 from procure.tendering.services import parse_deadline
 from procure.kernel.web import AppClock, DB, form_errors, form_id, page, PathId, QueryId
@@ -138,16 +137,8 @@ class InspectionPages(Controller):
 
     def _form(self, request: Request, db: Session, clock: Clock, site_id: int, supersedes: int | None, *, status: int = 200,
               error: str | None = None, errors: list | None = None, form: dict | None = None) -> Response:
-        site = sites.get_site(db, site_id)
-        template = services.current_template(db, site.kind)
-        contract = services.contract_for(db, site.id, local_date(clock()))
-        now_local = clock().astimezone(BUREAU_TZ).strftime("%Y-%m-%dT%H:%M")
-        spec = {"categories": template.categories,
-                "items": [{"code": i.code, "category": i.category, "deduction": str(i.deduction), "cap": str(i.cap)}
-                          for i in template.items]}
-        return page(request, "inspection/form.html", status_code=status, site=site, template=template, contract=contract,
-                    spec=spec, now_local=now_local, supersedes=supersedes, error=error,
-                    errors=errors or [], form=form or {})
+        return page(request, "inspection/form.html", status_code=status, supersedes=supersedes, error=error,
+                    errors=errors or [], form=form or {}, **services.form_page(db, clock, site_id))
 
     @post("/inspect/site/{site_id:int}", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)],
           request_max_body_size=MAX_FORM_BYTES)

@@ -493,3 +493,15 @@ def _inspection_photo_owner(session: Session, document_id: int) -> list[int]:
     return list(session.scalars(select(Contract.contractor_id).join(Inspection, Inspection.contract_id == Contract.id)
                                 .join(InspectionPhoto, InspectionPhoto.inspection_id == Inspection.id)
                                 .where(InspectionPhoto.document_id == document_id)))
+
+
+def form_page(session: Session, clock: Clock, site_id: int) -> dict[str, Any]:
+    """The field inspection form of a site: its kind's current template (and the spec the page's
+    script scores with), the contract maintaining it today, and "now" for the time field."""
+    site = site_services.get_site(session, site_id)
+    template = current_template(session, site.kind)
+    spec = {"categories": template.categories,
+            "items": [{"code": i.code, "category": i.category, "deduction": str(i.deduction), "cap": str(i.cap)}
+                      for i in template.items]}
+    return {"site": site, "template": template, "contract": contract_for(session, site.id, local_date(clock())),
+            "spec": spec, "now_local": clock().astimezone(BUREAU_TZ).strftime("%Y-%m-%dT%H:%M")}

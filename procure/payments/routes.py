@@ -136,12 +136,9 @@ class PaymentPages(Controller):
         if state is None and user.can(Permission.PAYMENTS_APPROVE):
             state = "submitted"  # finance lands on its queue
         month = month or (None if user.can(Permission.PAYMENTS_APPROVE) else month_of(clock()))
-        rows = services.list_statements(db, clock, user, StatementFilter(month=month, state=state or None))
-        today = local_date(clock())
-        overdue = services.list_statements(db, clock, user, StatementFilter(overdue=True)) \
-            if user.can(Permission.PAYMENTS_APPROVE) else []
-        return page(request, "payments/list.html", status_code=status, rows=rows, month=month or "", state=state or "",
-                    error=error, result=result, overdue_rows=overdue, late={s.id for s in rows if services.is_overdue(s, today)})
+        return page(request, "payments/list.html", status_code=status, month=month or "", state=state or "",
+                    error=error, result=result,
+                    **services.statements_page(db, clock, user, StatementFilter(month=month, state=state or None)))
 
     @post("/payments/run", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_RUN)])
     def run(self, request: Request, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from procure.accounts import policy
 from procure.accounts.models import User
+from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import Actor
@@ -468,3 +469,13 @@ def ledger_xlsx(statements: list[PaymentStatement]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def statements_page(session: Session, clock: Clock, user: CurrentUser, flt: StatementFilter) -> dict[str, Any]:
+    """The statement list, those past their payment term flagged; for finance also every
+    approved statement overdue for payment, whatever the filter."""
+    rows = list_statements(session, clock, user, flt)
+    today = local_date(clock())
+    overdue = list_statements(session, clock, user, StatementFilter(overdue=True)) \
+        if user.can(Permission.PAYMENTS_APPROVE) else []
+    return {"rows": rows, "overdue_rows": overdue, "late": {s.id for s in rows if is_overdue(s, today)}}

@@ -17,12 +17,8 @@ from procure.kernel.clock import BUREAU_TZ
 from procure.contracts.rules import end_date
 from procure.kernel.errors import InvalidInput
 from procure.kernel.clock import month_bounds, month_of
-from procure.kernel.pagination import PageRequest
 from procure.publishing import ocds, services, svgmap
-from procure.tendering import services as tenders
 from procure.publishing.services import ReleaseQuery
-from procure.tendering.services import TenderFilter
-from procure.audit import services as audit
 from procure.kernel.web import AppClock, AppSettings, DB, FormData, page, PageNo, PathId
 
 
@@ -72,10 +68,8 @@ class PortalPages(Controller):
     @get("/", sync_to_thread=True)
     def home(self, request: Request, db: DB, clock: AppClock) -> Response:
         month = month_of(clock())
-        return page(request, "publishing/home.html", month=month,
-                    tenders=tenders.list_tenders(db, clock, TenderFilter(), PageRequest(1, 8), include_drafts=False).items,
-                    board=services.score_board(db, clock, _last_month(month)), last_month=_last_month(month),
-                    audit_head=audit.public_head(db))
+        return page(request, "publishing/home.html", month=month, last_month=_last_month(month),
+                    **services.portal_home(db, clock, _last_month(month)))
 
     @get("/contracts", sync_to_thread=True)
     def contracts(self, request: Request, db: DB) -> Response:

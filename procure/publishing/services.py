@@ -25,6 +25,8 @@ from procure.publishing.rules import board_standing
 from procure.tendering.models import Lot, Tender
 from procure.tendering.rules import TenderState
 from procure.tendering import services as tenders
+from procure.tendering.services import TenderFilter
+from procure.kernel.pagination import PageRequest
 from procure.inspection import services as inspection
 from procure.payments.rules import DEFAULT_FAILING_BELOW
 from procure.audit import services as audit
@@ -277,3 +279,10 @@ def last_public_change(session: Session, now: datetime) -> datetime:
             moments.append(datetime.combine(day, time.min, BUREAU_TZ))
     known = [m for m in moments if m is not None]
     return max(known) if known else datetime(2000, 1, 1, tzinfo=BUREAU_TZ)
+
+
+def portal_home(session: Session, clock: Clock, last_month: str) -> dict[str, Any]:
+    """The public portal's front page: the newest tenders, last month's 红黑榜, the audit head."""
+    return {"tenders": tenders.list_tenders(session, clock, TenderFilter(), PageRequest(1, 8),
+                                            include_drafts=False).items,
+            "board": score_board(session, clock, last_month), "audit_head": audit.public_head(session)}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
-from typing import Annotated
+from typing import Annotated, Any
+
+from sqlalchemy.orm import Session
 
 from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery, QueryParameter
@@ -48,6 +50,14 @@ def kaoping_xlsx(rows: list[services.KaopingRow], contractors: list[services.Con
     return out.getvalue()
 
 
+def kaoping_view(db: Session, clock: Clock, month: str) -> dict[str, Any]:
+    """The 考评 page and PDF: the service's read model with each contractor's trend drawn as SVG
+    (drawing is presentation, so it stays on the web side)."""
+    context = services.kaoping_page(db, clock, month)
+    context["charts"] = {c.contractor.id: svgchart.trend(c.trend) for c in context["contractors"]}
+    return context
+
+
 class ReportPages(Controller):
     path = "/reports"
     include_in_schema = False
@@ -55,10 +65,7 @@ class ReportPages(Controller):
 
     @get("/kaoping", sync_to_thread=True)
     def kaoping(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Response:
-        month = _month(month, clock)
-        contractors = services.contractor_report(db, clock, month)
-        return page(request, "reports/kaoping.html", month=month, rows=services.kaoping(db, clock, month),
-                    contractors=contractors, charts={c.contractor.id: svgchart.trend(c.trend) for c in contractors})
+        return page(request, "reports/kaoping.html", **kaoping_view(db, clock, _month(month, clock)))
 
     @get("/kaoping.xlsx", sync_to_thread=True)
     def kaoping_xlsx(self, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Response:
@@ -70,13 +77,9 @@ class ReportPages(Controller):
     @get("/kaoping.pdf", sync_to_thread=True)
     def kaoping_pdf(self, db: DB, clock: AppClock, pdf: Pdf, month: FromQuery[str | None] = None) -> Response:
         month = _month(month, clock)
-        contractors = services.contractor_report(db, clock, month)
-        context = {"month": month, "rows": services.kaoping(db, clock, month), "contractors": contractors,
-                   "charts": {c.contractor.id: svgchart.trend(c.trend) for c in contractors}}
-        return pdf_response(pdf.render("pdf/kaoping.html", context), f"考评-{month}.pdf")
+        return pdf_response(pdf.render("pdf/kaoping.html", kaoping_view(db, clock, month)), f"考评-{month}.pdf")
 
     @get("/budget", sync_to_thread=True)
     def budget(self, request: Request, db: DB, clock: AppClock, year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None) -> Response:
         year = year or local_date(clock()).year
-        rows = services.budget_vs_spend(db, clock, year)
-        return page(request, "reports/budget.html", year=year, rows=rows, totals=services.budget_totals(rows))
+        return page(request, "reports/budget.html", year=year, **services.budget_page(db, clock, year))

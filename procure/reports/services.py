@@ -234,3 +234,15 @@ def budget_vs_spend(session: Session, clock: Clock, year: int) -> list[BudgetRow
 def budget_totals(rows: list[BudgetRow]) -> dict[str, Decimal]:
     return {k: sum((getattr(r, k) for r in rows), Decimal("0.00"))
             for k in ("area", "estimate", "contracted", "paid", "next_year")}
+
+
+def kaoping_page(session: Session, clock: Clock, month: str) -> dict[str, Any]:
+    """The month's 考评 table and each contractor's scorecard with its trend."""
+    return {"month": month, "rows": kaoping(session, clock, month),
+            "contractors": contractor_report(session, clock, month)}
+
+
+def budget_page(session: Session, clock: Clock, year: int) -> dict[str, Any]:
+    """Budget against spend per street and kind, with the totals."""
+    rows = budget_vs_spend(session, clock, year)
+    return {"rows": rows, "totals": budget_totals(rows)}

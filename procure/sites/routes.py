@@ -13,7 +13,6 @@ from litestar.response import Redirect
 
 from procure.accounts import services as accounts
 from procure.accounts.rules import Permission
-from procure.audit import services as audit
 from procure.kernel.errors import InvalidInput, ProcureError
 from procure.kernel.pagination import PageRequest
 from procure.sites import services
@@ -140,11 +139,9 @@ class SitePages(Controller):
         except ProcureError as exc:
             error, _, _ = form_errors(exc, scope_locale(request.scope))
             flt = SiteFilter()
-        result = services.list_sites(db, clock, flt, PageRequest(page_no, 25), user.jurisdiction_id)
-        budget = services.estimate_budget(db, clock, flt) if user.can(Permission.BUDGET_READ) else None
         query = "&".join(f"{k}={v}" for k, v in args.items() if v)
-        return page(request, "sites/list.html", result=result, args=args, query=query, budget=budget, error=error,
-                    jurisdictions=accounts.list_jurisdictions(db))
+        return page(request, "sites/list.html", args=args, query=query, error=error,
+                    **services.sites_page(db, clock, user, flt, PageRequest(page_no, 25)))
 
     @get("/new", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
     def new(self, request: Request, db: DB) -> Response:
@@ -181,15 +178,11 @@ class SitePages(Controller):
 
     @get("/{site_id:int}", sync_to_thread=True)
     def show(self, request: Request, site_id: PathId, db: DB) -> Response:
-        return page(request, "sites/detail.html", site=services.get_site(db, site_id),
-                    history=audit.entries_for(db, "site", site_id))
+        return page(request, "sites/detail.html", **services.site_page(db, site_id))
 
     @get("/{site_id:int}/edit", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
     def edit(self, request: Request, site_id: PathId, db: DB) -> Response:
-        site = services.get_site(db, site_id)
-        form = site.audit_view() | {"jurisdiction_code": site.jurisdiction.code}
-        return page(request, "sites/form.html", site=site, form={k: ("" if v is None else v) for k, v in form.items()},
-                    errors={}, error=None, jurisdictions=accounts.list_jurisdictions(db))
+        return page(request, "sites/form.html", errors={}, error=None, **services.site_form_page(db, site_id))
 
     @post("/{site_id:int}/edit", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
     def update(self, request: Request, site_id: PathId, data: FormData, db: DB, clock: AppClock,

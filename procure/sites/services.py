@@ -17,7 +17,8 @@ from procure.kernel.clock import Clock, local_date
 from procure.kernel.errors import Conflict, InvalidInput, NotFound
 from procure.kernel.pagination import Page, PageRequest
 from procure.sites import importing
-from procure.accounts.services import jurisdiction_by_code
+from procure.accounts.rules import Permission
+from procure.accounts.services import CurrentUser, jurisdiction_by_code, list_jurisdictions
 from procure.sites.models import Site, UnitRate
 from procure.accounts.models import Jurisdiction
 from procure.sites.rules import BudgetEstimate, FieldErrors, SiteFields, budget_estimate, parse_grade, parse_kind, validate_site
@@ -300,3 +301,27 @@ def commitments(session: Session, site_ids: Iterable[int], today: date) -> dict[
         for site_id, kind, holder_id, label in session.execute(stmt.where(stmt.selected_columns[0].in_(ids))):
             found.setdefault(site_id, []).append(Commitment(site_id, kind, holder_id, label))
     return found
+
+
+# --- read models ---------------------------------------------------------------------------------
+
+
+def sites_page(session: Session, clock: Clock, user: CurrentUser, flt: SiteFilter, paging: PageRequest) -> dict[str, Any]:
+    """The site registry page: a page of sites (the user's own street first), the streets to filter
+    by and, for whoever may read budgets, the filter's unit-rate estimate."""
+    return {"result": list_sites(session, clock, flt, paging, user.jurisdiction_id),
+            "budget": estimate_budget(session, clock, flt) if user.can(Permission.BUDGET_READ) else None,
+            "jurisdictions": list_jurisdictions(session)}
+
+
+def site_page(session: Session, site_id: int) -> dict[str, Any]:
+    """One site with its audit history."""
+    return {"site": get_site(session, site_id), "history": audit.entries_for(session, "site", site_id)}
+
+
+def site_form_page(session: Session, site_id: int) -> dict[str, Any]:
+    """A site's edit form, filled with its stored values, and the streets to choose from."""
+    site = get_site(session, site_id)
+    form = site.audit_view() | {"jurisdiction_code": site.jurisdiction.code}
+    return {"site": site, "form": {k: ("" if v is None else v) for k, v in form.items()},
+            "jurisdictions": list_jurisdictions(session)}

@@ -9,18 +9,16 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect
 
-from procure.accounts import services as accounts
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.contractors import services as contractors
 from sqlalchemy.orm import Session
 
-from procure.kernel.clock import BUREAU_TZ, Clock, local_date
+from procure.kernel.clock import BUREAU_TZ, Clock
 from procure.kernel import inputs
 from procure.kernel.settings import Settings
 from procure.kernel.errors import NotFound, ProcureError
 from procure.kernel.pagination import PageRequest
-from procure.sites import services as sites
 from procure.documents.pdf import PdfRenderer
 from procure.tendering import services
 from procure.tendering.models import Tender
@@ -205,16 +203,9 @@ class TenderPages(Controller):
     def _editor(self, request: Request, db: Session, clock: Clock, tender: Tender | None, form: dict[str, Any],
                 status: int = 200, error: str | None = None, errors: list | None = None) -> Response:
         jurisdiction = request.query_params.get("jurisdiction") or None
-        candidates = services.candidate_sites(db, clock, jurisdiction)
-        chosen = [s for lot in (tender.lots if tender else []) for s in lot.sites]
-        known = {s.id for s in candidates}
-        candidates = [s for s in chosen if s.id not in known] + candidates
-        # The picker tells where a chosen site is bound already (publication would refuse it).
-        bound = {site_id: [c for c in found if not (c.kind == "tender" and tender and c.holder_id == tender.id)]
-                 for site_id, found in sites.commitments(db, [s.id for s in chosen], local_date(clock())).items()}
-        return page(request, "tendering/form.html", status_code=status, tender=tender, form=form, bound=bound,
-                    candidates=candidates, jurisdictions=accounts.list_jurisdictions(db), jurisdiction=jurisdiction or "",
-                    criteria_rows=CRITERIA_ROWS, lot_rows=LOT_ROWS, error=error, errors=errors or [])
+        return page(request, "tendering/form.html", status_code=status, form=form, jurisdiction=jurisdiction or "",
+                    criteria_rows=CRITERIA_ROWS, lot_rows=LOT_ROWS, error=error, errors=errors or [],
+                    **services.editor_page(db, clock, tender, jurisdiction))
 
     @get("/new", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def new(self, request: Request, db: DB, clock: AppClock) -> Response:

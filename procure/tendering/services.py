@@ -729,3 +729,16 @@ def tender_page(session: Session, clock: Clock, viewer: PageViewer, tender_id: i
     for panel in tender_page_panels(session, clock, viewer, tender):
         context |= panel
     return context
+
+
+def editor_page(session: Session, clock: Clock, tender: Tender | None, jurisdiction: str | None) -> dict[str, Any]:
+    """The new/edit tender form: the sites it may pick (those already chosen first), where a chosen
+    site is bound elsewhere already (publication would refuse it), and the streets to filter by."""
+    candidates = candidate_sites(session, clock, jurisdiction)
+    chosen = [s for lot in (tender.lots if tender else []) for s in lot.sites]
+    known = {s.id for s in candidates}
+    bound = {site_id: [c for c in found if not (c.kind == "tender" and tender and c.holder_id == tender.id)]
+             for site_id, found in site_services.commitments(session, [s.id for s in chosen],
+                                                             local_date(clock())).items()}
+    return {"tender": tender, "candidates": [s for s in chosen if s.id not in known] + candidates, "bound": bound,
+            "jurisdictions": accounts.list_jurisdictions(session)}
