@@ -21,7 +21,7 @@ from procure.documents.services import MAX_DOCUMENT_BYTES
 from procure.kernel.errors import NotFound, ProcureError
 from procure.kernel.i18n import gettext
 from procure.tendering import services as tenders
-from procure.tendering.routes import act_on_tender, detail_page, visible
+from procure.tendering.routes import act_on_tender, detail_page
 from procure.kernel.web import scope_locale, pdf_response
 from litestar.di import NamedDependency
 
@@ -108,7 +108,7 @@ class BidsApi(Controller):
 
     @get("/tenders/{tender_id:int}/opening", sync_to_thread=True, summary="The published opening record")
     def opening(self, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe) -> OpeningOut:
-        visible(user, tenders.get(db, clock, tender_id))
+        tenders.visible(user, tenders.get(db, clock, tender_id))
         record = services.opening_record(db, tender_id)
         if record is None:
             raise NotFound("The bids of this tender have not been opened yet.")

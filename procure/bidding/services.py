@@ -21,7 +21,6 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from procure.accounts import policy
-from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.models import AuditEntry
@@ -415,9 +414,7 @@ def _tender_page_panel(session: Session, clock: Clock, viewer: tenders.PageViewe
 
 def opening_page(session: Session, clock: Clock, user: CurrentUser | None, tender_id: int) -> dict[str, Any]:
     """The published opening record (开标记录) of a tender: 404 until the opening, and for a draft."""
-    tender = tenders.get(session, clock, tender_id)
-    if tender.state == TenderState.DRAFT and (user is None or not user.can(Permission.TENDERS_MANAGE)):
-        raise NotFound("Tender {id} does not exist.", id=tender_id)
+    tender = tenders.visible(user, tenders.get(session, clock, tender_id))
     record = opening_record(session, tender_id)
     if record is None:
         raise NotFound("The bids of this tender have not been opened yet.")

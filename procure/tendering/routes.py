@@ -33,13 +33,6 @@ from procure.documents.web import Pdf
 
 
 
-def visible(user: CurrentUser | None, tender: Tender) -> Tender:
-    """Drafts exist only for officers; to everyone else they are simply not there."""
-    if tender.state == TenderState.DRAFT and (user is None or not user.can(Permission.TENDERS_MANAGE)):
-        raise NotFound("Tender {id} does not exist.", id=tender.id)
-    return tender
-
-
 def notice_pdf(pdf: PdfRenderer, tender: Tender) -> bytes:
     return pdf.render("pdf/tender_notice.html", {"tender": tender})
 
@@ -69,13 +62,13 @@ class TendersApi(Controller):
 
     @get("/tenders/{tender_id:int}", sync_to_thread=True, summary="One tender")
     def show(self, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe) -> TenderOut:
-        tender = visible(user, services.get(db, clock, tender_id))
+        tender = services.visible(user, services.get(db, clock, tender_id))
         return TenderOut.of(tender, show_unanswered=user is not None and user.can(Permission.TENDERS_MANAGE))
 
     @get("/tenders/{tender_id:int}/notice.pdf", sync_to_thread=True, summary="The tender notice (招标公告) PDF",
          media_type="application/pdf")
     def notice(self, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe, pdf: Pdf) -> Response:
-        tender = visible(user, services.get(db, clock, tender_id))
+        tender = services.visible(user, services.get(db, clock, tender_id))
         if tender.published_at is None:
             raise NotFound("Tender {id} does not exist.", id=tender_id)
         return pdf_response(notice_pdf(pdf, tender), f"{tender.reference}-招标公告.pdf")
@@ -294,7 +287,7 @@ class TenderPages(Controller):
 
     @get("/{tender_id:int}/notice.pdf", sync_to_thread=True)
     def notice(self, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe, pdf: Pdf) -> Response:
-        tender = visible(user, services.get(db, clock, tender_id))
+        tender = services.visible(user, services.get(db, clock, tender_id))
         if tender.published_at is None:
             raise NotFound("Tender {id} does not exist.", id=tender_id)
         return pdf_response(notice_pdf(pdf, tender), f"{tender.reference}-招标公告.pdf")

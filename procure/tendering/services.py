@@ -713,13 +713,18 @@ class PageViewer:
 tender_page_panels: Hook[[Session, Clock, PageViewer, Tender], dict[str, Any]] = Hook("tendering.tender_page_panels")
 
 
+def visible(user: CurrentUser | None, tender: Tender) -> Tender:
+    """Drafts exist only for officers; to everyone else they are simply not there."""
+    if tender.state == TenderState.DRAFT and (user is None or not user.can(Permission.TENDERS_MANAGE)):
+        raise NotFound("Tender {id} does not exist.", id=tender.id)
+    return tender
+
+
 def tender_page(session: Session, clock: Clock, viewer: PageViewer, tender_id: int) -> dict[str, Any]:
     """Everything the tender page shows, for this viewer (drafts exist only for officers)."""
     user = viewer.user
     officer = user is not None and user.can(Permission.TENDERS_MANAGE)
-    tender = get(session, clock, tender_id)
-    if tender.state == TenderState.DRAFT and not officer:
-        raise NotFound("Tender {id} does not exist.", id=tender.id)
+    tender = visible(user, get(session, clock, tender_id))
     context: dict[str, Any] = {"tender": tender, "officer": officer, "now": clock(), "opening": None, "awards": {}}
     if officer:
         context["estimates"] = lot_estimates(session, tender)
