@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime, timedelta
+from typing import Callable
 
 import anyio.to_thread
 from litestar import Litestar
@@ -62,30 +63,37 @@ ROUTES = [
 ]
 
 
+class PublicVersion:
+    """When public data last changed (``PublicCaching``), asked at most once a second per process;
+    a write committed in this process starts a new generation at once. Writes in other processes
+    show within the second through their audit rows and clock moments."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+        self.db, self.clock = db, clock
+        self.known: tuple[float, datetime, datetime] | None = None
+        self.generation = 0
+
+    def __call__(self, _scope: object) -> tuple[tuple[int, datetime], datetime]:
+        now = self.clock()
+        known = self.known
+        if not (known and time.monotonic() - known[0] < 1.0 and timedelta(0) <= now - known[1] < timedelta(seconds=1)):
+            with self.db.reader() as session:
+                known = self.known = (time.monotonic(), now, publishing.last_public_change(session, now))
+        return (self.generation, known[2]), known[2]
+
+    def forget(self, *_: object) -> None:
+        """A commit (or a test that must see the look-up happen) starts a new generation."""
+        self.generation += 1
+        self.known = None
+
+
 def create_app(settings: Settings, database: Database | None = None, *, check_migrations: bool = True) -> Litestar:
     """Build Procure. ``database`` lets tests bind the app to a connection inside a transaction."""
     db = database or Database(settings.database_url, pool_size=settings.max_concurrency,
                               audit_key=settings.audit_mac_key())
 
-    # When public data last changed (PublicCaching), asked at most once a second per process;
-    # a write committed in this process starts a new generation at once. Writes in other
-    # processes show within the second through their audit rows and clock moments.
-    known: list[tuple[float, datetime, datetime]] = []
-    generation = [0]
-
-    def public_version(_scope: object) -> tuple[tuple[int, datetime], datetime]:
-        now = settings.clock()
-        if not (known and time.monotonic() - known[0][0] < 1.0 and timedelta(0) <= now - known[0][1] < timedelta(seconds=1)):
-            with db.reader() as session:
-                known[:] = [(time.monotonic(), now, publishing.last_public_change(session, now))]
-        changed = known[0][2]
-        return (generation[0], changed), changed
-
-    def on_commit(_session: object) -> None:
-        generation[0] += 1
-        known.clear()
-
-    event.listen(db.sessionmaker, "after_commit", on_commit)
+    public_version = PublicVersion(db, settings.clock)
+    event.listen(db.sessionmaker, "after_commit", public_version.forget)
 
     async def on_startup(app: Litestar) -> None:
         # Threads: one per admitted request for the handlers (plus a margin for upload files,
@@ -164,6 +172,7 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
     document_answers(app)
     app.state.settings = settings
     app.state.database = db
+    app.state.public_version = public_version
     app.state.storage = LocalStorage(settings.storage_dir)
     app.state.pdf = PdfRenderer(settings.templates_dir, cache_dir=settings.storage_dir / "pdf-cache")
     return app

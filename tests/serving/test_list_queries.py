@@ -59,6 +59,9 @@ def _counts(url: str, database: Database, settings: Settings) -> dict[tuple[str,
             client.get(path, headers={**headers, "Cache-Control": "no-cache"})  # warm: plans, catalogues
             event.listen(engine, "before_cursor_execute", listener)
             seen.clear()
+            # The caching middleware asks when public data last changed at most once a second:
+            # make it ask now, so whether it does cannot depend on how long the warm-up took.
+            app.state.public_version.forget()
             # A different query string each time: the answer cannot come from the micro-cache.
             response = client.get(path + ("&" if "?" in path else "?") + f"n={len(counts)}", headers=headers)
             event.remove(engine, "before_cursor_execute", listener)
