@@ -28,10 +28,9 @@ class AuthApi(Controller):
     @post("/token", sync_to_thread=True, status_code=200, summary="Log in and get a bearer token")
     def token(self, request: Request, data: JSONBody[TokenRequest], db: DB, settings: AppSettings,
               clock: AppClock) -> TokenResponse:
-        user = services.authenticate(db, clock, data.username, data.password, client_address(request))
-        token = services.issue_token(db, clock, user, "api", settings.token_ttl_seconds)
-        db.commit()
-        return TokenResponse(token, "bearer", user.role, settings.token_ttl_seconds)
+        login = services.log_in(db, clock, data.username, data.password, client_address(request), "api",
+                                settings.token_ttl_seconds)
+        return TokenResponse(login.token, "bearer", login.role, settings.token_ttl_seconds)
 
     @post("/logout", sync_to_thread=True, status_code=200, guards=[requires()],
           summary="End this token's login (it stops working at once)")
@@ -81,14 +80,13 @@ class SessionPages(Controller):
     def login(self, request: Request, data: FormData, db: DB, settings: AppSettings, clock: AppClock) -> Response:
         username, next_url = data.get("username", ""), _safe_next(data.get("next", "/"))
         try:
-            user = services.authenticate(db, clock, username, data.get("password", ""), client_address(request))
+            login = services.log_in(db, clock, username, data.get("password", ""), client_address(request), "session",
+                                    settings.session_ttl_seconds)
         except ProcureError as exc:
             detail, _, _ = form_errors(exc, scope_locale(request.scope))
             return page(request, "accounts/login.html", status_code=exc.status_code,
                         next=next_url, error=detail, username=username)
-        token = services.issue_token(db, clock, user, "session", settings.session_ttl_seconds)
-        db.commit()
-        return Redirect(next_url, cookies=[Cookie(key=SESSION_COOKIE, value=token, httponly=True, samesite="lax",
+        return Redirect(next_url, cookies=[Cookie(key=SESSION_COOKIE, value=login.token, httponly=True, samesite="lax",
                                                    secure=settings.secure_cookies, path="/",
                                                    max_age=settings.session_ttl_seconds)])
 

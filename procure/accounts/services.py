@@ -117,6 +117,22 @@ def issue_token(session: Session, clock: Clock, user: User, purpose: str, ttl_se
     return token
 
 
+@dataclass(frozen=True)
+class Login:
+    token: str
+    role: str
+
+
+def log_in(session: Session, clock: Clock, username: str, password: str, address: str, purpose: str,
+           ttl_seconds: int) -> Login:
+    """The log-in use case: check the password (throttled), open a login and commit it. A refused
+    password still commits its failure count (``authenticate`` does) before it raises."""
+    user = authenticate(session, clock, username, password, address)
+    token = issue_token(session, clock, user, purpose, ttl_seconds)
+    session.commit()
+    return Login(token, user.role)
+
+
 def user_for_token(session: Session, clock: Clock, token: str, purpose: str) -> CurrentUser:
     login = session.scalar(select(LoginSession).where(LoginSession.token_hash == tokens.digest(token)))
     if login is None or login.purpose != purpose or login.revoked_at is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -26,6 +27,7 @@ from procure.kernel.web import scope_locale, pdf_response
 from litestar.di import NamedDependency
 
 from procure.kernel.web import AppClock, AppSettings, DB, form_errors, page, PathId
+from procure.documents.pdf import PdfRenderer
 from procure.documents.web import AppStorage, Pdf
 from procure.accounts.web import MaybeMe, Me, requires
 from procure.kernel.web import received_at as web_received_at
@@ -44,11 +46,11 @@ def _uploads(data: dict[str, Any]) -> list[Upload]:
     return [Upload(f.filename or "document", f.file) for f in files if isinstance(f, UploadFile)]
 
 
-def receipt_pdf(pdf: Any, data: dict[str, Any]) -> bytes:
+def receipt_pdf(pdf: PdfRenderer, data: dict[str, Any]) -> bytes:
     return pdf.render("pdf/bid_receipt.html", data)
 
 
-def _download(document: Any, chunks: Any) -> Stream:
+def _download(document: Any, chunks: Iterable[bytes]) -> Stream:  # Any: a bid or company document (same fields)
     return Stream(chunks, media_type=document.content_type,
                   headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(document.filename)}"})
 

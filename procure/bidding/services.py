@@ -64,7 +64,8 @@ def _local(moment: datetime | None) -> str:
 
 
 def submit(session: Session, clock: Clock, storage: Storage, secret_key: str, user: CurrentUser, lot_id: int, *,
-           price: Any, bond_form: str | None, bond_reference: str | None, uploads: Sequence[Upload],
+           price: Any,  # Any: the price as typed (text) or sent (a JSON number); rules.parse_price reads it
+           bond_form: str | None, bond_reference: str | None, uploads: Sequence[Upload],
            received_at: datetime | None = None) -> Bid:
     """Submit or replace this company's bid on a lot. The server's clock at receipt decides."""
     received_at = received_at or clock()
@@ -147,7 +148,7 @@ def _drop_blob(session: Session, storage: Storage, key: str) -> None:
         storage.delete(key)
 
 
-def receipt_payload(bid: Bid, lot: Lot, tender: Tender, price: Any, docs: Sequence[Document]) -> dict[str, Any]:
+def receipt_payload(bid: Bid, lot: Lot, tender: Tender, price: Decimal | None, docs: Sequence[Document]) -> dict[str, Any]:
     return {
         "tender": tender.reference, "tender_version": tender.version, "lot": lot.number,
         "contractor": bid.contractor_id, "bid": bid.id, "version": bid.version,
@@ -204,7 +205,7 @@ class BidView:
 
     bid: Bid
     lot: Lot
-    price: Any
+    price: Decimal | None  # None while sealed
     bond_form: str | None
     bond_reference: str | None
     bond_status: str

@@ -245,7 +245,7 @@ def create_api_key(session: Session, clock: Clock, name: str, key: str | None = 
     return key
 
 
-def _client(session: Session, api_key: Any) -> str:
+def _client(session: Session, api_key: Any) -> str:  # Any: as the Open311 client sent it (form or JSON)
     if not api_key:
         raise Open311Error(400, 400, "api_key is required")
     if not isinstance(api_key, str):  # a repeated form field arrives as a list
@@ -289,7 +289,7 @@ def file_report(session: Session, clock: Clock, form: dict[str, Any], *, api_cli
     return report
 
 
-def _coordinate(raw: Any, low: int, high: int, name: str) -> Decimal | None:
+def _coordinate(raw: Any, low: int, high: int, name: str) -> Decimal | None:  # Any: text or a JSON number
     if raw in (None, ""):
         return None
     try:

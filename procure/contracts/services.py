@@ -34,7 +34,7 @@ from procure.kernel.pagination import Page, PageRequest
 from procure.sites import services as site_services
 from procure.sites.models import Site
 from procure.kernel.clock import parse_date
-from procure.kernel.money import round2
+from procure.kernel.money import format_amount, round2
 from procure.tendering.models import Lot
 from procure.tendering.rules import LotState
 from procure.sites import services as sites
@@ -192,7 +192,7 @@ def _months(changes: Mapping[str, Any], field: str, current: int, errors: list[d
     return int(given)
 
 
-def _date(raw: Any, field: str, errors: list[dict[str, Any]]) -> date | None:
+def _date(raw: Any, field: str, errors: list[dict[str, Any]]) -> date | None:  # Any: a form's text or a date
     """A date of the years 2000–2100 (later ones overflow the term's calendar), or None if not given."""
     try:
         value = parse_date(raw)
@@ -332,8 +332,8 @@ def add_variation(session: Session, clock: Clock, actor: Actor, contract_id: int
         end = term_end(contract)
         added = earlier + (rules.added_value(delta, effective, end) if delta > 0 else 0)
         raise InvalidInput(problems[0], start=contract.start_date.isoformat(), end=end.isoformat(),
-                           fee=f"{rules.monthly_fee(contract.amount, contract.months):,.2f}",
-                           total=f"{added:,.2f}", limit=f"{round2(contract.amount * rules.MAX_ADDITION_SHARE):,.2f}")
+                           fee=format_amount(rules.monthly_fee(contract.amount, contract.months)),
+                           total=format_amount(added), limit=format_amount(round2(contract.amount * rules.MAX_ADDITION_SHARE)))
     site = session.get(Site, site_id)
     if site is None:
         raise InvalidInput("Unknown sites: {ids}.", ids=str(site_id))

@@ -14,7 +14,6 @@ import tempfile
 import threading
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,14 +27,14 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from procure.kernel.db import rendering
 from procure.kernel.clock import BUREAU_TZ
+from procure.kernel.money import format_amount
 
 
 class PdfResourceError(Exception):
     """A template referred to a resource the renderer may not or cannot load."""
 
 
-def money(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+money = format_amount  # the PDF templates' filter
 
 
 def dt(value: datetime | None) -> str:

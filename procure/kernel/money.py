@@ -27,3 +27,9 @@ def parse_decimal(text: object) -> Decimal | None:
     if not value.is_finite():
         raise ValueError("not a number")
     return value
+
+
+def format_amount(value: Decimal | None) -> str:
+    """How pages, PDFs and messages write an amount (or an area): thousands separated, two
+    places; a dash for none."""
+    return "—" if value is None else f"{value:,.2f}"

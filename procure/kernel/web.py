@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
-from decimal import Decimal
 from typing import Annotated, Any, Final, ParamSpec, TypeVar
 from urllib.parse import quote
 
@@ -46,6 +45,7 @@ from procure.kernel.pagination import MAX_PAGE
 from procure.kernel.inputs import described, field_of
 from procure.kernel.i18n import LOCALE_COOKIE, gettext, pick_locale
 from procure.kernel.settings import Settings
+from procure.kernel.money import format_amount
 
 log = logging.getLogger("procure")
 
@@ -661,12 +661,7 @@ def _template_gettext(context: Context, message: str, **params: Any) -> str:
     return gettext(context_locale(context), message, **params)
 
 
-def money(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
-
-
-def area(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+money = area = format_amount  # the templates' filters
 
 
 @pass_context

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from procure.kernel.money import round2
+from procure.kernel.money import format_amount, round2
 
 
 class TenderState(StrEnum):
@@ -147,7 +147,7 @@ def publication_problems(draft: TenderDraft, published_at: datetime) -> list[Pro
         elif lot.ceiling_price > 0 and lot.bid_bond > max_bid_bond(lot.ceiling_price):
             problems.append(Problem(
                 "Lot {n}: the bid bond {bond} exceeds 2% of the ceiling price ({limit}) (Government Procurement Law Regulations, art. 33).",
-                where, {"n": number, "bond": f"{lot.bid_bond:,.2f}", "limit": f"{max_bid_bond(lot.ceiling_price):,.2f}"}))
+                where, {"n": number, "bond": format_amount(lot.bid_bond), "limit": format_amount(max_bid_bond(lot.ceiling_price))}))
     problems += criteria_problems(draft.method, draft.price_points, draft.criteria)
     if draft.sme_deduction is not None and draft.sme_deduction != 0:
         low, high = SME_DEDUCTION_RANGE

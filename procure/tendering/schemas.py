@@ -32,7 +32,7 @@ class LotIn(msgspec.Struct):
 
 class TenderIn(msgspec.Struct, forbid_unknown_fields=True):
     """A tender draft as the officer gives it — the JSON body of POST /api/v1/tenders and, through
-    ``kernel.inputs.from_form``, the new/edit page. ``tendering.services.parse_tender`` checks it
+    ``kernel.inputs.convert``, the new/edit page. ``tendering.services.parse_tender`` checks it
     against the columns; the publication rules check it at publication."""
 
     title: str = ""

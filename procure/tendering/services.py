@@ -91,7 +91,7 @@ MAX_TERM_MONTHS = 120
 _fixed = bounds.fixed_into
 
 
-def _money(raw: Any, field: str, errors: list[dict[str, Any]], *, required: bool = True) -> Decimal:
+def _money(raw: Decimal | None, field: str, errors: list[dict[str, Any]], *, required: bool = True) -> Decimal:
     before = len(errors)
     value = _fixed(raw, field, errors, upper=MONEY_LIMIT)
     if value is None:
@@ -101,7 +101,7 @@ def _money(raw: Any, field: str, errors: list[dict[str, Any]], *, required: bool
     return value
 
 
-def _decimal(raw: Any, field: str, errors: list[dict[str, Any]], *, upper: Decimal = POINTS_LIMIT) -> Decimal | None:
+def _decimal(raw: Decimal | None, field: str, errors: list[dict[str, Any]], *, upper: Decimal = POINTS_LIMIT) -> Decimal | None:
     return _fixed(raw, field, errors, upper=upper)
 
 
@@ -355,7 +355,7 @@ def amend(session: Session, clock: Clock, actor: Actor, tender_id: int, reason: 
     return amendment
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any) -> Any:  # Any: a JSON value or a Decimal/datetime inside one
     if isinstance(value, (Decimal, datetime)):
         return str(value)
     if isinstance(value, list):
