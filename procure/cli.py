@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -88,7 +90,7 @@ def demo() -> None:
               help="A line per request (the reverse proxy usually keeps this log).")
 def serve(host: str, port: int, workers: int, access_log: bool) -> None:
     """Run the web server (and, on the embedded SQLite default, the worker's jobs in-process)."""
-    import uvicorn
+    import uvicorn  # only `procure serve` needs the server; other commands start faster without it
 
     settings = _settings()
     with _database(settings):
@@ -108,7 +110,6 @@ def worker(once: bool) -> None:
 
     On PostgreSQL this is a procrastinate worker — run one or several. On SQLite it runs the
     in-process loop (``procure serve`` already does, unless PROCURE_WORKER_IN_PROCESS=0)."""
-    import logging
 
     from procure import worker as jobs  # late: `procure --help` and each command import only what they use
 
@@ -269,7 +270,6 @@ def audit() -> None:
 def audit_verify(anchors: tuple[str, ...], anchor_files: tuple[Path, ...]) -> None:
     """Check the audit chain's links and MACs, and that it still holds every anchor given; exit 1 and
     name the first bad entry if it was tampered with."""
-    import json
 
     from procure.audit import services  # late: `procure --help` and each command import only what they use
     from procure.audit.rules import BadAnchor, anchor_from_json, parse_anchor  # late: `procure --help` and each command import only what they use
@@ -305,7 +305,6 @@ def audit_verify(anchors: tuple[str, ...], anchor_files: tuple[Path, ...]) -> No
 def audit_head() -> None:
     """Print the whole chain's head as JSON (count, MAC, time) to keep as a private anchor: unlike the
     published head it counts the entries about sealed bids, so do not publish it before they are opened."""
-    import json
 
     from procure.audit import services  # late: `procure --help` and each command import only what they use
 
@@ -327,6 +326,6 @@ def _explain(exc: Exception) -> str:
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    from sqlalchemy.engine import make_url  # the CLI loads SQLAlchemy only for commands that touch a database
 
     return make_url(url).render_as_string(hide_password=True)

@@ -327,7 +327,6 @@ def _inspections(session: Session, settings: Settings, fixtures: Path, report: D
                  progress: Progress | None) -> None:
     """Months of field work on the active contracts: sampling plans, inspections twice a month,
     the cases they opened (most fixed on time, some late, some sent back), citizen reports."""
-    import random
 
 
     clock = settings.clock
@@ -407,7 +406,7 @@ def _answer_cases(session: Session, storage: LocalStorage, users: dict[str, User
 
 def _after_photo(rng: random.Random) -> bytes:
     """A small real JPEG (a swept, green-edged pavement as flat colours): the demo's evidence."""
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw  # Pillow only when the demo draws its photos
 
     image = Image.new("RGB", (320, 240), (150, 150, 150))
     draw = ImageDraw.Draw(image)

@@ -36,6 +36,9 @@ Two ways to run them:
 
 from __future__ import annotations
 
+import time
+import tempfile
+import shutil
 import logging
 import threading
 from collections.abc import Callable
@@ -99,8 +102,6 @@ def payment_run_job(settings: Settings, database: Database) -> dict[str, int]:
 
 def ocds_export_job(settings: Settings, database: Database) -> dict[str, int]:
     """Write the OCDS release packages for bulk download (replacing yesterday's atomically)."""
-    import shutil
-    import tempfile
 
 
     target = settings.storage_dir / "ocds"
@@ -181,7 +182,6 @@ class InProcessScheduler:
         return ran
 
     def loop(self) -> None:
-        import time
 
         while not self._stop.is_set():
             self.run_due(time.monotonic())
@@ -203,7 +203,7 @@ class InProcessScheduler:
 def procrastinate_app(settings: Settings, database: Database) -> procrastinate.App:
     """A procrastinate App whose periodic tasks are ``JOBS``. Its tables live in the same database
     (``procure migrate`` applies procrastinate's schema on PostgreSQL)."""
-    import procrastinate
+    import procrastinate  # procrastinate only on PostgreSQL; SQLite runs the in-process loop
 
     app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=libpq_url(settings.database_url)))
     for job in JOBS:
@@ -223,7 +223,7 @@ def libpq_url(sqlalchemy_url: str) -> str:
 
 def apply_procrastinate_schema(settings: Settings) -> bool:
     """Create procrastinate's tables once (``procure migrate`` on PostgreSQL). True if created."""
-    import psycopg
+    import psycopg  # the PostgreSQL driver only where PostgreSQL is used
 
     with psycopg.connect(libpq_url(settings.database_url), autocommit=True) as conn:
         exists = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()

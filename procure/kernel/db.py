@@ -25,7 +25,7 @@ log = logging.getLogger("procure")
 if TYPE_CHECKING:
     import sqlite3
 
-    from alembic.config import Config
+    from alembic.config import Config  # Alembic only for migrations, not in every app process
 
 #: ``Session.info`` key marking a session that must not write (every GET request's session).
 READ_ONLY = "procure_read_only"
@@ -287,7 +287,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
-    from alembic.config import Config
+    from alembic.config import Config  # Alembic only for migrations, not in every app process
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -297,7 +297,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
-    from alembic.script import ScriptDirectory
+    from alembic.script import ScriptDirectory  # Alembic only for migrations
 
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
@@ -305,13 +305,13 @@ def head_revision() -> str:
 
 
 def current_revision(connection: Connection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+    from alembic.runtime.migration import MigrationContext  # Alembic only for migrations
 
     return MigrationContext.configure(connection).get_current_revision()
 
 
 def migrate(bind: Engine | Connection, revision: str = "head") -> None:
-    from alembic import command
+    from alembic import command  # Alembic only for migrations
 
     if isinstance(bind, Engine):
         with bind.begin() as connection:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import os
 import secrets
 from collections.abc import Mapping
@@ -139,7 +140,6 @@ def _audit_key_file(path: Path) -> bytes:
     try:
         key = path.read_bytes().strip()
     except FileNotFoundError:
-        import tempfile
 
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(prefix=".audit-key-", dir=path.parent)  # mode 0600

@@ -453,7 +453,7 @@ def ledger_csv(statements: list[PaymentStatement]) -> bytes:
 
 
 def ledger_xlsx(statements: list[PaymentStatement]) -> bytes:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # openpyxl (slow to import) only when a ledger is downloaded
 
     book = Workbook()
     sheet = book.active

@@ -119,9 +119,9 @@ def compile_record(releases: list[dict[str, Any]]) -> dict[str, Any]:
 
 def validator(kind: str = "package") -> Any:  # a jsonschema Draft4Validator (jsonschema ships no types)
     """A jsonschema validator for the official OCDS 1.1 schemas kept in this package."""
-    from jsonschema import Draft4Validator
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT4
+    from jsonschema import Draft4Validator  # jsonschema only where a package is validated
+    from referencing import Registry, Resource  # (with jsonschema)
+    from referencing.jsonschema import DRAFT4  # (with jsonschema)
 
     release = json.loads((SCHEMA_DIR / "ocds-release-schema.json").read_text(encoding="utf-8"))
     pkg = json.loads((SCHEMA_DIR / "ocds-release-package-schema.json").read_text(encoding="utf-8"))

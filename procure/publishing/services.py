@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -197,8 +199,6 @@ def record(session: Session, clock: Clock, prefix: str, ocid_: str) -> dict[str,
 def export(session: Session, clock: Clock, prefix: str, directory: str | os.PathLike[str],
            progress: Callable[[int, int], None] | None = None) -> int:
     """`procure ocds export DIR`: one release package per ocid plus the whole package."""
-    import json
-    from pathlib import Path
 
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)

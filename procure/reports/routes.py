@@ -30,7 +30,7 @@ def _month(raw: str | None, clock: Clock) -> str:
 
 
 def kaoping_xlsx(rows: list[services.KaopingRow], contractors: list[services.ContractorRow], month: str) -> bytes:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # openpyxl (slow to import) only when a sheet is downloaded
 
     book = Workbook()
     sheet = book.active

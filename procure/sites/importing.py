@@ -318,7 +318,7 @@ class _XmlBudget:
 
 
 def _read_xlsx(content: bytes) -> list[RawRow]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # openpyxl (slow to import) only for an XLSX import
 
     _check_archive(content)
     try:
