@@ -723,12 +723,13 @@ def sheet_page(session: Session, clock: Clock, user: CurrentUser, lot_id: int) -
     lot = lot_of(session, clock, lot_id)
     committee = committee_of(session, lot_id)
     member = next((m for m in committee.members if m.user_id == user.id), None) if committee else None
-    if member is None:
+    if member is None or committee is None:
         raise Forbidden("You are not on the committee of this lot.")
     context: dict[str, Any] = {"lot": lot, "tender": lot.tender, "committee": committee, "member": member}
     if member.declared_at is not None and member.present:
         bids, reviews = bids_and_reviews(session, lot)
         context |= {"bids": bids, "reviews": reviews, "flagged": flagged(session, lot),
+                    "views_locked": _review_locked(committee),
                     "above_ceiling": {b.id for b in bids if b.price is not None and b.price > lot.ceiling_price},
                     "compliance": compliance_of(session, lot, committee),
                     "compliant": compliant_ids(session, lot),

@@ -63,6 +63,12 @@ EDITABLE_STATES = frozenset({TenderState.DRAFT})
 CANCELLABLE_STATES = frozenset({TenderState.DRAFT, TenderState.PUBLISHED, TenderState.CLOSED, TenderState.EVALUATING})
 
 
+def awaits_opening(state: str, opened_at: datetime | None) -> bool:
+    """Closed and not yet opened: the officers' next step is the opening (开标, 招标投标法 第34条);
+    whether it may happen yet (the settling time) is ``bidding.services.open_bids``' to say."""
+    return state == TenderState.CLOSED and opened_at is None
+
+
 @dataclass(frozen=True)
 class Problem:
     """A violation: an English msgid (translated where shown), its params, and where it is."""

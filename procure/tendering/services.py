@@ -40,7 +40,7 @@ from procure.sites import services as site_services
 from procure.sites.models import Site
 from procure.tendering.models import Amendment, Criterion, Enquiry, Lot, LotSite, Tender
 from procure.tendering.rules import (
-    CANCELLABLE_STATES, SETTLING_TIME, CriterionDraft, StandingRule, LotDraft, LotState, Method, Problem, TenderDraft,
+    CANCELLABLE_STATES, SETTLING_TIME, awaits_opening, CriterionDraft, StandingRule, LotDraft, LotState, Method, Problem, TenderDraft,
     TenderState, bidding_closed, deadline_after_amendment, lot_state_at, needs_settling, publication_problems, settles_at,
     tender_state_at,
 )
@@ -725,7 +725,9 @@ def tender_page(session: Session, clock: Clock, viewer: PageViewer, tender_id: i
     user = viewer.user
     officer = user is not None and user.can(Permission.TENDERS_MANAGE)
     tender = visible(user, get(session, clock, tender_id))
-    context: dict[str, Any] = {"tender": tender, "officer": officer, "now": clock(), "opening": None, "awards": {}}
+    context: dict[str, Any] = {"tender": tender, "officer": officer, "now": clock(), "opening": None, "awards": {},
+                               "may_open": officer and awaits_opening(tender.state, tender.opened_at),
+                               "may_cancel": officer and tender.state in CANCELLABLE_STATES}
     if officer:
         context["estimates"] = lot_estimates(session, tender)
         if tender.state == TenderState.DRAFT:

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from procure.kernel.clock import BUREAU_TZ
 from procure.tendering.rules import (
-    CriterionDraft, LotDraft, LotState, TenderDraft, accepts_bids, deadline_after_amendment, lot_outcome,
+    CriterionDraft, LotDraft, LotState, TenderDraft, accepts_bids, awaits_opening, deadline_after_amendment, lot_outcome,
     max_bid_bond, publication_problems, settled,
 )
 
@@ -100,3 +100,10 @@ def test_the_server_clock_decides():
 
 def test_fewer_than_three_bids_is_unsuccessful():
     assert [lot_outcome(n) for n in range(5)] == [LotState.UNSUCCESSFUL] * 3 + [LotState.ACTIVE] * 2
+
+
+def test_only_a_closed_unopened_tender_awaits_its_opening():
+    assert awaits_opening("closed", None)
+    assert not awaits_opening("closed", NOW)
+    assert [s for s in ("draft", "published", "evaluating", "awarded", "complete", "cancelled")
+            if awaits_opening(s, None)] == []
