@@ -69,6 +69,21 @@ def can_move(state: str, to: str) -> bool:
     return to in TRANSITIONS.get(state, set())
 
 
+#: A contract in force or about to be: it can be varied (DESIGN §4.5) and it binds its sites.
+LIVE_STATES = (ContractState.SIGNED, ContractState.ACTIVE, ContractState.SUSPENDED)
+
+
+def terms_adjustable(state: str, contractor_signed: bool, officer_signed: bool) -> bool:
+    """Terms change only on a draft nobody has signed: a signature accepts the terms as they stand."""
+    return state == ContractState.DRAFT and not contractor_signed and not officer_signed
+
+
+def may_suspend_resume_or_terminate(state: str) -> bool:
+    """Whether the officer's suspend / resume / terminate panel has anything to offer."""
+    return any(can_move(state, to) for to in (ContractState.SUSPENDED, ContractState.ACTIVE, ContractState.TERMINATED)
+               if to != ContractState.ACTIVE or state == ContractState.SUSPENDED)
+
+
 class VariationKind(StrEnum):
     ADD_SITE = "add_site"
     REMOVE_SITE = "remove_site"

@@ -27,7 +27,9 @@ from procure.kernel.clock import BUREAU_TZ, Clock, local_date
 from procure.contracts import rules
 from procure.kernel.db import is_read_only
 from procure.contracts.models import Contract, ContractSite, Variation
-from procure.contracts.rules import ContractState, VariationKind
+from procure.contracts.rules import (
+    LIVE_STATES, ContractState, VariationKind, may_suspend_resume_or_terminate, terms_adjustable,
+)
 from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from procure.kernel.hooks import Hook
 from procure.kernel.pagination import Page, PageRequest
@@ -40,7 +42,6 @@ from procure.tendering.rules import LotState
 from procure.sites import services as sites
 from procure.sites.services import SiteFilter, filtered_query
 
-LIVE_STATES = (ContractState.SIGNED, ContractState.ACTIVE, ContractState.SUSPENDED)
 DEFAULT_BOND_SHARE = Decimal("0.05")
 DEFAULT_RETENTION = Decimal("0.0300")
 DEFAULT_SAMPLING = Decimal("0.30")
@@ -213,7 +214,8 @@ TERM_FIELDS = ("start_date", "months", "performance_bond", "retention_rate", "sa
 def update_terms(session: Session, clock: Clock, actor: Actor, contract_id: int, changes: Mapping[str, Any]) -> Contract:
     """Adjust terms before signing (PATCH); the amount stays the awarded price."""
     contract = get(session, clock, contract_id)
-    if contract.state != ContractState.DRAFT or contract.contractor_signed_at or contract.officer_signed_at:
+    if not terms_adjustable(contract.state, contract.contractor_signed_at is not None,
+                            contract.officer_signed_at is not None):
         raise Conflict("Terms can change only before anyone has signed.")
     unknown = set(changes) - set(TERM_FIELDS)
     if unknown:
@@ -523,6 +525,10 @@ def contract_page(session: Session, clock: Clock, user: CurrentUser, contract_id
         "contract": contract, "end": term_end(contract), "late": signing_late(contract, local_date(clock())),
         "officer": officer, "candidates": uncovered_sites(session, clock) if officer else [],
         "may_sign": may_sign(user, contract),
+        "may_adjust_terms": officer and terms_adjustable(contract.state, contract.contractor_signed_at is not None,
+                                                         contract.officer_signed_at is not None),
+        "may_vary": officer and contract.state in LIVE_STATES,
+        "may_change_state": officer and may_suspend_resume_or_terminate(contract.state),
         "failing_months": [], "termination_flag": False}
     for panel in contract_page_panels(session, contract):
         context |= panel

@@ -1,6 +1,7 @@
 from datetime import date
 from decimal import Decimal as D
 
+from procure.contracts.rules import may_suspend_resume_or_terminate, terms_adjustable
 from procure.contracts.rules import (
     DEFAULT_PAYMENT_TABLE, added_value, can_move, end_date, monthly_fee, payment_table_problems, terms_problems,
     variation_problems,
@@ -64,3 +65,11 @@ def test_state_machine():
     assert can_move("draft", "signed") and can_move("signed", "active") and can_move("active", "suspended")
     assert not can_move("draft", "active") and not can_move("terminated", "active")
     assert not can_move("completed", "terminated") and not can_move("signed", "signed")
+
+
+def test_terms_adjust_only_before_any_signature_and_the_panel_offers_only_legal_moves():
+    assert terms_adjustable("draft", False, False)
+    assert not terms_adjustable("draft", True, False) and not terms_adjustable("draft", False, True)
+    assert not terms_adjustable("signed", False, False)
+    assert [s for s in ("draft", "signed", "active", "suspended", "completed", "terminated")
+            if may_suspend_resume_or_terminate(s)] == ["draft", "signed", "active", "suspended"]
