@@ -18,6 +18,10 @@ class CaseState(StrEnum):
     VOID = "void"
 
 
+#: A case in these states is over: nothing more can be done with it, not even voiding it.
+FINISHED_STATES = frozenset({CaseState.CLOSED, CaseState.VOID})
+
+
 class CaseSource(StrEnum):
     INSPECTION = "inspection"
     CITIZEN = "citizen"   # an Open311 report an inspector verified

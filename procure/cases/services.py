@@ -151,7 +151,7 @@ def reopen(session: Session, clock: Clock, user: CurrentUser, case_id: int, note
 
 def void(session: Session, clock: Clock, user: CurrentUser, case_id: int, reason: str) -> Case:
     case = get(session, case_id)
-    if case.state in (CaseState.CLOSED, CaseState.VOID):
+    if case.state in rules.FINISHED_STATES:
         raise Conflict("This case is {state} and cannot be voided.", state=case.state)
     if not reason.strip():
         raise InvalidInput("Give a reason.", errors=[{"field": "reason", "message": "Required."}])
@@ -420,7 +420,10 @@ def case_page(session: Session, clock: Clock, user: CurrentUser, case_id: int) -
     now = clock()
     return {"case": case, "now": now, "timer": timer(case, now), "overdue": overdue(case, now),
             "may_respond": policy.acts_for_company(user) and user.can(Permission.CASES_RESPOND)
-            and case.state == CaseState.OPEN}
+            and case.state == CaseState.OPEN,
+            # The inspector checks a reported fix (复核); a finished case can no longer be voided.
+            "may_check": user.can(Permission.CASES_CHECK) and case.state == CaseState.RESPONDED,
+            "may_void": user.can(Permission.CASES_VOID) and case.state not in rules.FINISHED_STATES}
 
 
 def cases_page(session: Session, clock: Clock, user: CurrentUser, flt: CaseFilter, paging: PageRequest) -> dict[str, Any]:

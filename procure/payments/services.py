@@ -253,7 +253,12 @@ def statement_page(session: Session, clock: Clock, user: CurrentUser, statement_
                                        .order_by(Inspection.inspected_at)).unique()) if inspection_ids else []
     return {"s": statement, "cases": cases, "inspections": inspections,
             "overdue": is_overdue(statement, local_date(clock())),
-            "flag": termination_may_be_proposed(session, statement.contract_id, statement.month)}
+            "flag": termination_may_be_proposed(session, statement.contract_id, statement.month),
+            # What this person can do next, as submit / decide / pay check it.
+            "may_submit": user.can(Permission.PAYMENTS_RUN) and statement.state == StatementState.DRAFT
+            and statement.assessed,
+            "may_decide": user.can(Permission.PAYMENTS_APPROVE) and statement.state == StatementState.SUBMITTED,
+            "may_pay": user.can(Permission.PAYMENTS_APPROVE) and statement.state == StatementState.APPROVED}
 
 
 def _event(session: Session, statement: PaymentStatement, clock: Clock, user: CurrentUser, action: str, note: str = "") -> None:
