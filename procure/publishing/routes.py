@@ -14,10 +14,9 @@ from procure.cases import open311
 from procure.cases import services as cases
 from procure.cases.services import Open311Error
 from procure.kernel.clock import BUREAU_TZ
-from procure.contracts.rules import end_date
 from procure.kernel.errors import InvalidInput
 from procure.kernel.clock import month_bounds, month_of
-from procure.publishing import ocds, services, svgmap
+from procure.publishing import ocds, services
 from procure.publishing.services import ReleaseQuery
 from procure.kernel.web import AppClock, AppSettings, DB, FormData, page, PageNo, PathId
 
@@ -73,11 +72,7 @@ class PortalPages(Controller):
 
     @get("/contracts", sync_to_thread=True)
     def contracts(self, request: Request, db: DB) -> Response:
-        rows = services.public_contracts(db)
-        maps = {c.id: svgmap.render([svgmap.Point(s.site.lon, s.site.lat, s.site.name) for s in c.sites
-                                     if s.to_date is None and s.site.lon is not None and s.site.lat is not None]) for c in rows}
-        return page(request, "publishing/contracts.html", contracts=rows, maps=maps,
-                    ends={c.id: end_date(c.start_date, c.months) for c in rows})
+        return page(request, "publishing/contracts.html", **services.public_contracts_page(db))
 
     @get("/scores", sync_to_thread=True)
     def scores(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Response:

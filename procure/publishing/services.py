@@ -22,7 +22,7 @@ from procure.contracts.models import Contract
 from procure.contracts.rules import end_date
 from procure.kernel.errors import InvalidInput, NotFound
 from procure.payments.models import PaymentStatement
-from procure.publishing import ocds
+from procure.publishing import ocds, svgmap
 from procure.publishing.rules import board_standing
 from procure.tendering.models import Lot, Tender
 from procure.tendering.rules import TenderState
@@ -255,6 +255,16 @@ def payments_made(session: Session, month: str | None = None) -> list[PaymentSta
 def public_contracts(session: Session) -> list[Contract]:
     return list(session.scalars(select(Contract).where(Contract.state != "draft")
                                 .options(selectinload(Contract.sites)).order_by(Contract.number)).unique())
+
+
+def public_contracts_page(session: Session) -> dict[str, Any]:
+    """The public contract register: every contract past its draft, with a map of the sites it
+    maintains now and the last day of its term."""
+    rows = public_contracts(session)
+    maps = {c.id: svgmap.render([svgmap.Point(s.site.lon, s.site.lat, s.site.name) for s in c.sites
+                                 if s.to_date is None and s.site.lon is not None and s.site.lat is not None])
+            for c in rows}
+    return {"contracts": rows, "maps": maps, "ends": {c.id: end_date(c.start_date, c.months) for c in rows}}
 
 
 def last_public_change(session: Session, now: datetime) -> datetime:
