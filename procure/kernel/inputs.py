@@ -33,6 +33,8 @@ _MESSAGES = (
     ("Expected `array`", N_("A list is required.")),
     ("Expected `object`", N_("An object is required.")),
     ("Expected `str", N_("Text is required.")),
+    ("Invalid RFC3339 encoded date", N_("Not a date; use YYYY-MM-DD.")),
+    ("Expected `date", N_("Not a date; use YYYY-MM-DD.")),
     ("Object missing required field", N_("Required.")),
     ("Object contains unknown field", N_("Unknown field.")),
 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -14,14 +13,14 @@ from sqlalchemy.orm import Session
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.kernel.clock import Clock, local_date
-from procure.kernel.errors import InvalidInput, ProcureError
+from procure.kernel.errors import ProcureError
 from procure.kernel.clock import month_of
 from procure.documents.pdf import PdfRenderer
 from procure.payments import services
 from procure.payments.models import PaymentStatement
 from procure.payments.schemas import ExposureIn, PayIn, ReasonIn, RunIn, RunOut, StatementOut
 from procure.payments.services import RunResult, StatementFilter
-from procure.kernel.clock import parse_date
+from procure.kernel import inputs
 from procure.kernel.web import pdf_response
 from procure.kernel.web import AppClock, attempt, DB, form_errors, FormData, page, PathId, QueryId, scope_locale
 from procure.accounts.web import Me, requires
@@ -31,13 +30,6 @@ from procure.documents.web import Pdf
 
 def out(statement: PaymentStatement, clock: Clock) -> StatementOut:
     return StatementOut.of(statement, services.is_overdue(statement, local_date(clock())))
-
-
-def _paid_on(raw: str | None) -> date | None:
-    try:
-        return parse_date(raw)
-    except ValueError:
-        raise InvalidInput("Not a date; use YYYY-MM-DD.", errors=[{"field": "paid_on", "message": "Not a date."}]) from None
 
 
 def certificate(pdf: PdfRenderer, db: Session, statement: PaymentStatement, clock: Clock) -> Response:
@@ -89,7 +81,7 @@ class PaymentsApi(Controller):
     @post("/payment-statements/{statement_id:int}/pay", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.PAYMENTS_APPROVE)], summary="Record the payment {paid_on, reference}")
     def pay(self, statement_id: PathId, data: JSONBody[PayIn], db: DB, clock: AppClock, user: Me) -> StatementOut:
-        return out(services.pay(db, clock, user, statement_id, _paid_on(data.paid_on), data.reference), clock)
+        return out(services.pay(db, clock, user, statement_id, data.paid_on, data.reference), clock)
 
     @get("/payment-statements/{statement_id:int}/certificate.pdf", sync_to_thread=True,
          guards=[requires(Permission.PAYMENTS_READ)], media_type="application/pdf", summary="支付证书 PDF")
@@ -180,8 +172,11 @@ class PaymentPages(Controller):
 
     @post("/payments/statements/{statement_id:int}/pay", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)])
     def pay(self, request: Request, statement_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
-        return self._act(request, db, clock, user, statement_id, lambda: services.pay(
-            db, clock, user, statement_id, _paid_on(data.get("paid_on")), data.get("reference", "")))
+        def record() -> object:
+            payment = inputs.convert(PayIn, {"paid_on": data.get("paid_on"), "reference": data.get("reference")})
+            return services.pay(db, clock, user, statement_id, payment.paid_on, payment.reference)
+
+        return self._act(request, db, clock, user, statement_id, record)
 
     @get("/payments/statements/{statement_id:int}/certificate.pdf", sync_to_thread=True,
          guards=[requires(Permission.PAYMENTS_READ)])

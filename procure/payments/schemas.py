@@ -79,8 +79,10 @@ class ReasonIn(msgspec.Struct):
 
 
 class PayIn(msgspec.Struct):
-    reference: str
-    paid_on: str | None = None
+    """A payment as finance records it — the API's body and, through ``kernel.inputs.convert``,
+    the statement page's form. No date: paid today."""
+    reference: str = ""
+    paid_on: date | None = None
 
 
 class ExposureIn(msgspec.Struct):

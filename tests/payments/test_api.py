@@ -7,12 +7,12 @@ import pypdf
 
 from procure.kernel.clock import BUREAU_TZ
 from procure.inspection import services as inspection
-from tests.conftest import api_login
+from tests.conftest import api_login, csrf_token
 from tests.factories import UserFactory
 from tests.inspection.world import build
 
 
-def test_settlement_over_http(client, session, clock, settings):
+def test_settlement_over_http(client, session, clock, settings, page_login):
     field = build(session, clock, settings.storage_dir.parent)
     UserFactory(username="fin1", role="finance")
     session.commit()
@@ -32,6 +32,15 @@ def test_settlement_over_http(client, session, clock, settings):
     assert client.post(f"/api/v1/payment-statements/{sid}/submit", headers=officer).json()["state"] == "submitted"
     approved = client.post(f"/api/v1/payment-statements/{sid}/approve", headers=finance).json()
     assert approved["state"] == "approved" and approved["due_date"] == "2026-12-26"
+    # The payment date is a typed date, the same on the API and the page: a bad one is a 400 naming it.
+    bad = client.post(f"/api/v1/payment-statements/{sid}/pay", json={"reference": "PZ-9", "paid_on": "2026-13-01"},
+                      headers=finance)
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "paid_on", bad.text
+    page_login(client, "fin1")
+    form = client.post(f"/payments/statements/{sid}/pay", data={"reference": "PZ-9", "paid_on": "26/11/2026",
+                                                                 "_csrf_token": csrf_token(client, f"/payments/statements/{sid}")})
+    assert form.status_code == 400 and "YYYY-MM-DD" in form.text
+    client.cookies.clear()
     paid = client.post(f"/api/v1/payment-statements/{sid}/pay", json={"reference": "PZ-9", "paid_on": "2026-11-26"},
                        headers=finance).json()
     assert paid["state"] == "paid" and [e["action"] for e in paid["events"]][-1] == "paid"
