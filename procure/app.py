@@ -31,7 +31,7 @@ from procure.documents.storage import LocalStorage
 from procure.kernel.errors import ProcureError
 from procure.kernel.settings import Settings
 from procure.awards.routes import AwardPages, AwardsApi
-from procure.bidding.routes import MAX_BID_BYTES, BidPages, BidsApi
+from procure.bidding.routes import MAX_BID_BYTES, TIMED_BID_PATHS, BidPages, BidsApi
 from procure.cases.routes import CasePages, CasesApi, Open311Api
 from procure.documents.routes import DocumentPages
 from procure.inspection.routes import InspectionApi, InspectionPages
@@ -61,6 +61,11 @@ ROUTES = [
     InspectionApi, InspectionPages, CasesApi, Open311Api, CasePages, DocumentPages, PaymentsApi, PaymentPages,
     OcdsApi, PortalPages, ReportPages, AuditHeadApi,
 ]
+
+
+#: Paths whose answers are public data: cacheable, revalidated with ETag / Last-Modified
+#: (the portal, open data, Open311's service list, the public tender list).
+PUBLIC_PREFIXES = ("/public", "/api/v1/public/", "/open311/v2/services", "/api/v1/tenders")
 
 
 class PublicVersion:
@@ -141,7 +146,7 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
             "pdf": Provide(provide_pdf, sync_to_thread=False),
             "seated": Provide(lambda: evaluation.declared_member, use_cache=True, sync_to_thread=False),
         },
-        middleware=[MultipartFieldLimit(), ReceiveThenQueue(MAX_BID_BYTES), AdmissionGate(settings.max_concurrency, settings.queue_seconds), PublicCaching(public_version),
+        middleware=[MultipartFieldLimit(), ReceiveThenQueue(MAX_BID_BYTES, TIMED_BID_PATHS), AdmissionGate(settings.max_concurrency, settings.queue_seconds), PublicCaching(public_version, PUBLIC_PREFIXES),
                     SecurityHeaders(hsts=settings.secure_cookies), IdentityMiddleware()],
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name=CSRF_COOKIE, cookie_samesite="lax",
                                cookie_secure=settings.secure_cookies, exclude=["^/api/", "^/open311/", "^/schema"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -37,6 +38,9 @@ from procure.kernel.web import received_at as web_received_at
 Seated = NamedDependency[CommitteeSeat]
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 MAX_BID_BYTES = 20 * MAX_DOCUMENT_BYTES + 1024 * 1024
+#: Bid submissions (API and page form): the server's clock at receipt decides whether they are
+#: late (招标投标法 第28条), so ``kernel.web.ReceiveThenQueue`` stamps them before admission.
+TIMED_BID_PATHS = re.compile(r"^/(api/v1/lots/\d+/bids|tenders/\d+/lots/\d+/bid)$")
 
 
 def _uploads(data: dict[str, Any]) -> list[Upload]:

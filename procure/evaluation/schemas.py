@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 import msgspec
 
 from procure.evaluation.models import EvaluationResult
-from procure.kernel.bounds import DrawCount, Id, Seed
+from procure.kernel.bounds import Id, Seed
+
+#: How many experts a committee draws (87号令 第47条: at least 5; a bureau never needs 50).
+DrawCount = Annotated[int, msgspec.Meta(ge=1, le=50)]
 
 
 class CommitteeIn(msgspec.Struct):

@@ -16,10 +16,6 @@ MAX_SEED = 2**62
 
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 Seed = Annotated[int, msgspec.Meta(ge=0, le=MAX_SEED)]
-#: A contract or lot term in months (at most ten years: 政府采购法 第24条 framework terms are shorter).
-Months = Annotated[int, msgspec.Meta(ge=1, le=120)]
-#: How many experts a committee draws (87号令 第47条: at least 5; a bureau never needs 50).
-DrawCount = Annotated[int, msgspec.Meta(ge=1, le=50)]
 
 
 def parse_id(raw: object) -> int | None:

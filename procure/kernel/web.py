@@ -161,8 +161,6 @@ def _then_close_sessions(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwarg
 
 # --- uploads whose moment of receipt decides ----------------------------------------------------
 
-#: Bid submissions (API and page form): the server's clock at receipt decides whether they are late.
-TIMED_UPLOADS = re.compile(r"^/(api/v1/lots/\d+/bids|tenders/\d+/lots/\d+/bid)$")
 RECEIVED_AT: Final = "procure.received_at"
 _REPLAY_CHUNK = 256 * 1024
 
@@ -242,14 +240,16 @@ class ReceiveThenQueue(ASGIMiddleware):
     In a rush before a deadline the admission gate may keep a request waiting for seconds; a bid
     completely received before the deadline must not become late while it waits its turn
     (招标投标法 第28条 counts the time the bid is delivered). The body is spooled (to disk past
-    1 MB), bounded by ``limit`` bytes, and replayed to the app.
+    1 MB), bounded by ``limit`` bytes, and replayed to the app. ``paths``: the routes whose
+    moment of receipt decides (the composition root passes bidding's).
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, paths: re.Pattern[str]) -> None:
         self.limit = limit
+        self.paths = paths
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if scope["type"] != ScopeType.HTTP or scope["method"] != "POST" or not TIMED_UPLOADS.match(scope["path"]):
+        if scope["type"] != ScopeType.HTTP or scope["method"] != "POST" or not self.paths.match(scope["path"]):
             await next_app(scope, receive, send)
             return
         spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
@@ -352,8 +352,6 @@ async def _busy(scope: Scope, send: Send) -> None:
 
 # --- HTTP caching of public data --------------------------------------------------------------
 
-#: Paths whose answers are public data: cacheable, revalidated with ETag / Last-Modified.
-PUBLIC_PREFIXES = ("/public", "/api/v1/public/", "/open311/v2/services", "/api/v1/tenders")
 PUBLIC_MAX_AGE = 60
 
 
@@ -371,13 +369,15 @@ class PublicCaching(ASGIMiddleware):
     nor is any answer that sets a cookie (a CSRF token must not be shared).
     """
 
-    def __init__(self, version: Callable[[Scope], tuple[object, datetime]], *, entries: int = 512) -> None:
+    def __init__(self, version: Callable[[Scope], tuple[object, datetime]], prefixes: tuple[str, ...], *,
+                 entries: int = 512) -> None:
         self.version = version  # (scope) -> (token, last change), run in a worker thread
+        self.prefixes = prefixes  # the paths whose answers are public data
         self.entries = entries
         self._stored: OrderedDict[tuple[bytes, ...], tuple[object, HTTPResponseStartEvent, bytes, str]] = OrderedDict()
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if scope["type"] != ScopeType.HTTP or scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(PUBLIC_PREFIXES):
+        if scope["type"] != ScopeType.HTTP or scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(self.prefixes):
             await next_app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
 from procure.tendering.models import Tender
-from procure.kernel.bounds import Id, Months
+from procure.kernel.bounds import Id
+
+#: A lot's term in months (at most ten years: 政府采购法 第24条 framework terms are shorter).
+Months = Annotated[int, msgspec.Meta(ge=1, le=120)]
 
 
 

@@ -83,6 +83,7 @@ def test_a_bid_is_stamped_when_its_last_byte_arrives_not_when_its_turn_comes():
     from types import SimpleNamespace
 
     from procure.kernel.clock import FrozenClock
+    from procure.bidding.routes import TIMED_BID_PATHS
     from procure.kernel.web import RECEIVED_AT, ReceiveThenQueue
 
     clock = FrozenClock(datetime(2026, 12, 20, 9, 29, 59, tzinfo=timezone.utc))
@@ -110,7 +111,7 @@ def test_a_bid_is_stamped_when_its_last_byte_arrives_not_when_its_turn_comes():
         pass
 
     scope = {"type": "http", "method": "POST", "path": "/api/v1/lots/7/bids", "headers": [], "litestar_app": app_state}
-    run(lambda: ReceiveThenQueue(limit=2_000_000).handle(scope, receive, send, queued_app))
+    run(lambda: ReceiveThenQueue(limit=2_000_000, paths=TIMED_BID_PATHS).handle(scope, receive, send, queued_app))
     assert seen["stamp"] == datetime(2026, 12, 20, 9, 29, 59, tzinfo=timezone.utc)
     assert seen["handled"] - seen["stamp"] == timedelta(seconds=5)
     assert seen["body"] == b"a" * 300_000 + b"b" * 900_000 + b"c" * 5
