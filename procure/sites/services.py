@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeAlias
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, case, func, select, union_all
+from sqlalchemy import ColumnElement, CompoundSelect, Select, func, select, union_all
 from sqlalchemy.orm import Session
 
 from procure.audit import services as audit
@@ -75,12 +75,28 @@ def list_sites(session: Session, clock: Clock, flt: SiteFilter, paging: PageRequ
                home_jurisdiction_id: int | None = None) -> Page[Site]:
     """A page of sites; a user's own jurisdiction comes first (属地管理)."""
     stmt = filtered_query(session, flt, local_date(clock()))
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    order: list[ColumnElement[int]] = []
-    if home_jurisdiction_id is not None:
-        order.append(case((Site.jurisdiction_id.in_(subtree_ids(session, home_jurisdiction_id)), 0), else_=1))
-    stmt = stmt.order_by(*order, Site.code).offset(paging.offset).limit(paging.per_page)
-    return Page(list(session.scalars(stmt).unique()), total, paging)
+    total = _count(session, stmt)
+
+    def part(where: ColumnElement[bool] | None, offset: int, limit: int) -> list[Site]:
+        chosen = stmt if where is None else stmt.where(where)
+        return list(session.scalars(chosen.order_by(Site.code).offset(offset).limit(limit)).unique())
+
+    if home_jurisdiction_id is None:
+        return Page(part(None, paging.offset, paging.per_page), total, paging)
+    # Home first, each part in code order, as two walks of the code index: ordering every row by
+    # "at home or not" would sort the whole registry for each page.
+    home = Site.jurisdiction_id.in_(subtree_ids(session, home_jurisdiction_id))
+    at_home = _count(session, stmt.where(home))
+    if at_home == total:
+        return Page(part(None, paging.offset, paging.per_page), total, paging)
+    items = part(home, paging.offset, paging.per_page) if paging.offset < at_home else []
+    if len(items) < paging.per_page:
+        items += part(~home, max(0, paging.offset - at_home), paging.per_page - len(items))
+    return Page(items, total, paging)
+
+
+def _count(session: Session, stmt: Select[Any]) -> int:
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
 def get_site(session: Session, site_id: int) -> Site:

@@ -165,3 +165,25 @@ def test_unit_rate_validation(session, clock):
         services.set_unit_rate(session, clock, ACTOR, "road", 1, "1.234")
     rate = services.set_unit_rate(session, clock, ACTOR, "road", 1, "15.5")
     assert rate.yuan_per_m2_year == Decimal("15.50")
+
+
+def test_a_users_own_jurisdiction_comes_first_on_every_page_in_code_order(session, clock, street):
+    """属地管理: the sites under the user's jurisdiction (a street and its communities) first, the
+    rest after, each part in code order — across the page where one part ends and the other begins."""
+    town = JurisdictionFactory(code="330110099", name="别的街道")
+    community = JurisdictionFactory(code="330110002001", name="社区", parent_id=street.id)
+    homes = [SiteFactory(code=f"Z-{n:02d}", jurisdiction=street if n % 2 else community) for n in range(7)]
+    others = [SiteFactory(code=f"A-{n:02d}", jurisdiction=town) for n in range(6)]
+    session.commit()
+    expected = [s.id for s in sorted(homes, key=lambda s: s.code)] + [s.id for s in sorted(others, key=lambda s: s.code)]
+    for per_page in (1, 3, 5, 13, 50):
+        seen, page_no = [], 1
+        while page := services.list_sites(session, clock, SiteFilter(), PageRequest(page_no, per_page), street.id).items:
+            seen += [s.id for s in page]
+            page_no += 1
+        assert seen == expected, per_page
+    # Without a home, or for a user whose home holds every site, plain code order.
+    plain = [s.id for s in sorted(homes + others, key=lambda s: s.code)]
+    assert [s.id for s in services.list_sites(session, clock, SiteFilter(), PageRequest(1, 50)).items] == plain
+    only_home = services.list_sites(session, clock, SiteFilter(jurisdiction="330110002"), PageRequest(2, 4), street.id)
+    assert only_home.total == 7 and [s.id for s in only_home.items] == expected[4:7]
