@@ -43,14 +43,16 @@ def _unit(module: str) -> str | None:
     return parts[1]
 
 
+def _sources() -> list[tuple[Path, str]]:
+    """Every module under procure/ but the migrations (Alembic's, not the domains'), with its text."""
+    return [(path.relative_to(ROOT), path.read_text(encoding="utf-8")) for path in sorted(ROOT.rglob("*.py"))
+            if path.relative_to(ROOT).parts[0] != "migrations"]
+
+
 def _imports() -> list[Import]:
     found = []
-    for path in sorted(ROOT.rglob("*.py")):
-        relative = path.relative_to(ROOT)
-        if relative.parts[0] == "migrations":
-            continue
+    for relative, text in _sources():
         importer = relative.parts[0] if len(relative.parts) > 1 else relative.stem
-        text = path.read_text(encoding="utf-8")
         tree = ast.parse(text)
         local = {id(n) for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
                  for n in ast.walk(f) if isinstance(n, (ast.Import, ast.ImportFrom))}
@@ -82,11 +84,7 @@ def _says_why(line: str, before: str) -> bool:
 def _function_local_imports() -> list[str]:
     """Every import inside a function, Procure's or a library's, that has no comment saying why."""
     silent = []
-    for path in sorted(ROOT.rglob("*.py")):
-        relative = path.relative_to(ROOT)
-        if relative.parts[0] == "migrations":
-            continue
-        text = path.read_text(encoding="utf-8")
+    for relative, text in _sources():
         lines = text.splitlines()
         for function in ast.walk(ast.parse(text)):
             if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
