@@ -21,7 +21,7 @@ from procure.audit import services as audit
 from procure.audit.services import Actor
 from procure.kernel.clock import Clock
 from procure.kernel.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
-from procure.kernel.pagination import Page, PageRequest
+from procure.kernel.pagination import Page, PageRequest, count_of
 from procure.accounts.models import Jurisdiction
 
 _hasher = PasswordHasher()
@@ -257,7 +257,7 @@ def list_users(session: Session, paging: PageRequest, role: str | None = None, q
         stmt = stmt.where(User.role == role)
     if q:
         stmt = stmt.where(User.username.ilike(f"%{q}%") | User.display_name.ilike(f"%{q}%"))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_of(session, stmt)
     items = list(session.scalars(stmt.order_by(User.role, User.username).offset(paging.offset).limit(paging.per_page)).unique())
     return Page(items, total, paging)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from procure.accounts import services as accounts
@@ -18,7 +18,7 @@ from procure.contractors.rules import ContractorState, check_uscc
 from procure.documents import services as documents
 from procure.documents.storage import Storage
 from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
-from procure.kernel.pagination import Page, PageRequest
+from procure.kernel.pagination import Page, PageRequest, count_of
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def list_contractors(session: Session, paging: PageRequest, state: str | None = 
     stmt = select(Contractor)
     if state:
         stmt = stmt.where(Contractor.state == state)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_of(session, stmt)
     rows = list(session.scalars(stmt.order_by(Contractor.registered_at.desc(), Contractor.id.desc())
                                 .options(selectinload(Contractor.documents))
                                 .offset(paging.offset).limit(paging.per_page)).unique())

@@ -79,9 +79,9 @@ def terms_adjustable(state: str, contractor_signed: bool, officer_signed: bool) 
 
 
 def may_suspend_resume_or_terminate(state: str) -> bool:
-    """Whether the officer's suspend / resume / terminate panel has anything to offer."""
-    return any(can_move(state, to) for to in (ContractState.SUSPENDED, ContractState.ACTIVE, ContractState.TERMINATED)
-               if to != ContractState.ACTIVE or state == ContractState.SUSPENDED)
+    """Whether the officer's suspend / resume / terminate panel has anything to offer: every state
+    that can be suspended or resumed can also be terminated, so termination decides."""
+    return can_move(state, ContractState.TERMINATED)
 
 
 class VariationKind(StrEnum):

@@ -32,7 +32,7 @@ from procure.contracts.rules import (
 )
 from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from procure.kernel.hooks import Hook
-from procure.kernel.pagination import Page, PageRequest
+from procure.kernel.pagination import Page, PageRequest, count_of
 from procure.sites import services as site_services
 from procure.sites.models import Site
 from procure.kernel.clock import parse_date
@@ -454,7 +454,7 @@ def register(session: Session, clock: Clock, flt: ContractFilter, paging: PageRe
         live_now = (Contract.state == ContractState.SUSPENDED) | (
             Contract.state.in_([ContractState.SIGNED, ContractState.ACTIVE]) & (Contract.ends_on >= today))
         stmt = stmt.where(live_now, Contract.ends_on <= horizon)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_of(session, stmt)
     rows = list(session.scalars(stmt.order_by(Contract.created_at.desc(), Contract.id.desc())
                                 .offset(paging.offset).limit(paging.per_page)).unique())
     refresh_many(session, clock, rows)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 T = TypeVar("T")
 
@@ -43,3 +46,8 @@ class Page(Generic[T]):
     @property
     def has_prev(self) -> bool:
         return self.request.page > 1
+
+
+def count_of(session: Session, stmt: Select[Any]) -> int:
+    """How many rows a list query has (for ``Page.total``); its ORDER BY is dropped, not needed to count."""
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

@@ -8,14 +8,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeAlias
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, func, select, union_all
+from sqlalchemy import ColumnElement, CompoundSelect, Select, select, union_all
 from sqlalchemy.orm import Session
 
 from procure.audit import services as audit
 from procure.audit.services import Actor
 from procure.kernel.clock import Clock, local_date
 from procure.kernel.errors import Conflict, InvalidInput, NotFound
-from procure.kernel.pagination import Page, PageRequest
+from procure.kernel.pagination import Page, PageRequest, count_of
 from procure.sites import importing
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser, jurisdiction_by_code, list_jurisdictions
@@ -75,7 +75,7 @@ def list_sites(session: Session, clock: Clock, flt: SiteFilter, paging: PageRequ
                home_jurisdiction_id: int | None = None) -> Page[Site]:
     """A page of sites; a user's own jurisdiction comes first (属地管理)."""
     stmt = filtered_query(session, flt, local_date(clock()))
-    total = _count(session, stmt)
+    total = count_of(session, stmt)
 
     def part(where: ColumnElement[bool] | None, offset: int, limit: int) -> list[Site]:
         chosen = stmt if where is None else stmt.where(where)
@@ -86,7 +86,7 @@ def list_sites(session: Session, clock: Clock, flt: SiteFilter, paging: PageRequ
     # Home first, each part in code order, as two walks of the code index: ordering every row by
     # "at home or not" would sort the whole registry for each page.
     home = Site.jurisdiction_id.in_(subtree_ids(session, home_jurisdiction_id))
-    at_home = _count(session, stmt.where(home))
+    at_home = count_of(session, stmt.where(home))
     if at_home == total:
         return Page(part(None, paging.offset, paging.per_page), total, paging)
     items = part(home, paging.offset, paging.per_page) if paging.offset < at_home else []
@@ -94,9 +94,6 @@ def list_sites(session: Session, clock: Clock, flt: SiteFilter, paging: PageRequ
         items += part(~home, max(0, paging.offset - at_home), paging.per_page - len(items))
     return Page(items, total, paging)
 
-
-def _count(session: Session, stmt: Select[Any]) -> int:
-    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
 
 
 def get_site(session: Session, site_id: int) -> Site:

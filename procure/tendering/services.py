@@ -35,7 +35,7 @@ from procure.kernel.hooks import Hook, Port
 from procure.tendering.schemas import TenderIn
 from procure.kernel.i18n import gettext
 from procure.kernel.i18n import N_
-from procure.kernel.pagination import Page, PageRequest
+from procure.kernel.pagination import Page, PageRequest, count_of
 from procure.sites import services as site_services
 from procure.sites.models import Site
 from procure.tendering.models import Amendment, Criterion, Enquiry, Lot, LotSite, Tender
@@ -615,7 +615,7 @@ def list_tenders(session: Session, clock: Clock, flt: TenderFilter, paging: Page
         stmt = stmt.where(state_condition(flt.state, clock()))
     if flt.q:
         stmt = stmt.where(Tender.title.ilike(f"%{flt.q}%") | Tender.reference.ilike(f"%{flt.q}%"))
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    total = count_of(session, stmt)
     rows = list(session.scalars(stmt.order_by(Tender.created_at.desc(), Tender.id.desc())
                                 .offset(paging.offset).limit(paging.per_page)).unique())
     refresh_many(session, clock, rows)
