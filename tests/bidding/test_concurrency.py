@@ -1,6 +1,7 @@
 """20 companies bidding in the last second before the deadline, and a few after it, against a
 real server: every accepted bid is stored once, every late one is refused, none is lost."""
 
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,7 @@ from procure.accounts.models import User
 from procure.app import create_app
 from procure.audit.services import SYSTEM
 from procure.bidding.models import Bid
-from procure.kernel.clock import FrozenClock, system_clock
+from procure.kernel.clock import BUREAU_TZ, FrozenClock, system_clock
 from procure.contractors.models import Contractor
 from procure.contractors.rules import compose_uscc
 from procure.kernel.db import Database
@@ -29,6 +30,7 @@ from tests.dbutil import scratch_database
 from tests.tendering.world import PDF, tender_payload
 
 ON_TIME, LATE = 20, 5
+MOMENT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")  # the refusal names the deadline, then the receipt
 
 
 @pytest.fixture()
@@ -96,7 +98,7 @@ def test_last_second_rush(race):
             response = client.post(f"/api/v1/lots/{lot_id}/bids", headers={"Authorization": f"Bearer {tokens[n]}"},
                                    data={"price": f"{900000 + n}.00", "bond_form": "guarantee", "bond_reference": f"B{n}"},
                                    files=[("documents", (f"bid{n}.pdf", PDF + str(n).encode(), "application/pdf"))])
-        bodies[n] = response.text[:200]
+        bodies[n] = response.text[:400]
         return n, response.status_code, (sent - deadline).total_seconds()
 
     moments = [deadline - timedelta(seconds=0.9) + timedelta(seconds=0.04 * n) for n in range(ON_TIME)]
@@ -108,7 +110,15 @@ def test_last_second_rush(race):
     late = [r for r in results if r[2] >= 0]
     assert late and all(status == 409 for _, status, _ in late), late
     accepted = {n for n, status, _ in results if status == 201}
-    assert len(accepted) >= ON_TIME // 2, results  # most of the rush made it in time on this machine
+    # How many of the rush arrive in time depends on the machine (client and server share this
+    # process); what must hold on any machine is that a refusal is the deadline's doing: the server
+    # says when it received the bid, and that moment is not before the deadline.
+    assert accepted, results
+    deadline_shown = deadline.astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M:%S")
+    for n, status, _ in results:
+        if status == 409:
+            shown = MOMENT.findall(bodies[n])
+            assert len(shown) == 2 and shown[0] == deadline_shown and shown[1] >= deadline_shown, bodies[n]
     with database.session() as s:
         rows = s.execute(select(Bid.contractor_id, Bid.received_at, Bid.state).where(Bid.lot_id == lot_id)).all()
         assert len(rows) == len(accepted)  # stored once each, none lost, nothing of a refused bid
