@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from procure.accounts.services import CurrentUser
 from procure.kernel.clock import Clock
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromQuery, JSONBody, QueryParameter
@@ -19,7 +19,7 @@ from procure.accounts.rules import Permission
 from procure.kernel.clock import local_date
 from procure.contracts import services
 from procure.contracts.models import Contract
-from procure.contracts.schemas import ContractOut, ContractPage, ReasonIn, VariationIn, VariationOut
+from procure.contracts.schemas import ContractOut, ContractPage, ReasonIn, TermsIn, VariationIn, VariationOut
 from procure.contracts.services import ContractFilter
 from procure.kernel.pagination import PageRequest
 from procure.sites.schemas import SiteOut
@@ -62,7 +62,7 @@ class ContractsApi(Controller):
 
     @patch("/contracts/{contract_id:int}", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
            summary="Adjust terms before signing")
-    def update(self, contract_id: PathId, data: JSONBody[dict[str, Any]], db: DB, clock: AppClock, user: Me) -> ContractOut:
+    def update(self, contract_id: PathId, data: JSONBody[TermsIn], db: DB, clock: AppClock, user: Me) -> ContractOut:
         return out(services.update_terms(db, clock, user.actor, contract_id, data), clock)
 
     @post("/contracts/{contract_id:int}/sign", sync_to_thread=True, status_code=200,
@@ -73,9 +73,7 @@ class ContractsApi(Controller):
     @post("/contracts/{contract_id:int}/variations", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
           summary="A variation: add_site, remove_site or change_area, with effective date and fee delta")
     def variation(self, contract_id: PathId, data: JSONBody[VariationIn], db: DB, clock: AppClock, user: Me) -> VariationOut:
-        raw = {"kind": data.kind, "site_id": data.site_id, "effective_date": data.effective_date,
-               "monthly_fee_delta": str(data.monthly_fee_delta), "reason": data.reason, "area_m2": data.area_m2}
-        v = services.add_variation(db, clock, user.actor, contract_id, raw)
+        v = services.add_variation(db, clock, user.actor, contract_id, data)
         return VariationOut(v.number, v.kind, v.site_id, None if v.area_before is None else str(v.area_before),
                             None if v.area_after is None else str(v.area_after), v.effective_date,
                             str(v.monthly_fee_delta), str(v.added_value), v.reason)
@@ -139,8 +137,7 @@ class ContractPages(Controller):
 
     @post("/contracts/{contract_id:int}/terms", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def terms(self, request: Request, contract_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
-        changes = {k: v for k, v in data.items() if k in ("start_date", "months", "performance_bond", "retention_rate",
-                                                          "sampling_share", "defects_liability_months") and str(v).strip()}
+        changes = {k: v for k, v in data.items() if k in services.TERM_FIELDS}  # the rest is the form's own (CSRF)
         return self._act(request, db, clock, user, contract_id,
                          lambda: services.update_terms(db, clock, user.actor, contract_id, changes))
 

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from procure.contracts.models import Contract
 from procure.kernel.bounds import Id
@@ -78,13 +80,32 @@ class ContractPage(msgspec.Struct):
     per_page: int
 
 
+class TermsIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A change of terms before signing — the API's PATCH body and, through ``kernel.inputs.convert``,
+    the contract page's form. Only the fields given change (``UNSET``: not sent); a JSON ``null`` is
+    not a value. Ranges (a column's precision, 1–120 months, years 2000–2100) are the service's."""
+    start_date: date | UnsetType = UNSET
+    months: int | UnsetType = UNSET
+    performance_bond: Decimal | UnsetType = UNSET
+    retention_rate: Decimal | UnsetType = UNSET
+    sampling_share: Decimal | UnsetType = UNSET
+    defects_liability_months: int | UnsetType = UNSET
+    payment_table: dict[str, Any] | UnsetType = UNSET  # checked by contracts.rules.payment_table_problems
+    penalty_rules: dict[str, Any] | UnsetType = UNSET  # checked by contracts.rules.penalty_problems
+
+    def given(self) -> dict[str, Any]:
+        """The fields sent, by name."""
+        return {f: v for f in self.__struct_fields__ if (v := getattr(self, f)) is not UNSET}
+
+
 class VariationIn(msgspec.Struct):
-    kind: str
-    site_id: int
-    effective_date: str
-    monthly_fee_delta: str | int | float
-    reason: str
-    area_m2: str | int | float | None = None
+    """变更 as the API takes it and the contract page's form sends it (``kernel.inputs.convert``)."""
+    kind: str  # add_site, remove_site or change_area: the service names the choices
+    site_id: Id
+    effective_date: date
+    monthly_fee_delta: Decimal
+    reason: str = ""  # required: the service says so beside the other fields' problems
+    area_m2: Decimal | None = None  # change_area only
 
 
 class ReasonIn(msgspec.Struct):

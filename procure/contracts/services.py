@@ -13,7 +13,7 @@ from sqlalchemy import func, literal, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from procure.kernel import bounds
+from procure.kernel import bounds, inputs
 from procure.accounts import services as accounts
 from procure.accounts import policy
 from procure.accounts.rules import Permission
@@ -27,6 +27,7 @@ from procure.kernel.clock import BUREAU_TZ, Clock, local_date
 from procure.contracts import rules
 from procure.kernel.db import is_read_only
 from procure.contracts.models import Contract, ContractSite, Variation
+from procure.contracts.schemas import TermsIn, VariationIn
 from procure.contracts.rules import (
     LIVE_STATES, ContractState, VariationKind, may_suspend_resume_or_terminate, terms_adjustable,
 )
@@ -35,7 +36,6 @@ from procure.kernel.hooks import Hook
 from procure.kernel.pagination import Page, PageRequest, count_of
 from procure.sites import services as site_services
 from procure.sites.models import Site
-from procure.kernel.clock import parse_date
 from procure.kernel.money import format_amount, round2
 from procure.tendering.models import Lot
 from procure.tendering.rules import LotState
@@ -193,38 +193,37 @@ def _months(changes: Mapping[str, Any], field: str, current: int, errors: list[d
     return int(given)
 
 
-def _date(raw: Any, field: str, errors: list[dict[str, Any]]) -> date | None:  # Any: a form's text or a date
-    """A date of the years 2000–2100 (later ones overflow the term's calendar), or None if not given."""
-    try:
-        value = parse_date(raw)
-    except (TypeError, ValueError):
-        errors.append({"field": field, "message": "Not a date; use YYYY-MM-DD."})
-        return None
-    if value is not None and not bounds.MIN_YEAR <= value.year <= bounds.MAX_YEAR:
+def _in_years(value: date, field: str, errors: list[dict[str, Any]]) -> date | None:
+    """A date of the years 2000–2100 (later ones overflow the term's calendar), else None."""
+    if not bounds.MIN_YEAR <= value.year <= bounds.MAX_YEAR:
         errors.append({"field": field, "message": "The year must be between {low} and {high}.",
                        "params": {"low": str(bounds.MIN_YEAR), "high": str(bounds.MAX_YEAR)}})
         return None
     return value
 
 
-TERM_FIELDS = ("start_date", "months", "performance_bond", "retention_rate", "sampling_share",
-               "defects_liability_months", "payment_table", "penalty_rules")
+TERM_FIELDS = TermsIn.__struct_fields__
 
 
-def update_terms(session: Session, clock: Clock, actor: Actor, contract_id: int, changes: Mapping[str, Any]) -> Contract:
-    """Adjust terms before signing (PATCH); the amount stays the awarded price."""
+def update_terms(session: Session, clock: Clock, actor: Actor, contract_id: int,
+                 sent: TermsIn | Mapping[str, Any]) -> Contract:
+    """Adjust terms before signing (PATCH); the amount stays the awarded price. A mapping (the
+    page's form) is converted to ``TermsIn`` first, with the same errors."""
     contract = get(session, clock, contract_id)
     if not terms_adjustable(contract.state, contract.contractor_signed_at is not None,
                             contract.officer_signed_at is not None):
         raise Conflict("Terms can change only before anyone has signed.")
-    unknown = set(changes) - set(TERM_FIELDS)
-    if unknown:
-        raise InvalidInput("These terms cannot be changed: {fields}.", fields=", ".join(sorted(unknown)))
+    if not isinstance(sent, TermsIn):
+        unknown = set(sent) - set(TERM_FIELDS)
+        if unknown:  # named as a whole, before any value's type: "amount" is never a term
+            raise InvalidInput("These terms cannot be changed: {fields}.", fields=", ".join(sorted(unknown)))
+        sent = inputs.convert(TermsIn, sent)
+    changes = sent.given()
     before = contract.audit_view()
     errors: list[dict[str, Any]] = []
     start = contract.start_date
     if "start_date" in changes:
-        start = _date(changes["start_date"], "start_date", errors) or start
+        start = _in_years(changes["start_date"], "start_date", errors) or start
     months = _months(changes, "months", contract.months, errors, lower=1, upper=120)
     defects = _months(changes, "defects_liability_months", contract.defects_liability_months, errors, lower=0,
                       upper=MAX_DEFECTS_LIABILITY_MONTHS)
@@ -299,29 +298,23 @@ def _open_span(contract: Contract, site_id: int) -> ContractSite | None:
     return next((s for s in contract.sites if s.site_id == site_id and s.to_date is None), None)
 
 
-def add_variation(session: Session, clock: Clock, actor: Actor, contract_id: int, raw: Mapping[str, Any]) -> Variation:
-    """变更: add a newly handed-over site, remove one, or change an area, from an effective date."""
+def add_variation(session: Session, clock: Clock, actor: Actor, contract_id: int,
+                  given: VariationIn | Mapping[str, Any]) -> Variation:
+    """变更: add a newly handed-over site, remove one, or change an area, from an effective date. A
+    mapping (the page's form) is converted to ``VariationIn`` first, with the same errors."""
     contract = get(session, clock, contract_id)
     if contract.state not in LIVE_STATES:
         raise Conflict("Only a signed, active or suspended contract can be varied.")
+    data = given if isinstance(given, VariationIn) else inputs.convert(VariationIn, given)
     errors: list[dict[str, Any]] = []
-    kind = str(raw.get("kind", ""))
+    kind = data.kind
     if kind not in {k.value for k in VariationKind}:
         errors.append({"field": "kind", "message": "Use add_site, remove_site or change_area."})
-    given_site = _fixed(raw.get("site_id"), "site_id", errors, places=0, lower=Decimal(1),
-                        upper=Decimal(bounds.MAX_ID), inclusive=True)
-    if given_site is None and not any(e["field"] == "site_id" for e in errors):
-        errors.append({"field": "site_id", "message": "Required."})
-    site_id = int(given_site) if given_site is not None else 0
-    before = len(errors)
-    effective = _date(raw.get("effective_date"), "effective_date", errors)
-    if effective is None and len(errors) == before:
-        errors.append({"field": "effective_date", "message": "Not a date; use YYYY-MM-DD."})
-    delta = _fixed(raw.get("monthly_fee_delta"), "monthly_fee_delta", errors, upper=MONEY_LIMIT,
+    site_id = data.site_id
+    effective = _in_years(data.effective_date, "effective_date", errors)
+    delta = _fixed(data.monthly_fee_delta, "monthly_fee_delta", errors, upper=MONEY_LIMIT,
                    lower=-MONEY_LIMIT + Decimal("0.01"))
-    if delta is None and not any(e["field"] == "monthly_fee_delta" for e in errors):
-        errors.append({"field": "monthly_fee_delta", "message": "Required."})
-    reason = str(raw.get("reason") or "").strip()
+    reason = data.reason.strip()
     if not reason:
         errors.append({"field": "reason", "message": "Required."})
     if errors:
@@ -358,7 +351,7 @@ def add_variation(session: Session, clock: Clock, actor: Actor, contract_id: int
         raise Conflict("This site is not under the contract.")
     elif kind == VariationKind.CHANGE_AREA:
         area_errors: list[dict[str, Any]] = []
-        area_after = _fixed(raw.get("area_m2"), "area_m2", area_errors, upper=AREA_LIMIT)
+        area_after = _fixed(data.area_m2, "area_m2", area_errors, upper=AREA_LIMIT)
         if area_after is None or area_after <= 0:
             raise InvalidInput("Give the new area (m², greater than 0).",
                                errors=area_errors or [{"field": "area_m2", "message": "Required."}])

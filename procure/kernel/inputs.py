@@ -50,15 +50,19 @@ def field_of(path: str) -> str:
     return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + 1}]", path)
 
 
+def named_in(text: str, path: str) -> str:
+    """The path of the field a message is about: msgspec names a missing or unknown field in the
+    message ("Object contains unknown field `amount`"), not in the path of its object."""
+    named = re.search(r"(?:required|unknown) field `([^`]+)`", text)
+    return f"{path}.{named.group(1)}" if named else path
+
+
 def _invalid(error: msgspec.ValidationError) -> InvalidInput:
     found = _PATH.match(str(error))
     text = found.group("message") if found else str(error)
     path = (found.group("path") or "") if found else ""
-    named = re.search(r"(?:required|unknown) field `([^`]+)`", text)
-    if named:  # msgspec names the field in the message, not the path
-        path = f"{path}.{named.group(1)}"
     message, params = described(text)
-    entry: dict[str, Any] = {"field": field_of(path) or "body", "message": message}
+    entry: dict[str, Any] = {"field": field_of(named_in(text, path)) or "body", "message": message}
     return InvalidInput("The input has errors.", errors=[entry | {"params": params} if params else entry])
 
 

@@ -42,7 +42,7 @@ from procure.kernel.clock import BUREAU_TZ, Clock
 from procure.kernel.db import Database, rendering
 from procure.kernel.errors import InvalidInput, ProcureError
 from procure.kernel.pagination import MAX_PAGE
-from procure.kernel.inputs import described, field_of
+from procure.kernel.inputs import described, field_of, named_in
 from procure.kernel.i18n import LOCALE_COOKIE, gettext, pick_locale
 from procure.kernel.settings import Settings
 from procure.kernel.money import format_amount
@@ -592,8 +592,10 @@ def _validation_error(locale: str, error: dict[str, Any]) -> dict[str, Any]:
     out = dict(error)
     text = str(error.get("message", ""))
     if "key" in error and error.get("source", "body") == "body":
-        # Body fields are named as page forms name them (lots[1].ceiling_price: rows from 1).
-        out["field"] = field_of(str(error["key"])) or str(error["key"])
+        # Body fields are named as page forms name them (lots[1].ceiling_price: rows from 1); Litestar
+        # calls the body's root "data", and a missing or unknown field is named in the message.
+        key = str(error["key"])
+        out["field"] = field_of(named_in(text, "" if key == "data" else key)) or key
     elif "key" in error:
         out["field"] = error["key"]
     if text.startswith("Expected") or text.startswith("Invalid") or text.startswith("Object"):

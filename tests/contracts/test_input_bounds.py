@@ -10,6 +10,7 @@ import pytest
 
 from procure.contracts import services as contracts
 from procure.kernel.errors import InvalidInput
+from tests.conftest import csrf_token
 from tests.factories import ContractFactory
 from tests.inspection.world import build
 
@@ -36,10 +37,10 @@ def terms_refused(session, clock, officer, contract, changes) -> list[dict]:  # 
 @pytest.mark.parametrize(("name", "value"), [
     ("defects_liability_months", "abc"), ("defects_liability_months", 2**31), ("defects_liability_months", 2**63),
     ("defects_liability_months", 121), ("defects_liability_months", -1), ("defects_liability_months", "1.5"),
-    ("defects_liability_months", None), ("months", 2**31), ("months", 0), ("months", "x"), ("months", ""),
+    ("months", 2**31), ("months", 0), ("months", "x"),
     ("retention_rate", "0.00001"), ("retention_rate", "1"), ("retention_rate", "1e30"), ("retention_rate", "NaN"),
     ("sampling_share", "0.555"), ("sampling_share", "1.01"), ("sampling_share", "Infinity"),
-    ("performance_bond", "1e30"), ("performance_bond", "0.001"), ("performance_bond", None),
+    ("performance_bond", "1e30"), ("performance_bond", "0.001"),
     ("start_date", "9999-12-01"), ("start_date", "0001-01-01"), ("start_date", "1999-12-31"), ("start_date", "x"),
 ])
 def test_terms_out_of_bounds(field, session, clock, draft, name, value):
@@ -94,6 +95,12 @@ def test_api_patch_refuses_with_400(client, as_role, draft):
         response = client.patch(f"/api/v1/contracts/{draft.id}", json=changes, headers=officer)
         assert response.status_code == 400, (changes, response.text)
         assert [e["field"] for e in response.json()["errors"]] == [next(iter(changes))] or "penalty_rules" in changes
+    for name in ("defects_liability_months", "performance_bond", "start_date", "payment_table"):
+        # PATCH: a field left out keeps its value; null is not a value (a form's empty field is "left out")
+        response = client.patch(f"/api/v1/contracts/{draft.id}", json={name: None}, headers=officer)
+        assert response.status_code == 400 and [e["field"] for e in response.json()["errors"]] == [name], response.text
+    unknown = client.patch(f"/api/v1/contracts/{draft.id}", json={"amount": "1"}, headers=officer)
+    assert unknown.status_code == 400 and [e["field"] for e in unknown.json()["errors"]] == ["amount"], unknown.text
     ok = client.patch(f"/api/v1/contracts/{draft.id}", json={"defects_liability_months": 24}, headers=officer)
     assert ok.status_code == 200 and ok.json()["defects_liability_months"] == 24
 
@@ -143,3 +150,35 @@ def test_api_variation_with_a_huge_delta_is_a_400(client, as_role, field):
                            json=variation(field, monthly_fee_delta="1e30"))
     assert response.status_code == 400, response.text
     assert [e["field"] for e in response.json()["errors"]] == ["monthly_fee_delta"]
+
+
+def test_the_page_forms_take_the_same_typed_input(client, page_login, field, session, clock):
+    """The contract page's variation and terms forms go through VariationIn/TermsIn: a wrong value
+    shows the form again naming the field; typed numbers may carry thousands separators."""
+    page = page_login(client, field.officer.username)
+    token = csrf_token(page)
+    contract_id = field.contract.id
+    refused = page.post(f"/contracts/{contract_id}/variations", follow_redirects=False, data=variation(
+        field, monthly_fee_delta="一百", _csrf_token=token))
+    assert refused.status_code == 400 and "monthly_fee_delta" in refused.text, refused.text[:2000]
+    done = page.post(f"/contracts/{contract_id}/variations", follow_redirects=False, data=variation(
+        field, monthly_fee_delta="1,000.50", area_m2="12,000.50", _csrf_token=token))
+    assert done.status_code in (302, 303), done.text[:2000]
+    session.expire_all()
+    made = contracts.get(session, clock, contract_id).variations[-1]
+    assert (made.monthly_fee_delta, made.area_after) == (Decimal("1000.50"), Decimal("12000.50"))
+
+
+def test_the_terms_form_leaves_empty_fields_alone(client, page_login, field, session, clock, draft):
+    page = page_login(client, field.officer.username)
+    token = csrf_token(page)
+    months = draft.months
+    refused = page.post(f"/contracts/{draft.id}/terms", follow_redirects=False,
+                        data={"months": "十二", "_csrf_token": token})
+    assert refused.status_code == 400 and "months" in refused.text
+    done = page.post(f"/contracts/{draft.id}/terms", follow_redirects=False,
+                     data={"months": "", "performance_bond": "1,000", "start_date": "", "_csrf_token": token})
+    assert done.status_code in (302, 303), done.text[:2000]
+    session.expire_all()
+    kept = contracts.get(session, clock, draft.id)
+    assert (kept.months, kept.performance_bond) == (months, Decimal("1000.00"))
