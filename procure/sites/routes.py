@@ -19,7 +19,7 @@ from procure.sites import services
 from procure.sites.importing import MAX_IMPORT_BYTES
 from procure.sites.rules import parse_grade
 from procure.sites.schemas import (
-    BudgetOut, ImportOut, JurisdictionOut, SiteIn, SiteOut, SitePage, UnitRateIn, UnitRateOut,
+    BudgetOut, ImportOut, JurisdictionOut, SiteChangesIn, SiteIn, SiteOut, SitePage, UnitRateIn, UnitRateOut,
 )
 from procure.sites.services import SiteFilter
 from procure.kernel.web import scope_locale, AppClock, DB, form_errors, FormData, page, PageNo, PathId
@@ -86,8 +86,8 @@ class SitesApi(Controller):
         return SiteOut.of(services.get_site(db, site_id))
 
     @patch("/{site_id:int}", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)], summary="Edit a site")
-    def update(self, site_id: PathId, data: JSONBody[dict[str, Any]], db: DB, clock: AppClock, user: Me) -> SiteOut:
-        return SiteOut.of(services.update_site(db, clock, user.actor, site_id, data))
+    def update(self, site_id: PathId, data: JSONBody[SiteChangesIn], db: DB, clock: AppClock, user: Me) -> SiteOut:
+        return SiteOut.of(services.update_site(db, clock, user.actor, site_id, data.given()))
 
 
 def _upload(data: dict[str, Any]) -> UploadFile:
@@ -112,8 +112,7 @@ class RegistryApi(Controller):
     @put("/unit-rates", sync_to_thread=True, guards=[requires(Permission.UNIT_RATES_MANAGE)],
          summary="Set the unit rate of a (kind, grade) (admin)")
     def set_unit_rate(self, data: JSONBody[UnitRateIn], db: DB, clock: AppClock, user: Me) -> UnitRateOut:
-        value = str(data.yuan_per_m2_year) if not isinstance(data.yuan_per_m2_year, float) else repr(data.yuan_per_m2_year)
-        rate = services.set_unit_rate(db, clock, user.actor, data.kind, data.grade, value)
+        rate = services.set_unit_rate(db, clock, user.actor, data)
         return UnitRateOut(rate.kind, rate.grade, str(rate.yuan_per_m2_year))
 
 
@@ -219,8 +218,7 @@ class UnitRatePages(Controller):
     @post("/unit-rates", sync_to_thread=True, guards=[requires(Permission.UNIT_RATES_MANAGE)])
     def set_unit_rate(self, request: Request, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         try:
-            services.set_unit_rate(db, clock, user.actor, data.get("kind", ""), data.get("grade", ""),
-                                   data.get("yuan_per_m2_year", ""))
+            services.set_unit_rate(db, clock, user.actor, dict(data))
         except ProcureError as exc:
             db.rollback()
             detail, _, errors = form_errors(exc, scope_locale(request.scope))

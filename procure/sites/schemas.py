@@ -1,38 +1,64 @@
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from procure.sites.models import Site
 from procure.accounts.models import Jurisdiction
 from procure.sites.rules import BudgetEstimate
-
-Number = str | int | float | None
-
 
 def _s(value: object) -> str | None:
     return None if value is None else str(value)
 
 
 class SiteIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A site as the API takes it. Its values are checked by ``sites.rules.validate_site`` — the
-    rule the CSV/XLSX import applies to every row and the page form to its fields — so a site meets
-    one set of checks however it arrives; numbers may come as text, as in a spreadsheet."""
+    """A site as the API takes it: measures are numbers (or their text), the handover a date. The
+    kind and grade are the bureau's vocabulary, in English or Chinese (road/道路, 1/一级), as in a
+    spreadsheet. Ranges and the road's length × width are ``sites.rules.validate_site`` — the rule
+    the CSV/XLSX import applies to every row and the page form to its fields, reporting every
+    problem at once — so a site meets one set of checks however it arrives."""
 
     code: str
     name: str
     kind: str
     grade: str | int
     jurisdiction_code: str
-    area_m2: Number = None
-    length_m: Number = None
-    width_m: Number = None
-    handover_date: str | None = None
+    area_m2: Decimal | None = None
+    length_m: Decimal | None = None
+    width_m: Decimal | None = None
+    handover_date: date | None = None
     address: str = ""
-    lon: Number = None
-    lat: Number = None
+    lon: Decimal | None = None
+    lat: Decimal | None = None
     geojson: dict[str, Any] | None = None
+
+
+class SiteChangesIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A change to a site (PATCH): only the fields sent change (``UNSET``: not sent); ``null``
+    clears an optional measure or the handover date. Checked with the stored values by
+    ``sites.rules.validate_site``."""
+
+    code: str | UnsetType = UNSET
+    name: str | UnsetType = UNSET
+    kind: str | UnsetType = UNSET
+    grade: str | int | UnsetType = UNSET
+    jurisdiction_code: str | UnsetType = UNSET
+    area_m2: Decimal | None | UnsetType = UNSET
+    length_m: Decimal | None | UnsetType = UNSET
+    width_m: Decimal | None | UnsetType = UNSET
+    handover_date: date | None | UnsetType = UNSET
+    address: str | UnsetType = UNSET
+    lon: Decimal | None | UnsetType = UNSET
+    lat: Decimal | None | UnsetType = UNSET
+    geojson: dict[str, Any] | None | UnsetType = UNSET
+
+    def given(self) -> dict[str, Any]:
+        """The fields sent, by name."""
+        return {f: v for f in self.__struct_fields__ if (v := getattr(self, f)) is not UNSET}
 
 
 class SiteOut(msgspec.Struct):
@@ -109,9 +135,10 @@ class BudgetOut(msgspec.Struct):
 
 
 class UnitRateIn(msgspec.Struct):
-    kind: str
-    grade: str | int
-    yuan_per_m2_year: str | int | float
+    """A unit rate as the API takes it and the rates page's form sends it (``kernel.inputs.convert``)."""
+    kind: str  # road … river, or its Chinese name (道路 …): sites.rules.parse_kind
+    grade: Annotated[int, msgspec.Meta(ge=1, le=3)]
+    yuan_per_m2_year: Decimal  # ≥ 0, two decimals, below 10⁸: the service's check on the column
 
 
 class UnitRateOut(msgspec.Struct):

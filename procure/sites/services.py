@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from procure.audit import services as audit
 from procure.audit.services import Actor
+from procure.kernel import bounds, inputs
 from procure.kernel.clock import Clock, local_date
 from procure.kernel.errors import Conflict, InvalidInput, NotFound
 from procure.kernel.pagination import Page, PageRequest, count_of
@@ -20,9 +21,9 @@ from procure.sites import importing
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser, jurisdiction_by_code, list_jurisdictions
 from procure.sites.models import Site, UnitRate
+from procure.sites.schemas import UnitRateIn
 from procure.accounts.models import Jurisdiction
-from procure.sites.rules import BudgetEstimate, FieldErrors, SiteFields, budget_estimate, parse_grade, parse_kind, validate_site
-from procure.kernel.money import parse_decimal
+from procure.sites.rules import BudgetEstimate, FieldErrors, SiteFields, budget_estimate, parse_kind, validate_site
 
 # --- jurisdictions --------------------------------------------------------------------------
 
@@ -239,28 +240,28 @@ def list_unit_rates(session: Session) -> list[UnitRate]:
     return list(session.scalars(select(UnitRate).order_by(UnitRate.kind, UnitRate.grade)))
 
 
-def set_unit_rate(session: Session, clock: Clock, actor: Actor, kind: str, grade: int | str, value: object) -> UnitRate:
-    site_kind, site_grade = parse_kind(kind), parse_grade(grade)
-    errors = []
+RATE_LIMIT = Decimal("100000000")  # NUMERIC(10,2)
+
+
+def set_unit_rate(session: Session, clock: Clock, actor: Actor, given: UnitRateIn | Mapping[str, Any]) -> UnitRate:
+    """The yearly rate of a (kind, grade), used by the budget estimate; a mapping (the rates page's
+    form) is converted to ``UnitRateIn`` first, with the same errors."""
+    data = given if isinstance(given, UnitRateIn) else inputs.convert(UnitRateIn, given)
+    site_kind = parse_kind(data.kind)
+    errors: list[dict[str, Any]] = []
     if site_kind is None:
         errors.append({"field": "kind", "message": "Unknown site kind."})
-    if site_grade is None:
-        errors.append({"field": "grade", "message": "Unknown grade; use 1, 2 or 3."})
-    try:
-        rate = parse_decimal(value)
-    except ValueError:
-        rate = None
-    if rate is None or rate < 0 or rate >= Decimal("100000000") or rate != rate.quantize(Decimal("0.01")):
-        errors.append({"field": "yuan_per_m2_year", "message": "A rate is a number ≥ 0 with at most two decimals."})
+    rate = bounds.fixed_into(data.yuan_per_m2_year, "yuan_per_m2_year", errors, upper=RATE_LIMIT)
     if errors:
         raise InvalidInput("The unit rate has errors.", errors=errors)
-    assert site_kind is not None and site_grade is not None and rate is not None
+    assert site_kind is not None and rate is not None
+    site_grade = data.grade
     row = session.scalar(select(UnitRate).where(UnitRate.kind == site_kind.value, UnitRate.grade == site_grade))
     before = None if row is None else {"yuan_per_m2_year": str(row.yuan_per_m2_year)}
     if row is None:
         row = UnitRate(kind=site_kind.value, grade=site_grade)
         session.add(row)
-    row.yuan_per_m2_year = rate.quantize(Decimal("0.01"))
+    row.yuan_per_m2_year = rate
     row.updated_at = clock()
     session.flush()
     audit.record(session, clock, actor, "unit_rate.set", "unit_rate", f"{row.kind}/{row.grade}", before,

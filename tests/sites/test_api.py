@@ -136,3 +136,21 @@ def test_admin_sets_unit_rates(client, as_role):
                       json={"kind": "park", "grade": 1, "yuan_per_m2_year": "1"}).status_code == 403
     assert client.put("/api/v1/unit-rates", headers=admin,
                       json={"kind": "park", "grade": 1, "yuan_per_m2_year": "-1"}).status_code == 400
+
+
+def test_typed_site_input_names_the_field(client, as_role, street):
+    """SiteIn/SiteChangesIn: a measure is a number, the handover a date; the PATCH takes only the
+    site's fields, and null clears (a park without an area is refused by the one site rule)."""
+    officer = as_role("officer")
+    body = {"code": "T-1", "name": "x", "kind": "park", "grade": 1, "jurisdiction_code": "330110002", "area_m2": "100"}
+    for bad, field in (({"area_m2": "一百"}, "area_m2"), ({"handover_date": "2026-13-01"}, "handover_date"),
+                       ({"lat": [30]}, "lat")):
+        response = client.post("/api/v1/sites", headers=officer, json=body | bad)
+        assert response.status_code == 400 and [e["field"] for e in response.json()["errors"]] == [field], response.text
+    site = client.post("/api/v1/sites", headers=officer, json=body | {"area_m2": 100.5}).json()
+    assert site["area_m2"] == "100.50"
+    for bad, field in (({"colour": "green"}, "colour"), ({"area_m2": None}, "area_m2"), ({"width_m": "宽"}, "width_m")):
+        response = client.patch(f"/api/v1/sites/{site['id']}", headers=officer, json=bad)
+        assert response.status_code == 400 and field in [e["field"] for e in response.json()["errors"]], response.text
+    moved = client.patch(f"/api/v1/sites/{site['id']}", headers=officer, json={"handover_date": "2026-07-01"})
+    assert moved.status_code == 200 and moved.json()["handover_date"] == "2026-07-01"

@@ -160,11 +160,15 @@ def test_budget_of_a_selection(session, clock):
 
 def test_unit_rate_validation(session, clock):
     with pytest.raises(InvalidInput):
-        services.set_unit_rate(session, clock, ACTOR, "road", 1, "-1")
-    with pytest.raises(InvalidInput):
-        services.set_unit_rate(session, clock, ACTOR, "road", 1, "1.234")
-    rate = services.set_unit_rate(session, clock, ACTOR, "road", 1, "15.5")
-    assert rate.yuan_per_m2_year == Decimal("15.50")
+        services.set_unit_rate(session, clock, ACTOR, {"kind": "road", "grade": 1, "yuan_per_m2_year": "-1"})
+    with pytest.raises(InvalidInput) as info:
+        services.set_unit_rate(session, clock, ACTOR, {"kind": "road", "grade": 1, "yuan_per_m2_year": "1.234"})
+    assert info.value.errors == [{"field": "yuan_per_m2_year", "message": "At most two decimals."}]
+    with pytest.raises(InvalidInput) as info:
+        services.set_unit_rate(session, clock, ACTOR, {"kind": "road", "grade": 4, "yuan_per_m2_year": "1"})
+    assert info.value.errors == [{"field": "grade", "message": "Must be at most {upper}.", "params": {"upper": "3"}}]
+    rate = services.set_unit_rate(session, clock, ACTOR, {"kind": "道路", "grade": "1", "yuan_per_m2_year": "1,015.5"})
+    assert rate.yuan_per_m2_year == Decimal("1015.50")
 
 
 def test_a_users_own_jurisdiction_comes_first_on_every_page_in_code_order(session, clock, street):
