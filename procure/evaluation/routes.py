@@ -24,8 +24,8 @@ from procure.evaluation.schemas import (
     RelationIn, ReplacementIn, ScoresIn,
 )
 from procure.kernel.web import pdf_response
-from procure.kernel.bounds import MAX_SEED
-from procure.kernel.web import AppClock, attempt, DB, form_id, form_int, FormData, page, PathId
+from procure.kernel import inputs
+from procure.kernel.web import AppClock, attempt, DB, FormData, page, PathId
 from procure.accounts.web import Me, requires
 from procure.documents.web import Pdf
 
@@ -148,19 +148,26 @@ class EvaluationPages(Controller):
 
     @post("/lots/{lot_id:int}/evaluate/compliance", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def compliance(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
-        return self._act(request, db, clock, user, lot_id, lambda: services.record_compliance(
-            db, clock, user, lot_id, form_id(data, "bid_id") or 0, data.get("compliant") == "yes", data.get("reason", "")))
+        def action() -> object:
+            given = inputs.convert(ComplianceIn, {"bid_id": data.get("bid_id"), "compliant": data.get("compliant") == "yes",
+                                                  "reason": data.get("reason", "")})
+            return services.record_compliance(db, clock, user, lot_id, given.bid_id, given.compliant, given.reason)
+        return self._act(request, db, clock, user, lot_id, action)
 
     @post("/lots/{lot_id:int}/evaluate/abnormal", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def abnormal(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
-        return self._act(request, db, clock, user, lot_id, lambda: services.record_abnormal(
-            db, clock, user, lot_id, form_id(data, "bid_id") or 0, data.get("decision", ""), data.get("reason", "")))
+        def action() -> object:
+            given = inputs.convert(AbnormalIn, {k: data.get(k) for k in ("bid_id", "decision", "reason")})
+            return services.record_abnormal(db, clock, user, lot_id, given.bid_id, given.decision, given.reason)
+        return self._act(request, db, clock, user, lot_id, action)
 
     @post("/lots/{lot_id:int}/evaluate/scores", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def scores(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
-        points = {k[2:]: v for k, v in data.items() if k.startswith("p_") and str(v).strip() != ""}
-        return self._act(request, db, clock, user, lot_id, lambda: services.record_scores(
-            db, clock, user, lot_id, form_id(data, "bid_id") or 0, points))
+        def action() -> object:
+            points = {k[2:]: v for k, v in data.items() if k.startswith("p_") and str(v).strip() != ""}
+            given = inputs.convert(ScoresIn, {"bid_id": data.get("bid_id"), "points": points})
+            return services.record_scores(db, clock, user, lot_id, given.bid_id, given.points)
+        return self._act(request, db, clock, user, lot_id, action)
 
     @post("/lots/{lot_id:int}/evaluate/submit", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def submit(self, request: Request, lot_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
@@ -185,22 +192,21 @@ class EvaluationPages(Controller):
     @post("/lots/{lot_id:int}/evaluation/committee", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def form_committee(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock,
                        user: Me) -> Response:
-        if data.get("mode") == "draw":
-            def action() -> Any:
-                seed = form_int(data, "seed", default=None, low=0, high=MAX_SEED)
-                draw = form_int(data, "draw", default=5, low=1, high=50)
-                return services.form_committee(db, clock, user.actor, lot_id, draw=draw, seed=seed)
-        else:
-            def action() -> Any:
-                members = [form_id({"member": k[2:]}, "member") for k, v in data.items() if k.startswith("m_") and v == "on"]
-                return services.form_committee(db, clock, user.actor, lot_id, members=[m for m in members if m])
+        def action() -> object:
+            if data.get("mode") == "draw":
+                given = inputs.convert(CommitteeIn, {"draw": data.get("draw"), "seed": data.get("seed")})
+                return services.form_committee(db, clock, user.actor, lot_id, seed=given.seed,
+                                               draw=5 if given.draw is None else given.draw)  # empty: 87号令 第47条's least
+            picked = [k[2:] for k, v in data.items() if k.startswith("m_") and v == "on"]
+            return services.form_committee(db, clock, user.actor, lot_id,
+                                           members=inputs.convert(CommitteeIn, {"members": picked}).members or [])
         return self._officer_act(request, db, clock, lot_id, action)
 
     @post("/lots/{lot_id:int}/evaluation/replacement", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def replacement(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock,
                     user: Me) -> Response:
         return self._officer_act(request, db, clock, lot_id, lambda: services.draw_replacement(
-            db, clock, user.actor, lot_id, seed=form_int(data, "seed", default=None, low=0, high=MAX_SEED)))
+            db, clock, user.actor, lot_id, seed=inputs.convert(ReplacementIn, {"seed": data.get("seed")}).seed))
 
     @post("/lots/{lot_id:int}/evaluation/finalize", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def finalize(self, request: Request, lot_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:

@@ -80,18 +80,6 @@ def form_id(data: dict[str, str], key: str) -> int | None:
     return value
 
 
-def form_int(data: dict[str, str], key: str, *, default: int | None, low: int, high: int) -> int | None:
-    """A whole number from a page form, within [low, high]; the default when left empty."""
-    raw = str(data.get(key, "")).strip()
-    if not raw:
-        return default
-    if not (raw.isascii() and raw.lstrip("-").isdigit() and len(raw) <= 20) or not low <= int(raw) <= high:
-        raise InvalidInput("{field} must be a whole number from {low} to {high}.", field=key, low=low, high=high,
-                           errors=[{"field": key, "message": "A whole number from {low} to {high}.",
-                                    "params": {"low": low, "high": high}}])
-    return int(raw)
-
-
 def is_api(path: str) -> bool:
     return path.startswith(API_PREFIXES)
 
