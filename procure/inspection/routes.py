@@ -28,6 +28,7 @@ from procure.inspection import services
 from procure.inspection.schemas import (
     ContractScoresOut, InspectionIn, InspectionOut, PlanIn, PlanOut, SiteScoreOut, TemplateOut,
 )
+from procure.kernel import inputs
 from procure.kernel.web import scope_locale, pdf_response
 from procure.tendering.services import parse_deadline
 from procure.kernel.web import AppClock, DB, form_errors, form_id, page, PathId, QueryId
@@ -74,7 +75,7 @@ class InspectionApi(Controller):
     @post("/inspections", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)],
           summary="Record an inspection {site_id, inspected_at, findings:[{item_code, count, note}]} → {id, score, categories}")
     def create(self, data: JSONBody[InspectionIn], db: DB, clock: AppClock, storage: AppStorage, user: Me) -> InspectionOut:
-        findings = services.parse_findings([{"item_code": f.item_code, "count": f.count, "note": f.note} for f in data.findings])
+        findings = services.parse_findings(data.findings)
         done = services.submit(db, clock, storage, user, site_id=data.site_id, inspected_at=data.inspected_at,
                                findings=findings, note=data.note, supersedes_id=data.supersedes_id,
                                correction_reason=data.correction_reason, require_photos=False)
@@ -147,9 +148,12 @@ class InspectionPages(Controller):
         supersedes = None
         try:
             supersedes = form_id({"supersedes": str(data.get("supersedes") or "")}, "supersedes")
-            findings = services.parse_findings([
-                {"item_code": k[6:], "count": v or "0", "note": data.get(f"note_{k[6:]}", "")}
-                for k, v in data.items() if k.startswith("count_")])
+            given = inputs.convert(InspectionIn, {
+                "site_id": site_id, "note": data.get("note"), "supersedes_id": supersedes,
+                "correction_reason": data.get("reason"),
+                "findings": [{"item_code": k[6:], "count": v or "0", "note": data.get(f"note_{k[6:]}")}
+                             for k, v in data.items() if k.startswith("count_")]})
+            findings = services.parse_findings(given.findings)
             inspected_at = None
             if data.get("inspected_at"):
                 try:
@@ -157,8 +161,8 @@ class InspectionPages(Controller):
                 except ValueError:
                     raise InvalidInput("Not a date and time; use ISO 8601, e.g. 2026-12-31T09:30.") from None
             done = services.submit(db, clock, storage, user, site_id=site_id, inspected_at=inspected_at,
-                                   findings=findings, photos=_uploads(data), note=str(data.get("note", "")),
-                                   supersedes_id=supersedes, correction_reason=str(data.get("reason", "")))
+                                   findings=findings, photos=_uploads(data), note=given.note,
+                                   supersedes_id=given.supersedes_id, correction_reason=given.correction_reason)
         except ProcureError as exc:
             db.rollback()
             detail, _, errors = form_errors(exc, scope_locale(request.scope))

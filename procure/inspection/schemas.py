@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -42,12 +42,14 @@ class TemplateOut(msgspec.Struct):
 
 
 class FindingIn(msgspec.Struct):
-    item_code: str
-    count: int
+    item_code: str  # checked against the site's template by the service
+    count: Annotated[int, msgspec.Meta(ge=0, le=999)]  # occurrences; a deduction is count × the item's
     note: str = ""
 
 
 class InspectionIn(msgspec.Struct):
+    """An inspection as the API takes it and, through ``kernel.inputs.convert``, the inspection
+    page's form (its time is read apart: a form's time without zone is the bureau's)."""
     site_id: Id
     findings: list[FindingIn] = []
     inspected_at: datetime | None = None

@@ -28,6 +28,7 @@ from procure.kernel.hooks import Hook, Port
 from procure.inspection import rules
 from procure.inspection.models import Finding, Inspection, InspectionPhoto, InspectionTemplate, SamplingPlan, TemplateItem
 from procure.inspection.photos import normalise
+from procure.inspection.schemas import FindingIn
 from procure.sites import services as site_services
 from procure.sites.models import Site
 from procure.contracts.rules import end_date
@@ -274,26 +275,9 @@ class Submitted:
     missing_photos: list[str] = field(default_factory=list)
 
 
-def parse_findings(raw: Sequence[Mapping[str, Any]]) -> list[FindingInput]:
-    errors = []
-    found = []
-    for n, f in enumerate(raw, start=1):
-        code = str(f.get("item_code") or "").strip()
-        try:
-            count = int(str(f.get("count", 0)).strip())
-        except ValueError:
-            errors.append({"field": f"findings[{n}].count", "message": "A count is a whole number."})
-            continue
-        if count < 0:
-            errors.append({"field": f"findings[{n}].count", "message": "A count cannot be below 0."})
-            continue
-        if count > 999:
-            errors.append({"field": f"findings[{n}].count", "message": "At most 999 occurrences."})
-            continue
-        found.append(FindingInput(code, count, str(f.get("note") or "").strip()[:1000]))
-    if errors:
-        raise InvalidInput("The findings have errors; nothing was saved.", errors=errors)
-    return found
+def parse_findings(given: Sequence[FindingIn]) -> list[FindingInput]:
+    """The findings as the service records them (the counts' range is ``FindingIn``'s)."""
+    return [FindingInput(f.item_code.strip(), f.count, f.note.strip()[:1000]) for f in given]
 
 
 #: Opens the rectification case (整改) of a finding, in the submitting transaction, and answers its id

@@ -1,14 +1,16 @@
 """Months, inspection dates and templates as typed: a clear 400, never a 500 (issue 11 §3)."""
 
+import io
 from datetime import datetime
 
 import pytest
+from PIL import Image
 
 from procure.kernel.clock import BUREAU_TZ
 from procure.kernel.errors import InvalidInput
 from procure.inspection import services
 from procure.inspection.models import InspectionTemplate
-from tests.conftest import api_login
+from tests.conftest import api_login, csrf_token
 from tests.inspection.world import build
 
 YEARS = {"field": "month", "message": "The year must be between {low} and {high}.", "params": {"low": 2000, "high": 2100}}
@@ -140,3 +142,23 @@ def test_template_put_answers_400(client, as_role, field, session):
     assert response.status_code == 400
     ok = client.put("/api/v1/inspection-templates", json=template(session, rectification_hours=720), headers=admin)
     assert ok.status_code in (200, 201), ok.text
+
+
+def test_the_inspection_form_takes_the_apis_struct(client, page_login, field, session):
+    """The page's counts go through InspectionIn: a bad count shows the form again, naming the row
+    and keeping what was typed; a good form records the inspection."""
+    page = page_login(client, field.inspector.username)
+    token = csrf_token(page)
+    site = field.sites[0].id
+    refused = page.post(f"/inspect/site/{site}", follow_redirects=False, data={
+        "_csrf_token": token, "count_RD-C01": "1", "count_RD-C02": "-1", "note": "雨后巡查"})
+    assert refused.status_code == 400 and "findings[2].count" in refused.text, refused.text[:3000]
+    assert "雨后巡查" in refused.text  # what was typed stays
+    photo = io.BytesIO()
+    Image.new("RGB", (8, 8), "green").save(photo, "JPEG")
+    done = page.post(f"/inspect/site/{site}", follow_redirects=False, data={
+        "_csrf_token": token, "count_RD-C01": "1", "count_RD-C02": "", "note": "雨后巡查"},
+        files=[("photo_RD-C01", ("rd.jpg", photo.getvalue(), "image/jpeg"))])
+    assert done.status_code in (302, 303), done.text[:3000]
+    inspection = services.get(session, int(done.headers["location"].split("/")[2].split("?")[0]))
+    assert [(f.item_code, f.count) for f in inspection.findings if f.count] == [("RD-C01", 1)]

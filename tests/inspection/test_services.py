@@ -5,6 +5,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+
+from procure.inspection.schemas import InspectionIn
+from procure.kernel import inputs
 from PIL import Image
 
 from procure.cases.models import Case
@@ -65,8 +68,12 @@ def test_findings_score_open_cases_and_need_photos(field, session, clock):
 
 def test_bad_input(field, session, clock):
     site = field.sites[0].id
-    with pytest.raises(InvalidInput):
-        services.parse_findings([{"item_code": "RD-C01", "count": -1}])
+    for count, message in ((-1, "Must be at least {lower}."), (1000, "Must be at most {upper}."),
+                           ("两", "A whole number is required.")):
+        with pytest.raises(InvalidInput) as info:
+            inputs.convert(InspectionIn, {"site_id": site, "findings": [{"item_code": "RD-C01", "count": 0},
+                                                                        {"item_code": "RD-C02", "count": count}]})
+        assert [(e["field"], e["message"]) for e in info.value.errors] == [("findings[2].count", message)]
     with pytest.raises(InvalidInput):
         services.submit(session, clock, field.storage, field.inspector, site_id=site, inspected_at=None,
                         findings=[FindingInput("PK-G01", 1)])  # not in the road template
