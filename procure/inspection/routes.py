@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from procure.accounts.services import CurrentUser
 from procure.kernel.clock import Clock
 
-import dataclasses
 
 from typing import Annotated, Any
 
@@ -18,12 +16,9 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, JSONBody
 from litestar.response import Redirect
 
-from procure.accounts import policy
 from procure.accounts.rules import Permission
-from procure.kernel.clock import month_bounds, month_of
-from procure.contracts import services as contracts
-from procure.contracts.models import Contract
-from procure.kernel.errors import InvalidInput, NotFound, ProcureError
+from procure.kernel.clock import month_of
+from procure.kernel.errors import InvalidInput, ProcureError
 from procure.inspection import services
 from procure.inspection.schemas import (
     ContractScoresOut, InspectionIn, InspectionOut, PlanIn, PlanOut, SiteScoreOut, TemplateOut,
@@ -45,18 +40,6 @@ def scores_out(cm: services.ContractMonth) -> ContractScoresOut:
         [SiteScoreOut(r.site.id, r.site.name, str(r.area), None if r.score is None else str(r.score),
                       [i.id for i in r.inspections]) for r in cm.sites],
         cm.plan.seed if cm.plan else None, list(cm.plan.site_ids) if cm.plan else [])
-
-
-def _month(db: Session, contract: Contract, month: str, user: CurrentUser) -> services.ContractMonth:
-    """A contract's month; the spot-check plan only for those the policy lets see it."""
-    cm = services.contract_month(db, contract, month)
-    return cm if policy.may_see_sampling_plan(user) else dataclasses.replace(cm, plan=None)
-
-
-def _contract_visible(db: Session, clock: Clock, user: CurrentUser, contract_id: int) -> Contract:
-    if not (user.can(Permission.INSPECTIONS_READ) or policy.acts_for_company(user)):
-        raise NotFound("Contract {id} does not exist.", id=contract_id)
-    return contracts.get(db, clock, contract_id, user)
 
 
 class InspectionApi(Controller):
@@ -89,9 +72,7 @@ class InspectionApi(Controller):
     @get("/contracts/{contract_id:int}/scores", sync_to_thread=True, guards=[requires()],
          summary="A contract's month: {contract_score, sites:[{site_id, score, inspections}]}")
     def scores(self, contract_id: PathId, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> ContractScoresOut:
-        contract = _contract_visible(db, clock, user, contract_id)
-        month_bounds(month)
-        return scores_out(_month(db, contract, month, user))
+        return scores_out(services.contract_month_for(db, clock, user, contract_id, month))
 
     @post("/sampling-plans", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)],
           summary="The month's sampling plan of a contract (created once; the seed is recorded)")
@@ -178,21 +159,18 @@ class InspectionPages(Controller):
 
     @get("/inspections/{inspection_id:int}/report.pdf", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_READ)])
     def pdf(self, inspection_id: PathId, db: DB, pdf: Pdf) -> Response:
-        inspection = services.get(db, inspection_id)
-        items = {i.code: i for i in inspection.template.items}
-        return pdf_response(pdf.render("pdf/inspection.html", {"inspection": inspection, "items": items}),
-                            f"考核记录-{inspection.id}.pdf")
+        return pdf_response(pdf.render("pdf/inspection.html", services.inspection_page(db, inspection_id)),
+                            f"考核记录-{inspection_id}.pdf")
 
     @get("/contracts/{contract_id:int}/month", sync_to_thread=True, guards=[requires()])
     def month(self, request: Request, contract_id: PathId, db: DB, clock: AppClock, user: Me,
               month: FromQuery[str | None] = None) -> Response:
-        contract = _contract_visible(db, clock, user, contract_id)
         month = month or month_of(clock())
-        return page(request, "inspection/month.html", cm=_month(db, contract, month, user), month=month)
+        return page(request, "inspection/month.html", cm=services.contract_month_for(db, clock, user, contract_id, month),
+                    month=month)
 
     @get("/contracts/{contract_id:int}/month.pdf", sync_to_thread=True, guards=[requires()])
     def month_pdf(self, contract_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf,
                   month: FromQuery[str]) -> Response:
-        contract = _contract_visible(db, clock, user, contract_id)
-        cm = _month(db, contract, month, user)
-        return pdf_response(pdf.render("pdf/contract_month.html", {"cm": cm}), f"月度考核-{contract.number}-{month}.pdf")
+        cm = services.contract_month_for(db, clock, user, contract_id, month)
+        return pdf_response(pdf.render("pdf/contract_month.html", {"cm": cm}), f"月度考核-{cm.contract.number}-{month}.pdf")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,10 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from procure.kernel import bounds
+from procure.accounts import policy
+from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
 from procure.kernel.clock import month_bounds, month_of, BUREAU_TZ, Clock, local_date
+from procure.contracts import services as contracts
 from procure.contracts.models import Contract, ContractSite
 from procure.contracts.rules import ContractState
 from procure.documents import services as documents
@@ -421,6 +424,19 @@ class ContractMonth:
     score: Decimal | None  # None: not assessed (no inspected site)
     sites: list[SiteMonth]
     plan: SamplingPlan | None
+
+
+def contract_month_for(session: Session, clock: Clock, user: CurrentUser, contract_id: int,
+                       month: str) -> ContractMonth:
+    """A contract's month as ``user`` may see it (its page, PDF and API): inspectors and the bureau
+    see any contract, a company its own; the spot-check plan only for those the policy lets see it
+    (a company must not know which sites are drawn next)."""
+    if not (user.can(Permission.INSPECTIONS_READ) or policy.acts_for_company(user)):
+        raise NotFound("Contract {id} does not exist.", id=contract_id)
+    contract = contracts.get(session, clock, contract_id, user)
+    month_bounds(month)  # YYYY-MM, or a 400 naming the month
+    cm = contract_month(session, contract, month)
+    return cm if policy.may_see_sampling_plan(user) else replace(cm, plan=None)
 
 
 def contract_month(session: Session, contract: Contract, month: str) -> ContractMonth:
