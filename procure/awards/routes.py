@@ -56,7 +56,7 @@ class AwardsApi(Controller):
     @get("/awards/{award_id:int}/notice.pdf", sync_to_thread=True, media_type="application/pdf",
          summary="The award notice PDF")
     def notice_pdf(self, award_id: PathId, db: DB, pdf: Pdf) -> Response:
-        context = services.notice_view(db, services.get(db, award_id))
+        context = services.notice_view(db, award_id)
         return pdf_response(pdf.render("pdf/award_notice.html", context), f"中标通知书-{award_id}.pdf")
 
     @get("/lots/{lot_id:int}/my-result", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
@@ -116,5 +116,5 @@ class AwardPages(Controller):
 
     @get("/awards/{award_id:int}/notice.pdf", sync_to_thread=True)
     def notice_pdf(self, award_id: PathId, db: DB, pdf: Pdf) -> Response:
-        context = services.notice_view(db, services.get(db, award_id))
+        context = services.notice_view(db, award_id)
         return pdf_response(pdf.render("pdf/award_notice.html", context), f"中标通知书-{award_id}.pdf")

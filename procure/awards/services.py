@@ -204,8 +204,9 @@ def award_view(session: Session, award: Award) -> AwardOut:
                     [ObjectionOut(o.id, o.text, o.filed_at, o.answer, o.answered_at) for o in award.objections])
 
 
-def notice_view(session: Session, award: Award) -> dict[str, Any]:
+def notice_view(session: Session, award_id: int) -> dict[str, Any]:
     """The award notice (中标通知书) PDF's content, once issued."""
+    award = get(session, award_id)
     if award.notice_issued_at is None:
         raise NotFound("The award notice has not been issued.")
     lot = session.get_one(Lot, award.lot_id)

@@ -96,9 +96,9 @@ class ContractsApi(Controller):
     @get("/contracts/{contract_id:int}/contract.pdf", sync_to_thread=True, guards=[READERS],
          media_type="application/pdf", summary="The contract document (PDF)")
     def pdf(self, contract_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
-        contract = services.get(db, clock, contract_id, user)
-        return pdf_response(pdf.render("pdf/contract.html", {"contract": contract, "end": services.term_end(contract)}),
-                            f"{contract.number}.pdf")
+        document = services.contract_document(db, clock, user, contract_id)
+        return pdf_response(pdf.render("pdf/contract.html", document),
+                            f"{document['contract'].number}.pdf")
 
     @get("/sites/uncovered", sync_to_thread=True, guards=[requires(Permission.SITES_READ)],
          summary="Handed-over sites no live contract covers today")
@@ -158,6 +158,6 @@ class ContractPages(Controller):
 
     @get("/contracts/{contract_id:int}/contract.pdf", sync_to_thread=True, guards=[READERS])
     def pdf(self, contract_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
-        contract = services.get(db, clock, contract_id, user)
-        return pdf_response(pdf.render("pdf/contract.html", {"contract": contract, "end": services.term_end(contract)}),
-                            f"{contract.number}.pdf")
+        document = services.contract_document(db, clock, user, contract_id)
+        return pdf_response(pdf.render("pdf/contract.html", document),
+                            f"{document['contract'].number}.pdf")

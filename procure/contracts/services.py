@@ -298,6 +298,12 @@ def _open_span(contract: Contract, site_id: int) -> ContractSite | None:
     return next((s for s in contract.sites if s.site_id == site_id and s.to_date is None), None)
 
 
+def contract_document(session: Session, clock: Clock, user: CurrentUser, contract_id: int) -> dict[str, Any]:
+    """The contract PDF's content, for whoever may see the contract."""
+    contract = get(session, clock, contract_id, user)
+    return {"contract": contract, "end": term_end(contract)}
+
+
 def add_variation(session: Session, clock: Clock, actor: Actor, contract_id: int,
                   given: VariationIn | Mapping[str, Any]) -> Variation:
     """变更: add a newly handed-over site, remove one, or change an area, from an effective date. A

@@ -32,9 +32,8 @@ def out(statement: PaymentStatement, clock: Clock) -> StatementOut:
     return StatementOut.of(statement, services.is_overdue(statement, local_date(clock())))
 
 
-def certificate(pdf: PdfRenderer, db: Session, statement: PaymentStatement, clock: Clock) -> Response:
-    context = {"s": statement, "flag": services.termination_may_be_proposed(db, statement.contract_id, statement.month),
-               "today": local_date(clock())}
+def certificate(pdf: PdfRenderer, context: dict[str, Any]) -> Response:
+    statement = context["s"]
     return pdf_response(pdf.render("pdf/payment_certificate.html", context),
                         f"支付证书-{statement.contract.number}-{statement.month}.pdf")
 
@@ -86,7 +85,7 @@ class PaymentsApi(Controller):
     @get("/payment-statements/{statement_id:int}/certificate.pdf", sync_to_thread=True,
          guards=[requires(Permission.PAYMENTS_READ)], media_type="application/pdf", summary="支付证书 PDF")
     def certificate(self, statement_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
-        return certificate(pdf, db, services.get(db, statement_id, user), clock)
+        return certificate(pdf, services.certificate_view(db, clock, statement_id, user))
 
     @get("/payments/ledger.csv", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)],
          summary="A month's statements as CSV (UTF-8 with BOM)")
@@ -181,7 +180,7 @@ class PaymentPages(Controller):
     @get("/payments/statements/{statement_id:int}/certificate.pdf", sync_to_thread=True,
          guards=[requires(Permission.PAYMENTS_READ)])
     def certificate(self, statement_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
-        return certificate(pdf, db, services.get(db, statement_id, user), clock)
+        return certificate(pdf, services.certificate_view(db, clock, statement_id, user))
 
     @get("/payments/ledger.csv", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)])
     def ledger_csv(self, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> Response:

@@ -234,6 +234,13 @@ def _values(computed: rules.Statement, now: datetime) -> dict[str, Any]:
 # --- the approval flow ------------------------------------------------------------------------------
 
 
+def certificate_view(session: Session, clock: Clock, statement_id: int, user: CurrentUser) -> dict[str, Any]:
+    """The payment certificate (支付证书) PDF's content, for whoever may see the statement."""
+    statement = get(session, statement_id, user)
+    return {"s": statement, "flag": termination_may_be_proposed(session, statement.contract_id, statement.month),
+            "today": local_date(clock())}
+
+
 def get(session: Session, statement_id: int, user: CurrentUser | None = None) -> PaymentStatement:
     statement = session.scalar(select(PaymentStatement).where(PaymentStatement.id == statement_id).options(
         selectinload(PaymentStatement.lines), selectinload(PaymentStatement.events)))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from procure.kernel.clock import BUREAU_TZ, Clock
 from procure.kernel import inputs
 from procure.kernel.settings import Settings
-from procure.kernel.errors import NotFound, ProcureError
+from procure.kernel.errors import ProcureError
 from procure.kernel.pagination import PageRequest
 from procure.documents.pdf import PdfRenderer
 from procure.tendering import services
@@ -33,8 +33,8 @@ from procure.documents.web import Pdf
 
 
 
-def notice_pdf(pdf: PdfRenderer, tender: Tender) -> bytes:
-    return pdf.render("pdf/tender_notice.html", {"tender": tender})
+def notice_pdf(pdf: PdfRenderer, context: dict[str, Any]) -> bytes:
+    return pdf.render("pdf/tender_notice.html", context)
 
 
 class TendersApi(Controller):
@@ -68,10 +68,8 @@ class TendersApi(Controller):
     @get("/tenders/{tender_id:int}/notice.pdf", sync_to_thread=True, summary="The tender notice (招标公告) PDF",
          media_type="application/pdf")
     def notice(self, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe, pdf: Pdf) -> Response:
-        tender = services.visible(user, services.get(db, clock, tender_id))
-        if tender.published_at is None:
-            raise NotFound("Tender {id} does not exist.", id=tender_id)
-        return pdf_response(notice_pdf(pdf, tender), f"{tender.reference}-招标公告.pdf")
+        context = services.notice_view(db, clock, user, tender_id)
+        return pdf_response(notice_pdf(pdf, context), f"{context['tender'].reference}-招标公告.pdf")
 
     @post("/tenders/{tender_id:int}/publish", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.TENDERS_MANAGE)], summary="Publish (every §4.1 rule is checked)")
@@ -287,7 +285,5 @@ class TenderPages(Controller):
 
     @get("/{tender_id:int}/notice.pdf", sync_to_thread=True)
     def notice(self, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe, pdf: Pdf) -> Response:
-        tender = services.visible(user, services.get(db, clock, tender_id))
-        if tender.published_at is None:
-            raise NotFound("Tender {id} does not exist.", id=tender_id)
-        return pdf_response(notice_pdf(pdf, tender), f"{tender.reference}-招标公告.pdf")
+        context = services.notice_view(db, clock, user, tender_id)
+        return pdf_response(notice_pdf(pdf, context), f"{context['tender'].reference}-招标公告.pdf")

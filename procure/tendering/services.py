@@ -720,6 +720,14 @@ def visible(user: CurrentUser | None, tender: Tender) -> Tender:
     return tender
 
 
+def notice_view(session: Session, clock: Clock, user: CurrentUser | None, tender_id: int) -> dict[str, Any]:
+    """The tender notice (招标公告) PDF's content: a published tender with each lot's area."""
+    tender = visible(user, get(session, clock, tender_id))
+    if tender.published_at is None:
+        raise NotFound("Tender {id} does not exist.", id=tender_id)
+    return {"tender": tender, "areas": {lot.id: sum((s.area_m2 for s in lot.sites), Decimal(0)) for lot in tender.lots}}
+
+
 def tender_page(session: Session, clock: Clock, viewer: PageViewer, tender_id: int) -> dict[str, Any]:
     """Everything the tender page shows, for this viewer (drafts exist only for officers)."""
     user = viewer.user
