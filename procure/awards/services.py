@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from procure.accounts import services as accounts
 from procure.accounts.models import User
@@ -181,8 +181,7 @@ def _overview_panel(session: Session, lot_id: int) -> dict[str, Any]:
 def award_page(session: Session, clock: Clock, user: CurrentUser | None, award_id: int) -> dict[str, Any]:
     """The award page (中标候选人公示): the candidates and their bids; a bidder also sees its own result."""
     award = get(session, award_id)
-    lot = session.get(Lot, award.lot_id)
-    assert lot is not None  # an award's lot is never deleted (foreign key)
+    lot = session.get_one(Lot, award.lot_id, options=[joinedload(Lot.tender)])  # never deleted (foreign key)
     ranked = candidates(session, lot.id)
     bids = {b.id: b for b in session.scalars(select(Bid).where(Bid.id.in_([r.bid_id for r in ranked])))}
     context: dict[str, Any] = {"award": award, "lot": lot, "tender": lot.tender, "now": clock(),
@@ -209,6 +208,6 @@ def notice_view(session: Session, award_id: int) -> dict[str, Any]:
     award = get(session, award_id)
     if award.notice_issued_at is None:
         raise NotFound("The award notice has not been issued.")
-    lot = session.get_one(Lot, award.lot_id)
+    lot = session.get_one(Lot, award.lot_id, options=[joinedload(Lot.tender)])
     bid = session.get_one(Bid, award.bid_id)
     return {"award": award, "lot": lot, "tender": lot.tender, "bid": bid, "contractor": bid.contractor}

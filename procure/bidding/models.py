@@ -35,7 +35,9 @@ class Bid(Base):
     bond_reference: Mapped[str | None] = mapped_column(String(128))
 
     contractor: Mapped[Contractor] = relationship(lazy="joined")
-    documents: Mapped[list[BidDocument]] = relationship(order_by="BidDocument.position", cascade="all, delete-orphan")
+    # selectin: a bid is shown, received and opened with its documents, never without them
+    documents: Mapped[list[BidDocument]] = relationship(order_by="BidDocument.position", cascade="all, delete-orphan",
+                                                        lazy="selectin")
 
 
 class BidDocument(Base):

@@ -53,7 +53,7 @@ class ContractsApi(Controller):
               page_no: PageNo = 1,
               per_page: Annotated[int, QueryParameter(ge=1, le=200)] = 50) -> ContractPage:
         result = services.register(db, clock, _filter(state_filter, contractor_id, jurisdiction, expiring_within_days),
-                                   PageRequest(page_no, per_page), user)
+                                   PageRequest(page_no, per_page), user, with_sites=True)
         return ContractPage([out(c, clock) for c in result.items], result.total, page_no, per_page)
 
     @get("/contracts/{contract_id:int}", sync_to_thread=True, guards=[READERS], summary="One contract")

@@ -430,10 +430,13 @@ MAX_HORIZON_DAYS = 36500
 
 
 def register(session: Session, clock: Clock, flt: ContractFilter, paging: PageRequest,
-             user: CurrentUser | None = None) -> Page[Contract]:
-    """The contract register, filtered and paged in SQL by the contracts' states today."""
+             user: CurrentUser | None = None, *, with_sites: bool = False) -> Page[Contract]:
+    """The contract register, filtered and paged in SQL by the contracts' states today; with each
+    contract's sites and variations when asked (the API answers them, the page does not)."""
     today = local_date(clock())
     stmt = select(Contract)
+    if with_sites:
+        stmt = stmt.options(selectinload(Contract.sites), selectinload(Contract.variations))
     if user is not None:
         stmt = stmt.where(policy.company_filter(user, Contract.contractor_id))
     if flt.state:

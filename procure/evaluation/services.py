@@ -62,7 +62,7 @@ def bids_and_reviews(session: Session, lot: Lot) -> tuple[list[Bid], dict[int, B
 
 
 def committee_of(session: Session, lot_id: int) -> Committee | None:
-    return session.scalar(select(Committee).where(Committee.lot_id == lot_id))
+    return session.scalar(select(Committee).where(Committee.lot_id == lot_id).options(selectinload(Committee.members)))
 
 
 def present_members(committee: Committee) -> list[CommitteeMember]:

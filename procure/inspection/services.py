@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from procure.kernel import bounds
 from procure.accounts import policy
@@ -383,9 +383,10 @@ def plan_page(session: Session, user: CurrentUser, month: str) -> dict[str, Any]
     inspector's own street first (属地管理), the others after."""
     plans, undrawn = month_plans(session, month)
     rows: list[dict[str, Any]] = []
+    contracts_of = {c.id: c for c in session.scalars(select(Contract).where(
+        Contract.id.in_([p.contract_id for p in plans])).options(selectinload(Contract.sites)))}
     for plan in plans:
-        contract = session.get(Contract, plan.contract_id)
-        assert contract is not None  # a plan's contract is never deleted (foreign key)
+        contract = contracts_of[plan.contract_id]  # a plan's contract is never deleted (foreign key)
         cm = contract_month(session, contract, month)
         done = {r.site.id for r in cm.sites if r.inspections}
         planned = [r for r in cm.sites if r.site.id in plan.site_ids]

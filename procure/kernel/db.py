@@ -227,10 +227,25 @@ def _no_flush_when_reading(session: Session, _context: UOWTransaction, _instance
         raise WriteInReadSession("a read-only session tried to flush changes")
 
 
+class LazyLoadInRead(RuntimeError):
+    """A read (GET: a page, a PDF, an API answer) loaded a relationship lazily: its read model
+    should have loaded it with the rows (``selectinload``/``joinedload``) — one query per row
+    otherwise, an N+1 under load."""
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _no_write_statements_when_reading(state: ORMExecuteState) -> None:
-    if is_read_only(state.session) and (state.is_insert or state.is_update or state.is_delete):
+    if not is_read_only(state.session):
+        return
+    if state.is_insert or state.is_update or state.is_delete:
         raise WriteInReadSession("a read-only session tried to execute a write statement")
+    if state.is_select and state.lazy_loaded_from is not None:
+        # Templates are guarded while they render (``rendering``); this covers what a route
+        # converts to the API's Structs too. Strict in the tests, logged in production.
+        message = f"a read lazily loaded {state.lazy_loaded_from.class_.__name__}: {str(state.statement)[:300]}"
+        if os.environ.get("PROCURE_STRICT_RENDERING") == "1":
+            raise LazyLoadInRead(message)
+        log.warning(message)
 
 
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 8) -> Engine:

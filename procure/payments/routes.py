@@ -54,7 +54,8 @@ class PaymentsApi(Controller):
     def index(self, db: DB, clock: AppClock, user: Me, month: FromQuery[str | None] = None,
               state_filter: Annotated[str | None, QueryParameter(name="state")] = None,
               contract_id: QueryId = None, overdue: FromQuery[bool] = False) -> list[StatementOut]:
-        rows = services.list_statements(db, clock, user, StatementFilter(month, state_filter, contract_id, overdue))
+        rows = services.list_statements(db, clock, user, StatementFilter(month, state_filter, contract_id, overdue),
+                                        with_lines=True)
         return [out(s, clock) for s in rows]
 
     @get("/payment-statements/{statement_id:int}", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_READ)],

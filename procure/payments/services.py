@@ -377,8 +377,13 @@ class StatementFilter:
     overdue: bool = False
 
 
-def list_statements(session: Session, clock: Clock, user: CurrentUser, flt: StatementFilter) -> list[PaymentStatement]:
+def list_statements(session: Session, clock: Clock, user: CurrentUser, flt: StatementFilter, *,
+                    with_lines: bool = False) -> list[PaymentStatement]:
+    """The statements ``user`` may see, filtered; with their lines and events when asked (the API
+    answers them, the list page does not)."""
     stmt = select(PaymentStatement).order_by(PaymentStatement.month.desc(), PaymentStatement.contract_id)
+    if with_lines:
+        stmt = stmt.options(selectinload(PaymentStatement.lines), selectinload(PaymentStatement.events))
     if policy.acts_for_company(user):
         stmt = stmt.join(Contract).where(policy.company_filter(user, Contract.contractor_id))
     if flt.month:
