@@ -19,12 +19,12 @@ def evaluated(session, clock, tmp_path):
     world = opened_lot(session, clock, tmp_path, sme_deduction=None)
     members = full_committee(world, session, clock)
     review_all(world, session, clock, members)
-    evaluation.finalize(session, clock, world.officer.actor, world.extra["lot"].id, seed=3)
+    evaluation.finalize(session, clock, world.officer.actor, world.lot.id, seed=3)
     return world
 
 
 def test_propose_publicise_notify(evaluated, session, clock):
-    lot = evaluated.extra["lot"]
+    lot = evaluated.lot
     award = awards.propose(session, clock, evaluated.officer.actor, lot.id)
     assert award.rank == 1 and award.publicity_ends_at == clock() + timedelta(days=3)
     with pytest.raises(Conflict):  # awarding during publicity
@@ -33,14 +33,14 @@ def test_propose_publicise_notify(evaluated, session, clock):
     awards.issue_notice(session, clock, evaluated.officer.actor, award.id)
     assert lot.state == LotState.AWARDED and lot.tender.state == TenderState.AWARDED
     contract = session.query(Contract).filter_by(lot_id=lot.id).one()
-    assert contract.amount == evaluated.extra["bids"][0].price and contract.state == "draft"
+    assert contract.amount == evaluated.bids[0].price and contract.state == "draft"
     loser = evaluated.contractors[2]
     result, _ = awards.my_result(session, loser, lot.id)
-    assert result.rank == 3 and result.bid_id == evaluated.extra["bids"][2].id
+    assert result.rank == 3 and result.bid_id == evaluated.bids[2].id
 
 
 def test_another_candidate_needs_a_reason(evaluated, session, clock):
-    lot = evaluated.extra["lot"]
+    lot = evaluated.lot
     second = next(r for r in awards.candidates(session, lot.id) if r.rank == 2)
     with pytest.raises(InvalidInput):
         awards.propose(session, clock, evaluated.officer.actor, lot.id, second.bid_id, "")
@@ -51,7 +51,7 @@ def test_another_candidate_needs_a_reason(evaluated, session, clock):
 
 
 def test_an_objection_suspends_until_answered(evaluated, session, clock):
-    lot = evaluated.extra["lot"]
+    lot = evaluated.lot
     award = awards.propose(session, clock, evaluated.officer.actor, lot.id)
     objector = evaluated.contractors[1]
     objection = awards.object_to(session, clock, objector, award.id, "第一名业绩材料不实")
@@ -75,4 +75,4 @@ def test_an_objection_suspends_until_answered(evaluated, session, clock):
 def test_no_award_before_the_evaluation_is_final(session, clock, tmp_path):
     world = opened_lot(session, clock, tmp_path)
     with pytest.raises(Conflict):
-        awards.propose(session, clock, world.officer.actor, world.extra["lot"].id)
+        awards.propose(session, clock, world.officer.actor, world.lot.id)

@@ -23,7 +23,7 @@ def contract(session, clock, tmp_path):
     world = opened_lot(session, clock, tmp_path, sme_deduction=None)
     members = full_committee(world, session, clock)
     review_all(world, session, clock, members)
-    lot = world.extra["lot"]
+    lot = world.lot
     evaluation.finalize(session, clock, world.officer.actor, lot.id, seed=3)
     award = awards.propose(session, clock, world.officer.actor, lot.id)
     clock.advance(days=3)
@@ -63,7 +63,7 @@ def test_signing_both_sides_and_twice(contract, session, clock):
     with pytest.raises(Conflict):  # no more term changes once someone signed
         contracts.update_terms(session, clock, world.officer.actor, contract.id, {"months": 6})
     contracts.sign(session, clock, world.officer, contract.id)
-    assert contract.state == "signed" and world.extra["lot"].state == LotState.CONTRACTED
+    assert contract.state == "signed" and world.lot.state == LotState.CONTRACTED
     with pytest.raises(Conflict):
         contracts.sign(session, clock, world.officer, contract.id)
     evaluator = CurrentUser.of(UserFactory(role="evaluator"))

@@ -11,14 +11,14 @@ from tests.evaluation.world import opened_lot
 @pytest.fixture()
 def world(session, clock, tmp_path):
     world = opened_lot(session, clock, tmp_path)
-    members = world.extra["experts"][:5]
-    evaluation.form_committee(session, clock, world.officer.actor, world.extra["lot"].id, members=[m.id for m in members])
+    members = world.experts[:5]
+    evaluation.form_committee(session, clock, world.officer.actor, world.lot.id, members=[m.id for m in members])
     return world
 
 
 def test_the_api_path_of_a_withdrawal_a_replacement_and_the_majority(client, world):
-    lot, bids = world.extra["lot"], world.extra["bids"]
-    experts = world.extra["experts"]
+    lot, bids = world.lot, world.bids
+    experts = world.experts
     first = api_login(client, experts[0].username)
     url = f"/api/v1/lots/{lot.id}"
     for body, field in (({}, "no_conflict"), ({"no_conflict": False}, "relation"),
@@ -62,8 +62,8 @@ def test_the_api_path_of_a_withdrawal_a_replacement_and_the_majority(client, wor
 
 
 def test_the_declaration_page_needs_a_choice(client, page_login, world, session):
-    lot = world.extra["lot"]
-    expert = world.extra["experts"][0]
+    lot = world.lot
+    expert = world.experts[0]
     token = csrf_token(page_login(client, expert.username))
     form = client.get(f"/lots/{lot.id}/evaluate").text
     assert 'id="no-conflict"' in form and 'id="has-conflict"' in form
@@ -83,8 +83,8 @@ def test_the_declaration_page_needs_a_choice(client, page_login, world, session)
 
 
 def test_the_officer_sees_the_committee_short_and_draws_a_replacement(client, page_login, world, session, clock):
-    lot = world.extra["lot"]
-    evaluation.declare(session, clock, world.extra["experts"][0], lot.id, False, "前雇主")
+    lot = world.lot
+    evaluation.declare(session, clock, world.experts[0], lot.id, False, "前雇主")
     token = csrf_token(page_login(client, world.officer.username))
     overview = client.get(f"/lots/{lot.id}/evaluation").text
     assert 'id="committee-short"' in overview and f'action="/lots/{lot.id}/evaluation/replacement"' in overview
@@ -104,8 +104,8 @@ def test_the_officer_sees_the_committee_short_and_draws_a_replacement(client, pa
 
 
 def test_a_member_sees_their_view_and_the_committees_count(client, page_login, world, session, clock):
-    lot, bids = world.extra["lot"], world.extra["bids"]
-    members = world.extra["experts"][:5]
+    lot, bids = world.lot, world.bids
+    members = world.experts[:5]
     for m in members:
         evaluation.declare(session, clock, m, lot.id, True)
     evaluation.record_compliance(session, clock, members[1], lot.id, bids[0].id, True, "")

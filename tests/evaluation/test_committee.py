@@ -26,15 +26,15 @@ def world(session, clock, tmp_path):
 
 
 def _form(world, session, clock, n=5):  # type: ignore[no-untyped-def]
-    members = world.extra["experts"][:n]
-    evaluation.form_committee(session, clock, world.officer.actor, world.extra["lot"].id, members=[m.id for m in members])
+    members = world.experts[:n]
+    evaluation.form_committee(session, clock, world.officer.actor, world.lot.id, members=[m.id for m in members])
     return members
 
 
 def _score_all(world, session, clock, members):  # type: ignore[no-untyped-def]
     for m in members:
-        for bid in world.extra["bids"]:
-            evaluation.record_scores(session, clock, m, world.extra["lot"].id, bid.id, {"T1": "30", "T2": "20"})
+        for bid in world.bids:
+            evaluation.record_scores(session, clock, m, world.lot.id, bid.id, {"T1": "30", "T2": "20"})
 
 
 @pytest.mark.parametrize(("no_conflict", "relation", "field"), [
@@ -44,7 +44,7 @@ def _score_all(world, session, clock, members):  # type: ignore[no-untyped-def]
 def test_anything_but_an_explicit_choice_is_refused_and_records_nothing(world, session, clock, no_conflict, relation,
                                                                          field):
     members = _form(world, session, clock)
-    lot = world.extra["lot"]
+    lot = world.lot
     with pytest.raises(InvalidInput) as info:
         evaluation.declare(session, clock, members[0], lot.id, no_conflict, relation)
     assert [e["field"] for e in info.value.errors] == [field]
@@ -59,7 +59,7 @@ def test_a_conflict_withdraws_the_member_and_tells_the_officers(world, session, 
     retired = UserFactory(role="officer", username="retired-officer", active=False)
     session.commit()
     members = _form(world, session, clock)
-    lot = world.extra["lot"]
+    lot = world.lot
     member = evaluation.declare(session, clock, members[0], lot.id, False, "配偶在投标单位任职")
     assert member.withdrawn_at == clock() and member.conflict == "配偶在投标单位任职"
     notes = session.scalars(select(Notification).order_by(Notification.user_id)).all()
@@ -79,7 +79,7 @@ def test_a_conflict_withdraws_the_member_and_tells_the_officers(world, session, 
     assert state.withdrawn == [members[0].display_name] and members[0].display_name not in state.undeclared
     # Withdrawn is withdrawn: no bids, no second declaration, no seat in the member's list.
     with pytest.raises(Forbidden):
-        evaluation.record_compliance(session, clock, members[0], lot.id, world.extra["bids"][0].id, True, "")
+        evaluation.record_compliance(session, clock, members[0], lot.id, world.bids[0].id, True, "")
     with pytest.raises(Conflict):
         evaluation.declare(session, clock, members[0], lot.id, True)
     assert not evaluation.declared_member(session, members[0], lot.id)
@@ -88,7 +88,7 @@ def test_a_conflict_withdraws_the_member_and_tells_the_officers(world, session, 
 
 def test_a_declared_member_cannot_take_the_declaration_back(world, session, clock):
     members = _form(world, session, clock)
-    lot = world.extra["lot"]
+    lot = world.lot
     evaluation.declare(session, clock, members[0], lot.id, True)
     assert evaluation.declare(session, clock, members[0], lot.id, True).declared_at is not None  # idempotent
     with pytest.raises(Conflict):
@@ -99,18 +99,18 @@ def test_a_declared_member_cannot_take_the_declaration_back(world, session, cloc
 def test_a_withdrawal_that_keeps_the_legal_size_tells_the_officers_so(session, clock, tmp_path):
     world = opened_lot(session, clock, tmp_path, experts=9)
     members = _form(world, session, clock, n=7)  # a 5-member lot with a committee of 7 …
-    evaluation.declare(session, clock, members[0], world.extra["lot"].id, False, "前雇主")
-    evaluation.declare(session, clock, members[1], world.extra["lot"].id, False, "持有投标人股份")
-    state = evaluation.progress(session, clock, world.extra["lot"].id)
+    evaluation.declare(session, clock, members[0], world.lot.id, False, "前雇主")
+    evaluation.declare(session, clock, members[1], world.lot.id, False, "持有投标人股份")
+    state = evaluation.progress(session, clock, world.lot.id)
     assert not state.short and state.size == 5  # … is still legal with five
     assert session.scalars(select(Notification.message)).all()[-1].endswith("the committee still has its legal size.")
     with pytest.raises(Conflict):  # no replacement is needed
-        evaluation.draw_replacement(session, clock, world.officer.actor, world.extra["lot"].id, seed=1)
+        evaluation.draw_replacement(session, clock, world.officer.actor, world.lot.id, seed=1)
 
 
 def test_a_replacement_is_drawn_with_a_recorded_seed_after_scoring_began(world, session, clock):
-    lot, bids = world.extra["lot"], world.extra["bids"]
-    experts = world.extra["experts"]
+    lot, bids = world.lot, world.bids
+    experts = world.experts
     linked = experts[5]
     session.add(ExpertRelation(user_id=linked.id, contractor_id=bids[1].contractor_id, relation="前雇主",
                                declared_at=clock()))
@@ -155,25 +155,25 @@ def test_a_replacement_is_drawn_with_a_recorded_seed_after_scoring_began(world, 
 
 def test_a_random_seed_is_recorded_when_none_is_given(world, session, clock):
     members = _form(world, session, clock)
-    evaluation.declare(session, clock, members[0], world.extra["lot"].id, False, "前雇主")
-    member = evaluation.draw_replacement(session, clock, world.officer.actor, world.extra["lot"].id)
+    evaluation.declare(session, clock, members[0], world.lot.id, False, "前雇主")
+    member = evaluation.draw_replacement(session, clock, world.officer.actor, world.lot.id)
     assert member.draw_seed is not None and 0 <= member.draw_seed < 2**62
-    assert member.user_id in {e.id for e in world.extra["experts"][5:]}
+    assert member.user_id in {e.id for e in world.experts[5:]}
 
 
 def test_no_replacement_when_the_pool_is_exhausted(session, clock, tmp_path):
     world = opened_lot(session, clock, tmp_path, experts=5)
     with pytest.raises(Conflict):  # no committee yet
-        evaluation.draw_replacement(session, clock, world.officer.actor, world.extra["lot"].id)
+        evaluation.draw_replacement(session, clock, world.officer.actor, world.lot.id)
     members = _form(world, session, clock)
-    evaluation.declare(session, clock, members[0], world.extra["lot"].id, False, "前雇主")
+    evaluation.declare(session, clock, members[0], world.lot.id, False, "前雇主")
     with pytest.raises(Conflict) as info:
-        evaluation.draw_replacement(session, clock, world.officer.actor, world.extra["lot"].id, seed=1)
+        evaluation.draw_replacement(session, clock, world.officer.actor, world.lot.id, seed=1)
     assert "No expert is left" in info.value.message
 
 
 def test_finalising_is_refused_below_the_legal_size_and_names_it(world, session, clock):
-    lot = world.extra["lot"]
+    lot = world.lot
     members = _form(world, session, clock)
     evaluation.declare(session, clock, members[0], lot.id, False, "前雇主")
     staying = members[1:]
@@ -193,10 +193,10 @@ def test_finalising_is_refused_below_the_legal_size_and_names_it(world, session,
 
 
 def test_finalising_is_refused_when_experts_fall_below_two_thirds(world, session, clock):
-    lot = world.extra["lot"]
+    lot = world.lot
     reps = [UserFactory(role="officer", display_name=f"采购人代表{i}") for i in range(2)]
     session.commit()
-    experts = world.extra["experts"]
+    experts = world.experts
     evaluation.form_committee(session, clock, world.officer.actor, lot.id,
                               members=[e.id for e in experts[:6]] + [reps[0].id])  # 7 members, 6 experts
     evaluation.declare(session, clock, experts[0], lot.id, False, "前雇主")
@@ -210,7 +210,7 @@ def test_finalising_is_refused_when_experts_fall_below_two_thirds(world, session
 
 def test_a_big_lot_needs_seven(session, clock, tmp_path):
     world = opened_lot(session, clock, tmp_path, experts=9, ceiling_price="12000000.00")
-    lot = world.extra["lot"]
+    lot = world.lot
     assert lot.ceiling_price == Decimal("12000000.00")
     with pytest.raises(InvalidInput):
         _form(world, session, clock, n=5)
@@ -220,12 +220,12 @@ def test_a_big_lot_needs_seven(session, clock, tmp_path):
         evaluation.finalize(session, clock, world.officer.actor, lot.id)
     assert info.value.params == {"size": 6, "experts": 6, "minimum": 7}
     assert evaluation.draw_replacement(session, clock, world.officer.actor, lot.id, seed=5).user_id in \
-        {e.id for e in world.extra["experts"][7:]}
+        {e.id for e in world.experts[7:]}
     assert not evaluation.progress(session, clock, lot.id).short
 
 
 def test_every_member_present_must_have_submitted(world, session, clock):
-    lot = world.extra["lot"]
+    lot = world.lot
     members = _form(world, session, clock)
     for m in members:
         evaluation.declare(session, clock, m, lot.id, True)

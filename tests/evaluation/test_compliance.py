@@ -26,7 +26,7 @@ def world(session, clock, tmp_path):
 
 
 def test_each_member_records_their_own_view_and_the_majority_decides(world, session, clock):
-    lot, bids = world.extra["lot"], world.extra["bids"]
+    lot, bids = world.lot, world.bids
     members = full_committee(world, session, clock)
     review_compliance(world, session, clock, members[:4], SPLIT)
     # Four of five have spoken: no result yet, whatever they said (3 : 1 on bid 1 is not the committee's).
@@ -48,7 +48,7 @@ def test_each_member_records_their_own_view_and_the_majority_decides(world, sess
 
 
 def test_a_member_changes_their_own_view_until_a_sheet_is_submitted(world, session, clock):
-    lot, bids = world.extra["lot"], world.extra["bids"]
+    lot, bids = world.lot, world.bids
     members = full_committee(world, session, clock)
     review_compliance(world, session, clock, members, SPLIT)
     mine = evaluation.record_compliance(session, clock, members[2], lot.id, bids[2].id, True, "")
@@ -68,16 +68,16 @@ def test_a_member_changes_their_own_view_until_a_sheet_is_submitted(world, sessi
 
 
 def test_no_sheet_before_the_review_has_a_result_for_every_bid(world, session, clock):
-    lot = world.extra["lot"]
+    lot = world.lot
     members = full_committee(world, session, clock)
     review_compliance(world, session, clock, members[:4])
     with pytest.raises(Conflict) as info:
         evaluation.submit_sheet(session, clock, members[0], lot.id)
-    assert info.value.params == {"bids": ", ".join(f"#{b.id}" for b in world.extra["bids"])}
+    assert info.value.params == {"bids": ", ".join(f"#{b.id}" for b in world.bids)}
 
 
 def test_the_ranking_reads_the_majority_and_the_report_keeps_the_dissent(world, session, clock):
-    lot, bids = world.extra["lot"], world.extra["bids"]
+    lot, bids = world.lot, world.bids
     members = full_committee(world, session, clock)
     review_compliance(world, session, clock, members, SPLIT)
     for m in members:
@@ -99,8 +99,8 @@ def test_the_ranking_reads_the_majority_and_the_report_keeps_the_dissent(world, 
 
 
 def test_a_tie_on_a_short_committee_is_no_result(world, session, clock):
-    lot, bids = world.extra["lot"], world.extra["bids"]
-    members = world.extra["experts"][:5]
+    lot, bids = world.lot, world.bids
+    members = world.experts[:5]
     evaluation.form_committee(session, clock, world.officer.actor, lot.id, members=[m.id for m in members])
     evaluation.declare(session, clock, members[0], lot.id, False, "前雇主")
     for m in members[1:]:

@@ -15,7 +15,7 @@ from tests.evaluation.world import full_committee, opened_lot
 def scoring(session, clock, tmp_path):  # type: ignore[no-untyped-def]
     world = opened_lot(session, clock, tmp_path)
     members = full_committee(world, session, clock)
-    lot, bid = world.extra["lot"], world.extra["bids"][0]
+    lot, bid = world.lot, world.bids[0]
     for member in members:  # the committee's majority finds the bid compliant once every member has a view
         evaluation.record_compliance(session, clock, member, lot.id, bid.id, True, "")
     return world, members, lot, bid

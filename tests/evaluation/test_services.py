@@ -86,9 +86,9 @@ def test_a_member_with_a_conflict_withdraws_and_stays_on_record(opened, session,
 
 
 def test_scores_rules(world, session, clock):
-    lot = world.extra["lot"]
+    lot = world.lot
     members = full_committee(world, session, clock)
-    bids = world.extra["bids"]
+    bids = world.bids
     with pytest.raises(Conflict):  # not yet found compliant
         evaluation.record_scores(session, clock, members[0], lot.id, bids[0].id, {"T1": "10"})
     review_compliance(world, session, clock, members, {(m, 1): "缺少营业执照" for m in range(5)})
@@ -100,7 +100,7 @@ def test_scores_rules(world, session, clock):
         evaluation.record_scores(session, clock, members[0], lot.id, bids[0].id, {"X9": "1"})
     with pytest.raises(InvalidInput):  # non-compliance needs a reason
         evaluation.record_compliance(session, clock, members[0], lot.id, bids[2].id, False, " ")
-    outsider = world.extra["experts"][6]
+    outsider = world.experts[6]
     with pytest.raises(Forbidden):  # an evaluator scoring a lot they are not on
         evaluation.record_scores(session, clock, outsider, lot.id, bids[0].id, {"T1": "10"})
     saved = evaluation.record_scores(session, clock, members[0], lot.id, bids[0].id, {"T1": "39.5", "T2": "30"})
@@ -108,10 +108,10 @@ def test_scores_rules(world, session, clock):
 
 
 def test_members_see_others_sheets_only_after_their_own(world, session, clock):
-    lot = world.extra["lot"]
+    lot = world.lot
     members = full_committee(world, session, clock)
     review_compliance(world, session, clock, members)
-    for bid in world.extra["bids"]:
+    for bid in world.bids:
         evaluation.record_scores(session, clock, members[0], lot.id, bid.id, {"T1": "30", "T2": "20"})
         evaluation.record_scores(session, clock, members[1], lot.id, bid.id, {"T1": "31", "T2": "21"})
     assert [v.member.user_id for v in evaluation.sheets_visible_to(session, members[1], lot.id)] == [members[1].id]
@@ -121,18 +121,18 @@ def test_members_see_others_sheets_only_after_their_own(world, session, clock):
     assert len(evaluation.sheets_visible_to(session, members[1], lot.id)) == 5
     assert len(evaluation.sheets_visible_to(session, members[0], lot.id)) == 1
     with pytest.raises(Conflict):
-        evaluation.record_scores(session, clock, members[1], lot.id, world.extra["bids"][0].id, {"T1": "1"})
+        evaluation.record_scores(session, clock, members[1], lot.id, world.bids[0].id, {"T1": "1"})
 
 
 def test_finalise_the_worked_example(session, clock, tmp_path):
     world = opened_lot(session, clock, tmp_path, sme_deduction=None)
-    lot = world.extra["lot"]
+    lot = world.lot
     members = full_committee(world, session, clock)
     with pytest.raises(Conflict):
         evaluation.finalize(session, clock, world.officer.actor, lot.id)
     review_all(world, session, clock, members)
     rows = evaluation.finalize(session, clock, world.officer.actor, lot.id, seed=9)
-    by_price = {str(world.extra["bids"][i].price): r for i, r in enumerate(sorted(rows, key=lambda r: r.bid_id))}
+    by_price = {str(world.bids[i].price): r for i, r in enumerate(sorted(rows, key=lambda r: r.bid_id))}
     assert [by_price[p].price_score for p in ("1000000.00", "1100000.00", "1250000.00")] == \
         [Decimal("30.00"), Decimal("27.27"), Decimal("24.00")]
     assert by_price["1000000.00"].rank == 1 and by_price["1000000.00"].total == Decimal("80.00")
@@ -142,28 +142,28 @@ def test_finalise_the_worked_example(session, clock, tmp_path):
 
 def test_finalising_with_an_undecided_abnormal_flag_is_refused(session, clock, tmp_path):
     world = opened_lot(session, clock, tmp_path, prices=("500000.00", "1000000.00", "1050000.00", "1100000.00"))
-    lot = world.extra["lot"]
+    lot = world.lot
     members = full_committee(world, session, clock)
     review_compliance(world, session, clock, members)
-    assert evaluation.flagged(session, lot) == {world.extra["bids"][0].id}
+    assert evaluation.flagged(session, lot) == {world.bids[0].id}
     with pytest.raises(Conflict) as info:
         evaluation.finalize(session, clock, world.officer.actor, lot.id)
     assert "abnormally low" in info.value.message
     with pytest.raises(Conflict):  # a bid that is not flagged
-        evaluation.record_abnormal(session, clock, members[0], lot.id, world.extra["bids"][1].id, "accepted", "x")
-    evaluation.record_abnormal(session, clock, members[0], lot.id, world.extra["bids"][0].id, "rejected", "低于成本")
+        evaluation.record_abnormal(session, clock, members[0], lot.id, world.bids[1].id, "accepted", "x")
+    evaluation.record_abnormal(session, clock, members[0], lot.id, world.bids[0].id, "rejected", "低于成本")
     for m in members:
-        for bid in world.extra["bids"][1:]:
+        for bid in world.bids[1:]:
             evaluation.record_scores(session, clock, m, lot.id, bid.id, {"T1": "30", "T2": "20"})
         evaluation.submit_sheet(session, clock, m, lot.id)
     rows = {r.bid_id: r for r in evaluation.finalize(session, clock, world.officer.actor, lot.id)}
-    assert rows[world.extra["bids"][0].id].rank is None and not rows[world.extra["bids"][0].id].compliant
+    assert rows[world.bids[0].id].rank is None and not rows[world.bids[0].id].compliant
 
 
 def test_fewer_than_three_compliant_bids_fails_the_lot(world, session, clock):
-    lot = world.extra["lot"]
+    lot = world.lot
     members = full_committee(world, session, clock)
-    bids = world.extra["bids"]
+    bids = world.bids
     review_compliance(world, session, clock, members, {(m, 0): "资质不符" for m in range(5)})
     for m in members:
         for bid in bids[1:]:
@@ -175,11 +175,11 @@ def test_fewer_than_three_compliant_bids_fails_the_lot(world, session, clock):
 
 def test_sme_deduction_moves_the_benchmark_in_a_real_lot(world, session, clock):
     # bidder 0 is an SME: E = 1,000,000 × 0.9 = 900,000 becomes the benchmark B.
-    lot = world.extra["lot"]
+    lot = world.lot
     members = full_committee(world, session, clock)
     review_all(world, session, clock, members)
     rows = {r.bid_id: r for r in evaluation.finalize(session, clock, world.officer.actor, lot.id, seed=1)}
-    bids = world.extra["bids"]
+    bids = world.bids
     assert rows[bids[0].id].evaluated_price == Decimal("900000.00") and rows[bids[0].id].price_score == Decimal("30.00")
     assert rows[bids[1].id].price_score == Decimal("24.55")  # 900,000 / 1,100,000 × 30 = 24.545…
     assert rows[bids[2].id].evaluated_price == Decimal("1125000.00")  # also an SME

@@ -32,8 +32,8 @@ def test_no_evaluator_names_before_the_award(client, session, clock, settings, t
     world = opened_lot(session, clock, settings.storage_dir.parent, sme_deduction=None)
     members = full_committee(world, session, clock)
     review_all(world, session, clock, members)
-    evaluation.finalize(session, clock, world.officer.actor, world.extra["lot"].id, seed=1)
-    tender = world.extra["tender"]
+    evaluation.finalize(session, clock, world.officer.actor, world.lot.id, seed=1)
+    tender = world.tender
     names = [m.display_name for m in members]
     for path in (f"/tenders/{tender.id}", f"/tenders/{tender.id}/opening", "/api/v1/public/ocds/releases",
                  f"/api/v1/tenders/{tender.id}"):

@@ -43,7 +43,12 @@ class World:
     officer: CurrentUser
     contractors: list[CurrentUser]
     site_ids: list[int]
-    extra: dict = field(default_factory=dict)
+    # What a scenario adds (tests/evaluation/world.py opened_lot: the opened tender, its lot, the
+    # bids in the order of ``contractors``, the experts who may sit): typed fields, not a dict.
+    tender: Any = None
+    lot: Any = None
+    bids: list[Any] = field(default_factory=list)
+    experts: list[CurrentUser] = field(default_factory=list)
 
     def published_tender(self, days: int = 20, **overrides: Any):  # type: ignore[no-untyped-def]
         deadline = self.clock() + timedelta(days=days)
