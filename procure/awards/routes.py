@@ -17,7 +17,8 @@ from procure.documents.web import Pdf
 from procure.evaluation import services as evaluation
 from procure.kernel.clock import Clock
 from procure.kernel.errors import NotFound
-from procure.kernel.web import DB, AppClock, FormData, PathId, attempt, form_id, page, pdf_response
+from procure.kernel import inputs
+from procure.kernel.web import DB, AppClock, FormData, PathId, attempt, page, pdf_response
 from sqlalchemy.orm import Session
 
 
@@ -91,9 +92,10 @@ class AwardPages(Controller):
     @post("/lots/{lot_id:int}/award", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def propose(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         """Proposed from the lot's evaluation overview, which shows the refusal if there is one."""
-        return attempt(request, db, lambda: services.propose(
-            db, clock, user.actor, lot_id, form_id(data, "bid_id"), data.get("reason", "")),
-            success=f"/lots/{lot_id}/evaluation", on_error=lambda status, message: page(
+        def action() -> object:
+            given = inputs.convert(ProposeIn, {"bid_id": data.get("bid_id"), "reason": data.get("reason")})
+            return services.propose(db, clock, user.actor, lot_id, given.bid_id, given.reason)
+        return attempt(request, db, action, success=f"/lots/{lot_id}/evaluation", on_error=lambda status, message: page(
                 request, "evaluation/overview.html", status_code=status, error=message,
                 **evaluation.overview_page(db, clock, lot_id)))
 
