@@ -10,6 +10,7 @@ from procure.contracts.models import Contract
 from procure.kernel.errors import Conflict, Forbidden, InvalidInput
 from procure.evaluation import services as evaluation
 from procure.tendering.rules import LotState, TenderState
+from tests.conftest import csrf_token
 from tests.evaluation.world import full_committee, opened_lot, review_all
 from tests.factories import ContractorFactory, UserFactory
 
@@ -76,3 +77,18 @@ def test_no_award_before_the_evaluation_is_final(session, clock, tmp_path):
     world = opened_lot(session, clock, tmp_path)
     with pytest.raises(Conflict):
         awards.propose(session, clock, world.officer.actor, world.lot.id)
+
+
+def test_the_proposal_form_takes_the_apis_input(evaluated, client, page_login, session):
+    """The overview's award form goes through ProposeIn: a bid that is not a number is named; an
+    empty choice proposes the first-ranked bid."""
+    lot = evaluated.lot
+    token = csrf_token(page_login(client, evaluated.officer.username))
+    refused = client.post(f"/lots/{lot.id}/award", data={"_csrf_token": token, "bid_id": "第一名"},
+                          follow_redirects=False)
+    assert refused.status_code == 400 and "bid_id" in refused.text
+    done = client.post(f"/lots/{lot.id}/award", data={"_csrf_token": token, "bid_id": ""}, follow_redirects=False)
+    assert done.status_code in (302, 303), done.text[:2000]
+    session.expire_all()
+    award = awards.of_lot(session, lot.id)
+    assert award is not None and award.rank == 1
