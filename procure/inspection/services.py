@@ -218,7 +218,8 @@ def ensure_plans(session: Session, clock: Clock, month: str, actor: Actor = SYST
     the worker draws the month's plans on its first day; an inspector may draw them sooner."""
     month_bounds(month)
     plans = []
-    for contract in session.scalars(select(Contract).where(Contract.state.in_(LIVE))).unique():
+    live = select(Contract).where(Contract.state.in_(LIVE)).options(selectinload(Contract.sites))
+    for contract in session.scalars(live).unique():
         if not sites_in_month(contract, month):
             continue
         plans.append(plan_month(session, clock, actor, contract.id, month))
@@ -230,8 +231,8 @@ def month_plans(session: Session, month: str) -> tuple[list[SamplingPlan], list[
     month_bounds(month)
     plans = list(session.scalars(select(SamplingPlan).where(SamplingPlan.month == month).order_by(SamplingPlan.contract_id)))
     drawn = {p.contract_id for p in plans}
-    undrawn = [c for c in session.scalars(select(Contract).where(Contract.state.in_(LIVE)).order_by(Contract.id)).unique()
-               if c.id not in drawn and sites_in_month(c, month)]
+    live = select(Contract).where(Contract.state.in_(LIVE)).order_by(Contract.id).options(selectinload(Contract.sites))
+    undrawn = [c for c in session.scalars(live).unique() if c.id not in drawn and sites_in_month(c, month)]
     return plans, undrawn
 
 

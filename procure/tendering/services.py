@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, func, literal, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.interfaces import ORMOption
 from sqlalchemy.orm.attributes import set_committed_value
@@ -507,6 +508,9 @@ def refresh_many(session: Session, clock: Clock, tenders: Iterable[Tender]) -> i
     if not moving:
         return 0
     settling = [t for t, state_now in moving if needs_settling(state_now, t.settled_at, t.bid_deadline, now)]
+    unloaded = [t.id for t in settling if "lots" in sa_inspect(t).unloaded]
+    if unloaded:  # settling derives every lot's state: load the lots of all those tenders at once
+        session.scalars(select(Tender).where(Tender.id.in_(unloaded)).options(selectinload(Tender.lots))).all()
     counts = _bid_counts(session, [lot.id for t in settling for lot in t.lots])
     if is_read_only(session):
         for tender, state_now in moving:
