@@ -92,3 +92,13 @@ def test_every_key_style_msgid_has_an_english_label(catalog: Catalog) -> None:
     missing = sorted(k for k in keys if not english.get(k))
     assert not missing, f"key msgids without an English label in procure/locale/en: {missing}"
     assert len(keys) > 70
+
+
+def test_a_field_is_named_by_its_label_on_pages() -> None:
+    """Pages name a field of a problem by its label, in the reader's language, the row from 1."""
+    from procure.kernel.i18n import field_label
+
+    assert field_label("zh_CN", "monthly_fee_delta") == "月费变动"
+    assert field_label("en", "lots[2].ceiling_price") == "Ceiling price (row 2)"
+    assert field_label("zh_CN", "findings[3].count") == "次数（第3行）"
+    assert field_label("en", "photo_RD-C01") == "photo_RD-C01"  # no label: the field as sent

@@ -7,6 +7,7 @@ from datetime import datetime
 import msgspec
 
 from procure.kernel.bounds import Id
+from procure.kernel.i18n import N_
 
 
 class ProposeIn(msgspec.Struct):
@@ -43,3 +44,9 @@ class AwardOut(msgspec.Struct):
     publicity_ends_at: datetime
     notice_issued_at: datetime | None
     objections: list[ObjectionOut]
+
+
+#: How pages name this domain's input fields in a list of problems (``kernel.i18n.field_label``).
+FIELD_LABELS = (
+    N_("field:bid_id"), N_("field:reason"), N_("field:text"), N_("field:answer"),
+)

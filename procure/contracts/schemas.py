@@ -9,6 +9,7 @@ from msgspec import UNSET, UnsetType
 
 from procure.contracts.models import Contract
 from procure.kernel.bounds import Id
+from procure.kernel.i18n import N_
 
 
 class ContractSiteOut(msgspec.Struct):
@@ -110,3 +111,12 @@ class VariationIn(msgspec.Struct):
 
 class ReasonIn(msgspec.Struct):
     reason: str
+
+
+#: How pages name this domain's input fields in a list of problems (``kernel.i18n.field_label``).
+FIELD_LABELS = (
+    N_("field:start_date"), N_("field:months"), N_("field:performance_bond"), N_("field:retention_rate"),
+    N_("field:sampling_share"), N_("field:defects_liability_months"), N_("field:payment_table"),
+    N_("field:penalty_rules"), N_("field:kind"), N_("field:site_id"), N_("field:effective_date"),
+    N_("field:monthly_fee_delta"), N_("field:reason"), N_("field:area_m2"),
+)

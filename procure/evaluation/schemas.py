@@ -7,6 +7,7 @@ import msgspec
 
 from procure.evaluation.models import EvaluationResult
 from procure.kernel.bounds import Id, Seed
+from procure.kernel.i18n import N_
 
 #: How many experts a committee draws (87号令 第47条: at least 5; a bureau never needs 50).
 DrawCount = Annotated[int, msgspec.Meta(ge=1, le=50)]
@@ -109,3 +110,11 @@ class EvaluationOut(msgspec.Struct):
     committee_short: bool = False
     members_present: int = 0
     experts_present: int = 0
+
+
+#: How pages name this domain's input fields in a list of problems (``kernel.i18n.field_label``).
+FIELD_LABELS = (
+    N_("field:bid_id"), N_("field:draw"), N_("field:seed"), N_("field:members"), N_("field:decision"),
+    N_("field:compliant"), N_("field:reason"), N_("field:relation"), N_("field:no_conflict"), N_("field:points"),
+    N_("field:contractor_id"),
+)

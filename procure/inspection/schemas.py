@@ -7,6 +7,7 @@ import msgspec
 
 from procure.inspection.models import Inspection, InspectionTemplate
 from procure.kernel.bounds import Id, Seed
+from procure.kernel.i18n import N_
 
 
 class CategoryOut(msgspec.Struct):
@@ -116,3 +117,11 @@ class PlanOut(msgspec.Struct):
     share: str
     pool: list[int]
     site_ids: list[int]
+
+
+#: How pages name this domain's input fields in a list of problems (``kernel.i18n.field_label``).
+FIELD_LABELS = (
+    N_("field:site_id"), N_("field:findings"), N_("field:item_code"), N_("field:count"), N_("field:note"),
+    N_("field:inspected_at"), N_("field:supersedes_id"), N_("field:correction_reason"), N_("field:contract_id"),
+    N_("field:month"),
+)

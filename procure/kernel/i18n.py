@@ -8,6 +8,7 @@ binary ``.mo`` files live in the repository.
 from __future__ import annotations
 
 import io
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,22 @@ def pick_locale(cookie: str | None, accept_language: str | None, default: str) -
         if tag.startswith("en"):
             return "en"
     return default
+
+
+_ROW = re.compile(r"\[(\d+)\]")
+
+
+def field_label(locale: str, field: str) -> str:
+    """How a page names a field in its list of problems: the label of the field's last name
+    (msgid ``field:<name>``, declared with the domain's input) in the reader's language, with the
+    row counted from 1 when the field is in a list ("Ceiling price (row 2)" for
+    ``lots[2].ceiling_price``); the field as sent when it has no label. The API keeps the field."""
+    rows = _ROW.findall(field)
+    key = f"field:{_ROW.sub('', field).rsplit('.', 1)[-1]}"
+    label = translations(locale).gettext(key)
+    if label == key:
+        return field
+    return gettext(locale, "{label} (row {row})", label=label, row=rows[-1]) if rows else label
 
 
 def role_label(locale: str, role: str) -> str:

@@ -43,7 +43,7 @@ from procure.kernel.db import Database, rendering
 from procure.kernel.errors import InvalidInput, ProcureError
 from procure.kernel.pagination import MAX_PAGE
 from procure.kernel.inputs import described, field_of, named_in
-from procure.kernel.i18n import LOCALE_COOKIE, gettext, pick_locale
+from procure.kernel.i18n import LOCALE_COOKIE, field_label, gettext, pick_locale
 from procure.kernel.settings import Settings
 from procure.kernel.money import format_amount
 
@@ -528,6 +528,11 @@ def translate_error(locale: str, exc: ProcureError) -> tuple[str, list[dict[str,
     return detail, errors
 
 
+def labelled(locale: str, detail: str, errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    """For a page: each problem also carries ``label``, its field as the reader names it."""
+    return detail, [e | {"label": field_label(locale, str(e["field"]))} if e.get("field") else e for e in errors]
+
+
 def procure_error_handler(request: Request, exc: ProcureError) -> Response:
     detail, errors = translate_error(_locale(request), exc)
     if is_api(request.url.path) or request.headers.get("accept", "").startswith("application/json"):
@@ -535,7 +540,7 @@ def procure_error_handler(request: Request, exc: ProcureError) -> Response:
         if errors:
             body["errors"] = errors
         return Response(body, status_code=exc.status_code, headers=_retry_after(exc))
-    response = error_page(request, exc.status_code, detail, errors)
+    response = error_page(request, exc.status_code, *labelled(_locale(request), detail, errors))
     response.headers.update(_retry_after(exc))
     return response
 
@@ -569,7 +574,7 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
         if errors:
             body["errors"] = errors
         return Response(body, status_code=exc.status_code, headers=exc.headers)
-    return error_page(request, exc.status_code, detail, errors)
+    return error_page(request, exc.status_code, *labelled(locale, detail, errors))
 
 
 
@@ -685,13 +690,13 @@ def attempt(request: Request, db: Session, action: Callable[[], object], *, succ
         db.rollback()
         detail, _, errors = form_errors(exc, _locale(request))
         if errors:
-            detail += " " + "; ".join(f"{e['field']}: {e['message']}" if e.get("field") else e["message"] for e in errors)
+            detail += " " + "; ".join(f"{e['label']}: {e['message']}" if e.get("field") else e["message"] for e in errors)
         return on_error(exc.status_code, detail)
     return Redirect(success)
 
 
 def form_errors(exc: InvalidInput | ProcureError, locale: str) -> tuple[str, dict[str, str], list[dict[str, Any]]]:
     """Split an error for re-rendering a form: summary, per-field messages, and the raw list."""
-    detail, errors = translate_error(locale, exc)
+    detail, errors = labelled(locale, *translate_error(locale, exc))
     by_field = {e["field"]: e["message"] for e in errors if "field" in e}
     return detail, by_field, errors

@@ -6,6 +6,7 @@ from typing import Any
 import msgspec
 
 from procure.payments.models import PaymentStatement
+from procure.kernel.i18n import N_
 
 
 def _s(value: object) -> str | None:
@@ -90,3 +91,9 @@ class ExposureIn(msgspec.Struct):
     level: str
     outlet: str
     note: str = ""
+
+
+#: How pages name this domain's input fields in a list of problems (``kernel.i18n.field_label``).
+FIELD_LABELS = (
+    N_("field:month"), N_("field:paid_on"), N_("field:reference"), N_("field:reason"),
+)

@@ -10,6 +10,7 @@ from msgspec import UNSET, UnsetType
 from procure.sites.models import Site
 from procure.accounts.models import Jurisdiction
 from procure.sites.rules import BudgetEstimate
+from procure.kernel.i18n import N_
 
 def _s(value: object) -> str | None:
     return None if value is None else str(value)
@@ -145,3 +146,11 @@ class UnitRateOut(msgspec.Struct):
     kind: str
     grade: int
     yuan_per_m2_year: str
+
+
+#: How pages name this domain's input fields in a list of problems (``kernel.i18n.field_label``).
+FIELD_LABELS = (
+    N_("field:code"), N_("field:name"), N_("field:kind"), N_("field:grade"), N_("field:jurisdiction_code"),
+    N_("field:area_m2"), N_("field:length_m"), N_("field:width_m"), N_("field:handover_date"), N_("field:address"),
+    N_("field:lon"), N_("field:lat"), N_("field:geojson"), N_("field:yuan_per_m2_year"),
+)

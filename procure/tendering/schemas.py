@@ -8,6 +8,7 @@ import msgspec
 
 from procure.tendering.models import Tender
 from procure.kernel.bounds import Id
+from procure.kernel.i18n import N_
 
 #: A lot's term in months (at most ten years: 政府采购法 第24条 framework terms are shorter).
 Months = Annotated[int, msgspec.Meta(ge=1, le=120)]
@@ -169,3 +170,13 @@ class TenderPage(msgspec.Struct):
     total: int
     page: int
     per_page: int
+
+
+#: How pages name this domain's input fields in a list of problems (``kernel.i18n.field_label``).
+FIELD_LABELS = (
+    N_("field:title"), N_("field:method"), N_("field:description"), N_("field:price_points"),
+    N_("field:sme_deduction"), N_("field:abnormal_threshold"), N_("field:criteria"), N_("field:code"),
+    N_("field:name"), N_("field:max_points"), N_("field:lots"), N_("field:site_ids"), N_("field:ceiling_price"),
+    N_("field:term_months"), N_("field:bid_bond"), N_("field:bid_deadline"), N_("field:standing_rule"),
+    N_("field:reason"),
+)

@@ -62,7 +62,7 @@ def test_typed_text_in_a_number_field_of_a_page_form_is_shown_not_crashed(demo):
             assert response.status_code in (400, 409), (field, value, response.status_code)
         answer = client.post(f"/lots/{lot}/evaluation/committee",
                              data={"_csrf_token": token, "mode": "draw", "draw": "五"}, follow_redirects=False)
-        assert "draw" in answer.text
+        assert "抽取人数" in answer.text  # the draw field, by its label
 
 
 def test_a_field_sent_twice_is_a_400(demo):  # type: ignore[no-untyped-def]

@@ -152,7 +152,7 @@ def test_the_inspection_form_takes_the_apis_struct(client, page_login, field, se
     site = field.sites[0].id
     refused = page.post(f"/inspect/site/{site}", follow_redirects=False, data={
         "_csrf_token": token, "count_RD-C01": "1", "count_RD-C02": "-1", "note": "雨后巡查"})
-    assert refused.status_code == 400 and "findings[2].count" in refused.text, refused.text[:3000]
+    assert refused.status_code == 400 and "次数（第2行）" in refused.text, refused.text[:3000]  # field_label of findings[2].count
     assert "雨后巡查" in refused.text  # what was typed stays
     photo = io.BytesIO()
     Image.new("RGB", (8, 8), "green").save(photo, "JPEG")
