@@ -223,5 +223,5 @@ class UnitRatePages(Controller):
             db.rollback()
             detail, _, errors = form_errors(exc, scope_locale(request.scope))
             return page(request, "admin/unit_rates.html", status_code=exc.status_code,
-                        rates=services.list_unit_rates(db), error=detail + " " + " ".join(e["message"] for e in errors))
+                        rates=services.list_unit_rates(db), error=detail + " " + "; ".join(f"{e['label']}: {e['message']}" for e in errors))
         return Redirect("/admin/unit-rates")

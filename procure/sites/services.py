@@ -122,11 +122,10 @@ def _jurisdiction_ids(session: Session) -> dict[str, int]:
 
 
 def _invalid(errors: FieldErrors) -> InvalidInput:
-    return InvalidInput(
-        "The site has errors: {summary}",
-        summary="; ".join(f"{column}: {message}" for column, message in errors.errors.items()),
-        errors=[{"field": column, "message": message} for column, message in errors.errors.items()],
-    )
+    # Each problem is its own entry, translated where shown: a summary sewn into the message would
+    # carry English messages and raw column names onto a Chinese page.
+    return InvalidInput("The site has errors.",
+                        errors=[{"field": column, "message": message} for column, message in errors.errors.items()])
 
 
 def _apply(site: Site, fields: SiteFields, jurisdiction_id: int) -> None:
