@@ -94,10 +94,6 @@ class TermsIn(msgspec.Struct, forbid_unknown_fields=True):
     payment_table: dict[str, Any] | UnsetType = UNSET  # checked by contracts.rules.payment_table_problems
     penalty_rules: dict[str, Any] | UnsetType = UNSET  # checked by contracts.rules.penalty_problems
 
-    def given(self) -> dict[str, Any]:
-        """The fields sent, by name."""
-        return {f: v for f in self.__struct_fields__ if (v := getattr(self, f)) is not UNSET}
-
 
 class VariationIn(msgspec.Struct):
     """变更 as the API takes it and the contract page's form sends it (``kernel.inputs.convert``)."""

@@ -218,7 +218,7 @@ def update_terms(session: Session, clock: Clock, actor: Actor, contract_id: int,
         if unknown:  # named as a whole, before any value's type: "amount" is never a term
             raise InvalidInput("These terms cannot be changed: {fields}.", fields=", ".join(sorted(unknown)))
         sent = inputs.convert(TermsIn, sent)
-    changes = sent.given()
+    changes = inputs.sent(sent)
     before = contract.audit_view()
     errors: list[dict[str, Any]] = []
     start = contract.start_date

@@ -109,6 +109,12 @@ def _prepared(value: Any, info: msgspec.inspect.Type) -> Any:
     return value
 
 
+def sent(change: msgspec.Struct) -> dict[str, Any]:
+    """The fields of a partial change (a PATCH Struct whose fields default to ``msgspec.UNSET``)
+    that were sent, by name."""
+    return {f: v for f in change.__struct_fields__ if (v := getattr(change, f)) is not msgspec.UNSET}
+
+
 def convert(into: type[S], data: Mapping[str, Any]) -> S:
     """A page form (already gathered into the input's shape), or stored values merged with a
     change someone sent, as the typed input: an empty field means "not given" (the struct's

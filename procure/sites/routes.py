@@ -22,6 +22,7 @@ from procure.sites.schemas import (
     BudgetOut, ImportOut, JurisdictionOut, SiteChangesIn, SiteIn, SiteOut, SitePage, UnitRateIn, UnitRateOut,
 )
 from procure.sites.services import SiteFilter
+from procure.kernel import inputs
 from procure.kernel.web import scope_locale, AppClock, DB, form_errors, FormData, page, PageNo, PathId
 from procure.accounts.web import Me, requires
 
@@ -87,7 +88,7 @@ class SitesApi(Controller):
 
     @patch("/{site_id:int}", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)], summary="Edit a site")
     def update(self, site_id: PathId, data: JSONBody[SiteChangesIn], db: DB, clock: AppClock, user: Me) -> SiteOut:
-        return SiteOut.of(services.update_site(db, clock, user.actor, site_id, data.given()))
+        return SiteOut.of(services.update_site(db, clock, user.actor, site_id, inputs.sent(data)))
 
 
 def _upload(data: dict[str, Any]) -> UploadFile:

@@ -57,10 +57,6 @@ class SiteChangesIn(msgspec.Struct, forbid_unknown_fields=True):
     lat: Decimal | None | UnsetType = UNSET
     geojson: dict[str, Any] | None | UnsetType = UNSET
 
-    def given(self) -> dict[str, Any]:
-        """The fields sent, by name."""
-        return {f: v for f in self.__struct_fields__ if (v := getattr(self, f)) is not UNSET}
-
 
 class SiteOut(msgspec.Struct):
     id: int
