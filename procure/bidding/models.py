@@ -35,9 +35,7 @@ class Bid(Base):
     bond_reference: Mapped[str | None] = mapped_column(String(128))
 
     contractor: Mapped[Contractor] = relationship(lazy="joined")
-    # selectin: a bid is shown, received and opened with its documents, never without them
-    documents: Mapped[list[BidDocument]] = relationship(order_by="BidDocument.position", cascade="all, delete-orphan",
-                                                        lazy="selectin")
+    documents: Mapped[list[BidDocument]] = relationship(order_by="BidDocument.position", cascade="all, delete-orphan")
 
 
 class BidDocument(Base):

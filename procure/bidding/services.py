@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import IO, Any, Protocol
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from procure.accounts import policy
 from procure.accounts.services import CurrentUser
@@ -180,7 +180,7 @@ def withdraw(session: Session, clock: Clock, storage: Storage, user: CurrentUser
 
 
 def own_bid(session: Session, user: CurrentUser, bid_id: int) -> Bid:
-    bid = session.get(Bid, bid_id)
+    bid = session.get(Bid, bid_id, options=[selectinload(Bid.documents)])
     # Someone else's bid and a bid that does not exist get the same answer: no existence oracle.
     if bid is None or user.contractor_id is None or bid.contractor_id != user.contractor_id:
         raise NotFound("Bid {id} does not exist.", id=bid_id)
@@ -216,11 +216,9 @@ def my_bids(session: Session, clock: Clock, secret_key: str, user: CurrentUser, 
     stmt = select(Bid).where(Bid.contractor_id == contractor.id)
     if lot_id is not None:
         stmt = stmt.where(Bid.lot_id == lot_id)
-    views = []
-    for bid in session.scalars(stmt.order_by(Bid.id)).unique():
-        lot = tenders.get_lot(session, clock, bid.lot_id)
-        views.append(_view(secret_key, bid, lot))
-    return views
+    bids = list(session.scalars(stmt.options(selectinload(Bid.documents)).order_by(Bid.id)).unique())
+    lots = tenders.lots_by_id(session, clock, [bid.lot_id for bid in bids])
+    return [_view(secret_key, bid, lots[bid.lot_id]) for bid in bids]
 
 
 def view_of_submitted(session: Session, secret_key: str, bid: Bid) -> BidView:
@@ -253,7 +251,8 @@ def lot_bids(session: Session, clock: Clock, secret_key: str, user: CurrentUser,
         raise Forbidden("The bids of this lot are sealed: it was not opened (招标投标法 第22条、第36条).")
     if not policy.may_read_lot_bids(user, lot_opened=True, declared_member=_seated(session, user, lot.id, seat)):
         raise Forbidden("Only the officers and this lot's committee members who declared no conflict see its bids.")
-    bids = session.scalars(select(Bid).where(Bid.lot_id == lot.id, Bid.state == "submitted").order_by(Bid.id)).unique()
+    bids = session.scalars(select(Bid).where(Bid.lot_id == lot.id, Bid.state == "submitted")
+                           .options(selectinload(Bid.documents)).order_by(Bid.id)).unique()
     return [_view(secret_key, bid, lot) for bid in bids]
 
 
@@ -274,7 +273,7 @@ def receipt(session: Session, clock: Clock, secret_key: str, user: CurrentUser, 
 def document_content(session: Session, clock: Clock, storage: Storage, secret_key: str, user: CurrentUser,
                      bid_id: int, document_id: int, *, seat: CommitteeSeat | None = None) -> tuple[Document, Iterator[bytes]]:
     """A bid document's bytes, for whom ``accounts.policy.may_read_bid`` allows."""
-    bid = session.get(Bid, bid_id)
+    bid = session.get(Bid, bid_id, options=[selectinload(Bid.documents)])
     if bid is None:
         raise NotFound("Bid {id} does not exist.", id=bid_id)
     lot = tenders.get_lot(session, clock, bid.lot_id)
