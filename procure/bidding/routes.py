@@ -90,7 +90,7 @@ class BidsApi(Controller):
 
     @get("/me/bids", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)], summary="My company's bids")
     def my_bids(self, db: DB, clock: AppClock, settings: AppSettings, user: Me) -> list[BidOut]:
-        return [BidOut.of(v, own=True) for v in services.my_bids(db, clock, settings.secret_key, user)]
+        return [BidOut.of(v, own=True) for v in services.my_bids(db, clock, settings.secret_key, user, with_documents=True)]
 
     @get("/bids/{bid_id:int}/receipt.pdf", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
          summary="The bid receipt (回执) PDF", media_type="application/pdf")

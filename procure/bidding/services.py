@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -211,12 +211,17 @@ class BidView:
     bond_status: str
 
 
-def my_bids(session: Session, clock: Clock, secret_key: str, user: CurrentUser, lot_id: int | None = None) -> list[BidView]:
+def my_bids(session: Session, clock: Clock, secret_key: str, user: CurrentUser, lot_ids: Iterable[int] | None = None,
+            *, with_documents: bool = False) -> list[BidView]:
+    """The company's own bids (on ``lot_ids`` when given); with their documents when asked (the
+    API answers them, the pages do not)."""
     contractor = contractors.of_user(session, user)
     stmt = select(Bid).where(Bid.contractor_id == contractor.id)
-    if lot_id is not None:
-        stmt = stmt.where(Bid.lot_id == lot_id)
-    bids = list(session.scalars(stmt.options(selectinload(Bid.documents)).order_by(Bid.id)).unique())
+    if lot_ids is not None:
+        stmt = stmt.where(Bid.lot_id.in_(list(lot_ids)))
+    if with_documents:
+        stmt = stmt.options(selectinload(Bid.documents))
+    bids = list(session.scalars(stmt.order_by(Bid.id)).unique())
     lots = tenders.lots_by_id(session, clock, [bid.lot_id for bid in bids])
     return [_view(secret_key, bid, lots[bid.lot_id]) for bid in bids]
 
@@ -246,7 +251,7 @@ def lot_bids(session: Session, clock: Clock, secret_key: str, user: CurrentUser,
     was opened. ``seat`` is the evaluation domain's answer to "does this reader sit, declared?"."""
     lot = tenders.get_lot(session, clock, lot_id)
     if policy.acts_for_company(user):
-        return my_bids(session, clock, secret_key, user, lot_id)
+        return my_bids(session, clock, secret_key, user, [lot_id], with_documents=True)
     if lot.opened_at is None:
         raise Forbidden("The bids of this lot are sealed: it was not opened (招标投标法 第22条、第36条).")
     if not policy.may_read_lot_bids(user, lot_opened=True, declared_member=_seated(session, user, lot.id, seat)):
@@ -406,9 +411,8 @@ def _tender_page_panel(session: Session, clock: Clock, viewer: tenders.PageViewe
         panel["standing"] = standing_problem(session, clock, tender, user.contractor_id)
         if panel["standing"]:
             panel["card"] = company_standing(session, clock, user.contractor_id)
-        lot_ids = {lot.id for lot in tender.lots}
-        panel["my_bids"] = {v.bid.lot_id: v for v in my_bids(session, clock, viewer.secret_key, user)
-                            if v.bid.lot_id in lot_ids}
+        mine = my_bids(session, clock, viewer.secret_key, user, [lot.id for lot in tender.lots])
+        panel["my_bids"] = {v.bid.lot_id: v for v in mine}
     return panel
 
 

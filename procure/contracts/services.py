@@ -311,7 +311,7 @@ def add_variation(session: Session, clock: Clock, actor: Actor, contract_id: int
     contract = get(session, clock, contract_id)
     if contract.state not in LIVE_STATES:
         raise Conflict("Only a signed, active or suspended contract can be varied.")
-    data = given if isinstance(given, VariationIn) else inputs.convert(VariationIn, given)
+    data = inputs.typed(VariationIn, given)
     errors: list[dict[str, Any]] = []
     kind = data.kind
     if kind not in {k.value for k in VariationKind}:

@@ -231,8 +231,9 @@ def month_plans(session: Session, month: str) -> tuple[list[SamplingPlan], list[
     month_bounds(month)
     plans = list(session.scalars(select(SamplingPlan).where(SamplingPlan.month == month).order_by(SamplingPlan.contract_id)))
     drawn = {p.contract_id for p in plans}
-    live = select(Contract).where(Contract.state.in_(LIVE)).order_by(Contract.id).options(selectinload(Contract.sites))
-    undrawn = [c for c in session.scalars(live).unique() if c.id not in drawn and sites_in_month(c, month)]
+    live = select(Contract).where(Contract.state.in_(LIVE), Contract.id.not_in(drawn)).order_by(Contract.id).options(
+        selectinload(Contract.sites))
+    undrawn = [c for c in session.scalars(live).unique() if sites_in_month(c, month)]
     return plans, undrawn
 
 
@@ -388,7 +389,7 @@ def plan_page(session: Session, user: CurrentUser, month: str) -> dict[str, Any]
         Contract.id.in_([p.contract_id for p in plans])).options(selectinload(Contract.sites)))}
     for plan in plans:
         contract = contracts_of[plan.contract_id]  # a plan's contract is never deleted (foreign key)
-        cm = contract_month(session, contract, month)
+        cm = contract_month(session, contract, month, plan)
         done = {r.site.id for r in cm.sites if r.inspections}
         planned = [r for r in cm.sites if r.site.id in plan.site_ids]
         rows.append({"plan": plan, "contract": contract, "planned": planned, "done": done, "cm": cm})
@@ -441,7 +442,7 @@ def contract_month_for(session: Session, clock: Clock, user: CurrentUser, contra
     return cm if policy.may_see_sampling_plan(user) else replace(cm, plan=None)
 
 
-def contract_month(session: Session, contract: Contract, month: str) -> ContractMonth:
+def contract_month(session: Session, contract: Contract, month: str, plan: SamplingPlan | None = None) -> ContractMonth:
     """DESIGN §4.6: site month score = mean of its inspections; contract score area-weighted over the
     inspected sites; superseded inspections do not count."""
     spans = sites_in_month(contract, month)
@@ -459,7 +460,9 @@ def contract_month(session: Session, contract: Contract, month: str) -> Contract
         found = by_site.get(site_id, [])
         rows.append(SiteMonth(site, area, rules.site_month_score(i.score for i in found), found))
     score = rules.contract_month_score((r.area, r.score) for r in rows if r.score is not None)
-    plan = session.scalar(select(SamplingPlan).where(SamplingPlan.contract_id == contract.id, SamplingPlan.month == month))
+    if plan is None:  # the caller may hold it already (plan_page)
+        plan = session.scalar(select(SamplingPlan).where(SamplingPlan.contract_id == contract.id,
+                                                         SamplingPlan.month == month))
     return ContractMonth(contract, month, score, rows, plan)
 
 

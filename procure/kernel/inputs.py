@@ -109,6 +109,12 @@ def _prepared(value: Any, info: msgspec.inspect.Type) -> Any:
     return value
 
 
+def typed(into: type[S], given: S | Mapping[str, Any]) -> S:
+    """A service's input as given: the Struct itself (the API), or a mapping (a page form) converted
+    with ``convert``'s errors."""
+    return convert(into, given) if isinstance(given, Mapping) else given  # a Struct is no Mapping
+
+
 def sent(change: msgspec.Struct) -> dict[str, Any]:
     """The fields of a partial change (a PATCH Struct whose fields default to ``msgspec.UNSET``)
     that were sent, by name."""

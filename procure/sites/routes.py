@@ -23,7 +23,7 @@ from procure.sites.schemas import (
 )
 from procure.sites.services import SiteFilter
 from procure.kernel import inputs
-from procure.kernel.web import scope_locale, AppClock, DB, form_errors, FormData, page, PageNo, PathId
+from procure.kernel.web import scope_locale, attempt, AppClock, DB, form_errors, FormData, page, PageNo, PathId
 from procure.accounts.web import Me, requires
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -198,9 +198,7 @@ class SitePages(Controller):
 
 
 def _site_form(data: dict[str, str]) -> dict[str, Any]:
-    fields = ("code", "name", "kind", "grade", "jurisdiction_code", "area_m2", "length_m", "width_m",
-              "handover_date", "address", "lon", "lat")
-    raw = {f: (data.get(f) or "").strip() or None for f in fields}
+    raw = {f: (data.get(f) or "").strip() or None for f in services.SITE_FIELDS}
     if raw["kind"] in ("road", "道路") and raw["length_m"] and raw["width_m"]:
         raw["area_m2"] = None  # a road's area is always length × width
     return raw
@@ -218,11 +216,7 @@ class UnitRatePages(Controller):
 
     @post("/unit-rates", sync_to_thread=True, guards=[requires(Permission.UNIT_RATES_MANAGE)])
     def set_unit_rate(self, request: Request, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
-        try:
-            services.set_unit_rate(db, clock, user.actor, dict(data))
-        except ProcureError as exc:
-            db.rollback()
-            detail, _, errors = form_errors(exc, scope_locale(request.scope))
-            return page(request, "admin/unit_rates.html", status_code=exc.status_code,
-                        rates=services.list_unit_rates(db), error=detail + " " + "; ".join(f"{e['label']}: {e['message']}" for e in errors))
-        return Redirect("/admin/unit-rates")
+        return attempt(request, db, lambda: services.set_unit_rate(db, clock, user.actor, dict(data)),
+                       success="/admin/unit-rates", on_error=lambda status, message: page(
+                           request, "admin/unit_rates.html", status_code=status, rates=services.list_unit_rates(db),
+                           error=message))

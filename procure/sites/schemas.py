@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -134,7 +134,7 @@ class BudgetOut(msgspec.Struct):
 class UnitRateIn(msgspec.Struct):
     """A unit rate as the API takes it and the rates page's form sends it (``kernel.inputs.convert``)."""
     kind: str  # road … river, or its Chinese name (道路 …): sites.rules.parse_kind
-    grade: Annotated[int, msgspec.Meta(ge=1, le=3)]
+    grade: str | int  # 1–3, or its Chinese name (一级 …), as a site's: sites.rules.parse_grade
     yuan_per_m2_year: Decimal  # ≥ 0, two decimals, below 10⁸: the service's check on the column
 
 

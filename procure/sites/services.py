@@ -21,9 +21,9 @@ from procure.sites import importing
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser, jurisdiction_by_code, list_jurisdictions
 from procure.sites.models import Site, UnitRate
-from procure.sites.schemas import UnitRateIn
+from procure.sites.schemas import SiteChangesIn, UnitRateIn
 from procure.accounts.models import Jurisdiction
-from procure.sites.rules import BudgetEstimate, FieldErrors, SiteFields, budget_estimate, parse_kind, validate_site
+from procure.sites.rules import BudgetEstimate, FieldErrors, SiteFields, budget_estimate, parse_grade, parse_kind, validate_site
 
 # --- jurisdictions --------------------------------------------------------------------------
 
@@ -153,8 +153,8 @@ def create_site(session: Session, clock: Clock, actor: Actor, raw: dict[str, Any
     return site
 
 
-SITE_FIELDS = ("code", "name", "kind", "grade", "jurisdiction_code", "area_m2", "length_m", "width_m",
-               "handover_date", "address", "lon", "lat")
+#: A site's fields as a form or a spreadsheet row gives them (its outline comes only through the API).
+SITE_FIELDS = tuple(f for f in SiteChangesIn.__struct_fields__ if f != "geojson")
 
 
 def update_site(session: Session, clock: Clock, actor: Actor, site_id: int, changes: dict[str, Any]) -> Site:
@@ -245,16 +245,17 @@ RATE_LIMIT = Decimal("100000000")  # NUMERIC(10,2)
 def set_unit_rate(session: Session, clock: Clock, actor: Actor, given: UnitRateIn | Mapping[str, Any]) -> UnitRate:
     """The yearly rate of a (kind, grade), used by the budget estimate; a mapping (the rates page's
     form) is converted to ``UnitRateIn`` first, with the same errors."""
-    data = given if isinstance(given, UnitRateIn) else inputs.convert(UnitRateIn, given)
-    site_kind = parse_kind(data.kind)
+    data = inputs.typed(UnitRateIn, given)
+    site_kind, site_grade = parse_kind(data.kind), parse_grade(data.grade)
     errors: list[dict[str, Any]] = []
     if site_kind is None:
         errors.append({"field": "kind", "message": "Unknown site kind."})
+    if site_grade is None:
+        errors.append({"field": "grade", "message": "Unknown grade; use 1, 2 or 3."})
     rate = bounds.fixed_into(data.yuan_per_m2_year, "yuan_per_m2_year", errors, upper=RATE_LIMIT)
     if errors:
         raise InvalidInput("The unit rate has errors.", errors=errors)
-    assert site_kind is not None and rate is not None
-    site_grade = data.grade
+    assert site_kind is not None and site_grade is not None and rate is not None
     row = session.scalar(select(UnitRate).where(UnitRate.kind == site_kind.value, UnitRate.grade == site_grade))
     before = None if row is None else {"yuan_per_m2_year": str(row.yuan_per_m2_year)}
     if row is None:

@@ -125,7 +125,7 @@ def parse_tender(given: TenderIn | Mapping[str, Any]) -> TenderInput:
     """Check a tender draft against its columns (types are the input's: ``TenderIn``); the
     publication rules come later, at publish. A mapping (stored values merged with a change) is
     converted first, with the same errors."""
-    data = given if isinstance(given, TenderIn) else inputs.convert(TenderIn, given)
+    data = inputs.typed(TenderIn, given)
     errors: list[dict[str, Any]] = []
     title = data.title.strip()
     if not title or len(title) > 200:
@@ -479,11 +479,9 @@ def get(session: Session, clock: Clock, tender_id: int, *, lock: bool = False) -
 
 def get_lot(session: Session, clock: Clock, lot_id: int) -> Lot:
     """A lot, its tender moved along by the clock first."""
-    lot = session.scalar(select(Lot).where(Lot.id == lot_id).options(
-        selectinload(Lot.sites), joinedload(Lot.tender).selectinload(Tender.criteria)))
+    lot = lots_by_id(session, clock, [lot_id]).get(lot_id)
     if lot is None:
         raise NotFound("Lot {id} does not exist.", id=lot_id)
-    refresh(session, clock, lot.tender)
     return lot
 
 

@@ -166,8 +166,8 @@ def test_unit_rate_validation(session, clock):
     assert info.value.errors == [{"field": "yuan_per_m2_year", "message": "At most two decimals."}]
     with pytest.raises(InvalidInput) as info:
         services.set_unit_rate(session, clock, ACTOR, {"kind": "road", "grade": 4, "yuan_per_m2_year": "1"})
-    assert info.value.errors == [{"field": "grade", "message": "Must be at most {upper}.", "params": {"upper": "3"}}]
-    rate = services.set_unit_rate(session, clock, ACTOR, {"kind": "道路", "grade": "1", "yuan_per_m2_year": "1,015.5"})
+    assert info.value.errors == [{"field": "grade", "message": "Unknown grade; use 1, 2 or 3."}]
+    rate = services.set_unit_rate(session, clock, ACTOR, {"kind": "道路", "grade": "一级", "yuan_per_m2_year": "1,015.5"})
     assert rate.yuan_per_m2_year == Decimal("1015.50")
 
 
