@@ -10,6 +10,12 @@ endpoint: requests/s, p50 and p99 latency, errors (non-2xx, socket errors, timeo
 ratio to the hello-world floor of the same run; on PostgreSQL also one worker against two.
 Traffic goes to 127.0.0.1 only; every run is bounded by --seconds. Prints figures; asserts nothing.
 
+The officer's requests carry what a browser carries (the session and the CSRF cookie of its first
+page), so a repeated list is answered from the process's cache of that person's answers
+(``kernel.caching.PersonalCaching``) while nothing changes. The rows "each distinct" send every
+request with a different query string (bench/distinct.lua), so nothing is ever reused: they
+measure the list itself, what a person gets on the first look after a change.
+
 Bars (issue 10): 0 errors and 0 timeouts at every concurrency up to 256 on both engines; JSON
 lists >= 15 % and HTML lists >= 10 % of the floor at 32 connections with one worker; p99 <= 250 ms
 at 32 connections; two workers on PostgreSQL >= 1.6 x one.
@@ -69,8 +75,15 @@ def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url: str, connections: int, seconds: int, headers: dict[str, str]) -> Result:
+#: A wrk script that makes every request distinct (``?_=<thread>-<n>``, a parameter Procure ignores),
+#: so no answer is ever reused: the rows marked "each distinct" measure the work itself.
+DISTINCT = ROOT / "bench" / "distinct.lua"
+
+
+def wrk(url: str, connections: int, seconds: int, headers: dict[str, str], *, distinct: bool = False) -> Result:
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if distinct:
+        cmd += ["-s", str(DISTINCT)]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
     out = subprocess.run([*cmd, url], capture_output=True, text=True, timeout=seconds + 60).stdout
@@ -155,6 +168,26 @@ def credentials(url: str) -> tuple[str, str]:
     return api, page
 
 
+def browser_cookies(port: int, page: str) -> str:
+    """The cookies a browser holds after its first page: the session and the CSRF cookie that
+    Litestar sets on that first page (a browser sends it back; a client that does not is handed
+    a new one, and an answer that sets a cookie is never reused)."""
+    import httpx
+
+    first = httpx.get(f"http://127.0.0.1:{port}/tenders", cookies={"procure_session": page}, timeout=30)
+    return f"procure_session={page}; procure_csrf={first.cookies['procure_csrf']}"
+
+
+def answers_200(port: int, path: str, headers: dict[str, str]) -> None:
+    """wrk counts a redirect as success: make sure the endpoint really answers (a lost login
+    would redirect to /login and look fast)."""
+    import httpx
+
+    status = httpx.get(f"http://127.0.0.1:{port}{path}", headers=headers, timeout=30).status_code
+    if status != 200:
+        raise RuntimeError(f"{path} answers {status}, not 200: the benchmark would measure the wrong thing")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--engines", default="sqlite,postgresql")
@@ -170,12 +203,7 @@ def main() -> None:
     for engine in args.engines.split(","):
         url, env = build(engine, tmp)
         api, page = credentials(url)
-        endpoints = [
-            ("GET /api/v1/tenders (JSON, public)", "/api/v1/tenders", {}),
-            ("GET /api/v1/sites (JSON, officer)", "/api/v1/sites", {"Authorization": f"Bearer {api}"}),
-            ("GET /tenders (HTML, officer)", "/tenders", {"Cookie": f"procure_session={page}"}),
-            ("GET /public (HTML portal)", "/public", {}),
-        ]
+        officer_api = {"Authorization": f"Bearer {api}"}
         worker_counts = [1, 2] if engine == "postgresql" else [1]
         by_workers: dict[int, dict[str, float]] = {}
         try:
@@ -186,6 +214,17 @@ def main() -> None:
                              "--log-level", "warning", "--timeout-keep-alive", "10", *common]
                 serve_cmd = [str(VENV / "procure"), "serve", "--port", str(port), *common]
                 with Served(hello_cmd, env, hello_port, "/hello"), Served(serve_cmd, env, port, "/api/v1/tenders"):
+                    officer_page = {"Cookie": browser_cookies(port, page)}
+                    endpoints = [
+                        ("GET /api/v1/tenders (JSON, public)", "/api/v1/tenders", {}, False),
+                        ("GET /api/v1/sites (JSON, officer)", "/api/v1/sites", officer_api, False),
+                        ("GET /tenders (HTML, officer)", "/tenders", officer_page, False),
+                        ("GET /public (HTML portal)", "/public", {}, False),
+                        ("  same, each distinct: /api/v1/sites", "/api/v1/sites", officer_api, True),
+                        ("  same, each distinct: /tenders", "/tenders", officer_page, True),
+                    ]
+                    for _, path, headers, _ in endpoints:
+                        answers_200(port, path, headers)
                     print(f"  {engine}, {workers} worker{'s' if workers > 1 else ''}:")
                     print(f"    {'endpoint':38} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
                           f"{'errors':>6} {'timeouts':>8} {'of floor':>8}")
@@ -193,9 +232,9 @@ def main() -> None:
                         floor = wrk(f"http://127.0.0.1:{hello_port}/hello", c, args.seconds, {})
                         print(f"    {'hello-world floor':38} {c:>5} {floor.rps:>8.0f} {floor.p50_ms:>8.1f} "
                               f"{floor.p99_ms:>8.1f} {floor.errors:>6} {floor.timeouts:>8} {'100 %':>8}", flush=True)
-                        for label, path, headers in endpoints:
-                            r = wrk(f"http://127.0.0.1:{port}{path}", c, args.seconds, headers)
-                            by_workers.setdefault(workers, {})[f"{path}@{c}"] = r.rps
+                        for label, path, headers, distinct in endpoints:
+                            r = wrk(f"http://127.0.0.1:{port}{path}", c, args.seconds, headers, distinct=distinct)
+                            by_workers.setdefault(workers, {})[f"{path}{' distinct' if distinct else ''}@{c}"] = r.rps
                             print(f"    {label:38} {c:>5} {r.rps:>8.0f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} "
                                   f"{r.errors:>6} {r.timeouts:>8} {100 * r.rps / floor.rps:>7.1f} %", flush=True)
             if len(by_workers) == 2:

@@ -10,7 +10,6 @@ from typing import Callable
 
 import anyio.to_thread
 from litestar import Litestar
-from sqlalchemy import event
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
@@ -25,6 +24,8 @@ from procure import PROJECT_ROOT, domains  # noqa: F401  (every hand-off wired b
 from procure.accounts.routes import AdminPages, AuthApi, SessionPages, UsersApi
 from procure.home import HomePage
 from procure.audit.routes import AuditHeadApi
+from procure.kernel.caching import PersonalCaching, PublicCaching
+from procure.kernel.changes import Changes
 from procure.kernel.db import Database, DatabaseNotMigrated, ensure_migrated
 from procure.documents.pdf import PdfRenderer
 from procure.documents.storage import LocalStorage
@@ -46,7 +47,7 @@ from procure.evaluation.routes import EvaluationApi, EvaluationPages
 from procure.contractors.routes import ContractorPages, ContractorsApi
 from procure.sites.routes import RegistryApi, SitePages, SitesApi, UnitRatePages
 from procure.tendering.routes import TenderPages, TendersApi
-from procure.kernel.web import CSRF_COOKIE, AdmissionGate, ReceiveThenQueue, MultipartFieldLimit, PublicCaching, SecurityHeaders, RequestExecutor, http_error_handler, install_template_helpers, undecodable_handler, internal_error_handler, procure_error_handler, provide_clock, provide_db, provide_settings
+from procure.kernel.web import CSRF_COOKIE, AdmissionGate, ReceiveThenQueue, MultipartFieldLimit, SecurityHeaders, RequestExecutor, http_error_handler, install_template_helpers, undecodable_handler, internal_error_handler, procure_error_handler, provide_clock, provide_db, provide_settings
 from procure.accounts import web as accounts_web
 from procure.accounts.web import IdentityMiddleware, provide_user
 from procure.documents.web import provide_pdf, provide_storage
@@ -69,26 +70,38 @@ PUBLIC_PREFIXES = ("/public", "/api/v1/public/", "/open311/v2/services", "/api/v
 
 
 class PublicVersion:
-    """When public data last changed (``PublicCaching``), asked at most once a second per process;
-    a write committed in this process starts a new generation at once. Writes in other processes
-    show within the second through their audit rows and clock moments."""
+    """When public data last changed (``PublicCaching``): asked of the database at most once a
+    second per process, and again at once after any commit anywhere (``kernel.changes``)."""
 
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
-        self.db, self.clock = db, clock
-        self.known: tuple[float, datetime, datetime] | None = None
-        self.generation = 0
+    def __init__(self, db: Database, clock: Callable[[], datetime], changes: Changes) -> None:
+        self.db, self.clock, self.changes = db, clock, changes
+        self.known: tuple[float, datetime, int, datetime] | None = None
+
+    def fresh(self) -> tuple[tuple[int, datetime], datetime] | None:
+        """The version without asking the database, if the last look is still good (on the loop)."""
+        now, generation = self.clock(), self._generation()
+        known = self.known
+        if (known and known[2] == generation and time.monotonic() - known[0] < 1.0
+                and timedelta(0) <= now - known[1] < timedelta(seconds=1)):
+            return (known[2], known[3]), known[3]
+        return None
 
     def __call__(self, _scope: object) -> tuple[tuple[int, datetime], datetime]:
-        now = self.clock()
-        known = self.known
-        if not (known and time.monotonic() - known[0] < 1.0 and timedelta(0) <= now - known[1] < timedelta(seconds=1)):
-            with self.db.reader() as session:
-                known = self.known = (time.monotonic(), now, publishing.last_public_change(session, now))
-        return (self.generation, known[2]), known[2]
+        """The version, asking the database when the last look is stale (in a worker thread)."""
+        if (answer := self.fresh()) is not None:
+            return answer
+        now, generation = self.clock(), self._generation()
+        with self.db.reader() as session:
+            known = self.known = (time.monotonic(), now, generation, publishing.last_public_change(session, now))
+        return (known[2], known[3]), known[3]
 
-    def forget(self, *_: object) -> None:
-        """A commit (or a test that must see the look-up happen) starts a new generation."""
-        self.generation += 1
+    def _generation(self) -> int:
+        generation = self.changes.current()
+        # No watcher: this process's own commits, and the one-second look, as before it existed.
+        return self.changes.generation if generation is None else generation
+
+    def forget(self) -> None:
+        """Look again at the next request (a test that must see the look-up happen)."""
         self.known = None
 
 
@@ -97,8 +110,9 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
     db = database or Database(settings.database_url, pool_size=settings.max_concurrency,
                               audit_key=settings.audit_mac_key())
 
-    public_version = PublicVersion(db, settings.clock)
-    event.listen(db.sessionmaker, "after_commit", public_version.forget)
+    changes = Changes(db)
+    personal_cache = PersonalCaching(changes, settings.clock)
+    public_version = PublicVersion(db, settings.clock, changes)
 
     async def on_startup(app: Litestar) -> None:
         # Threads: one per admitted request for the handlers (plus a margin for upload files,
@@ -116,6 +130,7 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
                 on_shutdown(app)
                 raise
         settings.storage_dir.mkdir(parents=True, exist_ok=True)
+        changes.start()
         if settings.worker_in_process:
             from procure.worker import InProcessScheduler  # late: only the embedded default runs jobs in-process
 
@@ -126,6 +141,7 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
         scheduler = getattr(app.state, "scheduler", None)
         if scheduler is not None:
             scheduler.stop()
+        changes.stop()
         if database is None:
             db.dispose()
 
@@ -146,8 +162,9 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
             "pdf": Provide(provide_pdf, sync_to_thread=False),
             "seated": Provide(lambda: evaluation.declared_member, use_cache=True, sync_to_thread=False),
         },
-        middleware=[MultipartFieldLimit(), ReceiveThenQueue(MAX_BID_BYTES, TIMED_BID_PATHS), AdmissionGate(settings.max_concurrency, settings.queue_seconds), PublicCaching(public_version, PUBLIC_PREFIXES),
-                    SecurityHeaders(hsts=settings.secure_cookies), IdentityMiddleware()],
+        middleware=[MultipartFieldLimit(), ReceiveThenQueue(MAX_BID_BYTES, TIMED_BID_PATHS), AdmissionGate(settings.max_concurrency, settings.queue_seconds), PublicCaching(public_version, PUBLIC_PREFIXES, fresh=public_version.fresh),
+                    IdentityMiddleware(), personal_cache,
+                    SecurityHeaders(hsts=settings.secure_cookies)],
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name=CSRF_COOKIE, cookie_samesite="lax",
                                cookie_secure=settings.secure_cookies, exclude=["^/api/", "^/open311/", "^/schema"]),
         template_config=TemplateConfig(directory=settings.templates_dir, engine=JinjaTemplateEngine,
@@ -178,6 +195,8 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
     app.state.settings = settings
     app.state.database = db
     app.state.public_version = public_version
+    app.state.changes = changes
+    app.state.personal_cache = personal_cache
     app.state.storage = LocalStorage(settings.storage_dir)
     app.state.pdf = PdfRenderer(settings.templates_dir, cache_dir=settings.storage_dir / "pdf-cache")
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -134,6 +134,11 @@ def log_in(session: Session, clock: Clock, username: str, password: str, address
 
 
 def user_for_token(session: Session, clock: Clock, token: str, purpose: str) -> CurrentUser:
+    return login_for_token(session, clock, token, purpose)[0]
+
+
+def login_for_token(session: Session, clock: Clock, token: str, purpose: str) -> tuple[CurrentUser, datetime]:
+    """Who a token belongs to, and until when it is valid unless revoked."""
     login = session.scalar(select(LoginSession).where(LoginSession.token_hash == tokens.digest(token)))
     if login is None or login.purpose != purpose or login.revoked_at is not None:
         raise NotAuthenticated("The access token is not valid; log in again.")
@@ -141,7 +146,7 @@ def user_for_token(session: Session, clock: Clock, token: str, purpose: str) -> 
         raise NotAuthenticated("Your login has expired; log in again.")
     if not login.user.active:
         raise NotAuthenticated("The access token is no longer valid; log in again.")
-    return CurrentUser.of(login.user)
+    return CurrentUser.of(login.user), login.expires_at
 
 
 def log_out(session: Session, clock: Clock, token: str) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime
 
 import anyio
 from jinja2 import Environment, pass_context
@@ -19,6 +21,7 @@ from procure.accounts import services as accounts
 from procure.accounts.models import Jurisdiction
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
+from procure.kernel.changes import Changes
 from procure.kernel.db import Database
 from procure.kernel.errors import ProcureError
 from procure.kernel.i18n import LOCALE_COOKIE, gettext, pick_locale, role_label
@@ -42,7 +45,17 @@ class IdentityMiddleware(ASGIMiddleware):
 
     API requests authenticate by bearer token only; pages by the session cookie only — so the
     cookie can never be used to call the API from another site (the API needs no CSRF token).
+
+    A token once found valid is remembered with its expiry, the data generation it was checked
+    under (``kernel.changes``) and the clock second: any commit anywhere — a logout, a revocation,
+    a deactivated user — moves the generation and the token is looked up again, as it is in every
+    new second (a revocation typed into psql is seen within it) and always when the change watcher
+    is not listening.
     """
+
+    def __init__(self, entries: int = 4096) -> None:
+        self.entries = entries
+        self._known: OrderedDict[tuple[str, str], tuple[tuple[int, int], datetime, CurrentUser]] = OrderedDict()
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         request: Request = Request(scope)
@@ -62,18 +75,34 @@ class IdentityMiddleware(ASGIMiddleware):
         elif not api:
             token, purpose = request.cookies.get(SESSION_COOKIE), "session"
         if token:
-            database: Database = scope["litestar_app"].state.database
             try:
-                scope["user"] = await anyio.to_thread.run_sync(_resolve, database, settings, token, purpose)
+                scope["user"] = await self._user(scope, settings, token, purpose)
             except ProcureError as exc:
                 auth_error = exc
         scope["auth"] = auth_error
         await next_app(scope, receive, send)
 
+    async def _user(self, scope: Scope, settings: Settings, token: str, purpose: str) -> CurrentUser:
+        changes: Changes = scope["litestar_app"].state.changes
+        generation = changes.current()  # before the look-up: a commit during it makes it stale
+        now = settings.clock()
+        key = (token, purpose)
+        known = self._known.get(key)
+        if known is not None and known[0] == (generation, int(now.timestamp())) and now < known[1]:
+            return known[2]
+        database: Database = scope["litestar_app"].state.database
+        user, expires_at = await anyio.to_thread.run_sync(_resolve, database, settings, token, purpose)
+        if generation is not None:
+            self._known[key] = ((generation, int(now.timestamp())), expires_at, user)
+            self._known.move_to_end(key)
+            if len(self._known) > self.entries:
+                self._known.popitem(last=False)
+        return user
 
-def _resolve(database: Database, settings: Settings, token: str, purpose: str) -> CurrentUser:
+
+def _resolve(database: Database, settings: Settings, token: str, purpose: str) -> tuple[CurrentUser, datetime]:
     with database.reader() as session:
-        return accounts.user_for_token(session, settings.clock, token, purpose)
+        return accounts.login_for_token(session, settings.clock, token, purpose)
 
 
 def _current(connection: ASGIConnection) -> CurrentUser:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DateTime, MetaData, Numeric, String, create_engine, event
+from sqlalchemy import DateTime, MetaData, Numeric, String, create_engine, event, text
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, UOWTransaction, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 READ_ONLY = "procure_read_only"
 #: Connection execution option: begin a deferred (reading) transaction instead of BEGIN IMMEDIATE on SQLite.
 _DEFERRED = "procure_deferred"
+#: The PostgreSQL channel every write transaction notifies on commit (``kernel.changes`` listens).
+CHANGE_CHANNEL = "procure_changed"
 
 
 class WriteInReadSession(RuntimeError):
@@ -154,6 +156,8 @@ class Database:
         options: dict[str, Any] = {"join_transaction_mode": "create_savepoint"} if isinstance(bind, Connection) else {}
         keyed = {AUDIT_KEY: audit_key or TEST_AUDIT_KEY}  # the audit key hook (see AUDIT_KEY)
         self.sessionmaker = sessionmaker(bind=bind, expire_on_commit=False, info=keyed, **options)
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
+            event.listen(self.sessionmaker, "before_commit", _announce_change)
         read_bind: Engine | Connection = bind
         if isinstance(bind, Engine):
             read_options = {_DEFERRED: True}
@@ -185,6 +189,12 @@ class Database:
     def dispose(self) -> None:
         if isinstance(self.bind, Engine):
             self.bind.dispose()
+
+
+def _announce_change(session: Session) -> None:
+    """Tell every process's caches that this commit changes data (``kernel.changes``). NOTIFY is
+    transactional: it is delivered when the commit is visible, and not at all on a rollback."""
+    session.execute(text(f"NOTIFY {CHANGE_CHANNEL}"))
 
 
 # --- templates read, they do not query ------------------------------------------------------

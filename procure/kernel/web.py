@@ -6,22 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import html
 import json
 import logging
 import re
 import secrets
 import tempfile
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import date, datetime, timezone
-from email.utils import format_datetime, parsedate_to_datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Final, ParamSpec, TypeVar
 from urllib.parse import quote
 
-import anyio
 from multipart import MultipartSegment, ParserError, PushMultipartParser
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
@@ -34,7 +30,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import Body, PathParameter, QueryParameter
 from litestar.middleware import ASGIMiddleware
 from litestar.response import Redirect
-from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, ReceiveMessage, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 from sqlalchemy.orm import Session
 
 from procure.kernel.bounds import MAX_ID, parse_id
@@ -336,117 +332,6 @@ async def _busy(scope: Scope, send: Send) -> None:
                             (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body, "more_body": False})
-
-
-# --- HTTP caching of public data --------------------------------------------------------------
-
-PUBLIC_MAX_AGE = 60
-
-
-class PublicCaching(ASGIMiddleware):
-    """HTTP caching of public data (the portal, OCDS, public lists): ``ETag`` (a hash of the body),
-    ``Last-Modified`` (when public data last changed), ``Cache-Control``, ``304 Not Modified`` —
-    and a small in-process cache of anonymous answers, the micro-cache a reverse proxy would keep.
-
-    ``version(scope)`` gives a token and when public data last changed: every state change writes an
-    audit row and every clock-moved state has its moment (``publishing.last_public_change``), so
-    an answer stored under the same moment is still the answer. The app asks at most once a
-    second (``app.py``), so a change shows within a second. ``If-Modified-Since`` is answered
-    before the handler runs (RFC 9110 §13.2.2: only without ``If-None-Match``). Answers to a
-    logged-in person are neither stored nor shared (``private``): their pages show their name;
-    nor is any answer that sets a cookie (a CSRF token must not be shared).
-    """
-
-    def __init__(self, version: Callable[[Scope], tuple[object, datetime]], prefixes: tuple[str, ...], *,
-                 entries: int = 512) -> None:
-        self.version = version  # (scope) -> (token, last change), run in a worker thread
-        self.prefixes = prefixes  # the paths whose answers are public data
-        self.entries = entries
-        self._stored: OrderedDict[tuple[bytes, ...], tuple[object, HTTPResponseStartEvent, bytes, str]] = OrderedDict()
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if scope["type"] != ScopeType.HTTP or scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(self.prefixes):
-            await next_app(scope, receive, send)
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        personal = "authorization" in headers or SESSION_COOKIE in headers.get("cookie", "")
-        version, last = await anyio.to_thread.run_sync(self.version, scope)
-        changed = last.replace(microsecond=0)
-        last_modified = format_datetime(changed.astimezone(timezone.utc), usegmt=True)
-        cache_control = "private, no-cache" if personal else f"public, max-age={PUBLIC_MAX_AGE}, must-revalidate"
-        common = [(b"last-modified", last_modified.encode()), (b"cache-control", cache_control.encode()),
-                  (b"vary", b"Cookie, Authorization, Accept-Language")]
-        since = headers.get("if-modified-since")
-        if since and "if-none-match" not in headers and _not_after(changed, since):
-            await _not_modified(send, common)
-            return
-        key = (scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""),
-               headers.get("cookie", "").encode(), headers.get("accept-language", "").encode())
-        stored = None if personal else self._stored.get(key)
-        if stored is not None and stored[0] == version:
-            self._stored.move_to_end(key)
-            await self._answer(send, headers, common, stored[1], stored[2], stored[3])
-            return
-        start: HTTPResponseStartEvent | None = None
-        chunks: list[bytes] = []
-
-        async def buffer(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message.copy()
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-                if not message.get("more_body"):
-                    await finish()
-
-        async def finish() -> None:
-            assert start is not None  # ASGI: the start message comes before the body
-            body = b"".join(chunks)
-            if start.get("status") != 200:
-                await send(start)
-                await send({"type": "http.response.body", "body": body, "more_body": False})
-                return
-            etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-            if b'name="_csrf_token"' not in body:
-                # Litestar sets a fresh CSRF cookie on every page; a page with no form needs none,
-                # and dropping it lets the answer be shared (forms set their own on their page).
-                start["headers"] = [(k, v) for k, v in start.get("headers", [])
-                                    if not (k.lower() == b"set-cookie" and v.startswith(CSRF_COOKIE.encode() + b"="))]
-            sets_cookie = any(k.lower() == b"set-cookie" for k, _ in start.get("headers", []))
-            if not personal and not sets_cookie:
-                self._stored[key] = (version, start, body, etag)
-                while len(self._stored) > self.entries:
-                    self._stored.popitem(last=False)
-            await self._answer(send, headers, common, start, body, etag)
-
-        await next_app(scope, receive, buffer)
-
-    @staticmethod
-    async def _answer(send: Send, request_headers: dict[str, str], common: list[tuple[bytes, bytes]],
-                      start: HTTPResponseStartEvent, body: bytes, etag: str) -> None:
-        tags = request_headers.get("if-none-match", "")
-        if etag in [t.strip().removeprefix("W/") for t in tags.split(",")] or tags.strip() == "*":
-            await _not_modified(send, common + [(b"etag", etag.encode())])
-            return
-        out = [(k, v) for k, v in start.get("headers", [])
-               if k.lower() not in (b"cache-control", b"etag", b"last-modified", b"vary")]
-        await send({**start, "headers": out + common + [(b"etag", etag.encode())]})
-        await send({"type": "http.response.body", "body": body, "more_body": False})
-
-
-def _not_after(changed: datetime, since: str) -> bool:
-    try:
-        moment = parsedate_to_datetime(since)
-    except (TypeError, ValueError):
-        return False
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return changed <= moment
-
-
-async def _not_modified(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
-    await send({"type": "http.response.start", "status": 304, "headers": headers})
-    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 # --- browser hardening (OWASP ASVS 4.0 V14.4) -----------------------------------------------
