@@ -21,6 +21,7 @@ from procure.accounts import services as accounts
 from procure.accounts.models import Jurisdiction
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
+from procure.kernel.caching import OneAtATime
 from procure.kernel.changes import Changes
 from procure.kernel.db import Database
 from procure.kernel.errors import ProcureError
@@ -55,7 +56,8 @@ class IdentityMiddleware(ASGIMiddleware):
 
     def __init__(self, entries: int = 4096) -> None:
         self.entries = entries
-        self._known: OrderedDict[tuple[str, str], tuple[tuple[int, int], datetime, CurrentUser]] = OrderedDict()
+        self._known: OrderedDict[tuple[str, str], tuple[tuple[int | None, int], datetime, CurrentUser]] = OrderedDict()
+        self.flights = OneAtATime()  # one look-up per token at a time
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         request: Request = Request(scope)
@@ -87,17 +89,26 @@ class IdentityMiddleware(ASGIMiddleware):
         generation = changes.current()  # before the look-up: a commit during it makes it stale
         now = settings.clock()
         key = (token, purpose)
+        validity = (generation, int(now.timestamp()))
+        if (remembered := self._remembered(key, validity, now)) is not None:
+            return remembered
+        async with self.flights.turn(key, validity) as first:
+            if not first and (remembered := self._remembered(key, validity, now)) is not None:
+                return remembered
+            database: Database = scope["litestar_app"].state.database
+            user, expires_at = await anyio.to_thread.run_sync(_resolve, database, settings, token, purpose)
+            if generation is not None:
+                self._known[key] = (validity, expires_at, user)
+                self._known.move_to_end(key)
+                if len(self._known) > self.entries:
+                    self._known.popitem(last=False)
+            return user
+
+    def _remembered(self, key: tuple[str, str], validity: tuple[int | None, int], now: datetime) -> CurrentUser | None:
         known = self._known.get(key)
-        if known is not None and known[0] == (generation, int(now.timestamp())) and now < known[1]:
+        if known is not None and validity[0] is not None and known[0] == validity and now < known[1]:
             return known[2]
-        database: Database = scope["litestar_app"].state.database
-        user, expires_at = await anyio.to_thread.run_sync(_resolve, database, settings, token, purpose)
-        if generation is not None:
-            self._known[key] = ((generation, int(now.timestamp())), expires_at, user)
-            self._known.move_to_end(key)
-            if len(self._known) > self.entries:
-                self._known.popitem(last=False)
-        return user
+        return None
 
 
 def _resolve(database: Database, settings: Settings, token: str, purpose: str) -> tuple[CurrentUser, datetime]:

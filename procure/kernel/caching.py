@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -65,6 +66,36 @@ class AnswerStore:
         while len(self._stored) > self.entries or self._bytes > self.max_bytes:
             _, dropped = self._stored.popitem(last=False)
             self._bytes -= len(dropped[2])
+
+
+class OneAtATime:
+    """Requests that would make the same answer under the same validity wait for the first one
+    instead of all making it: at the turn of each second (or after a commit) the requests already
+    in flight for a busy list would otherwise all miss together and all run its queries."""
+
+    WAIT = 5.0  # seconds a request waits for the first before it makes the answer itself
+
+    def __init__(self) -> None:
+        self._making: dict[Hashable, tuple[Hashable, anyio.Event]] = {}
+
+    @asynccontextmanager
+    async def turn(self, key: Hashable, validity: Hashable) -> AsyncIterator[bool]:
+        """True: this request makes the answer. False: another one did (or gave up): look again,
+        and make it only if it was not kept."""
+        making = self._making.get(key)
+        if making is not None and making[0] == validity:
+            with anyio.move_on_after(self.WAIT):
+                await making[1].wait()
+            yield False
+            return
+        done = anyio.Event()
+        self._making[key] = (validity, done)
+        try:
+            yield True
+        finally:
+            done.set()
+            if self._making.get(key, (None, None))[1] is done:
+                del self._making[key]
 
 
 async def answer_of(next_app: ASGIApp, scope: Scope, receive: Receive) -> Answer:
@@ -212,6 +243,7 @@ class PersonalCaching(ASGIMiddleware):
     def __init__(self, changes: Changes, clock: Clock, *, entries: int = 2048, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.changes, self.clock = changes, clock
         self.store = AnswerStore(entries=entries, max_bytes=max_bytes)
+        self.flights = OneAtATime()
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         if scope["type"] != ScopeType.HTTP or scope["method"] not in ("GET", "HEAD") or scope.get("user") is None:
@@ -233,6 +265,14 @@ class PersonalCaching(ASGIMiddleware):
         if stored is not None:
             await send_answer(send, stored[0], stored[1])
             return
+        async with self.flights.turn(key, validity) as first:
+            if not first and (stored := self.store.get(key, validity)) is not None:
+                await send_answer(send, stored[0], stored[1])
+                return
+            await self._make(key, validity, scope, receive, send, next_app)
+
+    async def _make(self, key: Hashable, validity: Hashable, scope: Scope, receive: Receive, send: Send,
+                    next_app: ASGIApp) -> None:
         kept: list[bytes] | None = None  # the body's chunks, while the answer may still be kept
         start: HTTPResponseStartEvent | None = None
 
