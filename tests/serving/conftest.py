@@ -53,6 +53,31 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         yield world
 
 
+@contextmanager
+def served_live(app):  # type: ignore[no-untyped-def]
+    """The app on a real socket (uvicorn in a thread), stopped afterwards; yields its base URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from tests.browser.conftest import _free_port
+
+    port = _free_port()
+    live = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", backlog=2048))
+    thread = threading.Thread(target=live.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not live.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        live.should_exit = True
+        thread.join(timeout=20)
+
+
 def auth_for(database: Database, username: str | None, now: datetime) -> tuple[dict[str, str], dict[str, str]]:
     """API headers and page cookies of a demo user (None: the public)."""
     if username is None:

@@ -10,11 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-import uvicorn
 
 from procure.app import create_app
-from tests.browser.conftest import _free_port
-from tests.serving.conftest import auth_for
+from tests.serving.conftest import auth_for, served_live
 
 CLIENTS = 128
 ROUNDS = 3           # requests per client
@@ -23,19 +21,8 @@ BOUND_SECONDS = 30   # every answer within this, on a 2-core machine running the
 
 @pytest.fixture()
 def server(demo):  # type: ignore[no-untyped-def]
-    app = create_app(demo.settings())
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", backlog=2048)
-    live = uvicorn.Server(config)
-    thread = threading.Thread(target=live.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not live.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    live.should_exit = True
-    thread.join(timeout=20)
+    with served_live(create_app(demo.settings())) as url:
+        yield url
 
 
 def test_128_clients_at_once_all_answered(server, demo):  # type: ignore[no-untyped-def]

@@ -20,7 +20,7 @@ from procure.app import create_app
 from procure.kernel.clock import FrozenClock, system_clock
 from procure.sites.models import Site
 from procure.tendering.models import Tender
-from tests.serving.conftest import auth_for
+from tests.serving.conftest import auth_for, served_live
 
 SECOND = timedelta(seconds=1)
 
@@ -214,3 +214,40 @@ def test_a_revocation_made_outside_procure_is_seen_within_the_second(served, dem
         connection.execute(text("UPDATE login_session SET revoked_at = expires_at WHERE token_hash = :h"), {"h": digest})
     clock.advance(seconds=1)
     assert client.get("/api/v1/sites", headers=api).status_code == 401
+
+
+def test_requests_in_flight_together_make_the_answer_once(demo):  # type: ignore[no-untyped-def]
+    """At the turn of a second every request in flight for a busy list misses at once: they wait
+    for the first one's answer instead of all running its queries. (Whatever the timing, a request
+    that comes later in the same second is answered from memory, so the count is exact.)"""
+    import threading
+
+    import httpx
+
+    clock = FrozenClock(system_clock())
+    app = create_app(demo.settings(clock))
+    api, _ = auth_for(demo.database, "officer", clock())
+
+    def at_once(url: str, how_many: int) -> tuple[set[bytes], list[str]]:
+        start, answers = threading.Barrier(how_many), []
+
+        def one() -> None:
+            with httpx.Client(base_url=url, timeout=30) as http:
+                start.wait()
+                answers.append(http.get("/api/v1/sites", headers=api))
+
+        with statements_of(app) as statements:
+            threads = [threading.Thread(target=one) for _ in range(how_many)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=60)
+        assert len(answers) == how_many and all(a.status_code == 200 for a in answers)
+        return {a.content for a in answers}, statements
+
+    with served_live(app) as url:
+        alone, one_request = at_once(url, 1)
+        clock.advance(seconds=1)
+        together, twelve_requests = at_once(url, 12)
+    assert together == alone
+    assert one_request and len(twelve_requests) == len(one_request)
