@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Any, Callable
 
 import anyio.to_thread
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
@@ -33,7 +33,7 @@ from procure.kernel.errors import ProcureError
 from procure.kernel.settings import Settings
 from procure.awards.routes import AwardPages, AwardsApi
 from procure.bidding.routes import MAX_BID_BYTES, TIMED_BID_PATHS, BidPages, BidsApi
-from procure.cases.routes import CasePages, CasesApi, Open311Api
+from procure.cases.routes import CasePages, CasesApi, Open311Api, georeport_error
 from procure.documents.routes import DocumentPages
 from procure.inspection.routes import InspectionApi, InspectionPages
 from procure.payments.routes import PaymentPages, PaymentsApi
@@ -105,6 +105,24 @@ class PublicVersion:
         self.known = None
 
 
+def in_georeport_shape(handler: Callable[[Request, Any], Response]) -> Callable[[Request, Any], Response]:
+    """Errors under /open311/ in GeoReport v2's shape and the path's format (an Open311 client
+    reads ``[{code, description}]`` or ``<errors>``, whoever raised: the route, Litestar's
+    validation, the router's 404 or 405); every other path keeps Procure's shape."""
+
+    def handle(request: Request, exc: Any) -> Response:
+        answer = handler(request, exc)
+        if not request.url.path.startswith("/open311/"):
+            return answer
+        content = answer.content if isinstance(answer.content, dict) else {}
+        status = answer.status_code or 500
+        shaped = georeport_error(request.url.path, status, status, str(content.get("detail") or exc))
+        shaped.headers.update({k: v for k, v in answer.headers.items() if k.lower() == "retry-after"})
+        return shaped
+
+    return handle
+
+
 def create_app(settings: Settings, database: Database | None = None, *, check_migrations: bool = True) -> Litestar:
     """Build Procure. ``database`` lets tests bind the app to a connection inside a transaction."""
     db = database or Database(settings.database_url, pool_size=settings.max_concurrency,
@@ -170,12 +188,12 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
         template_config=TemplateConfig(directory=settings.templates_dir, engine=JinjaTemplateEngine,
                                        engine_callback=configure_jinja),
         exception_handlers={
-            ProcureError: procure_error_handler,
+            ProcureError: in_georeport_shape(procure_error_handler),
             # A multipart text part in a broken encoding or an unknown charset: the client's fault.
-            UnicodeError: undecodable_handler,
-            LookupError: undecodable_handler,
-            HTTPException: http_error_handler,
-            Exception: internal_error_handler,
+            UnicodeError: in_georeport_shape(undecodable_handler),
+            LookupError: in_georeport_shape(undecodable_handler),
+            HTTPException: in_georeport_shape(http_error_handler),
+            Exception: in_georeport_shape(internal_error_handler),
         },
         openapi_config=OpenAPIConfig(
             title="Procure API", version="1", path="/schema", render_plugins=[SwaggerRenderPlugin()],

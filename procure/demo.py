@@ -423,12 +423,13 @@ def _citizen_reports(session: Session, settings: Settings, users: dict[str, User
         return
     sites = [cs.site for cs in live[0].sites if cs.site.lat is not None][:3]
     checker = CurrentUser.of(users["inspector2"])
-    texts = [("litter", "公园入口处有人倾倒装修垃圾，已堆放两天"), ("street_light", "晚上园路有三盏路灯不亮，行人看不清"),
-             ("facility_damage", "健身器材扶手断裂，存在安全隐患")]
-    for (code, text), site, hours_ago in zip(texts, sites, (30, 10, 2)):
+    texts = [("litter", "公园入口处有人倾倒装修垃圾，已堆放两天", {}),
+             ("street_light", "晚上园路有三盏路灯不亮，行人看不清", {"attribute[lights_out]": "3"}),
+             ("facility_damage", "健身器材扶手断裂，存在安全隐患", {"attribute[facility]": "other", "attribute[hazard]": "yes"})]
+    for (code, text, answers), site, hours_ago in zip(texts, sites, (30, 10, 2)):
         at = FrozenClock(now - timedelta(hours=hours_ago))
         filed = cases.file_report(session, at, {"service_code": code, "lat": str(site.lat), "long": str(site.lon),
-                                                "description": text}, api_client="公众监督门户")
+                                                "description": text, **answers}, api_client="公众监督门户")
         if hours_ago == 30:
             cases.verify_report(session, FrozenClock(now - timedelta(hours=28)), checker, filed.id, accept=True, note="")
         elif hours_ago == 10:

@@ -8,7 +8,7 @@ route is: guarded or public, with path ids or not, reading or writing, taking fi
 from __future__ import annotations
 
 from litestar import Litestar
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Reference, Schema
+from litestar.openapi.spec import XML, OpenAPIMediaType, OpenAPIResponse, Operation, Reference, Schema
 from litestar.openapi.spec.enums import OpenAPIType
 from litestar.routes import HTTPRoute
 
@@ -39,15 +39,37 @@ ANSWERS = {
 }
 
 
+#: The same list as XML, for the .xml paths: <errors><error><code/><description/></error></errors>.
+OPEN311_ERROR_XML = Schema(type=OpenAPIType.ARRAY, xml=XML(name="errors", wrapped=True), items=Schema(
+    type=OpenAPIType.OBJECT, xml=XML(name="error"), required=["code", "description"],
+    properties={"code": Schema(type=OpenAPIType.INTEGER), "description": Schema(type=OpenAPIType.STRING)}))
+
+
 def _answer(code: str, open311: bool = False) -> OpenAPIResponse:
-    shape = Reference("#/components/schemas/Open311Error" if open311 else "#/components/schemas/Error")
+    if open311:  # the format follows the path's extension (.json or .xml)
+        return OpenAPIResponse(description=ANSWERS[code] + " — GeoReport v2's error list, in the path's format", content={
+            "application/json": OpenAPIMediaType(schema=Reference("#/components/schemas/Open311Error")),
+            "application/xml": OpenAPIMediaType(schema=Reference("#/components/schemas/Open311ErrorXml"))})
+    shape = Reference("#/components/schemas/Error")
     return OpenAPIResponse(description=ANSWERS[code], content={"application/json": OpenAPIMediaType(schema=shape)})
+
+
+def _georeport_success(operation: Operation, path: str) -> None:
+    """A GeoReport answer's media type follows the path's extension; a {file} path serves both."""
+    types = (["application/xml"] if path.endswith(".xml") else ["application/json"] if path.endswith(".json")
+             else ["application/json", "application/xml"])
+    json_type = OpenAPIType.OBJECT if "/services/{" in path else OpenAPIType.ARRAY  # a definition is one object
+    for code, response in (operation.responses or {}).items():
+        if code.startswith("2") and isinstance(response, OpenAPIResponse):
+            response.content = {t: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING if t == "application/xml"
+                                                                   else json_type)) for t in types}
 
 
 def document_answers(app: Litestar) -> None:
     schema = app.openapi_schema
     assert schema.components is not None
-    schema.components.schemas = {**(schema.components.schemas or {}), "Error": ERROR, "Open311Error": OPEN311_ERROR}
+    schema.components.schemas = {**(schema.components.schemas or {}), "Error": ERROR, "Open311Error": OPEN311_ERROR,
+                                "Open311ErrorXml": OPEN311_ERROR_XML}
     paths = schema.paths or {}
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or route.path_format not in paths:
@@ -72,7 +94,10 @@ def document_answers(app: Litestar) -> None:
             if route.path_format == "/api/v1/auth/token":
                 codes += ["401", "429"]
             open311 = route.path_format.startswith("/open311/")
-            answers = {c: _answer(c, open311) for c in sorted(codes)}
+            if open311:
+                codes.append("404")  # a jurisdiction_id not served here, on every GeoReport resource
+                _georeport_success(operation, route.path_format)
+            answers = {c: _answer(c, open311) for c in sorted(set(codes))}
             if open311:  # Litestar's own 400 is in Procure's shape; GeoReport clients expect theirs
                 operation.responses = {**(operation.responses or {}), **answers}
             else:

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from procure.cases import open311
 from procure.kernel.db import AwareDateTime, Base, Fixed
 from procure.sites.models import Site
 
@@ -81,6 +83,8 @@ class CitizenReport(Base):
     lon: Mapped[Decimal | None] = mapped_column(Fixed(10, 6))
     address: Mapped[str] = mapped_column(String(255), default="")
     media_url: Mapped[str] = mapped_column(String(1024), default="")
+    #: Answers to the service's questions (``open311.attribute_answers``): code → text or list.
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"))
     status: Mapped[str] = mapped_column(String(8), index=True)  # open | closed
     status_notes: Mapped[str] = mapped_column(Text, default="")
@@ -90,6 +94,16 @@ class CitizenReport(Base):
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     site: Mapped[Site | None] = relationship(lazy="joined")
+
+    @property
+    def service_name(self) -> str:
+        service = open311.BY_CODE.get(self.service_code)
+        return service.name if service else self.service_code
+
+    @property
+    def answers(self) -> list[tuple[str, str]]:
+        """The service's questions and this report's answers, in words."""
+        return open311.answers_in_words(self.service_code, self.attributes or {})
 
 
 class ApiKey(Base):

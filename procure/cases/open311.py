@@ -8,6 +8,23 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 
+#: GeoReport v2 attribute datatypes (wiki.open311.org/GeoReport_v2#GET_Service_Definition).
+DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A question a service asks beyond the description (GET Service Definition)."""
+
+    code: str
+    datatype: str
+    required: bool
+    description: str
+    order: int
+    values: tuple[tuple[str, str], ...] = ()  # (key, name) for the list datatypes
+    datatype_description: str = ""
+
+
 @dataclass(frozen=True)
 class Service:
     code: str
@@ -16,6 +33,12 @@ class Service:
     group: str
     category: str          # the 四化 category it concerns
     limit_hours: int       # the rectification limit once an inspector verifies it
+    attributes: tuple[Attribute, ...] = ()
+
+    @property
+    def metadata(self) -> bool:
+        """GeoReport's flag: a client must fetch the service definition and ask its questions."""
+        return bool(self.attributes)
 
 
 SERVICES = (
@@ -24,10 +47,96 @@ SERVICES = (
     Service("river_floating", "河道漂浮物", "河面漂浮垃圾、水草", "洁化", "clean", 24),
     Service("greenery_damage", "绿化损坏", "树木倒伏、缺株、黄土裸露、病虫害", "绿化", "green", 72),
     Service("road_damage", "道路破损", "路面坑洼、人行道板松动破损", "序化", "order", 72),
-    Service("facility_damage", "设施损坏", "护栏、座椅、标识牌、井盖等损坏缺失", "序化", "order", 48),
-    Service("street_light", "路灯不亮", "路灯、景观灯不亮或灯杆损坏", "亮化", "light", 48),
+    Service("facility_damage", "设施损坏", "护栏、座椅、标识牌、井盖等损坏缺失", "序化", "order", 48, attributes=(
+        Attribute("facility", "singlevaluelist", True, "哪一种设施？", 1,
+                  (("railing", "护栏"), ("bench", "座椅"), ("sign", "标识牌"), ("manhole", "井盖"), ("other", "其他"))),
+        Attribute("hazard", "singlevaluelist", False, "是否危及行人或车辆安全？", 2, (("yes", "是"), ("no", "否"))),
+    )),
+    Service("street_light", "路灯不亮", "路灯、景观灯不亮或灯杆损坏", "亮化", "light", 48, attributes=(
+        Attribute("pole_number", "string", False, "灯杆编号（杆身上的铭牌）", 1,
+                  datatype_description="例如 YH-0231"),
+        Attribute("lights_out", "number", False, "有几盏灯不亮？", 2),
+    )),
 )
 BY_CODE = {s.code: s for s in SERVICES}
+
+#: The longest answer kept for one attribute (a pole number, a count; the description is the free text).
+MAX_ATTRIBUTE_CHARS = 200
+
+
+def service_entry(service: Service) -> dict[str, object]:
+    """One service of GET Service List."""
+    return {"service_code": service.code, "service_name": service.name, "description": service.description,
+            "metadata": service.metadata, "type": "realtime", "keywords": service.category, "group": service.group}
+
+
+def service_definition(service: Service) -> dict[str, object]:
+    """GET Service Definition: the service's attributes, in their order."""
+    return {"service_code": service.code, "attributes": [
+        {"variable": True, "code": a.code, "datatype": a.datatype, "required": a.required,
+         "datatype_description": a.datatype_description or None, "order": a.order, "description": a.description,
+         **({"values": [{"key": k, "name": n} for k, n in a.values]} if a.values else {})}
+        for a in sorted(service.attributes, key=lambda a: a.order)]}
+
+
+def attribute_answers(service: Service, sent: dict[str, list[str]]) -> dict[str, str | list[str]]:
+    """The answers to a service's attributes from ``attribute[code]`` (``[]`` for a multivaluelist),
+    checked against its definition. Raises ``ValueError`` naming the first problem."""
+    # An empty field of another service's question (a form that shows every question) is no answer.
+    unknown = sorted(code for code, values in sent.items()
+                     if code not in {a.code for a in service.attributes} and any(v.strip() for v in values))
+    if unknown:
+        raise ValueError(f"attribute[{unknown[0]}] is not an attribute of service {service.code}")
+    answers: dict[str, str | list[str]] = {}
+    for a in service.attributes:
+        values = [v.strip() for v in sent.get(a.code, []) if v.strip()]
+        if not values:
+            if a.required:
+                raise ValueError(f"attribute[{a.code}] is required")
+            continue
+        if any(len(v) > MAX_ATTRIBUTE_CHARS for v in values):
+            raise ValueError(f"attribute[{a.code}] is longer than {MAX_ATTRIBUTE_CHARS} characters")
+        if a.datatype != "multivaluelist" and len(values) > 1:
+            raise ValueError(f"attribute[{a.code}] takes one value")
+        if a.values and any(v not in dict(a.values) for v in values):
+            raise ValueError(f"attribute[{a.code}] must be one of: {', '.join(k for k, _ in a.values)}")
+        if a.datatype == "number" and not _is_number(values[0]):
+            raise ValueError(f"attribute[{a.code}] is not a number")
+        answers[a.code] = values if a.datatype == "multivaluelist" else values[0]
+    return answers
+
+
+def answers_in_words(service_code: str, answers: dict[str, object]) -> list[tuple[str, str]]:
+    """(question, answer) in the bureau's words, for the inspector who verifies the report."""
+    service = BY_CODE.get(service_code)
+    if service is None:
+        return [(code, str(value)) for code, value in answers.items()]
+    out = []
+    for a in service.attributes:
+        if a.code in answers:
+            given = answers[a.code]
+            values = [str(v) for v in given] if isinstance(given, list) else [str(given)]
+            names = dict(a.values)
+            out.append((a.description, "、".join(names.get(v, v) for v in values)))
+    return out
+
+
+def sent_attributes(form: dict[str, object]) -> dict[str, list[str]]:
+    """The ``attribute[code]`` (or ``attribute[code][]``) fields of a POST, by code."""
+    sent: dict[str, list[str]] = {}
+    for key, value in form.items():
+        if key.startswith("attribute[") and key.endswith("]"):
+            code = key[len("attribute["):].removesuffix("[]").removesuffix("]")
+            values = value if isinstance(value, list) else [value]
+            sent.setdefault(code, []).extend(str(v) for v in values)
+    return sent
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return Decimal(text).is_finite()
+    except ArithmeticError:
+        return False
 #: A report this close to a site's recorded point is routed to it.
 ROUTING_RADIUS_M = 300
 
@@ -62,3 +171,33 @@ def route(sites: Iterable[SitePoint], lat: Decimal | None, lon: Decimal | None, 
     if named:
         return max(named, key=lambda s: len(s.name)).id  # the most specific name wins
     return None
+
+
+# --- the XML form (GeoReport v2's default format) ---------------------------------------------
+
+#: The element of each member of a list, by the list's element (GeoReport v2's examples).
+XML_MEMBERS = {"services": "service", "service_requests": "request", "attributes": "attribute", "values": "value",
+               "errors": "error"}
+
+
+def to_xml(root: str, payload: list[dict[str, object]] | dict[str, object]) -> bytes:
+    """``payload`` as GeoReport v2 XML: a list becomes ``<root><member>…</member>…</root>``
+    (``XML_MEMBERS``), a mapping ``<root><field>…</field>…</root>``; true/false in lower case and
+    an empty element for a missing value, as the spec's examples write them."""
+    from xml.etree.ElementTree import Element, SubElement, tostring  # building, never parsing, XML
+
+    def fill(element: Element, value: object) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                fill(SubElement(element, key), inner)
+        elif isinstance(value, list):
+            for inner in value:
+                fill(SubElement(element, XML_MEMBERS[element.tag]), inner)
+        elif isinstance(value, bool):
+            element.text = "true" if value else "false"
+        elif value is not None:
+            element.text = str(value)
+
+    top = Element(root)
+    fill(top, payload)
+    return tostring(top, encoding="utf-8", xml_declaration=True)

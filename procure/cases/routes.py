@@ -24,7 +24,7 @@ from procure.kernel.errors import ProcureError
 from procure.kernel.clock import Clock, month_of
 from procure.kernel.pagination import PageRequest
 from procure.kernel.bounds import parse_id
-from procure.kernel.web import AppClock, attempt, DB, form_id, FormData, page, PageNo, PathId, QueryId
+from procure.kernel.web import AppClock, AppSettings, attempt, DB, form_id, FormData, page, PageNo, PathId, QueryId
 from procure.documents.web import AppStorage
 from procure.accounts.web import Me, requires
 
@@ -98,11 +98,26 @@ class CasesApi(Controller):
 # --- Open311 GeoReport v2 ------------------------------------------------------------------------
 
 
-def _open311_error(exc: Open311Error) -> Response:
-    return Response([{"code": exc.code, "description": exc.description}], status_code=exc.status)
+def georeport_format(path: str) -> str:
+    """The format a GeoReport path asks for: its extension, ``.xml`` or ``.json`` (v2 serves both;
+    XML is the spec's default, so a path with neither gets XML)."""
+    return "json" if path.endswith(".json") else "xml"
 
 
-def _request_json(r: CitizenReport) -> dict[str, Any]:
+def georeport_answer(path: str, root: str, payload: list[dict[str, Any]] | dict[str, Any],
+                     status_code: int = 200) -> Response:
+    """``payload`` in the format the path asks for."""
+    if georeport_format(path) == "json":
+        return Response(payload, status_code=status_code)
+    return Response(open311.to_xml(root, payload), status_code=status_code, media_type="application/xml; charset=utf-8")
+
+
+def georeport_error(path: str, status: int, code: int, description: str) -> Response:
+    """GeoReport v2's error shape (wiki.open311.org/GeoReport_v2#Errors), in the path's format."""
+    return georeport_answer(path, "errors", [{"code": code, "description": description}], status)
+
+
+def _request_entry(r: CitizenReport) -> dict[str, Any]:
     service = open311.BY_CODE.get(r.service_code)
     return {
         "service_request_id": str(r.id), "status": r.status, "status_notes": r.status_notes,
@@ -111,51 +126,107 @@ def _request_json(r: CitizenReport) -> dict[str, Any]:
         "requested_datetime": r.requested_at.isoformat(), "updated_datetime": r.updated_at.isoformat(),
         "expected_datetime": None, "address": r.address or (r.site.name if r.site else ""), "address_id": "",
         "zipcode": "", "lat": float(r.lat) if r.lat is not None else None,
-        "long": float(r.lon) if r.lon is not None else None, "media_url": r.media_url,
+        "long": float(r.lon) if r.lon is not None else None,
+        "media_url": r.media_url or None,
     }
 
 
+def _check_jurisdiction(settings: AppSettings, jurisdiction_id: str | None) -> None:
+    """Optional in v2 (one jurisdiction here); a wrong one is refused rather than ignored."""
+    if jurisdiction_id not in (None, "", settings.open311_jurisdiction):
+        raise Open311Error(404, 404, f"jurisdiction_id {jurisdiction_id} is not served here "
+                                     f"(this endpoint serves {settings.open311_jurisdiction})")
+
+
+Jurisdiction = Annotated[str | None, QueryParameter(name="jurisdiction_id", required=False)]
+
+
+def _operation(name: str) -> Callable[[Any, Any, list[Any]], str]:
+    """One OpenAPI operation id per format of a route served as .xml and .json."""
+
+    def operation_id(_handler: Any, _method: Any, components: list[Any]) -> str:
+        return f"open311_{name}_{'xml' if str(components[-1]).endswith('.xml') else 'json'}"
+
+    return operation_id
+
+
 class Open311Api(Controller):
-    """GeoReport v2 (https://wiki.open311.org/GeoReport_v2): citizens' reports become cases."""
+    """GeoReport v2 (https://wiki.open311.org/GeoReport_v2): citizens' reports become cases. Every
+    resource in both formats, by extension (.xml, the spec's default, or .json); every error,
+    Litestar's own included (``kernel.web.http_error_handler``), in the spec's error shape."""
 
     path = "/open311/v2"
     tags = ["open311"]
 
-    @get("/services.json", sync_to_thread=False, summary="Service codes for the kinds of defects")
-    def services_list(self) -> list[dict[str, Any]]:
-        return [{"service_code": s.code, "service_name": s.name, "description": s.description, "metadata": False,
-                 "type": "realtime", "keywords": s.category, "group": s.group} for s in open311.SERVICES]
-
-    @post("/requests.json", sync_to_thread=True, status_code=201, summary="File a service request (form-encoded)")
-    def create(self, data: FormData, db: DB, clock: AppClock) -> Response:
+    @get(["/services.xml", "/services.json"], sync_to_thread=False, summary="Service list (GET Service List)",
+         operation_id=_operation("services"))  # on the loop (no thread): several paths are safe here
+    def services_list(self, request: Request, settings: AppSettings, jurisdiction_id: Jurisdiction = None) -> Response:
         try:
+            _check_jurisdiction(settings, jurisdiction_id)
+        except Open311Error as exc:
+            return georeport_error(request.url.path, exc.status, exc.code, exc.description)
+        return georeport_answer(request.url.path, "services", [open311.service_entry(s) for s in open311.SERVICES])
+
+    @get("/services/{service_file:str}", sync_to_thread=False,
+         summary="A service's attributes (GET Service Definition: …/services/{service_code}.xml|json)")
+    def service_definition(self, request: Request, service_file: FromPath[str], settings: AppSettings,
+                           jurisdiction_id: Jurisdiction = None) -> Response:
+        path = request.url.path
+        try:
+            _check_jurisdiction(settings, jurisdiction_id)
+            service = open311.BY_CODE.get(service_file.removesuffix(".json").removesuffix(".xml"))
+            if service is None or not service_file.endswith((".json", ".xml")):
+                raise Open311Error(404, 404, "no such service_code")
+        except Open311Error as exc:
+            return georeport_error(path, exc.status, exc.code, exc.description)
+        return georeport_answer(path, "service_definition", open311.service_definition(service))
+
+    def _file(self, request: Request, data: FormData, db: DB, clock: AppClock, settings: AppSettings) -> Response:
+        try:
+            _check_jurisdiction(settings, data.get("jurisdiction_id"))
             report = services.file_report(db, clock, dict(data))
         except Open311Error as exc:
-            return _open311_error(exc)
-        return Response([{"service_request_id": str(report.id), "service_notice": "", "account_id": None}],
-                        status_code=201)
+            return georeport_error(request.url.path, exc.status, exc.code, exc.description)
+        return georeport_answer(request.url.path, "service_requests",
+                                [{"service_request_id": str(report.id), "service_notice": "", "account_id": None}],
+                                status_code=201)
 
-    @get("/requests.json", sync_to_thread=True, summary="Service requests (≤ 90 days)")
-    def index(self, db: DB, clock: AppClock, service_request_id: FromQuery[str | None] = None,
+    # One route per format: a handler given several paths is wrapped for its thread once per path
+    # (Litestar 2.25), and its answer arrives as an un-awaited coroutine.
+    _filing = "File a service request (POST Service Request, form-encoded, with api_key)"
+    file_xml = post("/requests.xml", sync_to_thread=True, status_code=201, summary=_filing)(_file)
+    file_json = post("/requests.json", sync_to_thread=True, status_code=201, summary=_filing)(_file)
+
+    def _requests(self, request: Request, db: DB, clock: AppClock, settings: AppSettings,
+              service_request_id: FromQuery[str | None] = None,
               service_code: FromQuery[str | None] = None, start_date: FromQuery[str | None] = None,
-              end_date: FromQuery[str | None] = None, status_filter: Annotated[str | None, QueryParameter(name="status")] = None) -> Response:
+              end_date: FromQuery[str | None] = None, status_filter: Annotated[str | None, QueryParameter(name="status")] = None,
+              jurisdiction_id: Jurisdiction = None) -> Response:
         try:
+            _check_jurisdiction(settings, jurisdiction_id)
             rows = services.list_reports(db, clock, ids=service_request_id, service_code=service_code, start=start_date,
                                          end=end_date, status=status_filter)
         except Open311Error as exc:
-            return _open311_error(exc)
-        return Response([_request_json(r) for r in rows])
+            return georeport_error(request.url.path, exc.status, exc.code, exc.description)
+        return georeport_answer(request.url.path, "service_requests", [_request_entry(r) for r in rows])
 
-    @get("/requests/{request_id:str}", sync_to_thread=True, summary="One service request (…/requests/{id}.json)")
-    def show(self, request_id: FromPath[str], db: DB) -> Response:
-        raw = request_id.removesuffix(".json")
+    _listing = "Service requests (GET Service Requests: ids, service_code, start_date, end_date, status; ≤ 90 days)"
+    requests_xml = get("/requests.xml", sync_to_thread=True, summary=_listing)(_requests)
+    requests_json = get("/requests.json", sync_to_thread=True, summary=_listing)(_requests)
+
+    @get("/requests/{request_file:str}", sync_to_thread=True,
+         summary="One service request (GET Service Request: …/requests/{id}.xml|json)")
+    def show(self, request: Request, request_file: FromPath[str], db: DB, settings: AppSettings,
+             jurisdiction_id: Jurisdiction = None) -> Response:
+        path = request.url.path
         try:
-            report_id = parse_id(raw)
-            if report_id is None:
+            _check_jurisdiction(settings, jurisdiction_id)
+            report_id = parse_id(request_file.removesuffix(".json").removesuffix(".xml"))
+            if report_id is None or not request_file.endswith((".json", ".xml")):
                 raise Open311Error(404, 404, "no such service request")
-            return Response([_request_json(services.get_report(db, report_id))])
+            return georeport_answer(path, "service_requests", [_request_entry(services.get_report(db, report_id))])
         except Open311Error as exc:
-            return _open311_error(exc)
+            return georeport_error(path, exc.status, exc.code, exc.description)
 
 
 # --- pages --------------------------------------------------------------------------------------

@@ -258,11 +258,16 @@ def _client(session: Session, api_key: Any) -> str:  # Any: as the Open311 clien
 
 
 def file_report(session: Session, clock: Clock, form: dict[str, Any], *, api_client: str | None = None) -> CitizenReport:
-    """POST requests.json: api_key, service_code, a location (lat+long or address_string), description."""
+    """POST requests: api_key, service_code, a location (lat+long or address_string), description,
+    and the answers to the service's attributes (``attribute[code]``) where it has them."""
     client = api_client or _client(session, form.get("api_key"))
     code = str(form.get("service_code") or "")
     if code not in open311.BY_CODE:
         raise Open311Error(400, 400, "service_code is missing or unknown")
+    try:
+        answers = open311.attribute_answers(open311.BY_CODE[code], open311.sent_attributes(form))
+    except ValueError as exc:
+        raise Open311Error(400, 400, str(exc)) from None
     lat = _coordinate(form.get("lat"), -90, 90, "lat")
     lon = _coordinate(form.get("long"), -180, 180, "long")
     address = str(form.get("address_string") or "").strip()[:255]
@@ -279,7 +284,7 @@ def file_report(session: Session, clock: Clock, form: dict[str, Any], *, api_cli
     sites = [open311.SitePoint(s.id, s.name, s.lat, s.lon) for s in session.scalars(select(Site))]
     now = clock()
     report = CitizenReport(service_code=code, description=description, lat=lat, lon=lon, address=address,
-                           media_url=media[:1024], site_id=open311.route(sites, lat, lon, f"{address} {description}"),
+                           media_url=media[:1024], attributes=answers, site_id=open311.route(sites, lat, lon, f"{address} {description}"),
                            status="open", status_notes="", api_client=client, requested_at=now, updated_at=now)
     session.add(report)
     session.flush()

@@ -46,6 +46,8 @@ class Settings:
     secure_cookies: bool = False
     #: The OCDS prefix registered for the publisher (ocid = ocds-<prefix>-<tender>-<lot>).
     ocds_prefix: str = "yhcg01"
+    #: Open311's jurisdiction_id: the district's administrative division code (GB/T 2260).
+    open311_jurisdiction: str = "330110"
     #: Requests inside one app process at once (= its database pool size); more wait in line.
     max_concurrency: int = 8
     #: How long a request waits in line before it is answered 503 with Retry-After.
@@ -86,6 +88,8 @@ class Settings:
             values["audit_key"] = audit_key
         if prefix := env.get("PROCURE_OCDS_PREFIX"):
             values["ocds_prefix"] = prefix
+        if jurisdiction := env.get("PROCURE_OPEN311_JURISDICTION"):
+            values["open311_jurisdiction"] = jurisdiction
         if concurrency := env.get("PROCURE_MAX_CONCURRENCY"):
             values["max_concurrency"] = _bounded_int("PROCURE_MAX_CONCURRENCY", concurrency, 1, 256)
         if wait := env.get("PROCURE_QUEUE_SECONDS"):

@@ -27,6 +27,7 @@ from tests.serving.conftest import auth_for, fill
 AUDIENCE: dict[str, str] = {
     "/api/v1/auth/token": "public", "/login": "public", "/logout": "public", "/register": "public",
     "/api/v1/contractors": "public", "/public/report": "public", "/open311/v2/requests.json": "public",
+    "/open311/v2/requests.xml": "public",
     "/notifications/read": "login", "/api/v1/auth/logout": "login",
 }
 #: Well-formed bodies for the committee's actions, so what answers is the seat check, not the

@@ -31,7 +31,8 @@ def _ids(demo) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
             "site_id": first("site"), "user_id": first("user_account"), "contractor_id": first("contractor", 2),
             "contract_id": first("contract", 5), "inspection_id": first("inspection"), "case_id": first("rectification_case"),
             "statement_id": first("payment_statement"), "award_id": first("award", 5), "bid_id": first("bid", 2),
-            "document_id": first("document", 2), "request_id": first("citizen_report"),
+            "document_id": first("document", 2), "request_file": [f"{i}.{f}" for i in first("citizen_report") for f in ("json", "xml")],
+            "service_file": ["street_light.xml", "street_light.json"],
             "report_id": first("citizen_report"),
             "ocid": [ocid("yhcg01", t, lot) for t, lot in lots],
         }
