@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime
 
@@ -21,7 +20,7 @@ from procure.accounts import services as accounts
 from procure.accounts.models import Jurisdiction
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
-from procure.kernel.caching import OneAtATime
+from procure.kernel.caching import OneAtATime, Remembered
 from procure.kernel.changes import Changes
 from procure.kernel.db import Database
 from procure.kernel.errors import ProcureError
@@ -55,8 +54,7 @@ class IdentityMiddleware(ASGIMiddleware):
     """
 
     def __init__(self, entries: int = 4096) -> None:
-        self.entries = entries
-        self._known: OrderedDict[tuple[str, str], tuple[tuple[int | None, int], datetime, CurrentUser]] = OrderedDict()
+        self._known: Remembered[tuple[datetime, CurrentUser]] = Remembered(entries=entries)  # (expires, user)
         self.flights = OneAtATime()  # one look-up per token at a time
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
@@ -98,17 +96,12 @@ class IdentityMiddleware(ASGIMiddleware):
             database: Database = scope["litestar_app"].state.database
             user, expires_at = await anyio.to_thread.run_sync(_resolve, database, settings, token, purpose)
             if generation is not None:
-                self._known[key] = (validity, expires_at, user)
-                self._known.move_to_end(key)
-                if len(self._known) > self.entries:
-                    self._known.popitem(last=False)
+                self._known.put(key, validity, (expires_at, user))
             return user
 
     def _remembered(self, key: tuple[str, str], validity: tuple[int | None, int], now: datetime) -> CurrentUser | None:
-        known = self._known.get(key)
-        if known is not None and validity[0] is not None and known[0] == validity and now < known[1]:
-            return known[2]
-        return None
+        known = self._known.get(key, validity) if validity[0] is not None else None
+        return known[1] if known is not None and now < known[0] else None
 
 
 def _resolve(database: Database, settings: Settings, token: str, purpose: str) -> tuple[CurrentUser, datetime]:

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Any
+from typing import Generic, TypeVar
 
 import anyio
 from litestar.enums import ScopeType
@@ -35,37 +35,39 @@ from procure.kernel.web import CSRF_COOKIE, SESSION_COOKIE
 PUBLIC_MAX_AGE = 60
 
 Answer = tuple[HTTPResponseStartEvent, bytes]
+V = TypeVar("V")
 
 
-class AnswerStore:
-    """A bounded least-recently-used map from a request's key to an answer and the validity it
-    was made under; an answer is given back only under the same validity."""
+class Remembered(Generic[V]):
+    """A bounded least-recently-used map from a key to a value and the validity it was made
+    under; a value is given back only under the same validity. Bounded by the number of entries
+    and by the sum of ``size(value)`` (the answers' bodies; logins count nothing)."""
 
-    def __init__(self, *, entries: int, max_bytes: int) -> None:
-        self.entries, self.max_bytes = entries, max_bytes
-        self._stored: OrderedDict[Hashable, tuple[Hashable, HTTPResponseStartEvent, bytes, Any]] = OrderedDict()
+    def __init__(self, *, entries: int, max_bytes: int = 0, size: Callable[[V], int] = lambda _: 0) -> None:
+        self.entries, self.max_bytes, self.size = entries, max_bytes, size
+        self._stored: OrderedDict[Hashable, tuple[Hashable, V]] = OrderedDict()
         self._bytes = 0
 
-    def get(self, key: Hashable, validity: Hashable) -> tuple[HTTPResponseStartEvent, bytes, Any] | None:
+    def get(self, key: Hashable, validity: Hashable) -> V | None:
         stored = self._stored.get(key)
         if stored is None or stored[0] != validity:
             return None
         self._stored.move_to_end(key)
-        return stored[1], stored[2], stored[3]
+        return stored[1]
 
-    def kept(self) -> list[HTTPResponseStartEvent]:
-        """The start messages of the answers held, oldest first (for tests and diagnostics)."""
-        return [stored[1] for stored in self._stored.values()]
+    def values(self) -> list[V]:
+        """What is held, oldest first (for tests and diagnostics)."""
+        return [value for _, value in self._stored.values()]
 
-    def put(self, key: Hashable, validity: Hashable, start: HTTPResponseStartEvent, body: bytes, extra: Any = None) -> None:
+    def put(self, key: Hashable, validity: Hashable, value: V) -> None:
         old = self._stored.pop(key, None)
         if old is not None:
-            self._bytes -= len(old[2])
-        self._stored[key] = (validity, start, body, extra)
-        self._bytes += len(body)
-        while len(self._stored) > self.entries or self._bytes > self.max_bytes:
-            _, dropped = self._stored.popitem(last=False)
-            self._bytes -= len(dropped[2])
+            self._bytes -= self.size(old[1])
+        self._stored[key] = (validity, value)
+        self._bytes += self.size(value)
+        while len(self._stored) > self.entries or (self.max_bytes and self._bytes > self.max_bytes):
+            _, (_, dropped) = self._stored.popitem(last=False)
+            self._bytes -= self.size(dropped)
 
 
 class OneAtATime:
@@ -151,7 +153,8 @@ class PublicCaching(ASGIMiddleware):
         self.version = version  # (scope) -> (token, last change), run in a worker thread
         self.fresh = fresh  # () -> the same without the database, or None: run on the loop
         self.prefixes = prefixes  # the paths whose answers are public data
-        self.store = AnswerStore(entries=entries, max_bytes=64 * 1024 * 1024)
+        self.store: Remembered[tuple[HTTPResponseStartEvent, bytes, str]] = Remembered(
+            entries=entries, max_bytes=64 * 1024 * 1024, size=lambda answer: len(answer[1]))
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         if scope["type"] != ScopeType.HTTP or scope["method"] not in ("GET", "HEAD") or not scope["path"].startswith(self.prefixes):
@@ -187,7 +190,7 @@ class PublicCaching(ASGIMiddleware):
             start["headers"] = [(k, v) for k, v in start.get("headers", [])
                                 if not (k.lower() == b"set-cookie" and v.startswith(CSRF_COOKIE.encode() + b"="))]
         if not personal and not _sets_cookie(start):
-            self.store.put(key, version, start, body, etag)
+            self.store.put(key, version, (start, body, etag))
         await self._answer(send, headers, common, start, body, etag)
 
     @staticmethod
@@ -242,7 +245,8 @@ class PersonalCaching(ASGIMiddleware):
 
     def __init__(self, changes: Changes, clock: Clock, *, entries: int = 2048, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.changes, self.clock = changes, clock
-        self.store = AnswerStore(entries=entries, max_bytes=max_bytes)
+        self.store: Remembered[Answer] = Remembered(entries=entries, max_bytes=max_bytes,
+                                                    size=lambda answer: len(answer[1]))
         self.flights = OneAtATime()
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
@@ -274,12 +278,13 @@ class PersonalCaching(ASGIMiddleware):
     async def _make(self, key: Hashable, validity: Hashable, scope: Scope, receive: Receive, send: Send,
                     next_app: ASGIApp) -> None:
         kept: list[bytes] | None = None  # the body's chunks, while the answer may still be kept
+        kept_bytes = 0
         start: HTTPResponseStartEvent | None = None
 
         async def pass_and_keep(message: Message) -> None:
             # The answer goes out as it comes (a download streams as before); a copy is kept
             # only of a page or JSON answer that may be reused.
-            nonlocal kept, start
+            nonlocal kept, kept_bytes, start
             if message["type"] == "http.response.start":
                 start = message.copy()
                 content_type = next((v for k, v in start.get("headers", []) if k.lower() == b"content-type"), b"")
@@ -287,10 +292,11 @@ class PersonalCaching(ASGIMiddleware):
                     kept = []
             elif message["type"] == "http.response.body" and kept is not None:
                 kept.append(message.get("body", b""))
-                if sum(map(len, kept)) > PERSONAL_MAX_BODY:
+                kept_bytes += len(kept[-1])
+                if kept_bytes > PERSONAL_MAX_BODY:
                     kept = None
                 elif not message.get("more_body") and start is not None:
-                    self.store.put(key, validity, start, b"".join(kept))
+                    self.store.put(key, validity, (start, b"".join(kept)))
             await send(message)
 
         await next_app(scope, receive, pass_and_keep)

@@ -194,9 +194,9 @@ def test_files_and_other_answers_pass_through_unkept(served, demo):  # type: ign
     ledger = client.get("/payments/ledger.csv", params={"month": clock().strftime("%Y-%m")})
     assert ledger.status_code == 200 and ledger.headers["content-type"].startswith("text/csv")
     assert client.get("/contracts/999999").status_code == 404
-    assert app.state.personal_cache.store.kept() == []
+    assert app.state.personal_cache.store.values() == []
     assert client.get("/payments").status_code == 200
-    assert [start["status"] for start in app.state.personal_cache.store.kept()] == [200]
+    assert [start["status"] for start, _ in app.state.personal_cache.store.values()] == [200]
 
 
 def test_a_revocation_made_outside_procure_is_seen_within_the_second(served, demo):  # type: ignore[no-untyped-def]
