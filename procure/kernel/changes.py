@@ -9,10 +9,13 @@ become visible in between — a commit of this process or of any other process o
 - **PostgreSQL:** every write session sends ``NOTIFY procure_changed`` inside its transaction
   (``kernel.db``), so the notice exists exactly when the commit is visible and never for a
   rollback. A watcher thread ``LISTEN``s on a connection of its own (not from the pool, which is
-  as large as the admission gate); each call also looks whether a notice is waiting on that
-  socket and not yet read (a ``select`` with no wait, under 1 µs). PostgreSQL queues the notice to
-  every listener before the writer's commit returns, so a person who posts to one process and is
-  redirected to another is never shown the page from before their own change.
+  as large as the admission gate); each call also reads a notice already waiting on that socket
+  (a ``select`` with no wait, under 1 µs), so the generation moves as soon as the notice has
+  arrived, not when the watcher thread next gets the GIL. PostgreSQL queues the notice at commit
+  and the listening backend forwards it at once (well under a millisecond on one machine), so a
+  person who posts to one process and is redirected to another, a browser round trip later, sees
+  their change; a request that beats the notice by microseconds can still get the page from
+  before it.
 
 ``current()`` is ``None`` while nothing is watched (before ``start``, or after the watcher lost
 its connection, until it is back): a cache must then not reuse anything. A ``Database`` bound to
@@ -52,6 +55,7 @@ class Changes:
         self._thread: threading.Thread | None = None
         self._sqlite: Any = None
         self._sqlite_lock = threading.Lock()
+        self._notices = threading.Lock()  # reading PostgreSQL's notices: the watcher or a peek
         event.listen(database.sessionmaker, "after_commit", self.moved)
 
     def moved(self, *_: object) -> None:
@@ -132,10 +136,17 @@ class Changes:
                 connection.execute(f"LISTEN {CHANGE_CHANNEL}")
                 socket = connection.fileno()
 
-                def waiting(fd: int = socket) -> bool:
-                    try:
-                        return bool(select.select([fd], [], [], 0)[0])
-                    except (OSError, ValueError):
+                def waiting(fd: int = socket, listener: Any = connection) -> bool:
+                    # Read what waits, under the lock the watcher reads under: one notice moves
+                    # the generation once, whichever thread reads it.
+                    with self._notices:
+                        try:
+                            if not select.select([fd], [], [], 0)[0]:
+                                return False
+                            for _ in listener.notifies(timeout=0):
+                                pass
+                        except Exception:  # noqa: BLE001 — a broken socket: say changed; the watcher reconnects
+                            return True
                         return True
 
                 self._peek = waiting
@@ -144,9 +155,11 @@ class Changes:
                 self._listening.set()
                 while not self._stop.is_set():
                     if select.select([socket], [], [], 0.5)[0]:
-                        self.moved()  # before the notices are read, so a peek never sees neither
-                        for _ in connection.notifies(timeout=0):
-                            pass
+                        with self._notices:
+                            if select.select([socket], [], [], 0)[0]:  # not read by a peek meanwhile
+                                for _ in connection.notifies(timeout=0):
+                                    pass
+                                self.moved()
             except Exception:  # noqa: BLE001 — the connection is gone: no reuse until it is back
                 log.warning("change watcher lost its connection; personal caches are off until it is back",
                             exc_info=True)

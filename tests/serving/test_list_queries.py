@@ -62,6 +62,11 @@ def _counts(url: str, database: Database, settings: Settings) -> dict[tuple[str,
             # The caching middleware asks when public data last changed at most once a second:
             # make it ask now, so whether it does cannot depend on how long the warm-up took.
             app.state.public_version.forget()
+            # Likewise the login and the person's answers are remembered until a commit anywhere,
+            # and the token's own commit may be heard before or after the warm-up (on PostgreSQL
+            # a notice arrives on its own time): move the generation, so the login is looked up
+            # in every measured request.
+            app.state.changes.moved()
             # A different query string each time: the answer cannot come from the micro-cache.
             response = client.get(path + ("&" if "?" in path else "?") + f"n={len(counts)}", headers=headers)
             event.remove(engine, "before_cursor_execute", listener)
