@@ -89,8 +89,7 @@ class PortalPages(Controller):
     @get("/cases", sync_to_thread=True)
     def case_rates(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Response:
         month = month or _last_month(month_of(clock()))
-        _, by_jurisdiction = cases.month_rates(db, month)
-        return page(request, "publishing/cases.html", month=month, rows=by_jurisdiction)
+        return page(request, "publishing/cases.html", **services.case_handling_page(db, month))
 
     @get("/report", sync_to_thread=False)
     def report_form(self, request: Request) -> Response:

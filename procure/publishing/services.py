@@ -32,6 +32,8 @@ from procure.kernel.pagination import PageRequest
 from procure.inspection import services as inspection
 from procure.payments.rules import DEFAULT_FAILING_BELOW
 from procure.audit import services as audit
+from procure.cases import services as cases
+from procure.reports import services as reports, svgchart
 from procure.audit.models import AuditEntry
 from procure.tendering.rules import SETTLING_TIME
 
@@ -289,6 +291,15 @@ def last_public_change(session: Session, now: datetime) -> datetime:
             moments.append(datetime.combine(day, time.min, BUREAU_TZ))
     known = [m for m in moments if m is not None]
     return max(known) if known else datetime(2000, 1, 1, tzinfo=BUREAU_TZ)
+
+
+def case_handling_page(session: Session, month: str) -> dict[str, Any]:
+    """The portal's case handling: the month's rates per jurisdiction and the 数字城管 evaluation
+    (areas and contractors by name, the bureau's inspectors together — staff are not ranked in public)."""
+    _, by_jurisdiction = cases.month_rates(session, month)
+    found = reports.evaluation(session, month)
+    return {"month": month, "rows": by_jurisdiction, "evaluation": found,
+            "evaluation_charts": svgchart.evaluation_charts(found)}
 
 
 def portal_home(session: Session, clock: Clock, last_month: str) -> dict[str, Any]:

@@ -29,7 +29,8 @@ def _month(raw: str | None, clock: Clock) -> str:
     return month
 
 
-def kaoping_xlsx(rows: list[services.KaopingRow], contractors: list[services.ContractorRow], month: str) -> bytes:
+def kaoping_xlsx(rows: list[services.KaopingRow], contractors: list[services.ContractorRow], month: str,
+                 evaluation: services.Evaluation) -> bytes:
     from openpyxl import Workbook  # openpyxl (slow to import) only when a sheet is downloaded
 
     book = Workbook()
@@ -45,6 +46,25 @@ def kaoping_xlsx(rows: list[services.KaopingRow], contractors: list[services.Con
     for c in contractors:
         second.append([c.contractor.company_name, *[s for _, s in c.trend], c.failing_months, c.penalties, c.paid,
                        c.card.total, c.card.standing])
+    third = book.create_sheet("数字城管评价")
+    third.append(["区域", "立案数", "发现率%", "监督举报率%", "应处置数", "处置率%", "按时处置率%", "结案率%", "按期结案率%", "返工率%",
+                  "综合指标值", "等级"])
+    for e in [evaluation.district, *evaluation.areas]:
+        c = e.counts
+        third.append(["全区" if e.subject is None else e.subject.name, c.registered, c.discovery_rate, c.public_report_rate,
+                      c.due, c.handling_rate, c.on_time_handling_rate, c.closure_rate, c.on_time_closure_rate,
+                      c.rework_rate, e.composite, e.band])
+    third.append([])
+    third.append(["养护单位", "应处置数", "按时处置率%", "结案率%", "返工率%", "综合指标值", "等级"])
+    for e in evaluation.contractors:
+        c = e.counts
+        third.append([e.subject.company_name, c.due, c.on_time_handling_rate, c.closure_rate, c.rework_rate, e.composite,
+                      e.band])
+    third.append([])
+    third.append(["巡查员", "上报数", "有效上报率%", "漏报数", "漏报率%", "综合指标值", "等级"])
+    for e in evaluation.inspectors:
+        c = e.counts
+        third.append([e.subject.display_name, c.reported, c.valid_report_rate, c.missed, c.miss_rate, e.composite, e.band])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -55,6 +75,7 @@ def kaoping_view(db: Session, clock: Clock, month: str) -> dict[str, Any]:
     (drawing is presentation, so it stays on the web side)."""
     context = services.kaoping_page(db, clock, month)
     context["charts"] = {c.contractor.id: svgchart.trend(c.trend) for c in context["contractors"]}
+    context["evaluation_charts"] = svgchart.evaluation_charts(context["evaluation"])
     return context
 
 
@@ -70,7 +91,8 @@ class ReportPages(Controller):
     @get("/kaoping.xlsx", sync_to_thread=True)
     def kaoping_xlsx(self, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Response:
         month = _month(month, clock)
-        content = kaoping_xlsx(services.kaoping(db, clock, month), services.contractor_report(db, clock, month), month)
+        content = kaoping_xlsx(services.kaoping(db, clock, month), services.contractor_report(db, clock, month), month,
+                               services.evaluation(db, month))
         return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f"attachment; filename=kaoping-{month}.xlsx"})
 

@@ -21,13 +21,13 @@ from procure.contracts.models import Contract, ContractSite
 from procure.contracts.rules import end_date
 from procure.kernel.errors import InvalidInput
 from procure.inspection import rules as inspection_rules
-from procure.inspection.models import Inspection
+from procure.inspection.models import Finding, Inspection
 from procure.inspection.services import month_scores, sites_in_month
-from procure.kernel.clock import month_bounds
+from procure.kernel.clock import month_bounds, month_of
 from procure.payments.models import PaymentStatement
 from procure.reports import rules
 from procure.sites.models import Site
-from procure.accounts.models import Jurisdiction
+from procure.accounts.models import Jurisdiction, User
 from procure.sites.rules import budget_estimate
 from procure.kernel.money import round2
 from procure.sites.services import unit_rates
@@ -239,10 +239,114 @@ def budget_totals(rows: list[BudgetRow]) -> dict[str, Decimal]:
 def kaoping_page(session: Session, clock: Clock, month: str) -> dict[str, Any]:
     """The month's 考评 table and each contractor's scorecard with its trend."""
     return {"month": month, "rows": kaoping(session, clock, month),
-            "contractors": contractor_report(session, clock, month)}
+            "contractors": contractor_report(session, clock, month), "evaluation": evaluation(session, month)}
 
 
 def budget_page(session: Session, clock: Clock, year: int) -> dict[str, Any]:
     """Budget against spend per street and kind, with the totals."""
     rows = budget_vs_spend(session, clock, year)
     return {"rows": rows, "totals": budget_totals(rows)}
+
+
+# --- 数字城管 evaluation (GB/T 30428.4): areas, contractors, inspectors, with 12-month trends ------
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """One subject's indicators for the month and its composite value over the 12 months to it."""
+
+    subject: Any                     # a Jurisdiction (None: the whole district), a Contractor or a User
+    counts: Any                      # rules.CaseCounts or rules.InspectorCounts
+    composite: Decimal | None
+    band: str | None
+    trend: list[tuple[str, Decimal | None]]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    month: str
+    district: Evaluated
+    areas: list[Evaluated]
+    contractors: list[Evaluated]
+    inspectors: list[Evaluated]
+    #: every inspector together: what the public portal shows instead of named staff.
+    all_inspectors: Evaluated
+
+
+def _evaluated(subject: Any, per_month: dict[str, Any], month: str, score: Any) -> Evaluated:
+    counts = per_month[month]
+    value = score(counts)
+    return Evaluated(subject, counts, value, rules.band(value), [(m, score(c)) for m, c in per_month.items()])
+
+
+def evaluation(session: Session, month: str) -> Evaluation:
+    """The month's 数字城管 indicators per street/town/zone, for the district, per contractor and per
+    inspector, each with its composite, band and the composite over the 12 months to ``month``.
+
+    Two queries for the cases and two for the inspections of the whole window; the counting is the
+    pure ``rules.count_cases``."""
+    month_bounds(month)  # checked first: months_back trusts its month
+    window = [m for m in months_back(month, 12) if m >= f"{bounds.MIN_YEAR:04d}-01"]
+    spans = {m: (day_start(month_bounds(m)[0]), day_start(month_bounds(m)[1] + timedelta(days=1))) for m in window}
+    start, end = spans[window[0]][0], spans[window[-1]][1]
+    street_of = _street_of(session)
+    site_street = {site_id: street_of.get(jurisdiction_id)
+                   for site_id, jurisdiction_id in session.execute(select(Site.id, Site.jurisdiction_id)).all()}
+    rows = session.execute(select(Case.source, Case.state, Case.opened_at, Case.deadline, Case.first_responded_at,
+                                  Case.closed_at, Case.reopened, Case.site_id, Case.contractor_id, Case.inspection_id)
+                           .where(((Case.opened_at >= start) & (Case.opened_at < end))
+                                  | ((Case.deadline >= start) & (Case.deadline < end)))).all()
+    lines = [(rules.CaseLine(r.source, r.state, r.opened_at, r.deadline, r.first_responded_at, r.closed_at, r.reopened),
+              r) for r in rows]
+
+    def counted(selected: list[rules.CaseLine]) -> dict[str, rules.CaseCounts]:
+        return {m: rules.count_cases(selected, *spans[m]) for m in window}
+
+    streets = _streets(session)
+    by_street: dict[int | None, list[rules.CaseLine]] = defaultdict(list)
+    by_company: dict[int, list[rules.CaseLine]] = defaultdict(list)
+    for line, r in lines:
+        by_street[site_street.get(r.site_id)].append(line)
+        if r.contractor_id is not None:
+            by_company[r.contractor_id].append(line)
+    district = _evaluated(None, counted([line for line, _ in lines]), month, rules.area_composite)
+    areas = [_evaluated(j, counted(by_street.get(j.id, [])), month, rules.area_composite) for j in streets]
+    companies = {c.id: c for c in session.scalars(select(Contractor).where(Contractor.id.in_(list(by_company))))}
+    contractors = sorted((_evaluated(companies[cid], counted(found), month, rules.contractor_composite)
+                          for cid, found in by_company.items()),
+                         key=lambda e: (e.composite is None, -(e.composite or 0), e.subject.company_name))
+
+    # Inspectors: who opened which case, and which sites each passed as clean in which month.
+    inspected = session.execute(select(Inspection.id, Inspection.inspector_id, Inspection.site_id, Inspection.month)
+                                .where(Inspection.month.in_(window), Inspection.superseded_by_id.is_(None))).all()
+    with_findings = set(session.scalars(select(Finding.inspection_id).where(
+        Finding.count > 0, Finding.inspection_id.in_([i.id for i in inspected]))).all()) if inspected else set()
+    clean: dict[tuple[int, str], set[int]] = defaultdict(set)   # (site, month) → inspectors who passed it clean
+    for i in inspected:
+        if i.id not in with_findings:
+            clean[(i.site_id, i.month)].add(i.inspector_id)
+    case_inspections = {r.inspection_id for _, r in lines if r.inspection_id is not None}
+    reporter = dict(session.execute(select(Inspection.id, Inspection.inspector_id)
+                                    .where(Inspection.id.in_(case_inspections))).all()) if case_inspections else {}
+    tallies: dict[int, dict[str, list[int]]] = defaultdict(lambda: {m: [0, 0, 0] for m in window})
+    for i in inspected:
+        tallies[i.inspector_id]  # an inspector who inspected is evaluated even with nothing to count
+    for line, r in lines:
+        m = month_of(line.opened_at)  # the bureau's local month
+        if m not in spans:
+            continue
+        if line.source == case_rules.CaseSource.INSPECTION and r.inspection_id in reporter:
+            tally = tallies[reporter[r.inspection_id]][m]
+            tally[0] += 1
+            tally[1] += line.state != case_rules.CaseState.VOID
+        elif line.source == case_rules.CaseSource.CITIZEN and line.state != case_rules.CaseState.VOID:
+            for inspector_id in clean.get((r.site_id, m), ()):
+                tallies[inspector_id][m][2] += 1
+    people = {u.id: u for u in session.scalars(select(User).where(User.id.in_(list(tallies))))}
+    as_counts = lambda t: {m: rules.InspectorCounts(*t[m]) for m in window}  # noqa: E731
+    inspectors = sorted((_evaluated(people[uid], as_counts(t), month, rules.inspector_composite)
+                         for uid, t in tallies.items() if uid in people),
+                        key=lambda e: (e.composite is None, -(e.composite or 0), e.subject.display_name))
+    together = {m: [sum(t[m][k] for t in tallies.values()) for k in range(3)] for m in window}
+    all_inspectors = _evaluated(None, as_counts(together), month, rules.inspector_composite)
+    return Evaluation(month, district, areas, contractors, inspectors, all_inspectors)
