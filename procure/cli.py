@@ -240,18 +240,28 @@ def ocds() -> None:
 
 @ocds.command("export")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def ocds_export(directory: Path) -> None:
-    """Write the OCDS 1.1 release packages (one per ocid, and the whole) to DIRECTORY."""
+@click.option("--base-url", help="The public address URIs are built on (default: PROCURE_PUBLIC_BASE_URL).")
+def ocds_export(directory: Path, base_url: str | None) -> None:
+    """Write the OCDS 1.1 packages to DIRECTORY: a release and a record package per ocid, one release
+    package per year and the whole release package."""
+    from procure.kernel.settings import public_base_url  # late, as below
     from procure.publishing import services  # late: `procure --help` and each command import only what they use
 
     settings = _settings()
+    try:
+        base = public_base_url(base_url) if base_url else settings.public_base_url
+    except ValueError as exc:
+        raise click.UsageError(str(exc).replace("PROCURE_PUBLIC_BASE_URL", "--base-url")) from None
+    if not base:
+        raise click.UsageError("Say where the public reaches Procure, e.g. --base-url https://procure.example.gov.cn "
+                               "(or set PROCURE_PUBLIC_BASE_URL): open data carries absolute addresses.")
     with _database(settings) as database, database.session() as session, click.progressbar(
             length=1, label="Writing release packages", file=sys.stderr) as bar:
         def progress(done: int, total: int) -> None:
             bar.length = total
             bar.update(1)
 
-        count = services.export(session, settings.clock, settings.ocds_prefix, directory, progress=progress)
+        count = services.export(session, settings.clock, settings.ocds_prefix, directory, base, progress=progress)
     click.echo(f"{count} releases written to {directory}")
 
 

@@ -101,14 +101,17 @@ def payment_run_job(settings: Settings, database: Database) -> dict[str, int]:
 
 
 def ocds_export_job(settings: Settings, database: Database) -> dict[str, int]:
-    """Write the OCDS release packages for bulk download (replacing yesterday's atomically)."""
-
-
+    """Write the OCDS packages (per ocid, per year, whole) to ``storage/ocds`` for mirrors and backups,
+    replacing yesterday's atomically. The API serves the same per year live (``/api/v1/public/ocds/bulk``);
+    without a public base URL there is no address to write into them, so nothing is written."""
+    if not settings.public_base_url:
+        log.info("ocds export skipped: set PROCURE_PUBLIC_BASE_URL (open data carries absolute addresses)")
+        return {"releases": 0}
     target = settings.storage_dir / "ocds"
     settings.storage_dir.mkdir(parents=True, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".ocds-", dir=settings.storage_dir)
     with database.reader() as session:
-        count = publishing.export(session, settings.clock, settings.ocds_prefix, staging)
+        count = publishing.export(session, settings.clock, settings.ocds_prefix, staging, settings.public_base_url)
     old = settings.storage_dir / f".ocds-old-{threading.get_ident()}"
     if target.exists():
         target.rename(old)

@@ -79,9 +79,13 @@ def test_migrate_demo_create_user_import_and_audit(env, tmp_path):
     failed = run(env, "import-sites", str(bad_csv))
     assert failed.exit_code == 1 and "row 2, area_m2" in failed.output
 
-    exported = run(env, "ocds", "export", str(tmp_path / "ocds"))
+    unsaid = run(env, "ocds", "export", str(tmp_path / "ocds"))
+    assert unsaid.exit_code == 2 and "--base-url" in unsaid.output  # absolute URIs need the public address
+    assert run(env, "ocds", "export", str(tmp_path / "ocds"), "--base-url", "ftp://x").exit_code == 2
+    exported = run(env, "ocds", "export", str(tmp_path / "ocds"), "--base-url", "https://procure.example.gov.cn/")
     assert exported.exit_code == 0 and "releases written" in exported.output
-    assert (tmp_path / "ocds" / "release-package.json").exists()
+    whole = (tmp_path / "ocds" / "release-package.json").read_text(encoding="utf-8")
+    assert '"uri": "https://procure.example.gov.cn/api/v1/public/ocds/releases"' in whole
     ran = run(env, "payments", "run", "2026-10")
     assert ran.exit_code == 0 and "2026-10" in ran.output
     assert run(env, "payments", "run", "2031-01").exit_code == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import os
+from urllib.parse import urlsplit
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,10 @@ class Settings:
     secure_cookies: bool = False
     #: The OCDS prefix registered for the publisher (ocid = ocds-<prefix>-<tender>-<lot>).
     ocds_prefix: str = "yhcg01"
+    #: The address the public reaches Procure at (PROCURE_PUBLIC_BASE_URL, e.g.
+    #: https://procure.yuhang.gov.cn): absolute URIs in open data are built on it. Unset: the API uses
+    #: the address the request came to, and ``procure ocds export`` needs ``--base-url``.
+    public_base_url: str | None = None
     #: Open311's jurisdiction_id: the district's administrative division code (GB/T 2260).
     open311_jurisdiction: str = "330110"
     #: Requests inside one app process at once (= its database pool size); more wait in line.
@@ -88,6 +93,8 @@ class Settings:
             values["audit_key"] = audit_key
         if prefix := env.get("PROCURE_OCDS_PREFIX"):
             values["ocds_prefix"] = prefix
+        if base := env.get("PROCURE_PUBLIC_BASE_URL"):
+            values["public_base_url"] = public_base_url(base)
         if jurisdiction := env.get("PROCURE_OPEN311_JURISDICTION"):
             values["open311_jurisdiction"] = jurisdiction
         if concurrency := env.get("PROCURE_MAX_CONCURRENCY"):
@@ -162,3 +169,11 @@ def _audit_key_file(path: Path) -> bytes:
     if not key:
         raise ValueError(f"the audit key file {path} is empty: restore it from its backup (see docs/deployment.md)")
     return key
+
+
+def public_base_url(text: str) -> str:
+    """PROCURE_PUBLIC_BASE_URL checked: http(s), a host, no query or fragment; without the final slash."""
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ValueError("PROCURE_PUBLIC_BASE_URL must be an http(s) address such as https://procure.example.gov.cn")
+    return text.strip().rstrip("/")

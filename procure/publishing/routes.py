@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import urlencode
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.openapi import ResponseSpec
+from litestar.response import File
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect
@@ -14,7 +20,7 @@ from procure.cases import open311
 from procure.cases import services as cases
 from procure.cases.services import Open311Error
 from procure.kernel.clock import BUREAU_TZ
-from procure.kernel.errors import InvalidInput
+from procure.kernel.errors import InvalidInput, NotFound
 from procure.kernel.clock import month_bounds, month_of
 from procure.publishing import ocds, services
 from procure.publishing.services import ReleaseQuery
@@ -32,30 +38,88 @@ def _since(raw: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=BUREAU_TZ)
 
 
+def base_url(request: Request, settings: AppSettings) -> str:
+    """Where the public reaches Procure: PROCURE_PUBLIC_BASE_URL, else the address this request came to."""
+    return settings.public_base_url or str(request.base_url).rstrip("/")
+
+
+def _cursor(after: tuple[str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(after)).encode()).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> tuple[str, str] | None:
+    if not cursor:
+        return None
+    try:
+        date, rid = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(date, str) or not isinstance(rid, str):
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("cursor is not one this API gave out; follow links.next as it is.") from None
+    return date, rid
+
+
 class OcdsApi(Controller):
     path = "/api/v1/public/ocds"
     tags = ["public"]
 
-    @get("/releases", sync_to_thread=True, summary="OCDS 1.1 release package (filters since, ocid; paging)")
+    @get("/releases", sync_to_thread=True,
+         summary="OCDS 1.1 release package, oldest first (filters since, ocid; links.next pages on)")
     def releases(self, request: Request, db: DB, clock: AppClock, settings: AppSettings,
                  since: FromQuery[str | None] = None, ocid: FromQuery[str | None] = None,
-                 page_no: PageNo = 1,
+                 cursor: FromQuery[str | None] = None, page_no: PageNo = 1,
                  per_page: Annotated[int, QueryParameter(ge=1, le=1000)] = 100) -> Response:
-        found, total = services.releases(db, clock, settings.ocds_prefix,
-                                         ReleaseQuery(_since(since), ocid, page_no, per_page))
-        body = ocds.package(found, str(request.url), clock())
-        if page_no * per_page < total:
-            query = "&".join(f"{k}={v}" for k, v in (("since", since), ("ocid", ocid)) if v)
-            body["links"] = {"next": f"/api/v1/public/ocds/releases?{query}{'&' if query else ''}page={page_no + 1}"
-                                     f"&per_page={per_page}"}
-        return Response(body, headers={"X-Total-Count": str(total)})
+        base = base_url(request, settings)
+        found = services.releases(db, clock, settings.ocds_prefix,
+                                  ReleaseQuery(_since(since), ocid, None, _after(cursor), page_no, per_page), base)
+        body = ocds.package(found.releases, base + request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+                            clock(), base)
+        if found.after is not None:
+            # The next page starts after this page's last release in the stable order (date, id):
+            # releases published meanwhile never shift or repeat a page.
+            query = urlencode([(k, v) for k, v in (("since", since), ("ocid", ocid)) if v]
+                              + [("cursor", _cursor(found.after)), ("per_page", str(per_page))])
+            body["links"] = {"next": f"{base}/api/v1/public/ocds/releases?{query}"}
+        return Response(body, headers={"X-Total-Count": str(found.total)})
 
-    @get("/records/{ocid:str}", sync_to_thread=True, summary="A compiled record per ocid (its releases merged)")
+    @get("/records/{ocid:str}", sync_to_thread=True,
+         summary="A record package for one ocid: its releases and the compiled release (the OCDS merge)")
     def record(self, request: Request, ocid: FromPath[str], db: DB, clock: AppClock, settings: AppSettings) -> Response:
-        rec = services.record(db, clock, settings.ocds_prefix, ocid)
-        return Response({"uri": str(request.url), "version": "1.1", "publishedDate": clock().isoformat(),
-                         "publisher": {"name": ocds.BUREAU_NAME, "scheme": "CN-USCC", "uid": ocds.BUREAU_USCC},
-                         "records": [rec]})
+        base = base_url(request, settings)
+        rec = services.record(db, clock, settings.ocds_prefix, ocid, base)
+        return Response(ocds.record_package([rec], base + request.url.path, clock(), base))
+
+    @get("/bulk", sync_to_thread=True, summary="The bulk files: one release package per calendar year")
+    def bulk_index(self, request: Request, db: DB, clock: AppClock, settings: AppSettings) -> list[dict[str, object]]:
+        base = base_url(request, settings)
+        return [{"year": year, "releases": count, "url": f"{base}/api/v1/public/ocds/bulk/{year}.json"}
+                for year, count in services.release_years(db, clock, settings.ocds_prefix, base)]
+
+    @get("/bulk/{bulk_file:str}", sync_to_thread=True,
+         summary="Every release dated in a calendar year, as one package: bulk/{year}.json",
+         responses={404: ResponseSpec(None, description="No releases in that year, or not a {year}.json name")})
+    def bulk_year(self, request: Request, bulk_file: FromPath[str], db: DB, clock: AppClock, settings: AppSettings) -> Response:
+        # One path segment as {year}.json: the router matches whole segments only.
+        year_text = bulk_file.removesuffix(".json")
+        if not bulk_file.endswith(".json") or not (year_text.isascii() and year_text.isdigit() and len(year_text) == 4):
+            raise NotFound("A bulk file is named by its year, e.g. bulk/2026.json.")
+        year = int(year_text)
+        base = base_url(request, settings)
+        found = services.releases(db, clock, settings.ocds_prefix, ReleaseQuery(year=year, per_page=10_000_000), base)
+        if not found.releases:
+            raise NotFound("No releases are dated in {year}.", year=year)
+        return Response(ocds.package(found.releases, f"{base}/api/v1/public/ocds/bulk/{year}.json", clock(), base),
+                        headers={"Content-Disposition": f'attachment; filename="ocds-{settings.ocds_prefix}-{year}.json"'})
+
+    @get("/extensions/{name:str}/{file:path}", sync_to_thread=False, media_type=MediaType.TEXT,
+         summary="The OCDS extensions the packages declare, served as published",
+         responses={404: ResponseSpec(None, description="Not a file of a declared extension")})
+    def extension(self, name: FromPath[str], file: FromPath[str]) -> File:
+        found = ocds.extension_file(name, file.lstrip("/"))
+        if found is None:
+            raise NotFound("{name}/{file} is not a file of an extension Procure declares.", name=name, file=file)
+        media = "application/json" if found.suffix == ".json" else "text/csv" if found.suffix == ".csv" else "text/plain"
+        return File(found, media_type=f"{media}; charset=utf-8", content_disposition_type="inline")
 
 
 class PortalPages(Controller):
@@ -90,6 +154,13 @@ class PortalPages(Controller):
     def case_rates(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Response:
         month = month or _last_month(month_of(clock()))
         return page(request, "publishing/cases.html", **services.case_handling_page(db, month))
+
+    @get("/open-data", sync_to_thread=True)
+    def open_data(self, request: Request, db: DB, clock: AppClock, settings: AppSettings) -> Response:
+        base = base_url(request, settings)
+        return page(request, "publishing/open_data.html", base=base, prefix=settings.ocds_prefix,
+                    publisher=ocds.BUREAU_NAME, extensions=ocds.extension_urls(base),
+                    years=services.release_years(db, clock, settings.ocds_prefix, base))
 
     @get("/report", sync_to_thread=False)
     def report_form(self, request: Request) -> Response:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from procure.awards.models import Award
 from procure.bidding.models import Bid, OpeningRecord
 from procure.kernel.bounds import parse_id
-from procure.kernel.clock import BUREAU_TZ, Clock
+from procure.kernel.clock import BUREAU_TZ, Clock, day_start, month_bounds
 from procure.contracts.models import Contract
 from procure.contracts.rules import end_date
 from procure.kernel.errors import InvalidInput, NotFound
@@ -43,7 +43,7 @@ def _contract_status(state: str) -> str:
             "completed": "terminated", "terminated": "terminated"}.get(state, "pending")
 
 
-def lot_releases(prefix: str, tender: Tender, lot: Lot, opening: OpeningRecord | None, bids: list[Bid],
+def lot_releases(prefix: str, base_url: str, tender: Tender, lot: Lot, opening: OpeningRecord | None, bids: list[Bid],
                  award: Award | None, award_bid: Bid | None, contract: Contract | None,
                  statements: list[PaymentStatement]) -> list[dict[str, Any]]:
     """Every release of one lot's contracting process, in the order things happened."""
@@ -63,7 +63,7 @@ def lot_releases(prefix: str, tender: Tender, lot: Lot, opening: OpeningRecord |
         "hasEnquiries": bool(tender.enquiries),
         "contractPeriod": {"durationInDays": lot.term_months * 30},
         "documents": [{"id": f"notice-{tender.id}-v{tender.version}", "documentType": "tenderNotice", "title": "招标公告",
-                       "url": f"/api/v1/tenders/{tender.id}/notice.pdf", "format": "application/pdf", "language": "zh",
+                       "url": ocds.absolute(base_url, f"/api/v1/tenders/{tender.id}/notice.pdf"), "format": "application/pdf", "language": "zh",
                        "datePublished": ocds.iso(tender.published_at)}],
     }
     bureau = ocds.bureau_party({"buyer", "procuringEntity"})
@@ -113,20 +113,52 @@ def lot_releases(prefix: str, tender: Tender, lot: Lot, opening: OpeningRecord |
                         "dateSigned": ocds.iso(contract.officer_signed_at if contract.contractor_signed_at else None),
                         "items": ocds.items([cs.site for cs in contract.sites if cs.to_date is None])}]))
         for s in statements:
+            first, last = month_bounds(s.month)
+            period = {"startDate": ocds.iso(day_start(first)),
+                      "endDate": ocds.iso(day_start(last + timedelta(days=1)) - timedelta(seconds=1))}
             milestone = {"id": f"assessment-{s.month}", "title": f"{s.month} 月度考核", "type": "assessment",
                          "status": "met" if s.score is not None and not s.failing else "notMet",
                          "dateMet": ocds.iso(s.computed_at), "description": f"考核得分 {s.score}，支付系数 {s.coefficient}"}
             implementation: dict[str, Any] = {"milestones": [milestone]}
+            if metrics := _month_metrics(s, period):  # the extension wants at least one metric where any is given
+                implementation["metrics"] = metrics
             if s.state == "paid" and s.paid_on is not None:
                 implementation["transactions"] = [{
                     "id": f"payment-{s.id}", "date": s.paid_on.isoformat() + "T00:00:00+08:00", "value": ocds.money(s.net),
                     "payer": {"id": ocds.BUREAU_ID, "name": ocds.BUREAU_NAME},
                     "payee": {"id": ocds.party_id(contract.contractor), "name": contract.contractor.company_name},
-                    "uri": f"/api/v1/payment-statements/{s.id}/certificate.pdf"}]
+                    # The certificate PDF is for the bureau and the company; the public page lists the payment.
+                    "uri": ocds.absolute(base_url, f"/public/payments?month={s.month}")}]
             out.append(ocds.release(oc, f"{oc}-implementation-{s.month}", _statement_date(s), ["implementation"],
                                     contracts=[{"id": contract.number, "awardID": f"{oc}-award",
                                                 "implementation": implementation}]))
     return out
+
+
+#: The penalty metrics, one per rule of the contract (DESIGN §4.7), by statement line kind.
+PENALTY_METRICS = {"penalty_overdue": ("penalties-overdue-cases", "超期整改案卷扣款"),
+                   "penalty_complaint": ("penalties-complaints", "经查实投诉扣款"),
+                   "penalty_media_county": ("penalties-media-county", "县级媒体曝光扣款"),
+                   "penalty_media_city": ("penalties-media-city", "市级媒体曝光扣款")}
+
+
+def _month_metrics(s: PaymentStatement, period: dict[str, Any]) -> list[dict[str, Any]]:
+    """The month's results in the metrics extension: the assessment score (a measure, 0–100) and,
+    per penalty rule, the month's deduction (a value in CNY) with its count in words. Observation ids
+    carry the month, so a record's compiled release keeps every month side by side."""
+    metrics: list[dict[str, Any]] = []
+    if s.score is not None:
+        metrics.append({"id": "monthly-assessment-score", "title": "月度考核得分",
+                        "description": "四化（洁化、绿化、序化、亮化）检查的合同月度得分，按面积加权（满分 100）",
+                        "observations": [{"id": f"score-{s.month}", "period": period, "measure": float(s.score),
+                                          "unit": {"name": "分"}}]})
+    for line in s.lines:
+        if line.kind in PENALTY_METRICS and line.amount:
+            metric_id, title = PENALTY_METRICS[line.kind]
+            metrics.append({"id": metric_id, "title": title, "description": line.label,
+                            "observations": [{"id": f"{metric_id}-{s.month}", "period": period,
+                                              "value": ocds.money(abs(line.amount))}]})
+    return metrics
 
 
 def _statement_date(s: PaymentStatement) -> datetime:
@@ -135,14 +167,34 @@ def _statement_date(s: PaymentStatement) -> datetime:
 
 @dataclass(frozen=True)
 class ReleaseQuery:
+    #: Releases dated at or after this moment.
     since: datetime | None = None
     ocid: str | None = None
+    #: Releases dated in this calendar year (the bureau's), for the bulk files.
+    year: int | None = None
+    #: Keyset paging: releases after this (date, id) in the stable order (``Cursor``).
+    after: tuple[str, str] | None = None
     page: int = 1
     per_page: int = 100
 
 
-def releases(session: Session, clock: Clock, prefix: str, query: ReleaseQuery) -> tuple[list[dict[str, Any]], int]:
-    """All public releases, oldest first, filtered and paged."""
+@dataclass(frozen=True)
+class Released:
+    """A page of releases in the stable order (date, then id), how many match in all, and where the
+    next page starts (None: this is the last)."""
+
+    releases: list[dict[str, Any]]
+    total: int
+    after: tuple[str, str] | None
+
+
+def _key(r: dict[str, Any]) -> tuple[str, str]:
+    # Dates are all written at +08:00 (ocds.iso), so their text orders as their moments do.
+    return (r["date"], r["id"])
+
+
+def releases(session: Session, clock: Clock, prefix: str, query: ReleaseQuery, base_url: str) -> Released:
+    """All public releases in a stable order (date, then id), filtered and paged."""
 
     stmt = (select(Tender).where(Tender.state != TenderState.DRAFT, Tender.published_at.is_not(None))
             .options(selectinload(Tender.lots).selectinload(Lot.sites), selectinload(Tender.amendments),
@@ -167,7 +219,8 @@ def releases(session: Session, clock: Clock, prefix: str, query: ReleaseQuery) -
     statements: dict[int, list[PaymentStatement]] = {}
     for s in session.scalars(select(PaymentStatement).where(
             PaymentStatement.contract_id.in_([c.id for c in contracts.values()]), PaymentStatement.kind == "monthly",
-            PaymentStatement.state.in_(["approved", "paid"])).order_by(PaymentStatement.month)).unique():
+            PaymentStatement.state.in_(["approved", "paid"])).options(selectinload(PaymentStatement.lines))
+            .order_by(PaymentStatement.month)).unique():
         statements.setdefault(s.contract_id, []).append(s)
     out: list[dict[str, Any]] = []
     for tender in tender_list:
@@ -179,43 +232,75 @@ def releases(session: Session, clock: Clock, prefix: str, query: ReleaseQuery) -
             award = awards.get(lot.id)
             award_bid = next((b for b in lot_bids if award and b.id == award.bid_id), None)
             contract = contracts.get(lot.id)
-            out += lot_releases(prefix, tender, lot, opening, lot_bids, award, award_bid, contract,
+            out += lot_releases(prefix, base_url, tender, lot, opening, lot_bids, award, award_bid, contract,
                                 statements.get(contract.id, []) if contract else [])
     if query.since:
-        out = [r for r in out if r["date"] >= query.since.isoformat()]
-    out.sort(key=lambda r: (r["date"], r["id"]))
+        since = ocds.iso(query.since) or ""
+        out = [r for r in out if r["date"] >= since]
+    if query.year is not None:
+        out = [r for r in out if r["date"].startswith(f"{query.year:04d}-")]
+    out.sort(key=_key)
     total = len(out)
-    start = (query.page - 1) * query.per_page
-    return out[start:start + query.per_page], total
+    if query.after is not None:
+        after = query.after
+        out = [r for r in out if _key(r) > after]
+        page = out[:query.per_page]
+    else:
+        start = (query.page - 1) * query.per_page
+        page = out[start:start + query.per_page]
+        out = out[start:]
+    return Released(page, total, _key(page[-1]) if len(out) > len(page) and page else None)
 
 
-def record(session: Session, clock: Clock, prefix: str, ocid_: str) -> dict[str, Any]:
-    found, _ = releases(session, clock, prefix, ReleaseQuery(ocid=ocid_, per_page=10_000))
+def release_years(session: Session, clock: Clock, prefix: str, base_url: str) -> list[tuple[int, int]]:
+    """The calendar years that have releases, newest first, with how many each has (the bulk files)."""
+    found = releases(session, clock, prefix, ReleaseQuery(per_page=10_000_000), base_url).releases
+    years: dict[int, int] = {}
+    for r in found:
+        years[int(r["date"][:4])] = years.get(int(r["date"][:4]), 0) + 1
+    return sorted(years.items(), reverse=True)
+
+
+def record(session: Session, clock: Clock, prefix: str, ocid_: str, base_url: str) -> dict[str, Any]:
+    """One contracting process's record: links to its releases and the compiled release, merged by
+    the standard's merge routine."""
+    found = releases(session, clock, prefix, ReleaseQuery(ocid=ocid_, per_page=10_000_000), base_url).releases
     if not found:
         raise NotFound("No contracting process {ocid}.", ocid=ocid_)
-    return {"ocid": ocid_, "releases": [{"url": f"/api/v1/public/ocds/releases?ocid={ocid_}", "date": r["date"],
-                                         "tag": r["tag"]} for r in found],
+    return {"ocid": ocid_, "releases": [{"url": ocds.absolute(base_url, f"/api/v1/public/ocds/releases?ocid={ocid_}"
+                                                              f"&per_page=1000#{r['id']}"),
+                                         "date": r["date"], "tag": r["tag"]} for r in found],
             "compiledRelease": ocds.compile_record(found)}
 
 
-def export(session: Session, clock: Clock, prefix: str, directory: str | os.PathLike[str],
+def export(session: Session, clock: Clock, prefix: str, directory: str | os.PathLike[str], base_url: str,
            progress: Callable[[int, int], None] | None = None) -> int:
-    """`procure ocds export DIR`: one release package per ocid plus the whole package."""
+    """`procure ocds export DIR`: a release package and a record package per ocid, one release package
+    per calendar year (the bulk files the portal offers), and the whole release package."""
 
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    everything, _ = releases(session, clock, prefix, ReleaseQuery(per_page=1_000_000))
+    everything = releases(session, clock, prefix, ReleaseQuery(per_page=10_000_000), base_url).releases
     by_ocid: dict[str, list[dict[str, Any]]] = {}
+    by_year: dict[str, list[dict[str, Any]]] = {}
     for r in everything:
         by_ocid.setdefault(r["ocid"], []).append(r)
+        by_year.setdefault(r["date"][:4], []).append(r)
     now = clock()
-    for index, (oc, items) in enumerate(sorted(by_ocid.items()), start=1):
-        (out / f"{oc}.json").write_text(json.dumps(ocds.package(items, f"/api/v1/public/ocds/releases?ocid={oc}", now),
-                                                   ensure_ascii=False, indent=1), encoding="utf-8")
+    api = ocds.absolute(base_url, "/api/v1/public/ocds")
+
+    def write(name: str, body: dict[str, Any]) -> None:
+        (out / name).write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    for index, (oc, found) in enumerate(sorted(by_ocid.items()), start=1):
+        write(f"{oc}.json", ocds.package(found, f"{api}/releases?ocid={oc}", now, base_url))
+        write(f"{oc}-record.json", ocds.record_package([record(session, clock, prefix, oc, base_url)],
+                                                      f"{api}/records/{oc}", now, base_url))
         if progress:
             progress(index, len(by_ocid))
-    (out / "release-package.json").write_text(json.dumps(
-        ocds.package(everything, "/api/v1/public/ocds/releases", now), ensure_ascii=False, indent=1), encoding="utf-8")
+    for year, found in sorted(by_year.items()):
+        write(f"releases-{year}.json", ocds.package(found, f"{api}/bulk/{year}.json", now, base_url))
+    write("release-package.json", ocds.package(everything, f"{api}/releases", now, base_url))
     return len(everything)
 
 

@@ -216,6 +216,8 @@ SPEC: dict[str, Rule] = {
     "/public": public, "/public/cases": public, "/public/contracts": public, "/public/payments": public,
     "/public/report": public, "/public/report/{report_id:int}": public, "/public/scores": public,
     "/api/v1/public/ocds/releases": public, "/api/v1/public/ocds/records/{ocid:str}": public,
+    "/api/v1/public/ocds/bulk": public, "/api/v1/public/ocds/bulk/{bulk_file:str}": public,
+    "/api/v1/public/ocds/extensions/{name:str}/{file:path}": public, "/public/open-data": public,
     "/open311/v2/requests.json": public, "/open311/v2/requests.xml": public,
     "/open311/v2/requests/{request_file:str}": public, "/open311/v2/services.json": public,
     "/open311/v2/services.xml": public, "/open311/v2/services/{service_file:str}": public,
@@ -290,6 +292,7 @@ def _ids(w: World, demo) -> dict[str, list[str]]:  # type: ignore[no-untyped-def
             "award_id": first("award", 2), "report_id": first("citizen_report", 1), "request_file": [f"{i}.{f}" for i in first("citizen_report", 1) for f in ("json", "xml")],
             "service_file": ["street_light.xml", "facility_damage.json"],
             "ocid": [ocid("yhcg01", t, lot) for t, lot in lots[:2]],
+            "bulk_file": ["2026.json"], "name": ["bids"], "file": ["extension.json", "codelists/bidStatus.csv"],
         }
 
 
