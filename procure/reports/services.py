@@ -269,6 +269,8 @@ class Evaluation:
     areas: list[Evaluated]
     contractors: list[Evaluated]
     inspectors: list[Evaluated]
+    #: streets, towns and zones with no case at all in the 12 months (listed by name, not as empty rows).
+    quiet_areas: list[Jurisdiction]
     #: every inspector together: what the public portal shows instead of named staff.
     all_inspectors: Evaluated
 
@@ -310,7 +312,8 @@ def evaluation(session: Session, month: str) -> Evaluation:
         if r.contractor_id is not None:
             by_company[r.contractor_id].append(line)
     district = _evaluated(None, counted([line for line, _ in lines]), month, rules.area_composite)
-    areas = [_evaluated(j, counted(by_street.get(j.id, [])), month, rules.area_composite) for j in streets]
+    areas = [_evaluated(j, counted(by_street[j.id]), month, rules.area_composite) for j in streets if by_street.get(j.id)]
+    quiet_areas = [j for j in streets if not by_street.get(j.id)]
     companies = {c.id: c for c in session.scalars(select(Contractor).where(Contractor.id.in_(list(by_company))))}
     contractors = sorted((_evaluated(companies[cid], counted(found), month, rules.contractor_composite)
                           for cid, found in by_company.items()),
@@ -349,4 +352,4 @@ def evaluation(session: Session, month: str) -> Evaluation:
                         key=lambda e: (e.composite is None, -(e.composite or 0), e.subject.display_name))
     together = {m: [sum(t[m][k] for t in tallies.values()) for k in range(3)] for m in window}
     all_inspectors = _evaluated(None, as_counts(together), month, rules.inspector_composite)
-    return Evaluation(month, district, areas, contractors, inspectors, all_inspectors)
+    return Evaluation(month, district, areas, contractors, inspectors, quiet_areas, all_inspectors)
