@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -180,6 +182,10 @@ XML_MEMBERS = {"services": "service", "service_requests": "request", "attributes
                "errors": "error"}
 
 
+#: Characters XML 1.0 does not allow (C0 controls but tab, newline and carriage return).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def to_xml(root: str, payload: list[dict[str, object]] | dict[str, object]) -> bytes:
     """``payload`` as GeoReport v2 XML: a list becomes ``<root><member>…</member>…</root>``
     (``XML_MEMBERS``), a mapping ``<root><field>…</field>…</root>``; true/false in lower case and
@@ -196,7 +202,9 @@ def to_xml(root: str, payload: list[dict[str, object]] | dict[str, object]) -> b
         elif isinstance(value, bool):
             element.text = "true" if value else "false"
         elif value is not None:
-            element.text = str(value)
+            # XML 1.0 has no place for most control characters: one in a citizen's text would
+            # make the whole list unreadable to every client, so they are dropped here.
+            element.text = NOT_XML.sub("", str(value))
 
     top = Element(root)
     fill(top, payload)

@@ -54,6 +54,12 @@ def month_of(moment: datetime) -> str:
     return moment.astimezone(BUREAU_TZ).strftime("%Y-%m")
 
 
+def month_span(month: str) -> tuple[datetime, datetime]:
+    """The moments a month starts and the next one starts, in Shanghai: [start, end)."""
+    first, last = month_bounds(month)
+    return day_start(first), day_start(last + timedelta(days=1))
+
+
 def month_bounds(month: str) -> tuple[date, date]:
     """The first and last day of ``month``, written exactly YYYY-MM (ASCII digits, nothing else: a
     month is stored in String(7) and put into file names) in the years 2000–2100."""

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from procure.contractors.rules import compose_uscc
 from procure.kernel.clock import BUREAU_TZ
-from procure.sites.rules import KIND_NAMES_ZH, SiteKind
+from procure.sites.rules import GRADE_NAMES_ZH, KIND_NAMES_ZH, SiteKind
 
 if TYPE_CHECKING:
     from procure.contractors.models import Contractor
@@ -115,7 +115,7 @@ def items(sites: Iterable[Site]) -> list[dict[str, Any]]:
     for site in sites:
         kind = SiteKind(site.kind)
         code, words = CPC[kind]
-        out.append({"id": site.code, "description": f"{site.name}（{KIND_NAMES_ZH[kind]}，{site.grade}级养护，"
+        out.append({"id": site.code, "description": f"{site.name}（{KIND_NAMES_ZH[kind]}，{GRADE_NAMES_ZH.get(site.grade, site.grade)}养护，"
                                                     f"{site.area_m2} 平方米）",
                     "classification": {"scheme": "CPC", "id": code, "description": words},
                     "quantity": float(site.area_m2), "unit": {"name": "平方米", "scheme": "UNCEFACT", "id": "MTK"}})

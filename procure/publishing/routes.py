@@ -23,6 +23,7 @@ from procure.kernel.clock import BUREAU_TZ
 from procure.kernel.errors import InvalidInput, NotFound
 from procure.kernel.clock import month_bounds, month_of
 from procure.publishing import ocds, services
+from procure.reports import svgchart
 from procure.publishing.services import ReleaseQuery
 from procure.kernel.web import AppClock, AppSettings, DB, FormData, page, PageNo, PathId
 
@@ -50,11 +51,13 @@ def _cursor(after: tuple[str, str]) -> str:
 def _after(cursor: str | None) -> tuple[str, str] | None:
     if not cursor:
         return None
+    if len(cursor) > 400:  # a real one is about 80 characters; a longer one is not ours
+        raise InvalidInput("cursor is not one this API gave out; follow links.next as it is.")
     try:
         date, rid = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(date, str) or not isinstance(rid, str):
             raise ValueError
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, RecursionError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("cursor is not one this API gave out; follow links.next as it is.") from None
     return date, rid
 
@@ -71,7 +74,8 @@ class OcdsApi(Controller):
                  per_page: Annotated[int, QueryParameter(ge=1, le=1000)] = 100) -> Response:
         base = base_url(request, settings)
         found = services.releases(db, clock, settings.ocds_prefix,
-                                  ReleaseQuery(_since(since), ocid, None, _after(cursor), page_no, per_page), base)
+                                  ReleaseQuery(since=_since(since), ocid=ocid, after=_after(cursor), page=page_no,
+                                               per_page=per_page), base)
         body = ocds.package(found.releases, base + request.url.path + (f"?{request.url.query}" if request.url.query else ""),
                             clock(), base)
         if found.after is not None:
@@ -153,7 +157,9 @@ class PortalPages(Controller):
     @get("/cases", sync_to_thread=True)
     def case_rates(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Response:
         month = month or _last_month(month_of(clock()))
-        return page(request, "publishing/cases.html", **services.case_handling_page(db, month))
+        context = services.case_handling_page(db, month)
+        return page(request, "publishing/cases.html", evaluation_charts=svgchart.evaluation_charts(context["evaluation"]),
+                    **context)
 
     @get("/open-data", sync_to_thread=True)
     def open_data(self, request: Request, db: DB, clock: AppClock, settings: AppSettings) -> Response:

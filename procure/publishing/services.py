@@ -7,7 +7,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from procure.awards.models import Award
 from procure.bidding.models import Bid, OpeningRecord
 from procure.kernel.bounds import parse_id
-from procure.kernel.clock import BUREAU_TZ, Clock, day_start, month_bounds
+from procure.kernel.clock import BUREAU_TZ, Clock, day_start, month_span
 from procure.contracts.models import Contract
 from procure.contracts.rules import end_date
 from procure.kernel.errors import InvalidInput, NotFound
@@ -33,7 +33,7 @@ from procure.inspection import services as inspection
 from procure.payments.rules import DEFAULT_FAILING_BELOW
 from procure.audit import services as audit
 from procure.cases import services as cases
-from procure.reports import services as reports, svgchart
+from procure.reports import services as reports
 from procure.audit.models import AuditEntry
 from procure.tendering.rules import SETTLING_TIME
 
@@ -113,9 +113,8 @@ def lot_releases(prefix: str, base_url: str, tender: Tender, lot: Lot, opening: 
                         "dateSigned": ocds.iso(contract.officer_signed_at if contract.contractor_signed_at else None),
                         "items": ocds.items([cs.site for cs in contract.sites if cs.to_date is None])}]))
         for s in statements:
-            first, last = month_bounds(s.month)
-            period = {"startDate": ocds.iso(day_start(first)),
-                      "endDate": ocds.iso(day_start(last + timedelta(days=1)) - timedelta(seconds=1))}
+            start, end = month_span(s.month)
+            period = {"startDate": ocds.iso(start), "endDate": ocds.iso(end - timedelta(seconds=1))}
             milestone = {"id": f"assessment-{s.month}", "title": f"{s.month} 月度考核", "type": "assessment",
                          "status": "met" if s.score is not None and not s.failing else "notMet",
                          "dateMet": ocds.iso(s.computed_at), "description": f"考核得分 {s.score}，支付系数 {s.coefficient}"}
@@ -172,7 +171,8 @@ class ReleaseQuery:
     ocid: str | None = None
     #: Releases dated in this calendar year (the bureau's), for the bulk files.
     year: int | None = None
-    #: Keyset paging: releases after this (date, id) in the stable order (``Cursor``).
+    #: Cursor paging: releases after this (date, id) in the stable order. The list is still built
+    #: whole in memory; the cursor makes pages stable, not cheaper.
     after: tuple[str, str] | None = None
     page: int = 1
     per_page: int = 100
@@ -205,6 +205,8 @@ def releases(session: Session, clock: Clock, prefix: str, query: ReleaseQuery, b
         if tender_id is None or lot_id is None or query.ocid != ocds.ocid(prefix, tender_id, lot_id):
             raise InvalidInput("Unknown ocid {ocid}.", ocid=query.ocid)
         stmt = stmt.where(Tender.id == tender_id)
+    if query.year is not None:  # a tender's releases are all dated at or after its publication
+        stmt = stmt.where(Tender.published_at < day_start(date(query.year + 1, 1, 1)))
     tender_list = list(session.scalars(stmt).unique())
     tenders.refresh_many(session, clock, tender_list)  # states at this second, derived, not written
     tender_ids = [t.id for t in tender_list]
@@ -267,6 +269,11 @@ def record(session: Session, clock: Clock, prefix: str, ocid_: str, base_url: st
     found = releases(session, clock, prefix, ReleaseQuery(ocid=ocid_, per_page=10_000_000), base_url).releases
     if not found:
         raise NotFound("No contracting process {ocid}.", ocid=ocid_)
+    return _record(ocid_, found, base_url)
+
+
+def _record(ocid_: str, found: list[dict[str, Any]], base_url: str) -> dict[str, Any]:
+    """The record of one ocid from all its releases."""
     return {"ocid": ocid_, "releases": [{"url": ocds.absolute(base_url, f"/api/v1/public/ocds/releases?ocid={ocid_}"
                                                               f"&per_page=1000#{r['id']}"),
                                          "date": r["date"], "tag": r["tag"]} for r in found],
@@ -294,8 +301,8 @@ def export(session: Session, clock: Clock, prefix: str, directory: str | os.Path
 
     for index, (oc, found) in enumerate(sorted(by_ocid.items()), start=1):
         write(f"{oc}.json", ocds.package(found, f"{api}/releases?ocid={oc}", now, base_url))
-        write(f"{oc}-record.json", ocds.record_package([record(session, clock, prefix, oc, base_url)],
-                                                      f"{api}/records/{oc}", now, base_url))
+        write(f"{oc}-record.json", ocds.record_package([_record(oc, found, base_url)], f"{api}/records/{oc}", now,
+                                                      base_url))
         if progress:
             progress(index, len(by_ocid))
     for year, found in sorted(by_year.items()):
@@ -382,9 +389,7 @@ def case_handling_page(session: Session, month: str) -> dict[str, Any]:
     """The portal's case handling: the month's rates per jurisdiction and the 数字城管 evaluation
     (areas and contractors by name, the bureau's inspectors together — staff are not ranked in public)."""
     _, by_jurisdiction = cases.month_rates(session, month)
-    found = reports.evaluation(session, month)
-    return {"month": month, "rows": by_jurisdiction, "evaluation": found,
-            "evaluation_charts": svgchart.evaluation_charts(found)}
+    return {"month": month, "rows": by_jurisdiction, "evaluation": reports.evaluation(session, month)}
 
 
 def portal_home(session: Session, clock: Clock, last_month: str) -> dict[str, Any]:

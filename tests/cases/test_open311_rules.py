@@ -78,3 +78,13 @@ def test_the_xml_form_is_the_specs():
     errors = ET.fromstring(to_xml("errors", [{"code": 404, "description": "no such service request"}]))
     assert [(e.findtext("code"), e.findtext("description")) for e in errors] == [("404", "no such service request")]
     assert to_xml("errors", []).startswith(b"<?xml version='1.0' encoding='utf-8'?>")
+
+
+def test_control_characters_never_break_the_xml():
+    from xml.etree.ElementTree import fromstring
+
+    from procure.cases.open311 import to_xml
+
+    body = to_xml("service_requests", [{"description": "井盖\x0b松动\x00，\t第二行\n", "status_notes": "\x1f"}])
+    parsed = fromstring(body)  # well-formed XML 1.0
+    assert parsed.find("request/description").text == "井盖松动，\t第二行\n"

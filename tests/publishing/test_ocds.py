@@ -110,7 +110,10 @@ def test_cursor_pages_stay_put_and_bad_input_is_a_400(client, demo):
         seen += page["releases"]
         following = page.get("links", {}).get("next")
     assert [r["id"] for r in seen] == [r["id"] for r in everything]  # each once, in the stable order
-    for bad in ("nonsense", "e30", "WyJhIl0"):  # not base64 JSON, {}, ["a"]
+    import base64
+
+    deep = base64.urlsafe_b64encode(b"[" * 300).decode()  # nested deep enough to trouble a parser
+    for bad in ("nonsense", "e30", "WyJhIl0", deep, "W" * 5000):  # not base64 JSON, {}, ["a"], …
         assert client.get("/api/v1/public/ocds/releases", params={"cursor": bad}).status_code == 400
     assert client.get("/api/v1/public/ocds/bulk/26.json").status_code == 404
     assert client.get("/api/v1/public/ocds/bulk/1999.json").status_code == 404

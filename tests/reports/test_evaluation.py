@@ -92,6 +92,8 @@ def test_the_bureau_sees_its_inspectors_and_the_public_sees_them_together(client
     assert "数字城管绩效评价" in public.text and "全体监督员" in public.text and "发现率" in public.text
     assert inspector.display_name not in public.text          # staff are not ranked in public
     assert 'class="badge standing-' in public.text and "<svg" in public.text
+    title = public.text.split("<title>")[1].split("</title>")[0]
+    assert "<" not in title and public.text.count('id="evaluation"') == 1  # once, in the page, not the title
     client.cookies.set("procure_lang", "en")
     english = client.get("/public/cases", params={"month": "2026-11"}).text
     assert "City management evaluation" in english and "Whole district" in english and "数字城管绩效评价" not in english
@@ -107,6 +109,7 @@ def test_the_bureau_sees_its_inspectors_and_the_public_sees_them_together(client
 
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages).replace("\n", "")
     assert "数字城管绩效评价" in text and "按期结案率" in text and inspector.display_name in text
+    assert text.count("数字城管绩效评价") == 1  # once, after the tables, not inside the title
 
 
 def test_the_sheet_carries_the_evaluation(client, session, settings, page_login):
