@@ -118,10 +118,9 @@ def georeport_error(path: str, status: int, code: int, description: str) -> Resp
 
 
 def _request_entry(r: CitizenReport) -> dict[str, Any]:
-    service = open311.BY_CODE.get(r.service_code)
     return {
         "service_request_id": str(r.id), "status": r.status, "status_notes": r.status_notes,
-        "service_name": service.name if service else r.service_code, "service_code": r.service_code,
+        "service_name": r.service_name, "service_code": r.service_code,
         "description": r.description, "agency_responsible": "杭州市余杭区城市管理局", "service_notice": "",
         "requested_datetime": r.requested_at.isoformat(), "updated_datetime": r.updated_at.isoformat(),
         "expected_datetime": None, "address": r.address or (r.site.name if r.site else ""), "address_id": "",

@@ -91,18 +91,19 @@ class Rates:
 
     @property
     def on_time_rate(self) -> Decimal | None:
-        return _pct(self.on_time, self.due)
+        return percent(self.on_time, self.due)
 
     @property
     def closure_rate(self) -> Decimal | None:
-        return _pct(self.closed, self.due)
+        return percent(self.closed, self.due)
 
     @property
     def rework_rate(self) -> Decimal | None:
-        return _pct(self.reworked, self.responded)
+        return percent(self.reworked, self.responded)
 
 
-def _pct(part: int, whole: int) -> Decimal | None:
+def percent(part: int, whole: int) -> Decimal | None:
+    """part ÷ whole in per cent, rounded half-up to 2 places; None when there is nothing to divide by."""
     return None if whole == 0 else round2(Decimal(part) * 100 / whole)
 
 

@@ -91,8 +91,8 @@ class ReportPages(Controller):
     @get("/kaoping.xlsx", sync_to_thread=True)
     def kaoping_xlsx(self, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Response:
         month = _month(month, clock)
-        content = kaoping_xlsx(services.kaoping(db, clock, month), services.contractor_report(db, clock, month), month,
-                               services.evaluation(db, month))
+        context = services.kaoping_page(db, clock, month)
+        content = kaoping_xlsx(context["rows"], context["contractors"], month, context["evaluation"])
         return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f"attachment; filename=kaoping-{month}.xlsx"})
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from procure.cases.rules import CaseSource, CaseState
+from procure.cases.rules import CaseFacts, CaseSource, CaseState, percent, rates
 from procure.kernel.i18n import N_
 from procure.kernel.money import round2
 
@@ -54,8 +54,8 @@ def scorecard(month_scores: Sequence[Decimal], on_time_rate: Decimal | None, rew
     if "inspection" not in present:
         return Scorecard(None, components["on_time"], components["rework"], components["penalties"], None, None,
                          (N_("No inspection score in the last 12 months."),))
-    weight = sum((WEIGHTS[k] for k in present), Decimal(0))
-    total = round2(sum((WEIGHTS[k] * v for k, v in present.items()), Decimal(0)) / weight)
+    total = composite(WEIGHTS, components)
+    assert total is not None  # the inspection criterion is present
     standing = next(band for floor, band in STANDINGS if total >= floor)
     reasons = []
     if components["inspection"] is not None and components["inspection"] < FAILING_BELOW:
@@ -105,10 +105,6 @@ def band(value: Decimal | None) -> str | None:
     return next(letter for floor, letter in BANDS if value >= floor)
 
 
-def _pct(part: int, whole: int) -> Decimal | None:
-    return None if whole == 0 else round2(Decimal(part) * 100 / whole)
-
-
 def composite(weights: dict[str, Decimal], values: dict[str, Decimal | None]) -> Decimal | None:
     """The weighted mean of the indicators that have data (a rate with no cases behind it is left
     out and the other weights scale up); None when none has data. Rates where lower is better come
@@ -144,37 +140,37 @@ class CaseCounts:
     @property
     def discovery_rate(self) -> Decimal | None:
         """发现率 = found by the bureau's inspections ÷ registered."""
-        return _pct(self.found_by_bureau, self.registered)
+        return percent(self.found_by_bureau, self.registered)
 
     @property
     def public_report_rate(self) -> Decimal | None:
         """监督举报率 = reported by the public ÷ registered: what citizens had to point out."""
-        return _pct(self.reported_by_public, self.registered)
+        return percent(self.reported_by_public, self.registered)
 
     @property
     def handling_rate(self) -> Decimal | None:
         """处置率 = answered ÷ due."""
-        return _pct(self.handled, self.due)
+        return percent(self.handled, self.due)
 
     @property
     def on_time_handling_rate(self) -> Decimal | None:
         """按时处置率 = answered by the deadline ÷ due."""
-        return _pct(self.handled_on_time, self.due)
+        return percent(self.handled_on_time, self.due)
 
     @property
     def closure_rate(self) -> Decimal | None:
         """结案率 = closed ÷ due."""
-        return _pct(self.closed, self.due)
+        return percent(self.closed, self.due)
 
     @property
     def on_time_closure_rate(self) -> Decimal | None:
         """按期结案率 = closed by the deadline ÷ due."""
-        return _pct(self.closed_on_time, self.due)
+        return percent(self.closed_on_time, self.due)
 
     @property
     def rework_rate(self) -> Decimal | None:
         """返工率 = reopened ÷ answered."""
-        return _pct(self.reworked, self.handled)
+        return percent(self.reworked, self.handled)
 
 
 @dataclass(frozen=True)
@@ -195,18 +191,16 @@ def count_cases(lines: Iterable[CaseLine], start: datetime, end: datetime) -> Ca
     live = [c for c in lines if c.state != CaseState.VOID]
     registered = [c for c in live if start <= c.opened_at < end]
     due = [c for c in live if start <= c.deadline < end]
-    handled = [c for c in due if c.first_responded_at is not None]
-    closed = [c for c in due if c.state == CaseState.CLOSED]
+    # What cases.rules.rates counts over the due cases: answered, on time, closed, reworked.
+    handling = rates(CaseFacts(c.deadline, c.state, c.first_responded_at, c.reopened) for c in due)
     return CaseCounts(
         registered=len(registered),
         found_by_bureau=sum(1 for c in registered if c.source == CaseSource.INSPECTION),
         reported_by_public=sum(1 for c in registered if c.source == CaseSource.CITIZEN),
-        due=len(due), handled=len(handled),
-        handled_on_time=sum(1 for c in handled if c.first_responded_at is not None
-                            and c.first_responded_at <= c.deadline),
-        closed=len(closed),
-        closed_on_time=sum(1 for c in closed if c.closed_at is not None and c.closed_at <= c.deadline),
-        reworked=sum(1 for c in handled if c.reopened > 0))
+        due=handling.due, handled=handling.responded, handled_on_time=handling.on_time, closed=handling.closed,
+        closed_on_time=sum(1 for c in due if c.state == CaseState.CLOSED and c.closed_at is not None
+                           and c.closed_at <= c.deadline),
+        reworked=handling.reworked)
 
 
 def area_composite(counts: CaseCounts) -> Decimal | None:
@@ -237,12 +231,12 @@ class InspectorCounts:
     @property
     def valid_report_rate(self) -> Decimal | None:
         """有效上报率 = valid ÷ reported."""
-        return _pct(self.valid, self.reported)
+        return percent(self.valid, self.reported)
 
     @property
     def miss_rate(self) -> Decimal | None:
         """漏报率 = missed ÷ (valid + missed): of the real problems on their sites, the share others found."""
-        return _pct(self.missed, self.valid + self.missed)
+        return percent(self.missed, self.valid + self.missed)
 
 
 def inspector_composite(counts: InspectorCounts) -> Decimal | None:

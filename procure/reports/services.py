@@ -23,7 +23,7 @@ from procure.kernel.errors import InvalidInput
 from procure.inspection import rules as inspection_rules
 from procure.inspection.models import Finding, Inspection
 from procure.inspection.services import month_scores, sites_in_month
-from procure.kernel.clock import month_bounds, month_of
+from procure.kernel.clock import month_bounds, month_of, month_span
 from procure.payments.models import PaymentStatement
 from procure.reports import rules
 from procure.sites.models import Site
@@ -41,6 +41,12 @@ def months_back(month: str, n: int) -> list[str]:
         out.append(f"{year:04d}-{mon:02d}")
         year, mon = (year - 1, 12) if mon == 1 else (year, mon - 1)
     return list(reversed(out))
+
+
+def _window(month: str) -> list[str]:
+    """The 12 months to ``month`` (checked by the caller), oldest first; months are 2000-01 or later
+    (month_bounds), so in 2000 the window is shorter."""
+    return [m for m in months_back(month, 12) if m >= f"{bounds.MIN_YEAR:04d}-01"]
 
 
 def _streets(session: Session) -> list[Jurisdiction]:
@@ -116,8 +122,7 @@ class ContractorRow:
 def contractor_report(session: Session, clock: Clock, month: str, contractor_id: int | None = None) -> list[ContractorRow]:
     """Per contractor over the 12 months to ``month``: score trend, failing months, penalties, paid, scorecard."""
     _, last = month_bounds(month)  # checked first: months_back trusts its month
-    # Months are 2000-01 or later (month_bounds): in 2000 the window is shorter.
-    window = [m for m in months_back(month, 12) if m >= f"{bounds.MIN_YEAR:04d}-01"]
+    window = _window(month)
     first, _ = month_bounds(window[0])
     stmt = select(Contract).where(Contract.state != "draft").options(selectinload(Contract.sites))
     if contractor_id is not None:
@@ -285,17 +290,20 @@ def evaluation(session: Session, month: str) -> Evaluation:
     """The month's 数字城管 indicators per street/town/zone, for the district, per contractor and per
     inspector, each with its composite, band and the composite over the 12 months to ``month``.
 
-    Two queries for the cases and two for the inspections of the whole window; the counting is the
-    pure ``rules.count_cases``."""
+    One query for the cases (with who reported each) and two for the inspections of the whole
+    window; the counting is the pure ``rules.count_cases``."""
     month_bounds(month)  # checked first: months_back trusts its month
-    window = [m for m in months_back(month, 12) if m >= f"{bounds.MIN_YEAR:04d}-01"]
-    spans = {m: (day_start(month_bounds(m)[0]), day_start(month_bounds(m)[1] + timedelta(days=1))) for m in window}
+    window = _window(month)
+    spans = {m: month_span(m) for m in window}
     start, end = spans[window[0]][0], spans[window[-1]][1]
     street_of = _street_of(session)
     site_street = {site_id: street_of.get(jurisdiction_id)
                    for site_id, jurisdiction_id in session.execute(select(Site.id, Site.jurisdiction_id)).all()}
+    # With each case, the inspector whose finding opened it (None for citizens' and liaisons' cases).
     rows = session.execute(select(Case.source, Case.state, Case.opened_at, Case.deadline, Case.first_responded_at,
-                                  Case.closed_at, Case.reopened, Case.site_id, Case.contractor_id, Case.inspection_id)
+                                  Case.closed_at, Case.reopened, Case.site_id, Case.contractor_id,
+                                  Inspection.inspector_id.label("reporter_id"))
+                           .outerjoin(Inspection, Inspection.id == Case.inspection_id)
                            .where(((Case.opened_at >= start) & (Case.opened_at < end))
                                   | ((Case.deadline >= start) & (Case.deadline < end)))).all()
     lines = [(rules.CaseLine(r.source, r.state, r.opened_at, r.deadline, r.first_responded_at, r.closed_at, r.reopened),
@@ -322,15 +330,14 @@ def evaluation(session: Session, month: str) -> Evaluation:
     # Inspectors: who opened which case, and which sites each passed as clean in which month.
     inspected = session.execute(select(Inspection.id, Inspection.inspector_id, Inspection.site_id, Inspection.month)
                                 .where(Inspection.month.in_(window), Inspection.superseded_by_id.is_(None))).all()
-    with_findings = set(session.scalars(select(Finding.inspection_id).where(
-        Finding.count > 0, Finding.inspection_id.in_([i.id for i in inspected]))).all()) if inspected else set()
+    with_findings = set(session.scalars(select(Finding.inspection_id).distinct()
+                                        .join(Inspection, Inspection.id == Finding.inspection_id)
+                                        .where(Finding.count > 0, Inspection.month.in_(window),
+                                               Inspection.superseded_by_id.is_(None))).all())
     clean: dict[tuple[int, str], set[int]] = defaultdict(set)   # (site, month) → inspectors who passed it clean
     for i in inspected:
         if i.id not in with_findings:
             clean[(i.site_id, i.month)].add(i.inspector_id)
-    case_inspections = {r.inspection_id for _, r in lines if r.inspection_id is not None}
-    reporter = dict(session.execute(select(Inspection.id, Inspection.inspector_id)
-                                    .where(Inspection.id.in_(case_inspections))).all()) if case_inspections else {}
     tallies: dict[int, dict[str, list[int]]] = defaultdict(lambda: {m: [0, 0, 0] for m in window})
     for i in inspected:
         tallies[i.inspector_id]  # an inspector who inspected is evaluated even with nothing to count
@@ -338,8 +345,8 @@ def evaluation(session: Session, month: str) -> Evaluation:
         m = month_of(line.opened_at)  # the bureau's local month
         if m not in spans:
             continue
-        if line.source == case_rules.CaseSource.INSPECTION and r.inspection_id in reporter:
-            tally = tallies[reporter[r.inspection_id]][m]
+        if line.source == case_rules.CaseSource.INSPECTION and r.reporter_id is not None:
+            tally = tallies[r.reporter_id][m]
             tally[0] += 1
             tally[1] += line.state != case_rules.CaseState.VOID
         elif line.source == case_rules.CaseSource.CITIZEN and line.state != case_rules.CaseState.VOID:
