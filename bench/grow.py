@@ -43,7 +43,6 @@ def grow(url: str, sites: int, tenders: int) -> dict[str, int]:
         for i in range(0, len(rows), 2000):
             s.execute(insert(Site), rows[i:i + 2000])
         have_tenders = s.scalar(select(func.count()).select_from(Tender)) or 0
-        key = s.scalar(select(Tender.sealing_key).limit(1)) or ""
         added = max(0, tenders - have_tenders)
         first_tender = s.scalar(select(func.count()).select_from(Tender).where(Tender.reference.like("BENCH-%"))) or 0
         trows = []
@@ -58,7 +57,7 @@ def grow(url: str, sites: int, tenders: int) -> dict[str, int]:
                           "published_at": None if state == "draft" else created,
                           "closed_at": None if state in ("draft", "published") else deadline,
                           "settled_at": None if state in ("draft", "published", "cancelled") else deadline + timedelta(minutes=1),
-                          "version": 0, "sealing_key": key, "standing_rule": "off", "cancel_reason": "",
+                          "version": 0, "opening_threshold": 2, "standing_rule": "off", "cancel_reason": "",
                           "created_at": created, "updated_at": created})
         for i in range(0, len(trows), 2000):
             s.execute(insert(Tender), trows[i:i + 2000])

@@ -8,11 +8,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from procure.kernel.db import Database, DatabaseNotMigrated, ensure_migrated, migrate as run_migrations
 from procure.kernel.settings import Settings
+
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def _settings() -> Settings:
@@ -263,6 +268,124 @@ def ocds_export(directory: Path, base_url: str | None) -> None:
 
         count = services.export(session, settings.clock, settings.ocds_prefix, directory, base, progress=progress)
     click.echo(f"{count} releases written to {directory}")
+
+
+# --- sealed bids: the bidder's and the official's side, from a terminal ----------------------
+
+
+def _api(server: str, token: str) -> "httpx.Client":
+    import httpx  # late: only these client commands speak HTTP
+
+    return httpx.Client(base_url=server.rstrip("/"), headers={"authorization": f"Bearer {token}"}, timeout=120)
+
+
+def _answer(response: "httpx.Response") -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {"detail": response.text[:300]}
+    if response.status_code >= 400:
+        detail = body.get("detail") if isinstance(body, dict) else body
+        extra = body.get("extra") if isinstance(body, dict) else None
+        raise click.ClickException(f"{response.status_code}: {detail}" + (f" {extra}" if extra else ""))
+    return body
+
+
+@main.command("seal-bid")
+@click.option("--server", required=True, help="Procure's address, e.g. https://procure.example.gov.cn")
+@click.option("--token", envvar="PROCURE_TOKEN", required=True, help="The company login's API token (PROCURE_TOKEN).")
+@click.option("--lot", "lot_id", required=True, type=int)
+@click.option("--price", required=True, help="The bid price in yuan, e.g. 1234567.89")
+@click.option("--bond-form", default="guarantee", show_default=True,
+              type=click.Choice(["transfer", "guarantee", "insurance", "none"]))
+@click.option("--bond-reference", default="")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+              help="Also keep the envelope and the ciphertexts here (what was sent, byte for byte).")
+@click.argument("documents", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def seal_bid(server: str, token: str, lot_id: int, price: str, bond_form: str, bond_reference: str, out: Path | None,
+             documents: tuple[Path, ...]) -> None:
+    """Seal a bid on this machine exactly as the bid page does, then submit it: the price, bond and
+    DOCUMENTS leave it only encrypted to the tender's opening officials (docs/sealed-bids.md)."""
+    from procure.bidding import clients, sealing  # late: `procure --help` imports only what each command uses
+    from procure.kernel.errors import InvalidInput, ProcureError  # late, as above
+
+    with _api(server, token) as api:
+        target = _answer(api.get(f"/api/v1/lots/{lot_id}/sealing"))
+        if target.get("contractor") is None:
+            raise click.ClickException("This token is not a company login's: only a company can bid.")
+        plain = [clients.plain_document(path.name, path.read_bytes()) for path in documents]
+        try:
+            checked = clients.check_before_sealing(price, bond_form, plain)
+        except InvalidInput as exc:
+            raise click.ClickException(f"{exc} " + "; ".join(f"{e['field']}: {e['message']}" for e in exc.errors)) from None
+        except ProcureError as exc:
+            raise click.ClickException(str(exc)) from None
+        holders = [sealing.Holder(h["user_id"], sealing.unb64(h["public_key"])) for h in target["holders"]]
+        sealed = sealing.seal_bid(tender_id=target["tender"], lot_id=lot_id, contractor_id=target["contractor"],
+                                  threshold=target["threshold"], holders=holders, price=checked, bond_form=bond_form,
+                                  bond_reference=bond_reference, documents=plain)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "envelope.json").write_text(sealed.envelope_text)
+            for i, blob in enumerate(sealed.documents, start=1):
+                (out / f"sealed-{i}.bin").write_bytes(blob)
+        files = [("documents", (f"sealed-{i}.bin", blob, "application/octet-stream"))
+                 for i, blob in enumerate(sealed.documents, start=1)]
+        receipt = _answer(api.post(f"/api/v1/lots/{lot_id}/bids", data={"envelope": sealed.envelope_text}, files=files))
+    click.echo(f"Sealed to {len(holders)} officials ({target['threshold']} needed to open): "
+               + ", ".join(f"{h['name']} [{h['fingerprint']}]" for h in target["holders"]))
+    click.echo(json.dumps(receipt, ensure_ascii=False, indent=2))
+
+
+@main.group("opening-key")
+def opening_key() -> None:
+    """An opening official's key (开标密钥), made on their own machine."""
+
+
+@opening_key.command("new")
+@click.option("--holder", required=True, help="Your username (written into the key file).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.password_option("--passphrase", help="At least 12 characters; asked for if not given.")
+def opening_key_new(holder: str, out: Path, passphrase: str) -> None:
+    """Make a key pair here; write the private half to OUT encrypted under the passphrase, and
+    print the public half to register (opening key page, or POST /api/v1/me/opening-key)."""
+    from procure.bidding import sealing  # late, as above
+
+    if out.exists():
+        raise click.UsageError(f"{out} exists: a key file is never overwritten.")
+    try:
+        data = sealing.key_file(sealing.new_opening_key(), passphrase, holder=holder)
+    except sealing.SealError as exc:
+        raise click.UsageError(str(exc)) from None
+    out.write_text(json.dumps(data, indent=2))
+    out.chmod(0o600)
+    click.echo(f"public_key: {data['public_key']}")
+    click.echo(f"fingerprint: {sealing.fingerprint(sealing.unb64(data['public_key']))}")
+
+
+@main.command("present-shares")
+@click.option("--server", required=True)
+@click.option("--token", envvar="PROCURE_TOKEN", required=True, help="Your API token (PROCURE_TOKEN).")
+@click.option("--tender", "tender_id", required=True, type=int)
+@click.option("--key-file", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.password_option("--passphrase", confirmation_prompt=False)
+def present_shares(server: str, token: str, tender_id: int, key_file: Path, passphrase: str) -> None:
+    """At the opening: decrypt your shares on this machine with your key file and present them."""
+    from procure.bidding import clients, sealing  # late, as above
+
+    try:
+        private = sealing.open_key_file(json.loads(key_file.read_text()), passphrase)
+    except (sealing.SealError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    with _api(server, token) as api:
+        listing = _answer(api.get(f"/api/v1/tenders/{tender_id}/opening/shares"))
+        shares = clients.decrypt_shares(private, listing)
+        result = _answer(api.post(f"/api/v1/tenders/{tender_id}/opening", json={"shares": shares}))
+    if result["opened"]:
+        click.echo(f"The bids are open: opening record {result['opening']['sha256']}")
+    else:
+        click.echo(f"{result['presented']} of {result['threshold']} officials have presented; nothing opens before "
+                   f"{result['threshold']}.")
 
 
 @main.group()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -23,6 +24,8 @@ from procure.accounts import services as accounts
 from procure.accounts.models import User
 from procure.accounts.services import CurrentUser
 from procure.awards import services as awards
+from procure.bidding import clients as bid_clients
+from procure.bidding import sealing
 from procure.bidding import services as bidding
 from procure.contractors.models import Contractor
 from procure.contractors.rules import ContractorState
@@ -174,11 +177,45 @@ def _tenders(session: Session, settings: Settings, report: DemoReport, progress:
 
     existing = set(session.scalars(select(Tender.title)))
     scenarios = [s for s in _scenarios() if s["title"] not in existing]
+    keys = _opening_keys(session, settings) if scenarios else {}
     for index, scenario in enumerate(scenarios, start=1):
-        _play(session, settings, scenario)
+        _play(session, settings, scenario, keys)
         report.add("tenders")
         if progress:
             progress("tenders", index, len(scenarios))
+
+
+#: The demo's opening officials (开标人): their key files are written to var/demo-opening-keys/
+#: with the passphrase "<username>-demo-key", so a newcomer can present shares in the opening hall.
+#: A real official makes their key in their own browser (开标密钥) and keeps the file themselves.
+DEMO_HOLDERS = ("officer", "officer2", "finance")
+
+
+def demo_key_passphrase(username: str) -> str:
+    return f"{username}-demo-key"
+
+
+def _opening_keys(session: Session, settings: Settings) -> dict[str, Any]:
+    """Each demo official's private key: from their demo key file when it matches the key
+    registered, else a new key, registered and written to the file."""
+    folder = settings.storage_dir.parent / "demo-opening-keys"
+    folder.mkdir(parents=True, exist_ok=True)
+    users = {u.username: CurrentUser.of(u) for u in session.scalars(select(User).where(User.username.in_(DEMO_HOLDERS)))}
+    keys: dict[str, Any] = {}
+    for username, user in users.items():
+        path = folder / f"{username}.json"
+        current = bidding.current_opening_key(session, user)
+        if path.exists() and current is not None:
+            data = json.loads(path.read_text())
+            if data.get("public_key") == current.public_key:
+                keys[username] = sealing.open_key_file(data, demo_key_passphrase(username))
+                continue
+        private = sealing.new_opening_key()
+        data = sealing.key_file(private, demo_key_passphrase(username), holder=username)
+        bidding.register_opening_key(session, settings.clock, user, data["public_key"])
+        path.write_text(json.dumps(data, indent=2))
+        keys[username] = private
+    return keys
 
 
 def _scenarios() -> list[dict]:
@@ -210,7 +247,7 @@ def _scenarios() -> list[dict]:
     ]
 
 
-def _play(session: Session, settings: Settings, scenario: dict[str, Any]) -> None:
+def _play(session: Session, settings: Settings, scenario: dict[str, Any], keys: dict[str, Any]) -> None:
     """Run one tender's story through the real services, each step at its own (past) time."""
 
     now = settings.clock()
@@ -230,7 +267,7 @@ def _play(session: Session, settings: Settings, scenario: dict[str, Any]) -> Non
                         {"code": "T2", "name": "人员、机械设备配置", "max_points": "20"},
                         {"code": "B1", "name": "类似项目业绩与信誉", "max_points": "20"}],
            "lots": lots, "bid_deadline": (start() + timedelta(days=scenario["deadline_days"])).isoformat()}
-    tender = tenders.create_tender(session, start, officer.actor, settings.secret_key, raw)
+    tender = tenders.create_tender(session, start, officer.actor, raw)
     if scenario.get("draft"):
         return
     tenders.publish(session, start, officer.actor, tender.id)
@@ -246,9 +283,10 @@ def _play(session: Session, settings: Settings, scenario: dict[str, Any]) -> Non
             content = renderer.render("pdf/demo_bid.html", {"tender": tender, "lot": lot,
                                                             "company": users[username].display_name})
             price = (lot.ceiling_price * Decimal(share)).quantize(Decimal("0.01"))
-            bidding.submit(session, bid_clock, storage, settings.secret_key, bidder, lot.id, price=str(price),
-                           bond_form="guarantee", bond_reference=f"BH{lot.id:03d}{bidder.id:03d}",
-                           uploads=[bidding.Upload("投标文件.pdf", io.BytesIO(content))])
+            bid_clients.submit_sealed(session, bid_clock, storage, settings.bid_index_mac_key(), bidder, lot,
+                                      price=str(price), bond_form="guarantee",
+                                      bond_reference=f"BH{lot.id:03d}{bidder.id:03d}",
+                                      documents=[bid_clients.plain_document("投标文件.pdf", content)])
     for question, answer in scenario.get("questions", []):
         asker = session.scalars(select(Contractor).where(Contractor.state == "approved")).first()
         assert asker is not None  # the companies were approved before any tender
@@ -263,7 +301,11 @@ def _play(session: Session, settings: Settings, scenario: dict[str, Any]) -> Non
     deadline = tender.bid_deadline
     assert deadline is not None
     step = FrozenClock(deadline + timedelta(days=1))
-    bidding.open_bids(session, step if scenario.get("committee") else settings.clock, settings.secret_key, officer, tender.id)
+    opening_clock = step if scenario.get("committee") else settings.clock
+    for holder in tender.holders[:tender.opening_threshold]:
+        official = CurrentUser.of(session.get_one(User, holder.user_id))
+        bid_clients.present_with_key(session, opening_clock, storage, settings.bid_index_mac_key(), official, tender.id,
+                                     keys[official.username])
     if scenario.get("committee"):
         for lot in tender.lots if scenario.get("award") else tender.lots[:1]:
             if lot.state == "active":

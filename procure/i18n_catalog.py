@@ -42,6 +42,7 @@ TEMPLATE_KEYWORDS = ("_",)  # the gettext function the templates call
 ERROR_CLASSES = frozenset({
     "ProcureError", "InvalidInput", "NotFound", "Conflict", "Forbidden", "NotAuthenticated",
     "TooManyAttempts", "PayloadTooLarge",
+    "SealError",  # bidding.sealing: its reason reaches people as an error message
 })
 #: ``_("<prefix>" ~ value)`` in templates: the prefix and the (file, StrEnum class) whose values follow it.
 DYNAMIC_PREFIXES = {

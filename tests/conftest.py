@@ -6,7 +6,9 @@ savepoint) and API tests see what they wrote, yet nothing outlives the test.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +25,10 @@ from procure.kernel.db import Database, make_engine
 from procure.kernel.settings import Settings
 from tests import factories
 from tests.dbutil import scratch_database
+
+# Keys made on first use (kernel.settings.default_keys_dir) go to a folder of this run, never to
+# the developer's ~/.config/procure.
+os.environ.setdefault("PROCURE_KEYS_DIR", tempfile.mkdtemp(prefix="procure-test-keys-"))
 
 #: The test world's "now": 2026-11-26 10:00 in Shanghai.
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=BUREAU_TZ)
@@ -64,7 +70,7 @@ def clock() -> FrozenClock:
 @pytest.fixture()
 def settings(tmp_path: Path, clock: FrozenClock, engine: Engine) -> Settings:
     return Settings(database_url=engine.url.render_as_string(hide_password=False), storage_dir=tmp_path / "storage",
-                    secret_key="test-secret-key", clock=clock)
+                    secret_key="test-secret-key", bid_index_key="test-bid-index-key-0123456789abcdef", clock=clock)
 
 
 @pytest.fixture()

@@ -65,6 +65,20 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
 
+class OpeningKey(Base):
+    """开标密钥: an official's P-256 public key, made on their own device (bidding.sealing). The
+    private half never reaches the server; retiring a key keeps it on tenders already published."""
+
+    __tablename__ = "opening_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    public_key: Mapped[str] = mapped_column(String(100))  # base64 of the uncompressed point
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    retired_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+
+
 class LoginSession(Base):
     """One login: a browser session or an API token. The token itself is never stored, only its
     SHA-256, so a copy of the database logs no one in; logging out or changing the password

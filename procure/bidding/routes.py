@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from typing import Annotated, Any
@@ -10,14 +11,14 @@ from urllib.parse import quote
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, JSONBody
 from litestar.response import Redirect, Stream
 
 from procure.accounts import policy
 from procure.accounts import services as accounts
 from procure.accounts.rules import Permission
 from procure.bidding import services
-from procure.bidding.schemas import BidOut, OpeningOut
+from procure.bidding.schemas import BidOut, OpeningKeyIn, OpeningOut, PresentedOut, SharesIn, hall_json
 from procure.bidding.services import CommitteeSeat, Upload
 from procure.documents.services import MAX_DOCUMENT_BYTES
 from procure.kernel.errors import NotFound, ProcureError
@@ -27,7 +28,7 @@ from procure.tendering.routes import act_on_tender, detail_page
 from procure.kernel.web import scope_locale, pdf_response
 from litestar.di import NamedDependency
 
-from procure.kernel.web import AppClock, AppSettings, DB, form_errors, page, PathId
+from procure.kernel.web import AppClock, AppSettings, DB, FormData, form_errors, page, PathId
 from procure.documents.pdf import PdfRenderer
 from procure.documents.web import AppStorage, Pdf
 from procure.accounts.web import MaybeMe, Me, requires
@@ -65,52 +66,80 @@ class BidsApi(Controller):
 
     @post("/lots/{lot_id:int}/bids", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
           request_max_body_size=MAX_BID_BYTES,
-          summary="Submit or replace a bid (multipart: price, bond_form, bond_reference, documents[]) → receipt")
+          summary="Submit or replace a sealed bid (multipart: envelope, documents[] as ciphertext; docs/sealed-bids.md) "
+                  "→ receipt")
     def submit(self, request: Request, lot_id: PathId, data: UploadData, db: DB, clock: AppClock,
                storage: AppStorage, settings: AppSettings, user: Me) -> BidOut:
         received_at = web_received_at(request, clock)  # the moment the last byte arrived
-        bid = services.submit(db, clock, storage, settings.secret_key, user, lot_id, price=data.get("price"),
-                              bond_form=data.get("bond_form"), bond_reference=data.get("bond_reference"),
-                              uploads=_uploads(data), received_at=received_at)
-        return BidOut.of(services.view_of_submitted(db, settings.secret_key, bid), own=True)
+        bid = services.submit(db, clock, storage, settings.bid_index_mac_key(), user, lot_id,
+                              envelope=data.get("envelope"), uploads=_uploads(data), received_at=received_at)
+        return BidOut.of(services.view_of_submitted(db, bid), own=True)
+
+    @get("/lots/{lot_id:int}/sealing", sync_to_thread=True,
+         summary="What a bid on this lot is sealed to: the opening officials' public keys and k (docs/sealed-bids.md)")
+    def sealing(self, lot_id: PathId, db: DB, clock: AppClock, user: MaybeMe) -> dict[str, Any]:
+        return services.sealing_target(db, clock, user, lot_id)
 
     @delete("/bids/{bid_id:int}", sync_to_thread=True, status_code=200, guards=[requires(Permission.BIDS_SUBMIT)],
             summary="Withdraw a bid before the deadline")
-    def withdraw(self, bid_id: PathId, db: DB, clock: AppClock, storage: AppStorage, user: Me) -> dict[str, Any]:
-        bid = services.withdraw(db, clock, storage, user, bid_id)
+    def withdraw(self, bid_id: PathId, db: DB, clock: AppClock, storage: AppStorage, settings: AppSettings,
+                 user: Me) -> dict[str, Any]:
+        bid = services.withdraw(db, clock, storage, settings.bid_index_mac_key(), user, bid_id)
         return {"id": bid.id, "state": bid.state, "withdrawn_at": bid.withdrawn_at}
 
     @get("/lots/{lot_id:int}/bids", sync_to_thread=True, guards=[requires()],
          summary="Bids of a lot: officers after opening, a bidder its own")
     def lot_bids(self, lot_id: PathId, db: DB, clock: AppClock, settings: AppSettings, user: Me,
                  seated: Seated) -> list[BidOut]:
-        views = services.lot_bids(db, clock, settings.secret_key, user, lot_id,
+        views = services.lot_bids(db, clock, settings.bid_index_mac_key(), user, lot_id,
                                   seat=seated)
         return [BidOut.of(v, own=policy.owns(user, v.bid.contractor_id)) for v in views]
 
     @get("/me/bids", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)], summary="My company's bids")
     def my_bids(self, db: DB, clock: AppClock, settings: AppSettings, user: Me) -> list[BidOut]:
-        return [BidOut.of(v, own=True) for v in services.my_bids(db, clock, settings.secret_key, user, with_documents=True)]
+        return [BidOut.of(v, own=True) for v in services.my_bids(db, clock, settings.bid_index_mac_key(), user, with_documents=True)]
 
     @get("/bids/{bid_id:int}/receipt.pdf", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
          summary="The bid receipt (回执) PDF", media_type="application/pdf")
     def receipt(self, bid_id: PathId, db: DB, clock: AppClock, settings: AppSettings, user: Me, pdf: Pdf) -> Response:
-        data = services.receipt(db, clock, settings.secret_key, user, bid_id)
+        data = services.receipt(db, clock, settings.bid_index_mac_key(), user, bid_id)
         return pdf_response(receipt_pdf(pdf, data), f"投标回执-{data['tender'].reference}-{data['lot'].number}.pdf")
 
     @get("/bids/{bid_id:int}/documents/{document_id:int}", sync_to_thread=True, guards=[requires()],
          summary="Download a bid document (its bidder; officers and evaluators after opening)")
     def document(self, bid_id: PathId, document_id: PathId, db: DB, clock: AppClock,
                  storage: AppStorage, settings: AppSettings, user: Me, seated: Seated) -> Stream:
-        document, chunks = services.document_content(db, clock, storage, settings.secret_key, user, bid_id, document_id,
+        document, chunks = services.document_content(db, clock, storage, settings.bid_index_mac_key(), user, bid_id, document_id,
                                                      seat=seated)
         return _download(document, chunks)
 
-    @post("/tenders/{tender_id:int}/opening", sync_to_thread=True, status_code=200,
-          guards=[requires(Permission.BIDS_OPEN)], summary="Open the bids and publish the opening record (开标记录)")
-    def open_bids(self, tender_id: PathId, db: DB, clock: AppClock, settings: AppSettings, user: Me) -> OpeningOut:
-        record = services.open_bids(db, clock, settings.secret_key, user, tender_id)
-        return OpeningOut(record.tender_id, record.opened_at, record.sha256, record.record)
+    @get("/tenders/{tender_id:int}/opening/shares", sync_to_thread=True, guards=[requires()],
+         summary="An opening official's shares, still encrypted to their key, for their device to decrypt")
+    def my_shares(self, tender_id: PathId, db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+        return services.my_shares(db, clock, user, tender_id)
+
+    @post("/tenders/{tender_id:int}/opening", sync_to_thread=True, status_code=200, guards=[requires()],
+          summary="Present an official's decrypted shares ({\"shares\": {bid id: base64}}); the k-th opens the bids "
+                  "and publishes the opening record (开标记录)")
+    def present(self, tender_id: PathId, data: JSONBody[SharesIn], db: DB, clock: AppClock, storage: AppStorage,
+                settings: AppSettings, user: Me) -> PresentedOut:
+        return PresentedOut.of(services.present_shares(db, clock, storage, settings.bid_index_mac_key(), user, tender_id,
+                                                       data.shares))
+
+    @get("/tenders/{tender_id:int}/hall", sync_to_thread=True, summary="The opening hall: countdown and presentations")
+    def hall(self, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe) -> dict[str, Any]:
+        return hall_json(services.hall(db, clock, user, tender_id))
+
+    @get("/me/opening-key", sync_to_thread=True, guards=[requires()], summary="My registered opening key (开标密钥)")
+    def my_key(self, db: DB, user: Me) -> dict[str, Any]:
+        key = services.current_opening_key(db, user)
+        return {"public_key": key.public_key if key else None, "fingerprint": key.fingerprint if key else None}
+
+    @post("/me/opening-key", sync_to_thread=True, status_code=200, guards=[requires()],
+          summary="Register my opening key's public half (the private half stays on my device)")
+    def register_key(self, data: JSONBody[OpeningKeyIn], db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+        key = services.register_opening_key(db, clock, user, data.public_key)
+        return {"public_key": key.public_key, "fingerprint": key.fingerprint}
 
     @get("/tenders/{tender_id:int}/opening", sync_to_thread=True, summary="The published opening record")
     def opening(self, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe) -> OpeningOut:
@@ -136,23 +165,58 @@ class BidPages(Controller):
                clock: AppClock, storage: AppStorage, settings: AppSettings, user: Me) -> Response:
         received_at = web_received_at(request, clock)
         return act_on_tender(request, db, clock, settings, user, tender_id, lambda: services.submit(
-            db, clock, storage, settings.secret_key, user, lot_id, price=data.get("price"),
-            bond_form=data.get("bond_form"), bond_reference=data.get("bond_reference"), uploads=_uploads(data),
-            received_at=received_at), anchor=f"#lot-{lot_id}")
+            db, clock, storage, settings.bid_index_mac_key(), user, lot_id, envelope=data.get("envelope"),
+            uploads=_uploads(data), received_at=received_at), anchor=f"#lot-{lot_id}")
 
-    @post("/tenders/{tender_id:int}/open", sync_to_thread=True, guards=[requires(Permission.BIDS_OPEN)])
-    def open_bids(self, request: Request, tender_id: PathId, db: DB, clock: AppClock, settings: AppSettings,
-                  user: Me) -> Response:
-        """开标 from the tender page: the opening record appears there."""
-        return act_on_tender(request, db, clock, settings, user, tender_id,
-                             lambda: services.open_bids(db, clock, settings.secret_key, user, tender_id))
+    @get("/tenders/{tender_id:int}/hall", sync_to_thread=True)
+    def hall(self, request: Request, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe) -> Response:
+        """The opening hall (不见面开标): anyone watches; the officials present their shares here."""
+        return page(request, "bidding/hall.html", **services.hall(db, clock, user, tender_id))
+
+    @get("/tenders/{tender_id:int}/hall/my-shares", sync_to_thread=True, guards=[requires()])
+    def my_shares(self, tender_id: PathId, db: DB, clock: AppClock, user: Me) -> dict[str, Any]:
+        """The hall's script fetches the official's encrypted shares with the page's session."""
+        return services.my_shares(db, clock, user, tender_id)
+
+    @post("/tenders/{tender_id:int}/hall/shares", sync_to_thread=True, guards=[requires()])
+    def present(self, request: Request, tender_id: PathId, data: FormData, db: DB, clock: AppClock,
+                storage: AppStorage, settings: AppSettings, user: Me) -> Response:
+        """The hall's script posts the shares the official's browser decrypted (JSON in a form field)."""
+        try:
+            shares = json.loads(data.get("shares") or "{}")
+            services.present_shares(db, clock, storage, settings.bid_index_mac_key(), user, tender_id,
+                                    shares if isinstance(shares, dict) else {})
+        except (ProcureError, ValueError) as exc:
+            db.rollback()
+            message = form_errors(exc, scope_locale(request.scope))[0] if isinstance(exc, ProcureError) else \
+                gettext(scope_locale(request.scope), "The shares are not JSON.")
+            return page(request, "bidding/hall.html", status_code=getattr(exc, "status_code", 400), error=message,
+                        **services.hall(db, clock, user, tender_id))
+        return Redirect(f"/tenders/{tender_id}/hall")
+
+    @get("/account/opening-key", sync_to_thread=True, guards=[requires()])
+    def opening_key(self, request: Request, db: DB, user: Me) -> Response:
+        return page(request, "bidding/opening_key.html", key=services.current_opening_key(db, user),
+                    may_hold=services.may_hold(user))
+
+    @post("/account/opening-key", sync_to_thread=True, guards=[requires()])
+    def register_key(self, request: Request, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        try:
+            services.register_opening_key(db, clock, user, data.get("public_key"))
+        except ProcureError as exc:
+            db.rollback()
+            return page(request, "bidding/opening_key.html", status_code=exc.status_code,
+                        error=form_errors(exc, scope_locale(request.scope))[0],
+                        key=services.current_opening_key(db, user), may_hold=services.may_hold(user))
+        return Redirect("/account/opening-key")
 
     @post("/bids/{bid_id:int}/withdraw", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
     def withdraw(self, request: Request, bid_id: PathId, db: DB, clock: AppClock, storage: AppStorage,
                  settings: AppSettings, user: Me) -> Response:
-        tender_id = services.tender_id_of(db, services.own_bid(db, user, bid_id))
+        index_key = settings.bid_index_mac_key()
+        tender_id = services.tender_id_of(db, services.own_bid(db, index_key, user, bid_id))
         try:
-            services.withdraw(db, clock, storage, user, bid_id)
+            services.withdraw(db, clock, storage, index_key, user, bid_id)
         except ProcureError as exc:
             db.rollback()
             detail, _, _ = form_errors(exc, scope_locale(request.scope))
@@ -161,19 +225,19 @@ class BidPages(Controller):
 
     @get("/bids/{bid_id:int}/receipt.pdf", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
     def receipt(self, bid_id: PathId, db: DB, clock: AppClock, settings: AppSettings, user: Me, pdf: Pdf) -> Response:
-        data = services.receipt(db, clock, settings.secret_key, user, bid_id)
+        data = services.receipt(db, clock, settings.bid_index_mac_key(), user, bid_id)
         return pdf_response(receipt_pdf(pdf, data), f"投标回执-{data['tender'].reference}-{data['lot'].number}.pdf")
 
     @get("/bids/{bid_id:int}/documents/{document_id:int}", sync_to_thread=True, guards=[requires()])
     def document(self, bid_id: PathId, document_id: PathId, db: DB, clock: AppClock,
                  storage: AppStorage, settings: AppSettings, user: Me, seated: Seated) -> Stream:
-        document, chunks = services.document_content(db, clock, storage, settings.secret_key, user, bid_id, document_id,
+        document, chunks = services.document_content(db, clock, storage, settings.bid_index_mac_key(), user, bid_id, document_id,
                                                      seat=seated)
         return _download(document, chunks)
 
     @get("/my/bids", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
     def my_bids(self, request: Request, db: DB, clock: AppClock, settings: AppSettings, user: Me) -> Response:
-        return page(request, "bidding/my_bids.html", bids=services.my_bids(db, clock, settings.secret_key, user))
+        return page(request, "bidding/my_bids.html", bids=services.my_bids(db, clock, settings.bid_index_mac_key(), user))
 
     @get("/tenders/{tender_id:int}/opening", sync_to_thread=True)
     def opening(self, request: Request, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe) -> Response:

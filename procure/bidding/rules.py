@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from decimal import Decimal
 from enum import StrEnum
@@ -14,6 +15,8 @@ from procure.kernel.money import parse_decimal
 class BidState(StrEnum):
     SUBMITTED = "submitted"
     WITHDRAWN = "withdrawn"
+    #: 撤销: found invalid at the opening (did not decrypt, or not what the browser declared).
+    REVOKED = "revoked"
 
 
 class BondStatus(StrEnum):
@@ -59,3 +62,23 @@ def receipt_fingerprint(payload: dict[str, Any]) -> str:
     """SHA-256 over the receipt's canonical JSON: the bidder can prove what the server received."""
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                                      default=str).encode()).hexdigest()
+
+
+def bidder_tag(index_key: bytes, lot_id: int, contractor_id: int) -> str:
+    """The keyed blind index of (lot, company): one bid per company per lot, and a company finds
+    its own, while a reader of the database alone cannot tell who bid (招标投标法 第22条). Whoever
+    also holds the index key can test each registered company against a lot: docs/sealed-bids.md."""
+    return hmac.new(index_key, f"bid-index|lot {lot_id}|contractor {contractor_id}".encode(), hashlib.sha256).hexdigest()
+
+
+#: Why an opening finds a bid invalid (电子招标投标办法 第31条: a bid that cannot be decrypted
+#: through the bidder's fault is treated as withdrawn, 视为撤销其投标文件).
+REVOKED_UNDECRYPTABLE = N_("The bid did not decrypt with the officials' shares (电子招标投标办法 第31条).")
+REVOKED_WRONG_BIDDER = N_("The sealed bid names another company than the one that submitted it.")
+REVOKED_DOCUMENT_COUNT = N_("The bid carries other documents than its sealed list names.")
+REVOKED_DOCUMENT_DECRYPT = N_("Document {index} does not decrypt: its ciphertext was changed or belongs to another bid.")
+REVOKED_DOCUMENT_MISMATCH = N_("Document {index} is not the file the bidder's browser declared (its SHA-256 or size "
+                               "differs).")
+REVOKED_DOCUMENT_TYPE = N_("Document {index} is not a PDF, JPEG, PNG, DOCX or XLSX file.")
+#: ``detail`` in the reason's params keeps the check's own message for the record.
+REVOKED_PRICE = N_("The sealed price or bond form is not valid (the bid page would have refused it).")

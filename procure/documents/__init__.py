@@ -1,5 +1,5 @@
-"""Documents (文件): uploads judged by content, content-addressed storage, sealed bids, PDFs.
+"""Documents (文件): uploads judged by content, content-addressed storage (sealed bids as their ciphertext), PDFs.
 
-``sniff``, ``storage``, ``crypto`` and ``pdf`` are pure code with no database access;
+``sniff``, ``storage`` and ``pdf`` are pure code with no database access;
 ``models`` and ``services`` record who uploaded what and use them.
 """

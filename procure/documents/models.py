@@ -12,8 +12,8 @@ class Document(Base):
     """An uploaded file: its bytes live in content-addressed storage under ``storage_key``.
 
     ``sha256`` is the hash of the file as uploaded (what a receipt shows). A sealed bid document
-    (``sealed_tender_id`` set) is stored encrypted with that tender's key, so ``storage_key`` (the
-    hash of the stored bytes) differs from ``sha256`` and reveals nothing of the content.
+    (``sealed_tender_id`` set) is the bidder's ciphertext (bidding.sealing), with no name and no
+    uploader; the opening replaces it with the plaintext, checked against the bidder's manifest.
     """
 
     __tablename__ = "document"

@@ -1,5 +1,6 @@
-"""Storing and reading uploaded documents: checked by content, size-limited, streamed, hashed,
-and — for sealed bids — encrypted before they touch the disk (DESIGN §4.2)."""
+"""Storing and reading uploaded documents: checked by content, size-limited, streamed, hashed
+(DESIGN §4.2). A sealed bid's documents arrive already encrypted by the bidder's browser
+(bidding.sealing): they are stored as the ciphertext they are, and nothing here can open them."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from procure.accounts import policy
 from procure.kernel.clock import Clock
-from procure.documents import crypto
 from procure.documents.models import Document
 from procure.documents.sniff import ALLOWED, detect
 from procure.documents.storage import Storage
@@ -24,16 +24,9 @@ MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
-class Seal:
-    """Encrypt with this tender's data key; ``context`` binds the ciphertext to the tender."""
-
-    tender_id: int
-    data_key: bytes
-
-    @property
-    def context(self) -> str:
-        return f"tender:{self.tender_id}:document"
+#: The kind and type of a sealed bid document (ciphertext): nothing of its content is known.
+SEALED_KIND = "sealed"
+SEALED_CONTENT_TYPE = "application/octet-stream"
 
 
 @dataclass(frozen=True)
@@ -70,23 +63,41 @@ def _chunks(fileobj: IO[bytes], digest: "hashlib._Hash") -> Iterator[bytes]:
 
 
 def store(session: Session, clock: Clock, storage: Storage, fileobj: IO[bytes], filename: str, *,
-          uploaded_by_id: int | None, seal: Seal | None = None, checked: CheckedUpload | None = None) -> Document:
-    """Stream a file into storage (encrypted when sealed) and add its Document row (no commit)."""
+          uploaded_by_id: int | None, checked: CheckedUpload | None = None) -> Document:
+    """Stream a file into storage and add its Document row (no commit)."""
     upload = checked or check(fileobj, filename)
     digest = hashlib.sha256()
-    plain = _chunks(upload.fileobj, digest)
-    blob = storage.put(crypto.encrypt_stream(seal.data_key, plain, seal.context) if seal else plain)
+    blob = storage.put(_chunks(upload.fileobj, digest))
     document = Document(sha256=digest.hexdigest(), size=upload.size, kind=upload.kind,
                         content_type=ALLOWED[upload.kind], filename=upload.filename, storage_key=blob.key,
-                        sealed_tender_id=seal.tender_id if seal else None, uploaded_by_id=uploaded_by_id,
-                        created_at=clock())
+                        sealed_tender_id=None, uploaded_by_id=uploaded_by_id, created_at=clock())
     session.add(document)
     session.flush()
     return document
 
 
-def read(storage: Storage, document: Document, seal: Seal | None = None) -> Iterator[bytes]:
-    """The document's original bytes, chunk by chunk; a sealed one needs its tender's key."""
+def store_sealed(session: Session, clock: Clock, storage: Storage, fileobj: IO[bytes], *, tender_id: int,
+                 position: int, max_bytes: int) -> Document:
+    """Store a bid document's ciphertext as received: no name, no uploader (either would tell who
+    bid), its SHA-256 for the receipt. The bidder's browser checked the plaintext; the opening
+    checks it again (bidding.services)."""
+    fileobj.seek(0, os.SEEK_END)
+    size = fileobj.tell()
+    if size > max_bytes:
+        raise PayloadTooLarge("Sealed document {index} is {size} MB; a document may be at most {limit} MB.",
+                              index=position, size=f"{size / 1048576:.1f}", limit=max_bytes // 1048576)
+    digest = hashlib.sha256()
+    blob = storage.put(_chunks(fileobj, digest))
+    document = Document(sha256=digest.hexdigest(), size=size, kind=SEALED_KIND, content_type=SEALED_CONTENT_TYPE,
+                        filename=f"sealed-{position}.bin", storage_key=blob.key, sealed_tender_id=tender_id,
+                        uploaded_by_id=None, created_at=clock())
+    session.add(document)
+    session.flush()
+    return document
+
+
+def read(storage: Storage, document: Document) -> Iterator[bytes]:
+    """The document's stored bytes, chunk by chunk (a sealed one's are ciphertext)."""
     handle = storage.open(document.storage_key)
 
     def raw() -> Iterator[bytes]:
@@ -94,11 +105,11 @@ def read(storage: Storage, document: Document, seal: Seal | None = None) -> Iter
             while chunk := handle.read(CHUNK):
                 yield chunk
 
-    if document.sealed_tender_id is None:
-        return raw()
-    if seal is None or seal.tender_id != document.sealed_tender_id:
-        raise crypto.SealBroken("this document is sealed")
-    return crypto.decrypt_stream(seal.data_key, raw(), seal.context)
+    return raw()
+
+
+def read_all(storage: Storage, document: Document) -> bytes:
+    return b"".join(read(storage, document))
 
 
 #: How a document is linked to the companies whose evidence it is. Each domain that links

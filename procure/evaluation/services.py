@@ -124,7 +124,7 @@ def form_committee(session: Session, clock: Clock, actor: Actor, lot_id: int, *,
         if session.scalar(select(ComplianceView.id).where(ComplianceView.member_id.in_(member_ids)).limit(1)) is not None:
             raise Conflict("The committee has started its compliance review; it can no longer be formed again. "
                            "Draw a replacement for a member who withdrew.")
-    bidders = [b.contractor_id for b in bids_of(session, lot)]
+    bidders = [b.contractor_id for b in bids_of(session, lot) if b.contractor_id is not None]
     pool = _expert_pool(session)
     related = _related(session, pool + list(members or []), bidders)
     if draw is not None:
@@ -253,7 +253,8 @@ def draw_replacement(session: Session, clock: Clock, actor: Actor, lot_id: int, 
                        "no replacement is needed.", size=size, experts=experts)
     pool = _expert_pool(session)
     seated = {m.user_id for m in committee.members}
-    excluded = seated | set(_related(session, pool, [b.contractor_id for b in bids_of(session, lot)]))
+    excluded = seated | set(_related(session, pool, [b.contractor_id for b in bids_of(session, lot)
+                                                     if b.contractor_id is not None]))
     seed = seed if seed is not None else secrets.randbits(62)
     try:
         (chosen,) = rules.draw_members(pool, 1, seed, excluded)

@@ -16,6 +16,18 @@ from procure.kernel.clock import Clock, system_clock
 DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
 #: The audit key's file in the storage folder when PROCURE_AUDIT_KEY is not set.
 AUDIT_KEY_FILE = "audit.key"
+#: The blind-index key's file in the keys folder when PROCURE_BID_INDEX_KEY is not set.
+BID_INDEX_KEY_FILE = "bid-index.key"
+
+
+def default_keys_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where keys made on first use live when no variable gives them: PROCURE_KEYS_DIR, else the
+    user's configuration folder, never beside the database (a copy of ``var/`` carries no key)."""
+    env = os.environ if environ is None else environ
+    if keys := env.get("PROCURE_KEYS_DIR"):
+        return Path(keys)
+    config = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME") or Path.home()) / ".config")
+    return Path(config) / "procure"
 
 
 def normalise_database_url(url: str) -> str:
@@ -64,6 +76,18 @@ class Settings:
     #: key file ``audit.key`` in the storage folder, created on first use (``audit_mac_key``).
     #: Never in the database: whoever holds it can forge the chain.
     audit_key: str | None = field(default=None, repr=False)
+    #: The key of the bidder blind index (bidding.services.bidder_tag; PROCURE_BID_INDEX_KEY, at
+    #: least 32 characters). It opens no bid: it hides which company bid on which lot from a
+    #: reader of the database. Unset: ``bid-index.key`` in the keys folder, made on first use.
+    bid_index_key: str | None = field(default=None, repr=False)
+    #: Keys made on first use (the session secret and the blind-index key, when their variables
+    #: are unset): PROCURE_KEYS_DIR, else ~/.config/procure (``default_keys_dir``).
+    keys_dir: Path = field(default_factory=default_keys_dir)
+
+    def bid_index_mac_key(self) -> bytes:
+        if self.bid_index_key:
+            return self.bid_index_key.encode("utf-8")
+        return _audit_key_file(Path(self.keys_dir) / BID_INDEX_KEY_FILE)
 
     def audit_mac_key(self) -> bytes:
         """The audit key as the MAC takes it: PROCURE_AUDIT_KEY, else the storage folder's key file."""
@@ -83,10 +107,15 @@ class Settings:
             values["database_url"] = url
         if storage := env.get("PROCURE_STORAGE_DIR"):
             values["storage_dir"] = Path(storage)
+        values["keys_dir"] = default_keys_dir(env)
         if key := env.get("PROCURE_SECRET_KEY"):
             values["secret_key"] = key
         else:
-            values["secret_key"] = _persistent_dev_secret(Path(str(values.get("storage_dir", DEFAULT_DATA_DIR / "storage"))))
+            values["secret_key"] = _persistent_dev_secret(Path(str(values["keys_dir"])))
+        if index_key := env.get("PROCURE_BID_INDEX_KEY"):
+            if len(index_key) < 32:
+                raise ValueError("PROCURE_BID_INDEX_KEY must be at least 32 characters (e.g. secrets.token_urlsafe(32))")
+            values["bid_index_key"] = index_key
         if audit_key := env.get("PROCURE_AUDIT_KEY"):
             if len(audit_key) < 32:
                 raise ValueError("PROCURE_AUDIT_KEY must be at least 32 characters (e.g. secrets.token_urlsafe(32))")
@@ -128,9 +157,11 @@ def _bounded_int(name: str, raw: str, low: int, high: int) -> int:
     return value
 
 
-def _persistent_dev_secret(storage_dir: Path) -> str:
-    """Without PROCURE_SECRET_KEY, keep one random key beside the data so sessions survive restarts."""
-    path = storage_dir.parent / "secret_key"
+def _persistent_dev_secret(keys_dir: Path) -> str:
+    """Without PROCURE_SECRET_KEY, keep one random key in the keys folder so sessions survive
+    restarts. It signs sessions and CSRF tokens only (no bid depends on it), so it can be rotated:
+    everyone logs in again."""
+    path = keys_dir / "session.key"
     try:
         return path.read_text().strip()
     except FileNotFoundError:
@@ -142,7 +173,8 @@ def _persistent_dev_secret(storage_dir: Path) -> str:
 
 
 def _audit_key_file(path: Path) -> bytes:
-    """Read the audit key file, or create it (mode 0600) with a random key if there is none.
+    """Read a key file (the audit key, the blind-index key), or create it (mode 0600) with a random
+    key if there is none.
 
     Several processes may start at once: the key is written to a temporary file and linked into
     place, so each reads the one key that won, never a half-written one. An empty file is an

@@ -75,8 +75,9 @@ def lot_releases(prefix: str, base_url: str, tender: Tender, lot: Lot, opening: 
                                     "endDate": ocds.iso(amendment.deadline_after)},
                                     "amendments": [{"id": str(amendment.version), "date": ocds.iso(amendment.published_at),
                                                     "rationale": amendment.reason}]}))
-    if opening is not None and bids:
-        # Bids only after the opening (招标投标法 第22条), in the bids extension's shape.
+    if opening is not None and lot.opened_at is not None and bids:
+        # Bids only after the opening (招标投标法 第22条), in the bids extension's shape; a 流标 lot's
+        # bids were never opened and stay sealed (no company to name).
         tenderers = [ocds.company_party(b.contractor, {"tenderer"}) for b in bids]
         out.append(ocds.release(
             oc, f"{oc}-opening", opening.opened_at, ["tenderUpdate"], parties=[bureau] + tenderers,

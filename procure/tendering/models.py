@@ -36,8 +36,9 @@ class Tender(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=0)  # amendments published so far
-    #: This tender's bid key, wrapped with the key-encryption key derived from the server secret.
-    sealing_key: Mapped[str] = mapped_column(Text)
+    #: k of the k-of-n opening (开标): how many of ``holders`` must present their shares. Fixed,
+    #: with the holders, at publication (bidders seal to them).
+    opening_threshold: Mapped[int | None] = mapped_column(Integer)
     #: What a bidder with a D scorecard standing meets: "off", "warn" or "exclude" (reports.rules).
     standing_rule: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
     #: A re-tender (重新招标) names the unsuccessful lot it was copied from.
@@ -50,6 +51,7 @@ class Tender(Base):
     criteria: Mapped[list[Criterion]] = relationship(order_by="Criterion.position", cascade="all, delete-orphan")
     amendments: Mapped[list[Amendment]] = relationship(order_by="Amendment.version", cascade="all, delete-orphan")
     enquiries: Mapped[list[Enquiry]] = relationship(order_by="Enquiry.id", cascade="all, delete-orphan")
+    holders: Mapped[list[OpeningHolder]] = relationship(order_by="OpeningHolder.position", cascade="all, delete-orphan")
 
     def audit_view(self) -> dict:
         return {
@@ -147,3 +149,19 @@ class Enquiry(Base):
 
 def _s(value: object) -> str | None:
     return None if value is None else str(value)
+
+
+class OpeningHolder(Base):
+    """开标人: an official a tender's bids are sealed to, with the public key they had at
+    publication (a key registered later changes nothing for this tender)."""
+
+    __tablename__ = "opening_holder"
+    __table_args__ = (UniqueConstraint("tender_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    public_key: Mapped[str] = mapped_column(String(100))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(128))

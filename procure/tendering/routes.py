@@ -24,6 +24,7 @@ from procure.tendering import services
 from procure.tendering.models import Tender
 from procure.tendering.rules import TenderState
 from procure.tendering.schemas import (
+    PublishIn,
     AmendmentIn, AnswerIn, QuestionIn, ReasonIn, TenderIn, TenderOut, TenderPage, TenderSummary,
 )
 from procure.tendering.services import TenderFilter
@@ -43,7 +44,7 @@ class TendersApi(Controller):
 
     @post("/tenders", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)], summary="Create a draft tender")
     def create(self, data: JSONBody[TenderIn], db: DB, clock: AppClock, settings: AppSettings, user: Me) -> TenderOut:
-        return TenderOut.of(services.create_tender(db, clock, user.actor, settings.secret_key, data), show_unanswered=True)
+        return TenderOut.of(services.create_tender(db, clock, user.actor, data), show_unanswered=True)
 
     @patch("/tenders/{tender_id:int}", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
            summary="Edit a draft")
@@ -73,8 +74,11 @@ class TendersApi(Controller):
 
     @post("/tenders/{tender_id:int}/publish", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.TENDERS_MANAGE)], summary="Publish (every §4.1 rule is checked)")
-    def publish(self, tender_id: PathId, db: DB, clock: AppClock, user: Me) -> TenderOut:
-        return TenderOut.of(services.publish(db, clock, user.actor, tender_id), show_unanswered=True)
+    def publish(self, tender_id: PathId, db: DB, clock: AppClock, user: Me,
+                data: JSONBody[PublishIn | None] = None) -> TenderOut:
+        choice = data or PublishIn()
+        return TenderOut.of(services.publish(db, clock, user.actor, tender_id, opening_holders=choice.opening_holders,
+                                             opening_threshold=choice.opening_threshold), show_unanswered=True)
 
     @post("/tenders/{tender_id:int}/amendments", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
           summary="Amend a published tender (更正公告)")
@@ -103,7 +107,7 @@ class TendersApi(Controller):
     @post("/lots/{lot_id:int}/retender", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
           summary="Copy an unsuccessful lot into a new draft tender")
     def retender(self, lot_id: PathId, db: DB, clock: AppClock, settings: AppSettings, user: Me) -> TenderOut:
-        return TenderOut.of(services.retender(db, clock, user.actor, settings.secret_key, lot_id), show_unanswered=True)
+        return TenderOut.of(services.retender(db, clock, user.actor, lot_id), show_unanswered=True)
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -160,7 +164,7 @@ def detail_page(request: Request, db: Session, clock: Clock, settings: Settings,
                 tender_id: int, *, status: int = 200, error: str | None = None,
                 errors: list[dict[str, Any]] | None = None) -> Response:
     """The tender page as this user may see it (shared by the tender and bid handlers)."""
-    viewer = services.PageViewer(user, scope_locale(request.scope), settings.secret_key)
+    viewer = services.PageViewer(user, scope_locale(request.scope), settings.bid_index_mac_key())
     context = services.tender_page(db, clock, viewer, tender_id)
     return page(request, "tendering/detail.html", status_code=status, error=error, errors=errors or [], **context)
 
@@ -205,8 +209,7 @@ class TenderPages(Controller):
     @post("/new", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def create(self, request: Request, data: FormData, db: DB, clock: AppClock, settings: AppSettings, user: Me) -> Response:
         try:
-            tender = services.create_tender(db, clock, user.actor, settings.secret_key,
-                                            inputs.convert(TenderIn, _tender_form(data)))
+            tender = services.create_tender(db, clock, user.actor, inputs.convert(TenderIn, _tender_form(data)))
         except ProcureError as exc:
             db.rollback()
             detail, _, errors = form_errors(exc, scope_locale(request.scope))
@@ -240,10 +243,14 @@ class TenderPages(Controller):
         return act_on_tender(request, db, clock, settings, user, tender_id, action)
 
     @post("/{tender_id:int}/publish", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def publish(self, request: Request, tender_id: PathId, db: DB, clock: AppClock, settings: AppSettings,
-                user: Me) -> Response:
-        return self._act(request, db, clock, settings, user, tender_id,
-                         lambda: services.publish(db, clock, user.actor, tender_id))
+    def publish(self, request: Request, tender_id: PathId, data: FormData, db: DB, clock: AppClock,
+                settings: AppSettings, user: Me) -> Response:
+        # One checkbox per official (holder_<user id>): the form body is read as a plain dict.
+        holders = [int(k[7:]) for k in data if k.startswith("holder_") and k[7:].isdigit() and len(k) < 20]
+        threshold = str(data.get("opening_threshold") or "").strip()
+        return self._act(request, db, clock, settings, user, tender_id, lambda: services.publish(
+            db, clock, user.actor, tender_id, opening_holders=holders or None,
+            opening_threshold=int(threshold) if threshold.isdigit() and len(threshold) < 3 else None))
 
     @post("/{tender_id:int}/amend", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def amend(self, request: Request, tender_id: PathId, data: FormData, db: DB, clock: AppClock,
@@ -276,7 +283,7 @@ class TenderPages(Controller):
     def retender(self, request: Request, tender_id: PathId, lot_id: PathId, db: DB, clock: AppClock,
                  settings: AppSettings, user: Me) -> Response:
         try:
-            copy = services.retender(db, clock, user.actor, settings.secret_key, lot_id)
+            copy = services.retender(db, clock, user.actor, lot_id)
         except ProcureError as exc:
             db.rollback()
             detail, _, errors = form_errors(exc, scope_locale(request.scope))

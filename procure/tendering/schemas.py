@@ -53,6 +53,14 @@ class TenderIn(msgspec.Struct, forbid_unknown_fields=True):
     standing_rule: str = "off"
 
 
+class PublishIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Who opens the bids (开标): user ids of officials with an opening key, and k of them needed.
+    Both optional: every official with a key, k = 2."""
+
+    opening_holders: list[int] | None = None
+    opening_threshold: int | None = None
+
+
 class ReasonIn(msgspec.Struct):
     reason: str
 

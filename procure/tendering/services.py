@@ -8,7 +8,7 @@ on every read without writing, writing use cases persist them before acting, and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -22,14 +22,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from procure.kernel import bounds
 from procure.accounts import services as accounts
-from procure.accounts.models import User
-from procure.accounts.rules import Permission
+from procure.accounts.models import OpeningKey, User
+from procure.accounts.rules import Permission, Role
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
 from procure.kernel.clock import BUREAU_TZ, Clock
 from procure.kernel.db import is_read_only
-from procure.documents import crypto
 from procure.kernel.errors import Conflict, InvalidInput, NotFound
 from procure.kernel import inputs
 from procure.kernel.hooks import Hook, Port
@@ -39,7 +38,7 @@ from procure.kernel.i18n import N_
 from procure.kernel.pagination import Page, PageRequest, count_of
 from procure.sites import services as site_services
 from procure.sites.models import Site
-from procure.tendering.models import Amendment, Criterion, Enquiry, Lot, LotSite, Tender
+from procure.tendering.models import Amendment, Criterion, Enquiry, Lot, LotSite, OpeningHolder, Tender
 from procure.tendering.rules import (
     CANCELLABLE_STATES, SETTLING_TIME, awaits_opening, CriterionDraft, StandingRule, LotDraft, LotState, Method, Problem, TenderDraft,
     TenderState, bidding_closed, deadline_after_amendment, lot_state_at, needs_settling, publication_problems, settles_at,
@@ -52,6 +51,9 @@ from procure.tendering.rules import budget_suggestion
 from procure.sites.services import SiteFilter, bound_site_ids, filtered_query
 
 DEFAULT_ABNORMAL_THRESHOLD = Decimal("0.20")
+#: k of the k-of-n opening unless the officer sets it; the most officials a bid is sealed to.
+DEFAULT_OPENING_THRESHOLD = 2
+MAX_HOLDERS = 9
 #: What bidders with a D scorecard standing meet: nothing, a warning, or exclusion.
 STANDING_RULES = tuple(r.value for r in StandingRule)
 
@@ -219,19 +221,16 @@ def _apply(session: Session, tender: Tender, data: TenderInput) -> None:
         lot.bid_bond, lot.sites = wanted_lot.bid_bond, sites
 
 
-def create_tender(session: Session, clock: Clock, actor: Actor, secret_key: str, raw: TenderIn | Mapping[str, Any],
+def create_tender(session: Session, clock: Clock, actor: Actor, raw: TenderIn | Mapping[str, Any],
                   source_lot_id: int | None = None) -> Tender:
     data = parse_tender(raw)
     now = clock()
-    tender = Tender(reference=_next_reference(session, clock), state=TenderState.DRAFT, version=0, sealing_key="",
+    tender = Tender(reference=_next_reference(session, clock), state=TenderState.DRAFT, version=0,
                     created_by_id=actor.id, created_at=now, updated_at=now, cancel_reason="",
                     source_lot_id=source_lot_id, abnormal_threshold=DEFAULT_ABNORMAL_THRESHOLD)
     session.add(tender)
     _apply(session, tender, data)
     session.flush()
-    # Each tender gets its own bid key, stored only wrapped by the key derived from the server
-    # secret: the database and the storage folder alone cannot open a bid.
-    tender.sealing_key = crypto.wrap_key(crypto.derive_kek(secret_key), crypto.new_data_key(), f"tender:{tender.id}")
     audit.record(session, clock, actor, "tender.create", "tender", tender.id, None, tender.audit_view())
     session.commit()
     return tender
@@ -279,16 +278,54 @@ def _problems_error(problems: list[Problem], message: str) -> InvalidInput:
                         errors=[{"field": p.field, "message": p.message, "params": p.params} for p in problems])
 
 
-def publish(session: Session, clock: Clock, actor: Actor, tender_id: int) -> Tender:
+def opening_candidates(session: Session) -> list[tuple[User, OpeningKey]]:
+    """Who may hold a share of a tender's bids: active bureau staff (not companies, not outside
+    experts) with a current opening key, made on their own device."""
+    rows = session.execute(select(User, OpeningKey).join(OpeningKey, OpeningKey.user_id == User.id)
+                           .where(User.active.is_(True), OpeningKey.retired_at.is_(None),
+                                  User.role.not_in([Role.CONTRACTOR, Role.EVALUATOR]))
+                           .order_by(User.id))
+    return [(user, key) for user, key in rows]
+
+
+def _choose_holders(session: Session, holder_ids: Sequence[int] | None, threshold: int | None
+                    ) -> tuple[list[tuple[User, OpeningKey]], int, list[Problem]]:
+    candidates = opening_candidates(session)
+    if holder_ids:
+        wanted = set(holder_ids)
+        chosen = [(u, k) for u, k in candidates if u.id in wanted]
+        if len(chosen) != len(wanted):
+            return [], 0, [Problem(N_("Every opening official needs an active account and an opening key of their "
+                                            "own."), "opening_holders")]
+    else:
+        chosen = candidates[:MAX_HOLDERS]
+    k = threshold if threshold is not None else min(DEFAULT_OPENING_THRESHOLD, len(chosen))
+    problems = [Problem(N_("The opening needs between 2 and {most} officials with an opening key (each "
+                                   "registers theirs under Opening key); {count} are chosen."), "opening_holders",
+                                {"most": MAX_HOLDERS, "count": len(chosen)})] if not 2 <= len(chosen) <= MAX_HOLDERS else []
+    if not problems and not 2 <= k <= len(chosen):
+        problems.append(Problem(N_("k, the officials needed to open, must be between 2 and the {count} "
+                                   "chosen."), "opening_threshold", {"count": len(chosen)}))
+    return chosen, k, problems
+
+
+def publish(session: Session, clock: Clock, actor: Actor, tender_id: int, *,
+            opening_holders: Sequence[int] | None = None, opening_threshold: int | None = None) -> Tender:
+    """Publish a draft. The opening officials (k of n) are fixed here: bidders seal to their keys
+    (bidding.sealing; 电子招标投标办法 第26条). By default every official with a key, k = 2."""
     tender = get(session, clock, tender_id)
     if tender.state != TenderState.DRAFT:
         raise Conflict("This tender is {state}; only a draft can be published.", state=tender.state)
     now = clock()
-    problems = publication_problems(draft_of(tender), now) + bound_elsewhere(session, clock, tender)
+    holders, k, opening_problems = _choose_holders(session, opening_holders, opening_threshold)
+    problems = publication_problems(draft_of(tender), now) + bound_elsewhere(session, clock, tender) + opening_problems
     if problems:
         raise _problems_error(problems, "The tender cannot be published: {count} problems.")
     before = tender.audit_view()
     tender.state, tender.published_at, tender.updated_at = TenderState.PUBLISHED, now, now
+    tender.opening_threshold = k
+    tender.holders = [OpeningHolder(user_id=user.id, position=i, public_key=key.public_key, fingerprint=key.fingerprint,
+                                    display_name=user.display_name) for i, (user, key) in enumerate(holders, start=1)]
     audit.record(session, clock, actor, "tender.publish", "tender", tender.id, before, tender.audit_view())
     session.commit()
     return tender
@@ -305,6 +342,11 @@ bid_counts: Port[[Session, list[int]], dict[int, int]] = Port("tendering.bid_cou
 
 
 def _bidder_user_ids(session: Session, tender: Tender) -> list[int]:
+    """Whom an amendment or a cancellation is sent to. Before the opening nobody knows who bid
+    (bidding.sealing keeps the company sealed; 招标投标法 第22条), so every active company login is
+    told: the notice is public anyway. After the opening, the bidders."""
+    if tender.opened_at is None:
+        return list(session.scalars(select(User.id).where(User.contractor_id.is_not(None), User.active.is_(True))))
     contractor_ids = bidder_companies([l.id for l in tender.lots])
     return list(session.scalars(select(User.id).where(User.contractor_id.in_(contractor_ids), User.active.is_(True))))
 
@@ -432,7 +474,7 @@ def cancel(session: Session, clock: Clock, actor: Actor, tender_id: int, reason:
     return tender
 
 
-def retender(session: Session, clock: Clock, actor: Actor, secret_key: str, lot_id: int) -> Tender:
+def retender(session: Session, clock: Clock, actor: Actor, lot_id: int) -> Tender:
     """重新招标: a new draft copied from an unsuccessful lot (招标投标法 第28条)."""
     lot = session.get(Lot, lot_id)
     if lot is None:
@@ -452,7 +494,7 @@ def retender(session: Session, clock: Clock, actor: Actor, secret_key: str, lot_
         "lots": [{"title": lot.title, "site_ids": [s.id for s in lot.sites], "ceiling_price": lot.ceiling_price,
                   "term_months": lot.term_months, "bid_bond": lot.bid_bond}],
     }
-    return create_tender(session, clock, actor, secret_key, raw, source_lot_id=lot.id)
+    return create_tender(session, clock, actor, raw, source_lot_id=lot.id)
 
 
 # --- reading and the clock ------------------------------------------------------------------
@@ -461,7 +503,7 @@ def retender(session: Session, clock: Clock, actor: Actor, secret_key: str, lot_
 def in_full() -> tuple[ORMOption, ...]:
     """Load a tender with everything its page and notice show, in one query per collection."""
     return (selectinload(Tender.lots).selectinload(Lot.sites), selectinload(Tender.criteria),
-            selectinload(Tender.amendments), selectinload(Tender.enquiries))
+            selectinload(Tender.amendments), selectinload(Tender.enquiries), selectinload(Tender.holders))
 
 
 def get(session: Session, clock: Clock, tender_id: int, *, lock: bool = False) -> Tender:
@@ -488,7 +530,8 @@ def get_lot(session: Session, clock: Clock, lot_id: int) -> Lot:
 def lots_by_id(session: Session, clock: Clock, lot_ids: Iterable[int]) -> dict[int, Lot]:
     """Several lots as ``get_lot`` loads one, in one query, their tenders moved along by the clock."""
     lots = {lot.id: lot for lot in session.scalars(select(Lot).where(Lot.id.in_(set(lot_ids))).options(
-        selectinload(Lot.sites), joinedload(Lot.tender).selectinload(Tender.criteria))).unique()}
+        selectinload(Lot.sites), joinedload(Lot.tender).selectinload(Tender.criteria),
+        joinedload(Lot.tender).selectinload(Tender.holders))).unique()}
     refresh_many(session, clock, {lot.tender.id: lot.tender for lot in lots.values()}.values())
     return lots
 
@@ -632,8 +675,6 @@ def list_tenders(session: Session, clock: Clock, flt: TenderFilter, paging: Page
     return Page(rows, total, paging)
 
 
-def data_key(secret_key: str, tender: Tender) -> bytes:
-    return crypto.unwrap_key(crypto.derive_kek(secret_key), tender.sealing_key, f"tender:{tender.id}")
 
 
 
@@ -710,12 +751,12 @@ def _opened_tenders() -> Select[int]:
 
 @dataclass(frozen=True)
 class PageViewer:
-    """Who looks at a tender page: their login (or nobody), locale, and the key that opens their
-    own sealed bids (a bidder sees their own price)."""
+    """Who looks at a tender page: their login (or nobody), locale, and the blind-index key that
+    finds a company's own sealed bids (bidding.rules.bidder_tag)."""
 
     user: CurrentUser | None
     locale: str
-    secret_key: str
+    index_key: bytes
 
 
 #: Later domains add what they know about a tender to its page: bidding the opening record and the
@@ -751,6 +792,8 @@ def tender_page(session: Session, clock: Clock, viewer: PageViewer, tender_id: i
         if tender.state == TenderState.DRAFT:
             context["problems"] = [gettext(viewer.locale, p.message, **p.params)
                                    for p in publication_problems(draft_of(tender), clock())]
+            context["opening_candidates"] = opening_candidates(session)
+            context["default_threshold"] = DEFAULT_OPENING_THRESHOLD
     for panel in tender_page_panels(session, clock, viewer, tender):
         context |= panel
     return context

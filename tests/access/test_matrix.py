@@ -23,7 +23,8 @@ from procure.accounts.rules import ROLE_PERMISSIONS, Role
 from procure.app import create_app
 from procure.audit.services import SYSTEM
 from procure.kernel.clock import FrozenClock, system_clock
-from tests.serving.conftest import auth_for, fill, get_route_templates
+from procure.bidding.rules import bidder_tag
+from tests.serving.conftest import DEMO_INDEX_KEY, auth_for, fill, get_route_templates
 
 #: 15 actors: the public, both officers, both inspectors, finance, admin, four evaluators in
 #: every committee situation, and four company logins (a bidder, a bidder on every lot, a company
@@ -65,6 +66,9 @@ class World:
     finalised: set[int] = field(default_factory=set)
     drafts: set[int] = field(default_factory=set)      # tenders not yet published
     opened: set[int] = field(default_factory=set)      # tenders whose opening record exists
+    lot_tender: dict[int, int] = field(default_factory=dict)
+    holders: dict[int, set[int]] = field(default_factory=dict)  # tender → its opening officials
+    awaiting_opening: set[int] = field(default_factory=set)     # settled after the deadline, not opened
 
 
 def _world(demo) -> World:  # type: ignore[no-untyped-def]
@@ -99,7 +103,7 @@ def _world(demo) -> World:  # type: ignore[no-untyped-def]
             people=people,
             lot_opened={lot: at is not None for lot, at in rows("SELECT id, opened_at FROM lot")},
             declared=declared, seated=seated,
-            bids={b: (lot, c) for b, lot, c in rows("SELECT id, lot_id, contractor_id FROM bid WHERE state = 'submitted'")},
+            bids=_bidders(rows),
             bid_documents={d: (b, lot) for d, b, lot in rows(
                 "SELECT bd.document_id, b.id, b.lot_id FROM bid_document bd JOIN bid b ON b.id = bd.bid_id WHERE b.state = 'submitted'")},
             documents=documents,
@@ -111,7 +115,30 @@ def _world(demo) -> World:  # type: ignore[no-untyped-def]
             finalised={lot for (lot,) in rows("SELECT lot_id FROM committee WHERE finalized_at IS NOT NULL")},
             drafts={t for (t,) in rows("SELECT id FROM tender WHERE state = 'draft'")},
             opened={t for (t,) in rows("SELECT id FROM tender WHERE opened_at IS NOT NULL")},
+            lot_tender={lot: t for lot, t in rows("SELECT id, tender_id FROM lot")},
+            holders=_holders(rows("SELECT tender_id, user_id FROM opening_holder")),
+            awaiting_opening={t for (t,) in rows("SELECT id FROM tender WHERE opened_at IS NULL AND settled_at IS NOT NULL "
+                                                 "AND state <> 'cancelled'")},
         )
+
+
+def _holders(pairs) -> dict[int, set[int]]:  # type: ignore[no-untyped-def]
+    holders: dict[int, set[int]] = {}
+    for tender, user in pairs:
+        holders.setdefault(tender, set()).add(user)
+    return holders
+
+
+def _bidders(rows) -> dict[int, tuple[int, int]]:  # type: ignore[no-untyped-def]
+    """bid → (lot, company): named once opened; while sealed, found as the app finds a company's own
+    bid, by its blind index (bidding.rules.bidder_tag) under the demo's key."""
+    companies = [c for (c,) in rows("SELECT id FROM contractor")]
+    found = {}
+    for bid, lot, company, tag in rows("SELECT id, lot_id, contractor_id, bidder_tag FROM bid WHERE state = 'submitted'"):
+        if company is None:
+            company = next(c for c in companies if bidder_tag(DEMO_INDEX_KEY.encode(), lot, c) == tag)
+        found[bid] = (lot, company)
+    return found
 
 
 # --- the audiences ----------------------------------------------------------------------------
@@ -202,6 +229,11 @@ def opening(w: World, _p: Person, a: dict[str, int]) -> bool:
     return a["tender_id"] in w.opened
 
 
+def awaiting_my_shares(w: World, p: Person, a: dict[str, int]) -> bool:
+    """An opening official's own encrypted shares: theirs, while the tender awaits its opening."""
+    return a["tender_id"] in w.awaiting_opening and p.id in w.holders.get(a["tender_id"], set())
+
+
 def finalised_report(w: World, p: Person, a: dict[str, int]) -> bool:
     return p.can("tenders:manage") and a["lot_id"] in w.finalised
 
@@ -222,6 +254,11 @@ SPEC: dict[str, Rule] = {
     "/open311/v2/requests/{request_file:str}": public, "/open311/v2/services.json": public,
     "/open311/v2/services.xml": public, "/open311/v2/services/{service_file:str}": public,
     "/api/v1/public/audit-head": public,
+    "/tenders/{tender_id:int}/hall": tender, "/api/v1/tenders/{tender_id:int}/hall": tender,
+    "/api/v1/lots/{lot_id:int}/sealing": lambda w, p, a: w.lot_tender[a["lot_id"]] not in w.drafts,
+    "/api/v1/tenders/{tender_id:int}/opening/shares": awaiting_my_shares,
+    "/tenders/{tender_id:int}/hall/my-shares": awaiting_my_shares,
+    "/api/v1/me/opening-key": login, "/account/opening-key": login,
     "/api/v1/auth/me": login, "/notifications": login, "/api/v1/notifications": login,
     "/api/v1/jurisdictions": login, "/api/v1/inspection-templates": login,
     "/admin/audit": perm("audit:read"), "/admin/unit-rates": perm("budget:read"), "/api/v1/unit-rates": perm("budget:read"),
@@ -339,6 +376,8 @@ def _denied_statuses(person: Person, path: str) -> set[int]:
     if person.name is None:
         # 401 (or the login page) to log in first; 404 where the thing is hidden from everyone.
         return {401, 404} if api else {401, 302, 303, 404}
+    if path.endswith(("/opening/shares", "/hall/my-shares")):
+        return {403, 404, 409}  # an official, at a moment with nothing to open: a clear 409
     return {403, 404}
 
 

@@ -29,6 +29,10 @@ AUDIENCE: dict[str, str] = {
     "/api/v1/contractors": "public", "/public/report": "public", "/open311/v2/requests.json": "public",
     "/open311/v2/requests.xml": "public",
     "/notifications/read": "login", "/api/v1/auth/logout": "login",
+    # Any login reaches these; the service then admits only the tender's opening officials
+    # (tests/bidding/test_services.py: a non-official is refused) or staff (opening keys).
+    "/api/v1/tenders/{tender_id:int}/opening": "login", "/tenders/{tender_id:int}/hall/shares": "login",
+    "/api/v1/me/opening-key": "login", "/account/opening-key": "login",
 }
 #: Well-formed bodies for the committee's actions, so what answers is the seat check, not the
 #: body's validation.
@@ -117,7 +121,6 @@ INTENDED: dict[str, str] = {
     "/tenders/{tender_id:int}/amend": "tenders:manage", "/tenders/{tender_id:int}/cancel": "tenders:manage",
     "/tenders/{tender_id:int}/edit": "tenders:manage", "/tenders/{tender_id:int}/publish": "tenders:manage",
     "/api/v1/tenders/{tender_id:int}/enquiries": "bids:submit", "/tenders/{tender_id:int}/ask": "bids:submit",
-    "/api/v1/tenders/{tender_id:int}/opening": "bids:open", "/tenders/{tender_id:int}/open": "bids:open",
 }
 
 

@@ -27,10 +27,14 @@ from procure.accounts.models import Jurisdiction
 from procure.tendering import services as tenders
 from procure.tendering.models import Lot
 from tests.browser.conftest import _free_port
+from procure.bidding import clients, sealing
+from procure.bidding import services as bidding
 from tests.dbutil import scratch_database
 from tests.tendering.world import PDF, tender_payload
 
 ON_TIME, LATE = 20, 5
+INDEX_KEY = b"race-bid-index-key-0123456789abcdef"
+OFFICIAL_KEYS = [sealing.new_opening_key() for _ in range(2)]
 MOMENT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")  # the refusal names the deadline, then the receipt
 
 
@@ -49,8 +53,13 @@ def race(tmp_path):
             s.add(site)
             s.commit()
             officer = accounts.create_user(s, before, SYSTEM, username="officer", password="officer-demo", role="officer")
-            tender = tenders.create_tender(s, before, accounts.CurrentUser.of(officer).actor, "race-secret",
-                                           tender_payload([site.id], deadline))
+            # Two opening officials with keys made "on their devices" (the test holds the private halves).
+            for index, private in enumerate(OFFICIAL_KEYS):
+                official = officer if index == 0 else accounts.create_user(
+                    s, before, SYSTEM, username=f"official{index}", password="official-demo-pw", role="finance")
+                bidding.register_opening_key(s, before, accounts.CurrentUser.of(official),
+                                             sealing.b64(sealing.public_point(private.public_key())))
+            tender = tenders.create_tender(s, before, accounts.CurrentUser.of(officer).actor, tender_payload([site.id], deadline))
             tenders.publish(s, before, SYSTEM, tender.id)
             tokens = []
             for n in range(ON_TIME + LATE):
@@ -67,7 +76,7 @@ def race(tmp_path):
             s.commit()
             lot_id = tender.lots[0].id
         settings = Settings(database_url=url, storage_dir=tmp_path / "storage", secret_key="race-secret",
-                            clock=system_clock)
+                            bid_index_key=INDEX_KEY.decode(), clock=system_clock)
         port = _free_port()
         server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)
@@ -92,14 +101,25 @@ def test_last_second_rush(race, tmp_path):
     race_dir = tmp_path
 
     bodies: dict[int, str] = {}
+    # Each company seals its bid beforehand, as its browser would, to what the lot says it seals to.
+    sealed = {}
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for n in range(ON_TIME + LATE):
+            target = client.get(f"/api/v1/lots/{lot_id}/sealing", headers={"Authorization": f"Bearer {tokens[n]}"}).json()
+            holders = [sealing.Holder(h["user_id"], sealing.unb64(h["public_key"])) for h in target["holders"]]
+            sealed[n] = sealing.seal_bid(tender_id=target["tender"], lot_id=lot_id, contractor_id=target["contractor"],
+                                         threshold=target["threshold"], holders=holders, price=f"{900000 + n}.00",
+                                         bond_form="guarantee", bond_reference=f"B{n}",
+                                         documents=[sealing.PlainDocument(f"bid{n}.pdf", "application/pdf",
+                                                                          PDF + str(n).encode())])
 
     def post(n: int, at: datetime) -> tuple[int, int, float]:
         _sleep_until(at)
         sent = datetime.now(timezone.utc)
         with httpx.Client(base_url=base, timeout=60) as client:
             response = client.post(f"/api/v1/lots/{lot_id}/bids", headers={"Authorization": f"Bearer {tokens[n]}"},
-                                   data={"price": f"{900000 + n}.00", "bond_form": "guarantee", "bond_reference": f"B{n}"},
-                                   files=[("documents", (f"bid{n}.pdf", PDF + str(n).encode(), "application/pdf"))])
+                                   data={"envelope": sealed[n].envelope_text},
+                                   files=[("documents", ("sealed-1.bin", sealed[n].documents[0], "application/octet-stream"))])
         bodies[n] = response.text[:400]
         return n, response.status_code, (sent - deadline).total_seconds()
 
@@ -125,12 +145,13 @@ def test_last_second_rush(race, tmp_path):
         rows = s.execute(select(Bid.contractor_id, Bid.received_at, Bid.state).where(Bid.lot_id == lot_id)).all()
         assert len(rows) == len(accepted)  # stored once each, none lost, nothing of a refused bid
         assert all(state == "submitted" and received < deadline for _, received, state in rows)
-        assert s.scalar(select(func.count(func.distinct(Bid.contractor_id))).where(Bid.lot_id == lot_id)) == len(rows)
+        assert s.scalar(select(func.count(func.distinct(Bid.bidder_tag))).where(Bid.lot_id == lot_id)) == len(rows)
+        assert all(contractor is None for contractor, _, _ in rows)  # which company bid stays sealed
 
     # The rush, opened, published as OCDS: the data review finds nothing (issue 15 §1). The opening
-    # is an officer's, after the settling time; the package is built as the API builds it, with the
+    # is two officials', after the settling time; the package is built as the API builds it, with the
     # live server's address, where the declared extensions are fetched from.
-    from procure.bidding import services as bidding
+    from procure.documents.storage import LocalStorage
     from procure.publishing import services as publishing
     from procure.publishing.ocds import package
     from procure.publishing.services import ReleaseQuery
@@ -138,9 +159,15 @@ def test_last_second_rush(race, tmp_path):
 
     after = FrozenClock(deadline + timedelta(minutes=2))
     with database.session() as s:
-        officer = accounts.CurrentUser.of(s.scalar(select(User).where(User.username == "officer")))
         tender_id = s.scalar(select(Lot.tender_id).where(Lot.id == lot_id))
-        bidding.open_bids(s, after, "race-secret", officer, tender_id)
+        tenders.tick(s, after)
+        for username, private in zip(("officer", "official1"), OFFICIAL_KEYS):
+            official = accounts.CurrentUser.of(s.scalar(select(User).where(User.username == username)))
+            result = clients.present_with_key(s, after, LocalStorage(tmp_path / "storage"), INDEX_KEY, official,
+                                              tender_id, private)
+        assert result.opening is not None
+        opened = result.opening.record["lots"][0]["bids"]
+        assert sorted(b["price"] for b in opened) == sorted(f"{900000 + n}.00" for n in accepted)
         s.commit()
         found = publishing.releases(s, after, "yhcg01", ReleaseQuery(per_page=1000), base).releases
     opening = next(r for r in found if r["id"].endswith("-opening"))

@@ -1,12 +1,16 @@
 """A bid's price as typed: checked against NUMERIC(14,2) before any rounding (issue 11 §3)."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
+from sqlalchemy import select
+
+from procure.bidding.models import Bid
 from procure.bidding.rules import MAX_PRICE, parse_price
 from procure.kernel.errors import InvalidInput
-from tests.tendering.world import SECRET, build_world
+from tests.tendering.world import INDEX_KEY, build_world, pdf
 
 
 @pytest.fixture()
@@ -42,12 +46,42 @@ def test_the_largest_price_is_stored(world, session, clock):
     from procure.bidding import services as bidding
 
     tender = world.published_tender()
-    bid = world.bid(world.contractors[0], tender.lots[0].id, "999999999999.99")
-    assert bidding.my_bids(session, clock, SECRET, world.contractors[0])[0].price == "999999999999.99"
-    assert bid.state == "submitted"
+    lot = tender.lots[0]
+    bid = world.bid(world.contractors[0], lot.id, "999999999999.99")
+    for who in world.contractors[1:3]:
+        world.bid(who, lot.id)
+    clock.now = tender.bid_deadline + timedelta(minutes=2)
+    world.open(tender.id)
+    assert bidding.my_bids(session, clock, INDEX_KEY, world.contractors[0])[0].price == Decimal("999999999999.99")
+    assert session.get(Bid, bid.id).state == "submitted"
 
 
-def test_api_bid_with_a_huge_price_is_a_400(client, world, session):
+def test_a_sealed_price_the_browser_would_have_refused_is_invalid_at_the_opening(world, session, clock):
+    """A client that skips the checks before sealing: the opening checks the price again (第31条)."""
+    import io
+
+    from procure.bidding import clients, sealing
+    from procure.bidding import services as bidding
+
+    tender = world.published_tender()
+    lot = tender.lots[0]
+    me = world.contractors[0]
+    holders = [sealing.Holder(h.user_id, sealing.unb64(h.public_key)) for h in tender.holders]
+    sealed = sealing.seal_bid(tender_id=tender.id, lot_id=lot.id, contractor_id=me.contractor_id, threshold=2,
+                              holders=holders, price="1e30", bond_form="guarantee", bond_reference="",
+                              documents=[clients.plain_document("a.pdf", pdf().getvalue())])
+    bidding.submit(session, clock, world.storage, INDEX_KEY, me, lot.id, envelope=sealed.envelope_text,
+                   uploads=[bidding.Upload("sealed-1.bin", io.BytesIO(sealed.documents[0]))])
+    for who in world.contractors[1:4]:
+        world.bid(who, lot.id)
+    clock.now = tender.bid_deadline + timedelta(minutes=2)
+    record = world.open(tender.id).opening.record["lots"][0]
+    (revoked,) = record["revoked"]
+    assert revoked["reason"]["params"] == {"detail": "The price is too large."} and len(record["bids"]) == 3
+
+
+def test_an_unsealed_api_bid_is_a_400_and_nothing_is_stored(client, world, session):
+    """A plaintext price and document are refused: the server takes only sealed bids."""
     from tests.conftest import api_login
     from tests.tendering.world import PDF
 
@@ -57,4 +91,5 @@ def test_api_bid_with_a_huge_price_is_a_400(client, world, session):
                            data={"price": "1e30", "bond_form": "guarantee", "bond_reference": "BH-1"},
                            files=[("documents", ("投标文件.pdf", PDF, "application/pdf"))])
     assert response.status_code == 400, response.text
-    assert [e["field"] for e in response.json()["errors"]] == ["price"]
+    assert [e["field"] for e in response.json()["errors"]] == ["envelope"]
+    assert session.scalar(select(Bid.id)) is None

@@ -28,6 +28,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-dev-shm-usage"]
 
 
+#: The live server's database and settings, for tests that look behind the pages (sealed bids).
+LIVE: dict[str, object] = {}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -39,7 +43,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("live")
     with scratch_database(tmp) as url:
         settings = Settings(database_url=url, storage_dir=tmp / "storage", secret_key="browser-tests",
-                            clock=system_clock)
+                            bid_index_key="browser-bid-index-key-0123456789abcdef", clock=system_clock)
         database = Database(url)
         with database.session() as session:
             load_demo(session, settings)
@@ -53,6 +57,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             if time.monotonic() > deadline or not thread.is_alive():
                 raise RuntimeError("the live server did not start")
             time.sleep(0.05)
+        LIVE.update(database=database, settings=settings)
         yield f"http://127.0.0.1:{port}"
         server.should_exit = True
         thread.join(timeout=10)

@@ -48,13 +48,13 @@ def test_publish_bid_and_download_the_receipt(browser, live_server, tmp_path):
     bidder.set_input_files(".bid-form input[name=documents]", str(bid_pdf))
     bidder.click(".bid-form button[type=submit]")
     bidder.wait_for_selector(".my-bid")
-    assert "765432.10" in bidder.inner_text(".my-bid")
+    assert "密封投标" in bidder.inner_text(".my-bid") and "765432.10" not in bidder.content()  # sealed to Procure too
     with bidder.expect_download() as download_info:
         bidder.click(".receipt-link", modifiers=["Alt"])  # Alt-click: download instead of opening
     receipt = tmp_path / "receipt.pdf"
     download_info.value.save_as(receipt)
     text = "".join(p.extract_text() for p in pypdf.PdfReader(str(receipt)).pages)
-    assert "投标文件递交回执" in text and "765432.10" in text
+    assert "投标文件递交回执" in text and "765432.10" not in text and "密文" in text
     bidder.screenshot(path=str(ARTIFACTS / "bid_submitted_phone.png"), full_page=True)
 
     # The officer still sees no bid at all.

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from procure.bidding import clients, sealing
 from tests.conftest import api_login
 from tests.factories import ContractorFactory, JurisdictionFactory, SiteFactory, UserFactory
 from tests.tendering.world import PDF, tender_payload
@@ -17,21 +18,46 @@ def test_tender_to_signed_contract(client, session, clock):
     for i, c in enumerate(companies):
         UserFactory(username=f"bidder{i}", role="contractor", contractor_id=c.id)
     session.commit()
+    UserFactory(username="witness", role="finance")
+    session.commit()
     officer = api_login(client, "off")
+    # Two opening officials make keys on their own machines and register the public halves.
+    keys = {}
+    for name in ("off", "witness"):
+        private = sealing.new_opening_key()
+        registered = client.post("/api/v1/me/opening-key", headers=api_login(client, name),
+                                 json={"public_key": sealing.b64(sealing.public_point(private.public_key()))})
+        assert registered.status_code == 200, registered.text
+        keys[name] = private
     payload = tender_payload([s.id for s in sites], clock() + timedelta(days=21), sme_deduction=None)
     payload["lots"][0]["ceiling_price"] = "2000000.00"
     tender = client.post("/api/v1/tenders", json=payload, headers=officer).json()
-    assert client.post(f"/api/v1/tenders/{tender['id']}/publish", headers=officer).status_code == 200
+    published = client.post(f"/api/v1/tenders/{tender['id']}/publish", headers=officer, json={"opening_threshold": 2})
+    assert published.status_code == 200, published.text
     lot_id = tender["lots"][0]["id"]
     bidders = [api_login(client, f"bidder{i}") for i in range(3)]
     for headers, price in zip(bidders, ["1000000.00", "1100000.00", "1250000.00"]):
-        r = client.post(f"/api/v1/lots/{lot_id}/bids", headers=headers, data={"price": price, "bond_form": "guarantee",
-                        "bond_reference": "B"}, files=[("documents", ("bid.pdf", PDF, "application/pdf"))])
+        target = client.get(f"/api/v1/lots/{lot_id}/sealing", headers=headers).json()
+        assert target["threshold"] == 2 and len(target["holders"]) == 2
+        sealed = sealing.seal_bid(
+            tender_id=target["tender"], lot_id=lot_id, contractor_id=target["contractor"], threshold=2,
+            holders=[sealing.Holder(h["user_id"], sealing.unb64(h["public_key"])) for h in target["holders"]],
+            price=price, bond_form="guarantee", bond_reference="B",
+            documents=[sealing.PlainDocument("bid.pdf", "application/pdf", PDF)])
+        r = client.post(f"/api/v1/lots/{lot_id}/bids", headers=headers, data={"envelope": sealed.envelope_text},
+                        files=[("documents", ("sealed-1.bin", sealed.documents[0], "application/octet-stream"))])
         assert r.status_code == 201, r.text
+        assert r.json()["sealed"] is True and r.json()["price"] is None
 
     clock.advance(days=21, minutes=5)
     officer = api_login(client, "off")
-    assert client.post(f"/api/v1/tenders/{tender['id']}/opening", headers=officer).status_code == 200
+    for name in ("off", "witness"):
+        headers = api_login(client, name)
+        listing = client.get(f"/api/v1/tenders/{tender['id']}/opening/shares", headers=headers).json()
+        shares = clients.decrypt_shares(keys[name], listing)
+        presented = client.post(f"/api/v1/tenders/{tender['id']}/opening", headers=headers, json={"shares": shares})
+        assert presented.status_code == 200, presented.text
+    assert presented.json()["opened"] is True
 
     experts = [(u, api_login(client, u)) for u in (f"exp{i}" for i in range(5))]
     ids = [m["user_id"] for m in client.post(f"/api/v1/lots/{lot_id}/committee", json={"draw": 5, "seed": 11},

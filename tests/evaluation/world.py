@@ -6,10 +6,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 from procure.accounts.services import CurrentUser
-from procure.bidding import services as bidding
 from procure.evaluation import services as evaluation
 from tests.factories import UserFactory
-from tests.tendering.world import SECRET, World, build_world
+from tests.tendering.world import World, build_world
 
 
 def opened_lot(session, clock, tmp_path, prices=("1000000.00", "1100000.00", "1250000.00"), experts=7,  # type: ignore[no-untyped-def]
@@ -22,7 +21,7 @@ def opened_lot(session, clock, tmp_path, prices=("1000000.00", "1100000.00", "12
     lot = tender.lots[0]
     bids = [world.bid(who, lot.id, price) for who, price in zip(world.contractors, prices)]
     clock.now = tender.bid_deadline + timedelta(minutes=2)
-    bidding.open_bids(session, clock, SECRET, world.officer, tender.id)
+    world.open(tender.id)  # two of the three opening officials present their shares
     world.experts = [CurrentUser.of(UserFactory(role="evaluator", username=f"expert{i}")) for i in range(experts)]
     session.commit()
     world.tender, world.lot, world.bids = tender, lot, bids

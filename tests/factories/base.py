@@ -11,9 +11,10 @@ ALL_FACTORIES: list[type[SQLAlchemyModelFactory]] = []
 #: The test world's "now" (``tests.conftest.NOW``, 2026-11-26 10:00 in Shanghai) in UTC: traits
 #: that name a moment of the bureau's calendar ("the deadline has passed") are placed around it.
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)
-#: The server secret of the test settings (``tests.conftest.settings``); tenders' bid keys are
-#: wrapped with the key-encryption key derived from it, as ``tendering.services.create_tender`` does.
+#: The session secret of the test settings (``tests.conftest.settings``): it protects no bid.
 SECRET_KEY = "test-secret-key"
+#: The blind-index key of the test settings: which company bid on a sealed lot (bidding.rules.bidder_tag).
+BID_INDEX_KEY = "test-bid-index-key-0123456789abcdef"
 
 
 class BaseFactory(SQLAlchemyModelFactory):
@@ -27,4 +28,4 @@ class BaseFactory(SQLAlchemyModelFactory):
         ALL_FACTORIES.append(cls)
 
 
-__all__ = ["ALL_FACTORIES", "NOW", "SECRET_KEY", "BaseFactory", "factory"]
+__all__ = ["ALL_FACTORIES", "BID_INDEX_KEY", "NOW", "SECRET_KEY", "BaseFactory", "factory"]

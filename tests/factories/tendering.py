@@ -23,10 +23,9 @@ from typing import Any
 
 import factory
 
-from procure.documents import crypto
 from procure.tendering.models import Criterion, Lot, Tender
 from procure.tendering.rules import SETTLING_TIME, LotState, Method, TenderState
-from tests.factories.base import NOW, SECRET_KEY, BaseFactory
+from tests.factories.base import NOW, BaseFactory
 from tests.factories.sites import SiteFactory
 
 #: When a ``closed`` tender's bids were due, and when the ``opened`` one was opened.
@@ -68,7 +67,6 @@ class TenderFactory(BaseFactory):
     cancelled_at = None
     cancel_reason = ""
     version = 0
-    sealing_key = ""  # replaced by the tender's own wrapped key once it has an id (below)
     standing_rule = "off"
     source_lot_id = None
     created_by_id = None
@@ -89,10 +87,12 @@ class TenderFactory(BaseFactory):
         lowest_price = factory.Trait(method=Method.LOWEST_PRICE.value, price_points=None, criteria=[])
 
     @factory.post_generation
-    def seal(obj: Tender, create: bool, extracted: Any, **kwargs: Any) -> None:
-        """The tender's random data key, wrapped by the key derived from the server secret."""
-        if create:
-            obj.sealing_key = crypto.wrap_key(crypto.derive_kek(SECRET_KEY), crypto.new_data_key(), f"tender:{obj.id}")
+    def holders(obj: Tender, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """A published tender's opening officials: three, k = 2, whose private keys the tests hold
+        (``tests.factories.opening``), as ``tendering.services.publish`` fixes them."""
+        if create and obj.published_at is not None:
+            from tests.factories.opening import seat_officials  # circular: opening makes users
+            seat_officials(obj)
 
 
 def _lot_state(tender: Tender) -> str:

@@ -13,6 +13,7 @@ import pytest
 
 from procure.accounts.models import User
 from procure.accounts.services import CurrentUser
+from procure.bidding import clients, sealing
 from procure.bidding import services as bidding
 from procure.cases import rules as case_rules
 from procure.cases import services as cases
@@ -24,7 +25,7 @@ from procure.evaluation import services as evaluation
 from procure.inspection import services as inspection
 from procure.inspection.services import FindingInput
 from procure.kernel.clock import BUREAU_TZ, local_date
-from procure.kernel.errors import Conflict, Forbidden
+from procure.kernel.errors import Conflict, Forbidden, InvalidInput
 from procure.kernel.pagination import PageRequest
 from procure.payments import rules as payment_rules
 from procure.payments import services as payments
@@ -36,9 +37,11 @@ from procure.tendering import services as tenders
 from procure.tendering.services import TenderFilter
 from tests import conftest
 from tests.factories import (
-    NOW, SECRET_KEY, BidFactory, CaseFactory, CommitteeFactory, CommitteeMemberFactory, ContractFactory, ContractSiteFactory,
+    NOW, SECRET_KEY, BidFactory, ContractorFactory, CaseFactory, CommitteeFactory, CommitteeMemberFactory, ContractFactory, ContractSiteFactory,
     InspectionFactory, LotFactory, StatementFactory, TenderFactory, UserFactory,
 )
+from tests.factories.base import BID_INDEX_KEY
+from tests.factories.opening import officials
 from tests.factories.tendering import DEADLINE_PASSED
 
 
@@ -50,7 +53,8 @@ def person(session, role: str, **kwargs) -> CurrentUser:  # type: ignore[no-unty
 
 def test_the_factories_now_and_secret_are_the_test_worlds(clock, settings):
     assert NOW == conftest.NOW == clock()
-    assert SECRET_KEY == settings.secret_key  # the app under test opens the factories' bids
+    assert SECRET_KEY == settings.secret_key
+    assert BID_INDEX_KEY == settings.bid_index_key  # the app under test finds the factories' bidders
 
 
 # --- tenders and lots ------------------------------------------------------------------------
@@ -60,8 +64,14 @@ def test_a_draft_tender_meets_every_publication_rule(session, clock):
     tender = TenderFactory()
     assert tender.state == "draft" and len(tender.lots) == 1 and len(tender.lots[0].sites) == 1
     assert tender_rules.publication_problems(tenders.draft_of(tender), clock()) == []
-    published = tenders.publish(session, clock, person(session, "officer").actor, tender.id)
-    assert published.state == "published"
+    officer = person(session, "officer")
+    with pytest.raises(InvalidInput):  # nobody holds an opening key yet
+        tenders.publish(session, clock, officer.actor, tender.id)
+    for official in (officer, person(session, "finance")):
+        bidding.register_opening_key(session, clock, official,
+                                     sealing.b64(sealing.public_point(sealing.new_opening_key().public_key())))
+    published = tenders.publish(session, clock, officer.actor, tender.id)
+    assert published.state == "published" and published.opening_threshold == 2 and len(published.holders) == 2
 
 
 def test_a_published_tender_takes_bids_and_is_listed_as_published(session, clock):
@@ -71,8 +81,8 @@ def test_a_published_tender_takes_bids_and_is_listed_as_published(session, clock
     assert tender_rules.accepts_bids(tender.state, tender.bid_deadline, clock())
     listed = tenders.list_tenders(session, clock, TenderFilter(state="published"), PageRequest(), include_drafts=False)
     assert [t.id for t in listed.items] == [tender.id]
-    # Its bid key opens with the test server's secret, as the service's own does.
-    assert len(tenders.data_key(SECRET_KEY, tender)) == 32
+    # Its opening officials are seated, 2 of 3, with keys the tests hold.
+    assert tender.opening_threshold == 2 and len(tender.holders) == 3 and len(officials(tender)) == 3
 
 
 def test_a_closed_tender_is_closed_by_the_rules_and_settles_its_lots(session, clock):
@@ -88,14 +98,17 @@ def test_a_closed_tender_is_closed_by_the_rules_and_settles_its_lots(session, cl
     assert read.settled_at == tender_rules.settles_at(DEADLINE_PASSED) and read.lots[0].state == "unsuccessful"
 
 
-def test_a_settled_tender_is_opened_by_the_service_which_unseals_the_factorys_bids(session, clock):
+def test_a_settled_tender_is_opened_by_the_service_which_unseals_the_factorys_bids(session, clock, tmp_path):
     tender = TenderFactory(settled=True)
     lot = tender.lots[0]
     assert not tender_rules.needs_settling(tender.state, tender.settled_at, tender.bid_deadline, clock())
     prices = [Decimal("910000.00"), Decimal("920000.00"), Decimal("930000.00")]
     bids = [BidFactory(lot=lot, amount=p) for p in prices]  # sealed, received before the deadline
-    record = bidding.open_bids(session, clock, SECRET_KEY, person(session, "officer"), tender.id)
-    assert tender.state == "evaluating" and lot.opened_at == clock()
+    storage = LocalStorage(tmp_path / "storage")
+    for user, private in officials(tender)[:2]:
+        result = clients.present_with_key(session, clock, storage, BID_INDEX_KEY.encode(), user, tender.id, private)
+    record = result.opening
+    assert record is not None and tender.state == "evaluating" and lot.opened_at == clock()
     assert [b.price for b in bids] == prices
     assert [b["price"] for b in record.record["lots"][0]["bids"]] == [str(p) for p in prices]
 
@@ -108,15 +121,17 @@ def test_an_awarded_tender_stays_awarded_and_cannot_be_cancelled(session, clock)
         tenders.cancel(session, clock, person(session, "officer").actor, tender.id, "太晚了")
 
 
-def test_an_opened_tender_is_evaluating_and_cannot_be_opened_again(session, clock):
+def test_an_opened_tender_is_evaluating_and_cannot_be_opened_again(session, clock, tmp_path):
     tender = TenderFactory(opened=True)
     lot = tender.lots[0]
     assert tender.state == "evaluating" and lot.state == "active" and lot.opened_at == tender.opened_at
     assert not tender_rules.needs_settling(tender.state, tender.settled_at, tender.bid_deadline, clock())
     officer = person(session, "officer")
+    user, private = officials(tender)[0]
     with pytest.raises(Conflict, match="already open"):
-        bidding.open_bids(session, clock, SECRET_KEY, officer, tender.id)
-    assert bidding.lot_bids(session, clock, SECRET_KEY, officer, lot.id) == []  # opened: no longer sealed
+        clients.present_with_key(session, clock, LocalStorage(tmp_path / "s"), BID_INDEX_KEY.encode(), user, tender.id,
+                                 private)
+    assert bidding.lot_bids(session, clock, INDEX, officer, lot.id) == []  # opened: no longer sealed
 
 
 def test_a_cancelled_tender_frees_its_sites_and_cannot_be_cancelled_again(session, clock):
@@ -149,7 +164,7 @@ def test_an_awarded_lot_keeps_its_sites_and_cannot_be_retendered(session, clock)
     bound = sites.commitments(session, [lot.sites[0].id], local_date(clock()))
     assert [c.holder_id for c in bound[lot.sites[0].id]] == [lot.tender_id]
     with pytest.raises(Conflict, match="unsuccessful"):
-        tenders.retender(session, clock, person(session, "officer").actor, SECRET_KEY, lot.id)
+        tenders.retender(session, clock, person(session, "officer").actor, lot.id)
 
 
 def test_an_unsuccessful_lot_frees_its_sites_and_is_retendered(session, clock):
@@ -157,7 +172,7 @@ def test_an_unsuccessful_lot_frees_its_sites_and_is_retendered(session, clock):
     assert lot.state == "unsuccessful" and lot.opened_at is None and lot.tender.settled_at is not None
     site = lot.sites[0]
     assert sites.commitments(session, [site.id], local_date(clock())) == {}
-    again = tenders.retender(session, clock, person(session, "officer").actor, SECRET_KEY, lot.id)
+    again = tenders.retender(session, clock, person(session, "officer").actor, lot.id)
     assert again.state == "draft" and again.source_lot_id == lot.id
     assert [s.id for s in again.lots[0].sites] == [site.id]
 
@@ -171,32 +186,35 @@ def test_a_second_lot_of_a_tender_is_numbered_after_the_first(session):
 # --- bids ---------------------------------------------------------------------------------------
 
 
-def _bidder(session, bid) -> CurrentUser:  # type: ignore[no-untyped-def]
-    return person(session, "contractor", contractor_id=bid.contractor_id)
+INDEX = BID_INDEX_KEY.encode()
 
 
-def test_a_submitted_bid_is_sealed_and_only_its_bidder_reads_the_price(session, clock):
-    bid = BidFactory(submitted=True, amount=Decimal("876543.21"))
-    assert bid.state == "submitted" and bid.price is None and bid.sealed  # no plaintext until the opening
-    me = _bidder(session, bid)
-    (view,) = bidding.my_bids(session, clock, SECRET_KEY, me)
-    assert view.price == "876543.21" and view.bond_form == "guarantee" and view.bond_status == "provided"
-    assert bidding.receipt(session, clock, SECRET_KEY, me, bid.id)["verified"]
+def test_a_submitted_bid_is_sealed_and_only_its_bidder_finds_it(session, clock):
+    company = ContractorFactory()
+    bid = BidFactory(submitted=True, amount=Decimal("876543.21"), company=company)
+    assert bid.state == "submitted" and bid.price is None and bid.contractor_id is None  # nothing in clear
+    assert "876543" not in bid.envelope
+    me = person(session, "contractor", contractor_id=company.id)
+    (view,) = bidding.my_bids(session, clock, INDEX, me)
+    assert view.bid.id == bid.id and view.sealed and view.price is None  # sealed to Procure as well
+    assert bidding.receipt(session, clock, INDEX, me, bid.id)["verified"]
+    assert bidding.my_bids(session, clock, INDEX, person(session, "contractor", contractor_id=ContractorFactory().id)) == []
     with pytest.raises(Forbidden, match="sealed"):
-        bidding.lot_bids(session, clock, SECRET_KEY, person(session, "officer"), bid.lot_id)
+        bidding.lot_bids(session, clock, INDEX, person(session, "officer"), bid.lot_id)
 
 
 def test_a_withdrawn_bid_is_empty_and_has_no_receipt(session, clock, tmp_path):
-    bid = BidFactory(withdrawn=True)
-    assert bid.sealed is None and bid.withdrawn_at > bid.received_at
-    me = _bidder(session, bid)
-    (view,) = bidding.my_bids(session, clock, SECRET_KEY, me)
+    company = ContractorFactory()
+    bid = BidFactory(withdrawn=True, company=company)
+    assert bid.envelope is None and bid.withdrawn_at > bid.received_at
+    me = person(session, "contractor", contractor_id=company.id)
+    (view,) = bidding.my_bids(session, clock, INDEX, me)
     assert view.bid.state == "withdrawn" and view.price is None
     with pytest.raises(Conflict, match="withdrawn"):
-        bidding.receipt(session, clock, SECRET_KEY, me, bid.id)
+        bidding.receipt(session, clock, INDEX, me, bid.id)
     storage = LocalStorage(tmp_path / "storage")  # a withdrawn bid has no documents to delete
     with pytest.raises(Conflict, match="already withdrawn"):
-        bidding.withdraw(session, clock, storage, me, bid.id)
+        bidding.withdraw(session, clock, storage, INDEX, me, bid.id)
 
 
 def test_opened_bids_show_their_prices_to_the_officer(session, clock):
@@ -204,7 +222,7 @@ def test_opened_bids_show_their_prices_to_the_officer(session, clock):
     prices = [Decimal("1000000.00"), Decimal("1100000.00"), Decimal("1250000.00")]
     bids = [BidFactory(opened=True, lot=lot, amount=p) for p in prices]
     assert [b.price for b in bids] == prices and all(b.received_at < lot.tender.bid_deadline for b in bids)
-    views = bidding.lot_bids(session, clock, SECRET_KEY, person(session, "officer"), lot.id)
+    views = bidding.lot_bids(session, clock, INDEX, person(session, "officer"), lot.id)
     assert [v.price for v in views] == prices and {v.bond_status for v in views} == {"provided"}
 
 

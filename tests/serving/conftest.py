@@ -25,6 +25,10 @@ from tests.dbutil import scratch_database
 SECRET = "serving-tests"
 
 
+#: The demo district's blind-index key: the tests find the companies behind its sealed bids with it.
+DEMO_INDEX_KEY = "demo-bid-index-key-0123456789abcdef"
+
+
 @dataclass
 class Demo:
     url: str
@@ -32,7 +36,8 @@ class Demo:
     database: Database
 
     def settings(self, clock=system_clock, **overrides) -> Settings:  # type: ignore[no-untyped-def]
-        return Settings(database_url=self.url, storage_dir=self.storage, secret_key=SECRET, clock=clock, **overrides)
+        return Settings(database_url=self.url, storage_dir=self.storage, secret_key=SECRET, clock=clock,
+                        bid_index_key=DEMO_INDEX_KEY, **overrides)
 
 
 @contextmanager

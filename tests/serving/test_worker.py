@@ -22,7 +22,7 @@ from procure.accounts.models import Jurisdiction
 from procure.tendering import services as tenders
 from procure.tendering.models import Lot, Tender
 from tests.dbutil import scratch_database
-from tests.tendering.world import tender_payload
+from tests.tendering.world import give_opening_keys, tender_payload
 
 TENDERS = 12
 
@@ -39,13 +39,14 @@ def due(tmp_path):  # type: ignore[no-untyped-def]
             s.add(street)
             s.flush()
             officer = accounts.create_user(s, before, SYSTEM, username="officer", password="officer-demo", role="officer")
+            witness = accounts.create_user(s, before, SYSTEM, username="witness", password="witness-demo-pw", role="finance")
+            give_opening_keys(s, before, [officer, witness])
             for n in range(TENDERS):
                 site = Site(code=f"R-{n}", name=f"良睦路{n}段", kind="road", grade=1, jurisdiction_id=street.id,
                             area_m2=1000, address="", created_at=before(), updated_at=before())
                 s.add(site)
                 s.flush()
-                tender = tenders.create_tender(s, before, accounts.CurrentUser.of(officer).actor, "k",
-                                               tender_payload([site.id], deadline))
+                tender = tenders.create_tender(s, before, accounts.CurrentUser.of(officer).actor, tender_payload([site.id], deadline))
                 tenders.publish(s, before, SYSTEM, tender.id)
         yield url, database
         database.dispose()

@@ -6,13 +6,20 @@ from datetime import timedelta
 import pypdf
 import pytest
 
+from procure.kernel.errors import InvalidInput, PayloadTooLarge
+
 from tests.conftest import api_login
 from tests.factories import JurisdictionFactory, SiteFactory, make_uscc
-from tests.tendering.world import PDF, tender_payload
+from tests.tendering.world import PDF, api_bid, api_open, seat_api_officials, tender_payload
 
 
 @pytest.fixture()
-def site_ids(session):
+def officials(session, clock):
+    return seat_api_officials(session, clock)
+
+
+@pytest.fixture()
+def site_ids(session, officials):
     street = JurisdictionFactory(code="330110002", name="仓前街道")
     ids = [SiteFactory(jurisdiction=street, kind="park", name=f"仓前公园{i}").id for i in range(2)]
     session.commit()
@@ -32,9 +39,7 @@ def register(client, n: int, sme: bool = False) -> dict:
 
 
 def bid(client, headers, lot_id, price, content=PDF, name="投标文件.pdf"):
-    return client.post(f"/api/v1/lots/{lot_id}/bids", headers=headers,
-                       data={"price": price, "bond_form": "guarantee", "bond_reference": "BH-1"},
-                       files=[("documents", (name, content, "application/pdf"))])
+    return api_bid(client, headers, lot_id, price, content, name)
 
 
 def test_publication_lists_every_violation_with_its_law(client, as_role, site_ids, clock):
@@ -68,7 +73,7 @@ def test_bad_drafts_are_refused(client, as_role, site_ids, clock):
     assert client.post("/api/v1/tenders", json=tender_payload(site_ids, deadline), headers=as_role("contractor")).status_code == 403
 
 
-def test_the_whole_path(client, as_role, site_ids, clock, session):
+def test_the_whole_path(client, as_role, site_ids, clock, session, officials):
     officer = as_role("officer")
     draft = client.post("/api/v1/tenders", json=tender_payload(site_ids, clock() + timedelta(days=21)), headers=officer).json()
     # Drafts are invisible to the public.
@@ -93,16 +98,19 @@ def test_the_whole_path(client, as_role, site_ids, clock, session):
     receipts = [bid(client, h, lot_id, p) for h, p in zip(heads, ["900000.00", "950000.00", "1000000.00"])]
     assert [r.status_code for r in receipts] == [201, 201, 201]
     receipt = receipts[0].json()
-    assert receipt["price"] == "900000.00" and receipt["documents"][0]["sha256"] and receipt["receipt_url"]
+    assert receipt["sealed"] and receipt["price"] is None and receipt["contractor"] is None
+    assert receipt["documents"][0]["sha256"] and receipt["receipt_url"] and receipt["envelope_sha256"]
     pdf = client.get(receipt["receipt_url"], headers=first)
     assert pdf.status_code == 200 and "投标文件递交回执" in pdf_text(pdf.content)
-    assert receipt["documents"][0]["sha256"] in pdf_text(pdf.content).replace("\n", "")
+    text = pdf_text(pdf.content).replace("\n", "")
+    assert receipt["documents"][0]["sha256"] in text and receipt["envelope_sha256"] in text
+    assert "900000" not in text
     assert client.get(receipt["receipt_url"], headers=heads[1]).status_code == 404
 
     # Sealed: the officer sees nothing before the deadline.
     assert client.get(f"/api/v1/lots/{lot_id}/bids", headers=officer).status_code == 403
-    assert [b["price"] for b in client.get(f"/api/v1/lots/{lot_id}/bids", headers=heads[1]).json()] == ["950000.00"]
-    assert client.post(f"/api/v1/tenders/{draft['id']}/opening", headers=officer).status_code == 409
+    assert [b["sealed"] for b in client.get(f"/api/v1/lots/{lot_id}/bids", headers=heads[1]).json()] == [True]
+    assert api_open(client, draft["id"], officials).status_code == 409  # before the deadline
 
     clock.now = clock.now + timedelta(days=21, minutes=5)
     officer = as_role("officer")  # the morning's tokens have expired
@@ -110,11 +118,18 @@ def test_the_whole_path(client, as_role, site_ids, clock, session):
     assert client.get(f"/api/v1/tenders/{draft['id']}").json()["state"] == "closed"
     late = bid(client, heads[0], lot_id, "800000.00")
     assert late.status_code == 409 and "截止" in late.json()["detail"]
-    opening = client.post(f"/api/v1/tenders/{draft['id']}/opening", headers=officer)
-    assert opening.status_code == 200
+    one = api_open(client, draft["id"], officials[:1])
+    assert one.status_code == 200 and one.json() | {"opening": None} == {"presented": 1, "threshold": 2, "opened": False,
+                                                                          "opening": None}
+    assert client.get(f"/api/v1/tenders/{draft['id']}/opening").status_code == 404  # k − 1: nothing opens
+    hall = client.get(f"/api/v1/tenders/{draft['id']}/hall").json()
+    assert hall["presented"] == 1 and hall["threshold"] == 2 and hall["ready"] and not hall["opened"]
+    answer = api_open(client, draft["id"], officials[1:])
+    assert answer.status_code == 200 and answer.json()["opened"]
+    opening = client.get(f"/api/v1/tenders/{draft['id']}/opening")
+    assert opening.json()["sha256"] == answer.json()["opening"]["sha256"]
     prices = sorted(b["price"] for b in opening.json()["record"]["lots"][0]["bids"])
     assert prices == ["1000000.00", "900000.00", "950000.00"]
-    assert client.get(f"/api/v1/tenders/{draft['id']}/opening").json()["sha256"] == opening.json()["sha256"]
     assert len(client.get(f"/api/v1/lots/{lot_id}/bids", headers=officer).json()) == 3
     assert client.get(f"/api/v1/tenders/{draft['id']}").json()["state"] == "evaluating"
 
@@ -127,15 +142,21 @@ def test_bad_bids(client, as_role, site_ids, clock, session):
     company = register(client, 7)
     client.post(f"/api/v1/contractors/{company['id']}/approve", headers=officer)
     me = api_login(client, "co7", "company-pass")
-    r = bid(client, me, lot_id, "-5")
-    assert r.status_code == 400
-    assert bid(client, me, lot_id, "abc").status_code == 400
-    assert bid(client, me, lot_id, "100.123").status_code == 400
-    exe = bid(client, me, lot_id, "100.00", content=b"MZ\x90\x00" + b"\x00" * 64, name="bid.pdf")
-    assert exe.status_code == 400 and "bid.pdf" in exe.json()["detail"]
-    assert bid(client, me, lot_id, "100.00", content=b"", name="empty.pdf").status_code == 400
-    big = bid(client, me, lot_id, "100.00", content=b"%PDF-1.4\n" + b"0" * (60 * 1024 * 1024), name="big.pdf")
-    assert big.status_code == 413 and "50" in big.json()["detail"]
+    # What the client checks before sealing (the server cannot check a ciphertext).
+    for price in ("-5", "abc", "100.123"):
+        with pytest.raises(InvalidInput):
+            bid(client, me, lot_id, price)
+    with pytest.raises(InvalidInput, match="bid.pdf"):
+        bid(client, me, lot_id, "100.00", content=b"MZ\x90\x00" + b"\x00" * 64, name="bid.pdf")
+    with pytest.raises(PayloadTooLarge):
+        bid(client, me, lot_id, "100.00", content=b"%PDF-1.4\n" + b"0" * (60 * 1024 * 1024), name="big.pdf")
+    # What the server refuses: anything not sealed, or sealed for something else.
+    plain = client.post(f"/api/v1/lots/{lot_id}/bids", headers=me, data={"price": "100.00"},
+                        files=[("documents", ("bid.pdf", PDF, "application/pdf"))])
+    assert plain.status_code == 400 and plain.json()["errors"][0]["field"] == "envelope"
+    garbled = client.post(f"/api/v1/lots/{lot_id}/bids", headers=me, data={"envelope": "{not json"},
+                          files=[("documents", ("sealed-1.bin", b"x" * 40, "application/octet-stream"))])
+    assert garbled.status_code == 400
     assert client.get("/api/v1/me/bids", headers=me).json() == []
     client.post(f"/api/v1/tenders/{draft['id']}/cancel", json={"reason": "规划调整"}, headers=officer)
     cancelled = bid(client, me, lot_id, "100.00")

@@ -154,7 +154,8 @@ def test_an_amendment_with_lots_not_a_list(session, clock, tmp_path):
     assert amended.version == 1
 
 
-sites = test_pages.sites  # the page tests' fixture
+sites = test_pages.sites  # the page tests' fixtures
+officials = test_pages.officials
 
 
 def test_page_form_with_huge_numbers_is_a_400(client, sites, clock, page_login):

@@ -1,5 +1,6 @@
 """The tender pages as officers, contractors and the public use them."""
 
+import json
 import re
 from datetime import timedelta
 
@@ -7,11 +8,17 @@ import pytest
 
 from tests.conftest import csrf_token
 from tests.factories import ContractorFactory, JurisdictionFactory, SiteFactory, UserFactory
-from tests.tendering.world import PDF
+from procure.bidding import clients, sealing
+from tests.tendering.world import PDF, seat_api_officials
 
 
 @pytest.fixture()
-def sites(session):
+def officials(session, clock):
+    return seat_api_officials(session, clock)
+
+
+@pytest.fixture()
+def sites(session, officials):
     street = JurisdictionFactory(code="330110002", name="仓前街道")
     made = [SiteFactory(jurisdiction=street, kind="park", name=f"页面测试公园{i}") for i in range(3)]
     UserFactory(username="page-officer", role="officer")
@@ -71,16 +78,26 @@ def test_contractor_bids_on_the_page_and_bad_input_is_explained(client, page_log
     lot_id = re.search(r'id="lot-(\d+)"', client.get(tender_url).text).group(1)
     token = csrf_token(page_login(client, "page-bidder"))
     page = client.get(tender_url)
-    assert "bid-form" in page.text
-    bad = client.post(f"{tender_url}/lots/{lot_id}/bid", data={"price": "12.345", "bond_form": "guarantee",
+    assert "bid-form" in page.text and "/static/sealing/bid-form.js" in page.text
+    data = json.loads(re.search(r'<script type="application/json" id="sealing-data">(.*?)</script>', page.text, re.S).group(1))
+    assert data["threshold"] == 2 and len(data["holders"]) == 2 and data["contractor"]
+    # Without the page's script nothing is sealed, and the server takes no plaintext bid.
+    bad = client.post(f"{tender_url}/lots/{lot_id}/bid", data={"price": "456789.00", "bond_form": "guarantee",
                                                                "_csrf_token": token},
                       files=[("documents", ("a.pdf", PDF, "application/pdf"))])
-    assert bad.status_code == 400 and "两位小数" in bad.text
-    good = client.post(f"{tender_url}/lots/{lot_id}/bid", data={"price": "456789.00", "bond_form": "guarantee",
-                                                                "bond_reference": "BH-9", "_csrf_token": token},
-                       files=[("documents", ("技术标.pdf", PDF, "application/pdf"))], follow_redirects=True)
-    assert good.status_code == 200 and "456789.00" in good.text
-    assert "456789.00" in client.get("/my/bids").text
+    assert bad.status_code == 400 and "JavaScript" in bad.text
+    # What the script sends: the envelope and the ciphertexts, sealed to the holders the page lists.
+    sealed = sealing.seal_bid(tender_id=int(tender_url.rsplit("/", 1)[1]), lot_id=int(lot_id),
+                              contractor_id=data["contractor"], threshold=data["threshold"],
+                              holders=[sealing.Holder(h["user_id"], sealing.unb64(h["public_key"])) for h in data["holders"]],
+                              price="456789.00", bond_form="guarantee", bond_reference="BH-9",
+                              documents=[clients.plain_document("技术标.pdf", PDF)])
+    good = client.post(f"{tender_url}/lots/{lot_id}/bid", data={"envelope": sealed.envelope_text, "_csrf_token": token},
+                       files=[("documents", ("sealed-1.bin", sealed.documents[0], "application/octet-stream"))],
+                       follow_redirects=True)
+    assert good.status_code == 200 and "密封投标" in good.text and "456789" not in good.text
+    mine = client.get("/my/bids").text
+    assert "密封" in mine and "456789" not in mine
 
 
 def test_registration_page(client):
@@ -93,27 +110,42 @@ def test_registration_page(client):
     assert good.status_code in (302, 303)
 
 
-def test_the_officer_opens_the_bids_from_the_tender_page(client, page_login, sites, clock, session):
+def test_the_officials_open_the_bids_in_the_opening_hall(client, page_login, sites, clock, session, officials):
     from procure.tendering import services as tenders
 
     token = csrf_token(page_login(client, "page-officer"))
     tender_url = client.post("/tenders/new", data=form(sites, clock) | {"_csrf_token": token},
                              follow_redirects=False).headers["location"]
     client.post(tender_url + "/publish", data={"_csrf_token": token})
-    lot_id = re.search(r'id="lot-(\d+)"', client.get(tender_url).text).group(1)
-    token = csrf_token(page_login(client, "page-bidder"))
-    client.post(f"{tender_url}/lots/{lot_id}/bid", data={"price": "456789.00", "bond_form": "guarantee",
-                                                         "bond_reference": "BH-9", "_csrf_token": token},
-                files=[("documents", ("技术标.pdf", PDF, "application/pdf"))])
-    token = csrf_token(page_login(client, "page-officer"))
-    early = client.post(tender_url + "/open", data={"_csrf_token": token})
-    assert early.status_code == 409 and 'id="open-bids"' not in early.text
+    hall_url = tender_url + "/hall"
+    client.cookies.clear()
+    public = client.get(hall_url)  # anyone may watch
+    assert public.status_code == 200 and "开标人0" in public.text and 'id="present-form"' not in public.text
+
+    def present(username, private):  # type: ignore[no-untyped-def]
+        token = csrf_token(page_login(client, username))
+        listing = client.get(hall_url + "/my-shares")
+        if listing.status_code != 200:
+            return listing
+        shares = clients.decrypt_shares(private, listing.json())  # what the hall's script does in the browser
+        return client.post(hall_url + "/shares", data={"shares": json.dumps(shares), "_csrf_token": token},
+                           follow_redirects=False)
+
+    early = present(*officials[0])
+    assert early.status_code == 409 and "截止" in early.text
     clock.advance(days=31)
     tenders.tick(session, clock)  # what the worker does: the deadline passed, the lot is settled
-    token = csrf_token(page_login(client, "page-officer"))  # a month later: a new login
-    opened = client.post(tender_url + "/open", data={"_csrf_token": token}, follow_redirects=False)
-    assert opened.status_code in (302, 303) and opened.headers["location"] == tender_url
+    page_login(client, officials[0][0])
+    assert 'id="present-form"' in client.get(hall_url).text
+    first = present(*officials[0])
+    assert first.status_code in (302, 303) and first.headers["location"] == hall_url
+    waiting = client.get(hall_url).text
+    assert "1 / 2" in waiting or "2 人中已有 1 人" in waiting or "presented" in waiting
+    assert client.get(tender_url + "/opening").status_code == 404  # one of two opens nothing
+    again = present(*officials[0])
+    assert again.status_code == 409, (again.status_code, again.headers, again.text[:3000])
+    present(*officials[1])
     page = client.get(tender_url).text
-    assert f'href="{tender_url}/opening"' in page and 'id="open-bids"' not in page
+    assert f'href="{tender_url}/opening"' in page
     # One bid is fewer than three (政府采购法 第36条): the record says the lot failed and opens nothing.
     assert "流标" in client.get(tender_url + "/opening").text

@@ -11,7 +11,7 @@ from procure.kernel.errors import Conflict, InvalidInput
 from procure.sites.models import Site
 from procure.tendering import services as tenders
 from tests.factories import LotFactory
-from tests.tendering.world import SECRET, build_world, tender_payload
+from tests.tendering.world import build_world, tender_payload
 
 
 @pytest.fixture()
@@ -21,7 +21,7 @@ def world(session, clock, tmp_path):  # type: ignore[no-untyped-def]
 
 def _draft(world, site_ids, title="另一个采购项目"):  # type: ignore[no-untyped-def]
     payload = tender_payload(site_ids, world.clock() + timedelta(days=20), title=title)
-    return tenders.create_tender(world.session, world.clock, world.officer.actor, SECRET, payload)
+    return tenders.create_tender(world.session, world.clock, world.officer.actor, payload)
 
 
 def test_publication_names_the_tender_that_already_buys_a_site(world):  # type: ignore[no-untyped-def]
@@ -57,7 +57,7 @@ def test_a_failed_lot_cannot_be_retendered_once_its_sites_are_bought_elsewhere(w
     other = _draft(world, world.site_ids[:1], "并入其他项目")
     tenders.publish(session, clock, world.officer.actor, other.id)
     with pytest.raises(Conflict) as info:
-        tenders.retender(session, clock, world.officer.actor, SECRET, lot.id)
+        tenders.retender(session, clock, world.officer.actor, lot.id)
     assert other.reference in info.value.params["names"]
 
 
