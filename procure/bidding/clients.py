@@ -15,7 +15,7 @@ from procure.accounts.services import CurrentUser
 from procure.bidding import sealing
 from procure.bidding import services
 from procure.bidding.models import Bid
-from procure.bidding.sealing import Holder, PlainDocument, Sealed
+from procure.bidding.sealing import Holder, PlainDocument, SealError, Sealed
 from procure.bidding.services import Presented, Upload
 from procure.bidding.rules import BOND_FORMS, parse_price
 from procure.documents.services import check
@@ -72,10 +72,16 @@ def submit_sealed(session: Session, clock: Clock, storage: Storage, index_key: b
 
 
 def decrypt_shares(private: ec.EllipticCurvePrivateKey, listing: dict) -> dict[str, str]:
-    """An official's device: their encrypted shares (``services.my_shares``) → bid id → base64."""
-    return {str(item["bid"]): sealing.b64(sealing.decrypt_share(private, listing["holder"], item["context"],
-                                                                item["share"]))
-            for item in listing["bids"]}
+    """An official's device: their encrypted shares (``services.my_shares``) → bid id → base64. A
+    share the bidder sealed badly is left out (it counts as missing; 电子招标投标办法 第31条)."""
+    shares = {}
+    for item in listing["bids"]:
+        try:
+            shares[str(item["bid"])] = sealing.b64(sealing.decrypt_share(private, listing["holder"], item["context"],
+                                                                         item["share"]))
+        except SealError:
+            continue
+    return shares
 
 
 def present_with_key(session: Session, clock: Clock, storage: Storage, index_key: bytes, user: CurrentUser,

@@ -186,7 +186,7 @@ class BidPages(Controller):
             shares = json.loads(data.get("shares") or "{}")
             services.present_shares(db, clock, storage, settings.bid_index_mac_key(), user, tender_id,
                                     shares if isinstance(shares, dict) else {})
-        except (ProcureError, ValueError) as exc:
+        except (ProcureError, ValueError, RecursionError) as exc:
             db.rollback()
             message = form_errors(exc, scope_locale(request.scope))[0] if isinstance(exc, ProcureError) else \
                 gettext(scope_locale(request.scope), "The shares are not JSON.")

@@ -80,5 +80,7 @@ REVOKED_DOCUMENT_DECRYPT = N_("Document {index} does not decrypt: its ciphertext
 REVOKED_DOCUMENT_MISMATCH = N_("Document {index} is not the file the bidder's browser declared (its SHA-256 or size "
                                "differs).")
 REVOKED_DOCUMENT_TYPE = N_("Document {index} is not a PDF, JPEG, PNG, DOCX or XLSX file.")
+REVOKED_STORAGE = N_("Document {index} as stored is not the ciphertext the bidder's receipt names: it was changed "
+                     "after receipt.")
 #: ``detail`` in the reason's params keeps the check's own message for the record.
 REVOKED_PRICE = N_("The sealed price or bond form is not valid (the bid page would have refused it).")

@@ -189,6 +189,25 @@ def _share_info(ctx: str, holder_id: int) -> bytes:
     return f"{ctx}|share|holder {holder_id}".encode()
 
 
+def commitment(ctx: str, holder_id: int, share: bytes) -> str:
+    """What the envelope says official i's share is: SHA-256 over the context, the official and the
+    share. A presented share is checked against it, so an official cannot present a wrong share
+    (and so void a bid); a share is as random as the key, so its hash tells nothing."""
+    return sha256_hex(_share_info(ctx, holder_id) + b"|" + share)
+
+
+#: The manifest is padded to a multiple of this many bytes, so its ciphertext's length does not
+#: tell how long the price or the bond reference is.
+MANIFEST_BLOCK = 1024
+
+
+def padded_manifest(manifest: dict[str, Any]) -> bytes:
+    """The manifest's JSON with a ``pad`` of spaces up to a multiple of MANIFEST_BLOCK bytes."""
+    text = json.dumps(manifest | {"pad": ""}, ensure_ascii=False, sort_keys=True)
+    size = len(text.encode())
+    return json.dumps(manifest | {"pad": " " * (-size % MANIFEST_BLOCK)}, ensure_ascii=False, sort_keys=True).encode()
+
+
 def _encrypt_share(ctx: str, holder: Holder, share: bytes) -> dict[str, Any]:
     ephemeral = ec.generate_private_key(ec.SECP256R1())
     epk = public_point(ephemeral.public_key())
@@ -197,7 +216,7 @@ def _encrypt_share(ctx: str, holder: Holder, share: bytes) -> dict[str, Any]:
         ephemeral.exchange(ec.ECDH(), load_public(holder.public_key)))
     nonce = secrets.token_bytes(NONCE_BYTES)
     return {"holder": holder.user_id, "epk": b64(epk), "nonce": b64(nonce),
-            "ciphertext": b64(AESGCM(key).encrypt(nonce, share, info))}
+            "ciphertext": b64(AESGCM(key).encrypt(nonce, share, info)), "commitment": commitment(ctx, holder.user_id, share)}
 
 
 def _aead(key: bytes, plaintext: bytes, associated: str) -> bytes:
@@ -226,7 +245,7 @@ def seal_bid(*, tender_id: int, lot_id: int, contractor_id: int, threshold: int,
     envelope = {
         "scheme": SCHEME, "tender": tender_id, "lot": lot_id, "threshold": threshold,
         "shares": [_encrypt_share(ctx, h, s) for h, s in zip(holders, shares, strict=True)],
-        "manifest": b64(_aead(data_key, json.dumps(manifest, ensure_ascii=False).encode(), f"{ctx}|manifest")),
+        "manifest": b64(_aead(data_key, padded_manifest(manifest), f"{ctx}|manifest")),
         "documents": [{"size": len(b), "sha256": sha256_hex(b)} for b in blobs],
     }
     return Sealed(envelope, blobs)
@@ -261,7 +280,7 @@ def parse_envelope(text: object, *, max_documents: int = 20, max_document_bytes:
         raise SealError("The sealed bid's envelope is too large.")
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise SealError("The sealed bid's envelope is not JSON.") from None
     if not isinstance(data, dict) or data.get("scheme") != SCHEME:
         raise SealError("The sealed bid's envelope is not in the {scheme} format.", scheme=SCHEME)
@@ -279,7 +298,11 @@ def parse_envelope(text: object, *, max_documents: int = 20, max_document_bytes:
                 raise SealError("The sealed bid's share has the wrong length.")
             if holder in shares:
                 raise SealError("The sealed bid has two shares for one opening official.")
-            shares[holder] = {"epk": item["epk"], "nonce": item["nonce"], "ciphertext": item["ciphertext"]}
+            promised = str(item["commitment"])
+            if len(promised) != 64 or any(c not in "0123456789abcdef" for c in promised):
+                raise SealError("The sealed bid's share has the wrong length.")
+            shares[holder] = {"epk": item["epk"], "nonce": item["nonce"], "ciphertext": item["ciphertext"],
+                              "commitment": promised}
         documents = []
         for item in docs_in:
             size, digest = int(item["size"]), str(item["sha256"])
@@ -288,13 +311,17 @@ def parse_envelope(text: object, *, max_documents: int = 20, max_document_bytes:
                 raise SealError("The sealed bid's document list is malformed.")
             documents.append((size, digest))
         manifest = unb64(data["manifest"], what="manifest")
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         if isinstance(exc, SealError):
             raise
         raise SealError("The sealed bid's envelope is malformed.") from None
     if len(documents) > max_documents:
         raise SealError("At most {most} documents.", most=max_documents)
-    return Envelope(tender_id, lot_id, threshold, shares, manifest, documents, data)
+    # What is stored is rebuilt from the values as read (numbers as numbers), never the text as sent.
+    normal = {"scheme": SCHEME, "tender": tender_id, "lot": lot_id, "threshold": threshold,
+              "shares": [{"holder": h} | v for h, v in shares.items()], "manifest": data["manifest"],
+              "documents": [{"size": size, "sha256": digest} for size, digest in documents]}
+    return Envelope(tender_id, lot_id, threshold, shares, manifest, documents, normal)
 
 
 # --- opening (the officials' side, then the server's) ----------------------------------------
@@ -326,7 +353,7 @@ def open_manifest(data_key: bytes, ctx: str, manifest: bytes) -> dict[str, Any]:
         raise SealError("The bid's envelope does not open with the shares presented.") from None
     try:
         value = json.loads(plain)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise SealError("The bid's manifest is not JSON.") from None
     if not isinstance(value, dict):
         raise SealError("The bid's manifest is not JSON.")
@@ -341,6 +368,6 @@ def open_document(data_key: bytes, ctx: str, index: int, blob: bytes) -> bytes:
                         index=index) from None
 
 
-__all__ = ["Envelope", "Holder", "PlainDocument", "SCHEME", "SealError", "Sealed", "combine", "context",
+__all__ = ["Envelope", "Holder", "PlainDocument", "SCHEME", "SealError", "Sealed", "combine", "commitment", "context",
            "decrypt_share", "fingerprint", "key_file", "new_opening_key", "open_document", "open_key_file",
            "open_manifest", "parse_envelope", "seal_bid"]

@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from procure.accounts import policy
+from procure.accounts import services as accounts
 from procure.accounts.models import OpeningKey
 from procure.accounts.rules import Role
 from procure.accounts.services import CurrentUser
@@ -35,7 +36,7 @@ from procure.bidding import sealing
 from procure.bidding.models import Bid, BidDocument, OpeningRecord, OpeningShare
 from procure.bidding.rules import (BOND_FORMS, REVOKED_DOCUMENT_COUNT, REVOKED_DOCUMENT_DECRYPT,
                                    REVOKED_DOCUMENT_MISMATCH, REVOKED_DOCUMENT_TYPE, REVOKED_PRICE,
-                                   REVOKED_UNDECRYPTABLE, REVOKED_WRONG_BIDDER, BidState, bidder_tag, bond_status,
+                                   REVOKED_STORAGE, REVOKED_UNDECRYPTABLE, REVOKED_WRONG_BIDDER, BidState, bidder_tag, bond_status,
                                    parse_price, receipt_fingerprint)
 from procure.bidding.sealing import SealError
 from procure.kernel.clock import BUREAU_TZ, Clock
@@ -49,7 +50,7 @@ from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, P
 from procure.kernel.hooks import Port
 from procure.tendering import services as tenders
 from procure.tendering.models import Lot, OpeningHolder, Tender
-from procure.tendering.rules import SETTLING_TIME, LotState, TenderState, accepts_bids, bidding_closed, settled
+from procure.tendering.rules import MIN_BIDS, SETTLING_TIME, LotState, TenderState, accepts_bids, bidding_closed, settled
 
 
 @dataclass(frozen=True)
@@ -396,7 +397,8 @@ def my_shares(session: Session, clock: Clock, user: CurrentUser, tender_id: int)
         if share is not None:
             bids.append({"bid": bid.id, "lot": bid.lot_id, "context": sealing.context(tender.id, bid.lot_id),
                          "share": {k: share[k] for k in ("epk", "nonce", "ciphertext")}})
-    return {"tender": tender.id, "holder": user.id, "fingerprint": holder.fingerprint, "bids": bids}
+    return {"tender": tender.id, "holder": user.id, "fingerprint": holder.fingerprint, "public_key": holder.public_key,
+            "bids": bids}
 
 
 @dataclass(frozen=True)
@@ -419,18 +421,25 @@ def present_shares(session: Session, clock: Clock, storage: Storage, index_key: 
     if holder.user_id in already:
         raise Conflict("You have already presented your shares; {count} of {k} officials have.",
                        count=len(already), k=tender.opening_threshold)
-    bids = _bids_to_open(session, tender)
+    bids = {bid.id: bid for bid in _bids_to_open(session, tender)}
     given: dict[int, bytes] = {}
     for key, value in (shares or {}).items():
         try:
             bid_id = int(key)
             given[bid_id] = sealing.unb64(value, length=sealing.SHARE_BYTES, what="share")
-        except (SealError, ValueError, TypeError):
+        except (SealError, ValueError, TypeError, OverflowError):
             raise InvalidInput("A share is malformed; nothing was kept.",
                                errors=[{"field": f"shares.{key}"[:64], "message": "A base64 share of 33 bytes."}]) from None
-    missing = {b.id for b in bids} - set(given)
-    if missing or set(given) - {b.id for b in bids}:
-        raise InvalidInput("Present one share for each bid to open ({count}); nothing was kept.", count=len(bids))
+        if bid_id not in bids:
+            raise InvalidInput("A share names a bid this opening does not open; nothing was kept.")
+        # The bidder's browser committed to each official's share: a wrong one is refused here, so
+        # no official can void a bid by presenting garbage (a missing share is the bidder's doing).
+        promised = next((s["commitment"] for s in json.loads(bids[bid_id].envelope or "{}").get("shares", [])
+                         if s.get("holder") == user.id), None)
+        ctx = sealing.context(tender.id, bids[bid_id].lot_id)
+        if promised is None or not hmac.compare_digest(promised, sealing.commitment(ctx, user.id, given[bid_id])):
+            raise InvalidInput("A share does not match the one sealed to you; nothing was kept.",
+                               errors=[{"field": f"shares.{bid_id}", "message": "Not the share sealed to you."}])
     session.add_all(OpeningShare(tender_id=tender.id, bid_id=bid_id, holder_id=user.id, share=sealing.b64(raw),
                                  presented_at=now) for bid_id, raw in given.items())
     digest = hashlib.sha256(b"".join(given[b] for b in sorted(given))).hexdigest()
@@ -440,7 +449,8 @@ def present_shares(session: Session, clock: Clock, storage: Storage, index_key: 
     if presented < tender.opening_threshold:
         session.commit()
         return Presented(presented, tender.opening_threshold, None)
-    return Presented(presented, tender.opening_threshold, _open(session, clock, storage, index_key, user, tender, bids, now))
+    return Presented(presented, tender.opening_threshold,
+                     _open(session, clock, storage, index_key, user, tender, list(bids.values()), now))
 
 
 def _data_key(ctx: str, envelope: sealing.Envelope, shares: list[bytes], k: int) -> bytes | None:
@@ -462,6 +472,7 @@ class _Opened:
     reason: dict[str, Any] | None = None
     plain: list[tuple[bytes, dict[str, Any]]] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)
+    price: Decimal | None = None
 
 
 def _unseal(storage: Storage, index_key: bytes, tender: Tender, bid: Bid, shares: list[bytes]) -> _Opened:
@@ -478,6 +489,7 @@ def _unseal(storage: Storage, index_key: bytes, tender: Tender, bid: Bid, shares
         return _Opened(reason={"message": REVOKED_WRONG_BIDDER, "params": {}})
     opened = _Opened(contractor_id=contractor, manifest=manifest)
     value, problem = parse_price(manifest.get("price"))
+    opened.price = value
     if problem or manifest.get("bond_form") not in BOND_FORMS:
         opened.reason = {"message": REVOKED_PRICE, "params": {"detail": problem or "bond_form"}}
         return opened
@@ -486,8 +498,13 @@ def _unseal(storage: Storage, index_key: bytes, tender: Tender, bid: Bid, shares
         opened.reason = {"message": REVOKED_DOCUMENT_COUNT, "params": {}}
         return opened
     for index, (link, said) in enumerate(zip(bid.documents, declared), start=1):
+        blob = documents.read_all(storage, link.document)
+        if (len(blob), sealing.sha256_hex(blob)) != envelope.documents[index - 1]:
+            # Not what the bidder's receipt names: changed at rest, not by the bidder.
+            opened.reason = {"message": REVOKED_STORAGE, "params": {"index": index}}
+            return opened
         try:
-            plain = sealing.open_document(key, ctx, index, documents.read_all(storage, link.document))
+            plain = sealing.open_document(key, ctx, index, blob)
         except SealError:
             opened.reason = {"message": REVOKED_DOCUMENT_DECRYPT, "params": {"index": index}}
             return opened
@@ -551,7 +568,8 @@ def _open(session: Session, clock: Clock, storage: Storage, index_key: bytes, ac
                         "envelope_sha256": envelope_sha256(bid)})
                     continue
                 manifest = opened.manifest
-                bid.price = Decimal(manifest["price"]).quantize(Decimal("0.01"))
+                assert opened.price is not None  # _unseal checked it
+                bid.price = opened.price
                 bid.bond_form = manifest["bond_form"]
                 bid.bond_reference = (str(manifest.get("bond_reference") or "").strip()[:128]) or None
                 sealed_docs.extend(d.document for d in bid.documents)
@@ -572,12 +590,16 @@ def _open(session: Session, clock: Clock, storage: Storage, index_key: bytes, ac
                                    "sha256": d.document.sha256, "sealed": c}
                                   for d, c in zip(bid.documents, ciphertexts)],
                 })
+            if len(entry["bids"]) < MIN_BIDS:
+                # 政府采购法 第36条: fewer than three valid bids once opened — the lot fails (废标).
+                lot.state = LotState.UNSUCCESSFUL
+                entry["state"] = lot.state
             record["lots"].append(entry)
         for document in sealed_docs:
             session.delete(document)
         session.execute(delete(OpeningShare).where(OpeningShare.tender_id == tender.id))
         tender.opened_at = now
-        if any_open:
+        if any_open and any(lot.state == LotState.ACTIVE for lot in tender.lots):
             tender.state = TenderState.EVALUATING
         digest = hashlib.sha256(json.dumps(record, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
         opening = OpeningRecord(tender_id=tender.id, opened_at=now, opened_by_id=actor_user.id, record=record, sha256=digest)
@@ -724,6 +746,9 @@ def register_opening_key(session: Session, clock: Clock, user: CurrentUser, publ
     except SealError as exc:
         raise InvalidInput("The opening key was refused.", errors=[{"field": "public_key", "message": exc.reason,
                                                                     "params": exc.params}]) from None
+    if session.scalar(select(OpeningKey.id).where(OpeningKey.public_key == sealing.b64(raw),
+                                                 OpeningKey.user_id != user.id).limit(1)) is not None:
+        raise Conflict("This opening key is already registered to someone else; each official makes their own.")
     now = clock()
     previous = current_opening_key(session, user)
     if previous is not None:
@@ -731,6 +756,11 @@ def register_opening_key(session: Session, clock: Clock, user: CurrentUser, publ
     key = OpeningKey(user_id=user.id, public_key=sealing.b64(raw), fingerprint=sealing.fingerprint(raw), created_at=now)
     session.add(key)
     session.flush()
+    # Tell the official: a key registered by someone else in their name (an admin who reset their
+    # password) would have bids sealed to it; the fingerprint is theirs to compare.
+    accounts.notify(session, clock, [user.id], "An opening key was registered for you (fingerprint {fingerprint}). "
+                    "If you did not make it, tell the bureau at once.", "/account/opening-key",
+                    fingerprint=key.fingerprint)
     audit.record(session, clock, user.actor, "opening_key.register", "opening_key", key.id, None,
                  {"fingerprint": key.fingerprint})
     session.commit()

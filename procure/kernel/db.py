@@ -336,13 +336,29 @@ def current_revision(connection: Connection) -> str | None:
 
 
 def migrate(bind: Engine | Connection, revision: str = "head") -> None:
+    """Upgrade the schema. On SQLite, foreign keys are off while the migrations run: a batch
+    migration copies a table and drops the original, and with foreign keys on that drop deletes the
+    rows first, cascading into their children (Alembic's advice). ``PRAGMA foreign_key_check``
+    then has to find nothing before the upgrade commits."""
     from alembic import command  # Alembic only for migrations
 
-    if isinstance(bind, Engine):
-        with bind.begin() as connection:
-            command.upgrade(alembic_config(connection), revision)
-    else:
+    if not isinstance(bind, Engine):
+        if bind.dialect.name == "sqlite":  # foreign keys cannot be turned off inside its transaction
+            raise ValueError("migrate SQLite through its Engine, not a Connection")
         command.upgrade(alembic_config(bind), revision)
+        return
+    with bind.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # on the raw connection, outside any transaction (inside one the pragma does nothing)
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                command.upgrade(alembic_config(connection), revision)
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                    raise RuntimeError(f"the migration left rows that break foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def ensure_migrated(bind: Engine | Connection) -> None:

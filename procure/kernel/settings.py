@@ -14,7 +14,8 @@ from procure import PROJECT_ROOT
 from procure.kernel.clock import Clock, system_clock
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
-#: The audit key's file in the storage folder when PROCURE_AUDIT_KEY is not set.
+#: The audit key's file in the keys folder (or, made by an older version, the storage folder) when
+#: PROCURE_AUDIT_KEY is not set.
 AUDIT_KEY_FILE = "audit.key"
 #: The blind-index key's file in the keys folder when PROCURE_BID_INDEX_KEY is not set.
 BID_INDEX_KEY_FILE = "bid-index.key"
@@ -73,7 +74,7 @@ class Settings:
     #: for SQLite (the embedded default); PostgreSQL deployments run ``procure worker`` instead.
     worker_in_process: bool = False
     #: The key of the audit chain's MACs (PROCURE_AUDIT_KEY, at least 32 characters). Unset: the
-    #: key file ``audit.key`` in the storage folder, created on first use (``audit_mac_key``).
+    #: key file ``audit.key`` in the keys folder, created on first use (``audit_mac_key``).
     #: Never in the database: whoever holds it can forge the chain.
     audit_key: str | None = field(default=None, repr=False)
     #: The key of the bidder blind index (bidding.services.bidder_tag; PROCURE_BID_INDEX_KEY, at
@@ -90,10 +91,13 @@ class Settings:
         return _audit_key_file(Path(self.keys_dir) / BID_INDEX_KEY_FILE)
 
     def audit_mac_key(self) -> bytes:
-        """The audit key as the MAC takes it: PROCURE_AUDIT_KEY, else the storage folder's key file."""
+        """The audit key as the MAC takes it: PROCURE_AUDIT_KEY; else ``audit.key`` in the storage
+        folder where an installation made before keys had their own folder keeps it; else
+        ``audit.key`` in the keys folder, made on first use (never beside the database)."""
         if self.audit_key:
             return self.audit_key.encode("utf-8")
-        return _audit_key_file(self.storage_dir / AUDIT_KEY_FILE)
+        legacy = self.storage_dir / AUDIT_KEY_FILE
+        return _audit_key_file(legacy if legacy.exists() else Path(self.keys_dir) / AUDIT_KEY_FILE)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "database_url", normalise_database_url(self.database_url))

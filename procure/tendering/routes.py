@@ -249,7 +249,7 @@ class TenderPages(Controller):
         holders = [int(k[7:]) for k in data if k.startswith("holder_") and k[7:].isdigit() and len(k) < 20]
         threshold = str(data.get("opening_threshold") or "").strip()
         return self._act(request, db, clock, settings, user, tender_id, lambda: services.publish(
-            db, clock, user.actor, tender_id, opening_holders=holders or None,
+            db, clock, user.actor, tender_id, opening_holders=holders if "opening_threshold" in data else None,
             opening_threshold=int(threshold) if threshold.isdigit() and len(threshold) < 3 else None))
 
     @post("/{tender_id:int}/amend", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])

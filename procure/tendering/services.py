@@ -291,7 +291,7 @@ def opening_candidates(session: Session) -> list[tuple[User, OpeningKey]]:
 def _choose_holders(session: Session, holder_ids: Sequence[int] | None, threshold: int | None
                     ) -> tuple[list[tuple[User, OpeningKey]], int, list[Problem]]:
     candidates = opening_candidates(session)
-    if holder_ids:
+    if holder_ids is not None:
         wanted = set(holder_ids)
         chosen = [(u, k) for u, k in candidates if u.id in wanted]
         if len(chosen) != len(wanted):
@@ -511,7 +511,8 @@ def get(session: Session, clock: Clock, tender_id: int, *, lock: bool = False) -
     the clock first."""
     stmt = select(Tender).where(Tender.id == tender_id).options(*in_full())
     if lock:
-        stmt = stmt.with_for_update(key_share=True)
+        # A locked read must see the row as it is now, not as this session loaded it earlier.
+        stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
     tender = session.scalar(stmt)
     if tender is None:
         raise NotFound("Tender {id} does not exist.", id=tender_id)

@@ -43,7 +43,7 @@ def database(url: str) -> Iterator[Database]:
 @pytest.fixture()
 def env(url: str, tmp_path: Path) -> dict[str, str]:
     return {"PROCURE_DATABASE_URL": url, "PROCURE_STORAGE_DIR": str(tmp_path / "storage"),
-            "PROCURE_SECRET_KEY": "cli-test", "PROCURE_AUDIT_KEY": KEY}
+            "PROCURE_SECRET_KEY": "cli-test", "PROCURE_AUDIT_KEY": KEY, "PROCURE_KEYS_DIR": str(tmp_path / "keys")}
 
 
 @pytest.fixture()
@@ -129,7 +129,7 @@ def test_the_key_file_is_used_without_PROCURE_AUDIT_KEY(env, database):
     without = {k: v for k, v in env.items() if k != "PROCURE_AUDIT_KEY"}
     created = run(without, "create-user", "--username", "keyfile", "--password", "keyfile-pass-1", "--role", "admin")
     assert created.exit_code == 0, created.output
-    key_file = Path(env["PROCURE_STORAGE_DIR"]) / "audit.key"
+    key_file = Path(env["PROCURE_KEYS_DIR"]) / "audit.key"
     assert key_file.stat().st_mode & 0o777 == 0o600 and len(key_file.read_text().strip()) == 64
     assert run(without, "audit", "verify").exit_code == 0
     assert run(env, "audit", "verify").exit_code == 1  # MAC'd under the file's key, not PROCURE_AUDIT_KEY

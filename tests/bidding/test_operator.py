@@ -21,7 +21,7 @@ from procure.audit.models import AuditEntry
 from procure.bidding import clients, sealing
 from procure.bidding import services as bidding
 from procure.bidding.models import Bid, BidDocument, OpeningShare
-from procure.bidding.rules import REVOKED_DOCUMENT_DECRYPT
+from procure.bidding.rules import REVOKED_STORAGE
 from procure.bidding.sealing import SealError
 from procure.documents.models import Document
 from procure.models import Base
@@ -163,7 +163,8 @@ def test_a_tampered_ciphertext_makes_that_bid_invalid_with_the_reason(world, ses
     lot = _open(world, session, clock, tender)
     assert sorted(b["price"] for b in lot["bids"]) == sorted(PRICES[1:])
     (revoked,) = lot["revoked"]
-    assert revoked["bid"] == bids[0].id and revoked["reason"] == {"message": REVOKED_DOCUMENT_DECRYPT, "params": {"index": 1}}
+    # Changed at rest: the record says so (the bidder's receipt names the ciphertext it sent).
+    assert revoked["bid"] == bids[0].id and revoked["reason"] == {"message": REVOKED_STORAGE, "params": {"index": 1}}
     assert revoked["contractor"] == "杭州养护0有限公司"
     assert session.get(Bid, bids[0].id).state == "revoked"
 
@@ -219,3 +220,47 @@ def test_the_server_refuses_an_envelope_it_could_never_open(world, session, cloc
         assert info.value.errors[0]["field"] == field
     assert session.scalar(select(Bid.id)) is None and session.scalar(select(BidDocument.id)) is None
     assert session.scalar(select(text("count(*)")).select_from(Document)) == 0
+
+
+def test_a_share_sealed_badly_by_one_bidder_blocks_nobody(world, session, clock):
+    """A bidder who seals an official's share as garbage (or the wrong length of nothing) cannot stop
+    the opening: that official's device leaves the share out, the other bids open, and the bid that
+    lacks k shares is invalid (第31条: not decryptable through the bidder's fault)."""
+    tender = world.published_tender()
+    lot = tender.lots[0]
+    for who, price in zip(world.contractors[1:], PRICES):
+        world.bid(who, lot.id, price)
+    me = world.contractors[0]
+    sealed = clients.seal_for(lot, me.contractor_id, price="900000.00",
+                              documents=[clients.plain_document("a.pdf", pdf("x").getvalue())])
+    data = json.loads(sealed.envelope_text)
+    first_official = world.officials[0][0].id
+    for share in data["shares"]:
+        if share["holder"] == first_official:  # right length, but sealed to nobody
+            share["ciphertext"] = base64.b64encode(bytes(49)).decode()
+    bidding.submit(session, clock, world.storage, INDEX_KEY, me, lot.id, envelope=json.dumps(data),
+                   uploads=[bidding.Upload("sealed-1.bin", io.BytesIO(sealed.documents[0]))])
+    record = _open(world, session, clock, tender)
+    assert sorted(b["price"] for b in record["bids"]) == sorted(PRICES)
+    (revoked,) = record["revoked"]
+    assert revoked["reason"]["message"].startswith("The bid did not decrypt")
+
+
+def test_a_stored_envelope_is_rebuilt_from_what_was_read(world, session, clock):
+    """Numbers sent as text ("holder": "5") are stored as numbers: an official's device finds its share."""
+    tender = world.published_tender()
+    lot = tender.lots[0]
+    me = world.contractors[0]
+    sealed = clients.seal_for(lot, me.contractor_id, price="900000.00",
+                              documents=[clients.plain_document("a.pdf", pdf("x").getvalue())])
+    data = json.loads(sealed.envelope_text)
+    for share in data["shares"]:
+        share["holder"] = str(share["holder"])
+    data["tender"], data["lot"] = str(data["tender"]), str(data["lot"])
+    bid = bidding.submit(session, clock, world.storage, INDEX_KEY, me, lot.id, envelope=json.dumps(data),
+                         uploads=[bidding.Upload("sealed-1.bin", io.BytesIO(sealed.documents[0]))])
+    assert all(isinstance(s["holder"], int) for s in json.loads(bid.envelope)["shares"])
+    for who in world.contractors[1:3]:
+        world.bid(who, lot.id)
+    record = _open(world, session, clock, tender)
+    assert len(record["bids"]) == 3 and "revoked" not in record

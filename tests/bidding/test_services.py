@@ -217,6 +217,11 @@ def test_only_the_tenders_officials_present_shares_and_only_staff_hold_keys(worl
     with pytest.raises(InvalidInput):
         bidding.register_opening_key(session, clock, other_officer, "not a key")
     user, _ = world.officials[0]
-    with pytest.raises(InvalidInput):  # a share for every bid, or nothing is kept
-        bidding.present_shares(session, clock, world.storage, INDEX_KEY, user, tender.id, {})
+    bid_id = session.scalar(select(Bid.id))
+    with pytest.raises(InvalidInput, match="does not match"):  # not the share sealed to this official
+        bidding.present_shares(session, clock, world.storage, INDEX_KEY, user, tender.id, {bid_id: "A" * 44})
+    with pytest.raises(InvalidInput, match="does not open"):  # no such bid at this opening
+        bidding.present_shares(session, clock, world.storage, INDEX_KEY, user, tender.id, {999999: "A" * 44})
+    with pytest.raises(InvalidInput, match="malformed"):
+        bidding.present_shares(session, clock, world.storage, INDEX_KEY, user, tender.id, {bid_id: "短"})
     assert session.scalar(select(func.count()).select_from(OpeningShare)) == 0

@@ -121,6 +121,7 @@ def test_an_official_makes_an_opening_key_in_the_page(browser, live_server):
     official = context.new_page()
     official.set_default_timeout(30000)
     log_in(official, live_server, "inspector2", "inspector2-demo")
+    official.on("dialog", lambda dialog: dialog.accept())  # "is the key file saved?" — yes
     official.goto(f"{live_server}/account/opening-key")
     official.fill("input[name=passphrase]", "a long passphrase for keys")
     official.fill("input[name=passphrase2]", "a long passphrase for keys")

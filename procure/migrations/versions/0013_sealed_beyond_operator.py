@@ -31,8 +31,9 @@ depends_on = None
 def upgrade() -> None:
     bind = op.get_bind()
     waiting = bind.execute(sa.text(
-        "SELECT count(*) FROM bid JOIN lot ON lot.id = bid.lot_id "
-        "WHERE bid.state = 'submitted' AND bid.sealed IS NOT NULL AND lot.opened_at IS NULL")).scalar()
+        "SELECT count(*) FROM bid JOIN lot ON lot.id = bid.lot_id JOIN tender ON tender.id = lot.tender_id "
+        "WHERE bid.state = 'submitted' AND bid.sealed IS NOT NULL AND lot.opened_at IS NULL AND lot.state = 'active' "
+        "AND tender.state <> 'cancelled'")).scalar()
     if waiting:
         raise RuntimeError(
             f"{waiting} bid(s) sealed under the server's key are waiting for an opening. Open those tenders with "
@@ -85,7 +86,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('opening_threshold', sa.Integer(), nullable=True))
         batch_op.drop_column('sealing_key')
     with op.batch_alter_table('bid', schema=None) as batch_op:
-        # Bids already opened (or withdrawn) name their company; their tag only has to be unique.
+        # Bids already opened (or withdrawn, or on a lot never to be opened: 流标, cancelled) keep their
+        # company; their tag only has to be unique. The old ciphertext of a never-opened bid goes.
         batch_op.add_column(sa.Column('bidder_tag', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('envelope', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('revoked_reason', sa.JSON(), nullable=True))

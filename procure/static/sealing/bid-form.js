@@ -14,6 +14,9 @@ function problemOf(file, bytes) {
   return null;
 }
 
+// Back from the next page: a form the cache restored still holds ciphertext and disabled fields.
+window.addEventListener("pageshow", (event) => { if (event.persisted) location.reload(); });
+
 for (const form of document.querySelectorAll("form.bid-form")) {
   form.querySelector(".needs-script")?.remove();
   form.querySelector("button[type=submit]").disabled = false;

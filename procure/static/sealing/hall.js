@@ -22,7 +22,10 @@ async function poll() {
     const answer = await fetch(`/api/v1/tenders/${data.tender}/hall`, { headers: { accept: "application/json" } });
     if (!answer.ok) return;
     const hall = await answer.json();
-    if (hall.opened !== data.opened || hall.presented !== data.presented || hall.ready !== data.ready) location.reload();
+    const busy = form && (form.elements.passphrase.value || form.elements.key_file.files.length);
+    if (!busy && (hall.opened !== data.opened || hall.presented !== data.presented || hall.ready !== data.ready)) {
+      location.reload();
+    }
   } catch (_) { /* offline for a moment: try again at the next poll */ }
 }
 setInterval(poll, 5000);
@@ -45,8 +48,15 @@ if (form) {
       const answer = await fetch(`/tenders/${data.tender}/hall/my-shares`, { headers: { accept: "application/json" } });
       if (!answer.ok) { say(`${data.messages.failed} (HTTP ${answer.status})`, true); return; }
       const mine = await answer.json();
+      if (file && mine.public_key && JSON.parse(await file.text()).public_key !== mine.public_key) {
+        say(data.messages.otherkey, true); return;  // not the key this tender was sealed to
+      }
       const shares = {};
-      for (const item of mine.bids) shares[item.bid] = await decryptShare(key, mine.holder, item.context, item.share);
+      for (const item of mine.bids) {
+        try {
+          shares[item.bid] = await decryptShare(key, mine.holder, item.context, item.share);
+        } catch (_) { /* the bidder sealed this share badly: it counts as missing (第31条) */ }
+      }
       form.elements.shares.value = JSON.stringify(shares);
       form.elements.passphrase.value = "";
       form.elements.key_file.disabled = true;

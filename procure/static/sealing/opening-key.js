@@ -20,6 +20,8 @@ form.addEventListener("submit", async (event) => {
   document.body.appendChild(link);
   link.click();
   link.remove();
+  // The key cannot be recovered: register it only once the official says the file is kept.
+  if (!window.confirm(data.messages.saved)) { say(data.messages.notsaved, true); return; }
   form.elements.public_key.value = file.public_key;
   form.elements.passphrase.value = form.elements.passphrase2.value = "";
   form.dataset.ready = "1";

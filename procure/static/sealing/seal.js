@@ -48,7 +48,21 @@ async function encryptShare(ctx, holder, share) {
   const key = await shareKey(ephemeral.privateKey, holderKey, epk, info, "encrypt");
   const nonce = crypto.getRandomValues(new Uint8Array(12));
   const ciphertext = await crypto.subtle.encrypt({ name: "AES-GCM", iv: nonce, additionalData: info }, key, share);
-  return { holder: holder.user_id, epk: b64(epk), nonce: b64(nonce), ciphertext: b64(ciphertext) };
+  return { holder: holder.user_id, epk: b64(epk), nonce: b64(nonce), ciphertext: b64(ciphertext),
+    commitment: await commitment(info, share) };
+}
+
+// SHA-256 over the share's context, "|" and the share: the server checks a presented share against it.
+async function commitment(info, share) {
+  const bytes = new Uint8Array(info.length + 1 + share.length);
+  bytes.set(info); bytes.set(enc.encode("|"), info.length); bytes.set(share, info.length + 1);
+  return sha256hex(bytes);
+}
+
+// The manifest padded with spaces to a multiple of 1024 bytes: its length tells nothing.
+function paddedManifest(manifest) {
+  const size = enc.encode(JSON.stringify({ ...manifest, pad: "" })).length;
+  return enc.encode(JSON.stringify({ ...manifest, pad: " ".repeat((1024 - (size % 1024)) % 1024) }));
 }
 
 // Seal a bid: {tenderId, lotId, contractorId, threshold, holders: [{user_id, public_key}], price,
@@ -71,7 +85,7 @@ export async function sealBid(bid) {
   const envelope = {
     scheme: SCHEME, tender: bid.tenderId, lot: bid.lotId, threshold: bid.threshold,
     shares: await Promise.all(bid.holders.map((h, i) => encryptShare(ctx, h, shares[i]))),
-    manifest: b64(await aead(key, enc.encode(JSON.stringify(manifest)), `${ctx}|manifest`)),
+    manifest: b64(await aead(key, paddedManifest(manifest), `${ctx}|manifest`)),
     documents: await Promise.all(blobs.map(async (b) => ({ size: b.length, sha256: await sha256hex(b) }))),
   };
   return { envelope, blobs };
