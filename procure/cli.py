@@ -306,7 +306,7 @@ def seal_bid(server: str, token: str, lot_id: int, price: str, bond_form: str, b
              documents: tuple[Path, ...]) -> None:
     """Seal a bid on this machine exactly as the bid page does, then submit it: the price, bond and
     DOCUMENTS leave it only encrypted to the tender's opening officials (docs/sealed-bids.md)."""
-    from procure.bidding import clients, sealing  # late: `procure --help` imports only what each command uses
+    from procure.bidding import clients  # late: `procure --help` imports only what each command uses
     from procure.kernel.errors import InvalidInput, ProcureError  # late, as above
 
     with _api(server, token) as api:
@@ -315,15 +315,12 @@ def seal_bid(server: str, token: str, lot_id: int, price: str, bond_form: str, b
             raise click.ClickException("This token is not a company login's: only a company can bid.")
         plain = [clients.plain_document(path.name, path.read_bytes()) for path in documents]
         try:
-            checked = clients.check_before_sealing(price, bond_form, plain)
+            sealed = clients.seal_to(target, price=price, bond_form=bond_form, bond_reference=bond_reference,
+                                     documents=plain)
         except InvalidInput as exc:
             raise click.ClickException(f"{exc} " + "; ".join(f"{e['field']}: {e['message']}" for e in exc.errors)) from None
         except ProcureError as exc:
             raise click.ClickException(str(exc)) from None
-        holders = [sealing.Holder(h["user_id"], sealing.unb64(h["public_key"])) for h in target["holders"]]
-        sealed = sealing.seal_bid(tender_id=target["tender"], lot_id=lot_id, contractor_id=target["contractor"],
-                                  threshold=target["threshold"], holders=holders, price=checked, bond_form=bond_form,
-                                  bond_reference=bond_reference, documents=plain)
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             (out / "envelope.json").write_text(sealed.envelope_text)
@@ -332,7 +329,7 @@ def seal_bid(server: str, token: str, lot_id: int, price: str, bond_form: str, b
         files = [("documents", (f"sealed-{i}.bin", blob, "application/octet-stream"))
                  for i, blob in enumerate(sealed.documents, start=1)]
         receipt = _answer(api.post(f"/api/v1/lots/{lot_id}/bids", data={"envelope": sealed.envelope_text}, files=files))
-    click.echo(f"Sealed to {len(holders)} officials ({target['threshold']} needed to open): "
+    click.echo(f"Sealed to {len(target['holders'])} officials ({target['threshold']} needed to open): "
                + ", ".join(f"{h['name']} [{h['fingerprint']}]" for h in target["holders"]))
     click.echo(json.dumps(receipt, ensure_ascii=False, indent=2))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.orm import Session
@@ -57,6 +58,17 @@ def seal_for(lot: Lot, contractor_id: int, *, price: str, bond_form: str = "guar
     holders = [Holder(h.user_id, sealing.unb64(h.public_key)) for h in tender.holders]
     return sealing.seal_bid(tender_id=tender.id, lot_id=lot.id, contractor_id=contractor_id,
                             threshold=tender.opening_threshold, holders=holders, price=price, bond_form=bond_form,
+                            bond_reference=bond_reference, documents=documents)
+
+
+def seal_to(target: dict[str, Any], *, price: str, bond_form: str = "guarantee", bond_reference: str = "",
+            documents: Sequence[PlainDocument]) -> Sealed:
+    """Check, then seal to what ``GET /api/v1/lots/{id}/sealing`` answered (a client that has no
+    database, as the page's script): the tender, lot, k, the officials' keys and the company."""
+    price = check_before_sealing(price, bond_form, documents)
+    holders = [Holder(h["user_id"], sealing.unb64(h["public_key"])) for h in target["holders"]]
+    return sealing.seal_bid(tender_id=target["tender"], lot_id=target["lot"], contractor_id=target["contractor"],
+                            threshold=target["threshold"], holders=holders, price=price, bond_form=bond_form,
                             bond_reference=bond_reference, documents=documents)
 
 

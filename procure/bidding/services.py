@@ -9,6 +9,7 @@ k-th official presents the shares their own device decrypted; every reader below
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 
 import hashlib
 import hmac
@@ -114,15 +115,13 @@ def submit(session: Session, clock: Clock, storage: Storage, index_key: bytes, u
     tender = lot.tender
     if not accepts_bids(tender.state, tender.bid_deadline, received_at) or lot.state != LotState.ACTIVE:
         raise _late(tender, received_at)
-    sealed = check_envelope(tender, lot, envelope, len(uploads))
-    if len(uploads) > 20:
-        raise InvalidInput("The bid has errors; nothing was stored.",
-                           errors=[{"field": "documents", "message": "At most 20 documents."}])
+    sealed = check_envelope(tender, lot, envelope, len(uploads))  # at most 20 documents, as many as uploaded
     standing_problem(session, clock, tender, contractor.id, raise_if_excluded=True)
     tag = bidder_tag(index_key, lot.id, contractor.id)
 
     stored: list[Document] = []
-    try:
+    replaced: list[Document] = []
+    with _committing(session, storage, stored, replaced):
         for position, (upload, (size, digest)) in enumerate(zip(uploads, sealed.documents, strict=True), start=1):
             document = documents.store_sealed(session, clock, storage, upload.fileobj, tender_id=tender.id,
                                               position=position, max_bytes=MAX_DOCUMENT_BYTES + 28)
@@ -139,13 +138,12 @@ def submit(session: Session, clock: Clock, storage: Storage, index_key: bytes, u
                 or tender.bid_deadline is None or not received_at < tender.bid_deadline:
             raise _late(tender, received_at)
         bid = session.scalar(select(Bid).where(Bid.lot_id == lot.id, Bid.bidder_tag == tag))
-        replaced: list[Document] = []
         if bid is None:
             bid = Bid(lot_id=lot.id, bidder_tag=tag, version=1, receipt_hash="")
             session.add(bid)
         else:
             bid.version += 1
-            replaced = [d.document for d in bid.documents]
+            replaced.extend(d.document for d in bid.documents)
             bid.documents.clear()
         bid.state, bid.received_at, bid.withdrawn_at = BidState.SUBMITTED, received_at, None
         bid.envelope = sealed.text
@@ -157,15 +155,23 @@ def submit(session: Session, clock: Clock, storage: Storage, index_key: bytes, u
             session.delete(old)
         audit.record(session, clock, SEALED_BIDDER, "bid.submit", "bid", bid.id, None,
                      {"lot": lot.id, "version": bid.version, "receipt": bid.receipt_hash}, sealed_tender_id=tender.id)
+    return bid
+
+
+@contextmanager
+def _committing(session: Session, storage: Storage, added: list[Document], dropped: list[Document]) -> Iterator[None]:
+    """Commit what the block did. On failure roll back and delete the blobs it ``added``; after the
+    commit delete the blobs of the rows it ``dropped`` (blobs are files, outside the transaction)."""
+    try:
+        yield
         session.commit()
     except BaseException:
         session.rollback()
-        for document in stored:
+        for document in added:
             _drop_blob(session, storage, document.storage_key)
         raise
-    for old in replaced:
-        _drop_blob(session, storage, old.storage_key)
-    return bid
+    for document in dropped:
+        _drop_blob(session, storage, document.storage_key)
 
 
 def _drop_blob(session: Session, storage: Storage, key: str) -> None:
@@ -203,11 +209,9 @@ def withdraw(session: Session, clock: Clock, storage: Storage, index_key: bytes,
     bid.state, bid.withdrawn_at, bid.envelope = BidState.WITHDRAWN, now, None
     for document in removed:
         session.delete(document)
-    audit.record(session, clock, SEALED_BIDDER, "bid.withdraw", "bid", bid.id, None, {"lot": lot.id},
-                 sealed_tender_id=lot.tender_id)
-    session.commit()
-    for document in removed:
-        _drop_blob(session, storage, document.storage_key)
+    with _committing(session, storage, [], removed):
+        audit.record(session, clock, SEALED_BIDDER, "bid.withdraw", "bid", bid.id, None, {"lot": lot.id},
+                     sealed_tender_id=lot.tender_id)
     return bid
 
 
@@ -541,7 +545,7 @@ def _open(session: Session, clock: Clock, storage: Storage, index_key: bytes, ac
     sealed_docs: list[Document] = []
     identities: dict[int, int | None] = {}
     any_open = False
-    try:
+    with _committing(session, storage, stored, sealed_docs):
         for lot in tender.lots:
             entry: dict[str, Any] = {"number": lot.number, "title": lot.title, "state": lot.state,
                                      "ceiling_price": str(lot.ceiling_price), "bid_bond": str(lot.bid_bond), "bids": []}
@@ -607,14 +611,6 @@ def _open(session: Session, clock: Clock, storage: Storage, index_key: bytes, ac
         audit.record(session, clock, actor_user.actor, "tender.open", "tender", tender.id, None,
                      {"opening_record": digest, "state": tender.state, "officials": presenters,
                       "bidders": {str(b): c for b, c in identities.items()}})
-        session.commit()
-    except BaseException:
-        session.rollback()
-        for document in stored:
-            _drop_blob(session, storage, document.storage_key)
-        raise
-    for document in sealed_docs:
-        _drop_blob(session, storage, document.storage_key)
     return opening
 
 

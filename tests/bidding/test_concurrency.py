@@ -106,12 +106,9 @@ def test_last_second_rush(race, tmp_path):
     with httpx.Client(base_url=base, timeout=60) as client:
         for n in range(ON_TIME + LATE):
             target = client.get(f"/api/v1/lots/{lot_id}/sealing", headers={"Authorization": f"Bearer {tokens[n]}"}).json()
-            holders = [sealing.Holder(h["user_id"], sealing.unb64(h["public_key"])) for h in target["holders"]]
-            sealed[n] = sealing.seal_bid(tender_id=target["tender"], lot_id=lot_id, contractor_id=target["contractor"],
-                                         threshold=target["threshold"], holders=holders, price=f"{900000 + n}.00",
-                                         bond_form="guarantee", bond_reference=f"B{n}",
-                                         documents=[sealing.PlainDocument(f"bid{n}.pdf", "application/pdf",
-                                                                          PDF + str(n).encode())])
+            sealed[n] = clients.seal_to(target, price=f"{900000 + n}.00", bond_reference=f"B{n}",
+                                        documents=[sealing.PlainDocument(f"bid{n}.pdf", "application/pdf",
+                                                                         PDF + str(n).encode())])
 
     def post(n: int, at: datetime) -> tuple[int, int, float]:
         _sleep_until(at)

@@ -143,6 +143,18 @@ def test_k_minus_one_officials_open_nothing_and_k_open_everything(world, session
         assert MARKER.encode() in content  # the plaintext, checked against the declared hash
 
 
+def _sealed_by_hand(world: Any, lot: Any, who: Any, company_id: int | None = None) -> tuple[Any, dict]:
+    """A bid sealed as the page does, and its envelope as data for a test to bend."""
+    sealed = clients.seal_for(lot, company_id or who.contractor_id, price="900000.00",
+                              documents=[clients.plain_document("a.pdf", pdf("x").getvalue())])
+    return sealed, json.loads(sealed.envelope_text)
+
+
+def _submit(world: Any, session: Any, clock: Any, who: Any, lot: Any, sealed: Any, envelope: dict) -> Bid:
+    return bidding.submit(session, clock, world.storage, INDEX_KEY, who, lot.id, envelope=json.dumps(envelope),
+                          uploads=[bidding.Upload("sealed-1.bin", io.BytesIO(sealed.documents[0]))])
+
+
 def _open(world: Any, session: Any, clock: Any, tender: Any) -> dict:
     clock.now = tender.bid_deadline + timedelta(minutes=2)
     tenders.tick(session, clock)
@@ -191,10 +203,8 @@ def test_a_bid_that_names_another_company_is_invalid(world, session, clock):
     for who, price in zip(world.contractors[1:], PRICES):
         world.bid(who, lot.id, price)
     liar = world.contractors[0]
-    sealed = clients.seal_for(lot, world.contractors[1].contractor_id, price="900000.00",
-                              documents=[clients.plain_document("a.pdf", pdf("x").getvalue())])
-    bidding.submit(session, clock, world.storage, INDEX_KEY, liar, lot.id, envelope=sealed.envelope_text,
-                   uploads=[bidding.Upload("sealed-1.bin", io.BytesIO(sealed.documents[0]))])
+    sealed, envelope = _sealed_by_hand(world, lot, liar, company_id=world.contractors[1].contractor_id)
+    _submit(world, session, clock, liar, lot, sealed, envelope)
     opened = _open(world, session, clock, tender)
     (revoked,) = opened["revoked"]
     assert revoked["reason"]["message"].startswith("The sealed bid names another company")
@@ -233,15 +243,12 @@ def test_a_share_sealed_badly_by_one_bidder_blocks_nobody(world, session, clock)
     for who, price in zip(world.contractors[1:], PRICES):
         world.bid(who, lot.id, price)
     me = world.contractors[0]
-    sealed = clients.seal_for(lot, me.contractor_id, price="900000.00",
-                              documents=[clients.plain_document("a.pdf", pdf("x").getvalue())])
-    data = json.loads(sealed.envelope_text)
+    sealed, data = _sealed_by_hand(world, lot, me)
     first_official = world.officials[0][0].id
     for share in data["shares"]:
         if share["holder"] == first_official:  # right length, but sealed to nobody
             share["ciphertext"] = base64.b64encode(bytes(49)).decode()
-    bidding.submit(session, clock, world.storage, INDEX_KEY, me, lot.id, envelope=json.dumps(data),
-                   uploads=[bidding.Upload("sealed-1.bin", io.BytesIO(sealed.documents[0]))])
+    _submit(world, session, clock, me, lot, sealed, data)
     record = _open(world, session, clock, tender)
     assert sorted(b["price"] for b in record["bids"]) == sorted(PRICES)
     (revoked,) = record["revoked"]
@@ -253,14 +260,11 @@ def test_a_stored_envelope_is_rebuilt_from_what_was_read(world, session, clock):
     tender = world.published_tender()
     lot = tender.lots[0]
     me = world.contractors[0]
-    sealed = clients.seal_for(lot, me.contractor_id, price="900000.00",
-                              documents=[clients.plain_document("a.pdf", pdf("x").getvalue())])
-    data = json.loads(sealed.envelope_text)
+    sealed, data = _sealed_by_hand(world, lot, me)
     for share in data["shares"]:
         share["holder"] = str(share["holder"])
     data["tender"], data["lot"] = str(data["tender"]), str(data["lot"])
-    bid = bidding.submit(session, clock, world.storage, INDEX_KEY, me, lot.id, envelope=json.dumps(data),
-                         uploads=[bidding.Upload("sealed-1.bin", io.BytesIO(sealed.documents[0]))])
+    bid = _submit(world, session, clock, me, lot, sealed, data)
     assert all(isinstance(s["holder"], int) for s in json.loads(bid.envelope)["shares"])
     for who in world.contractors[1:3]:
         world.bid(who, lot.id)

@@ -39,11 +39,8 @@ def test_tender_to_signed_contract(client, session, clock):
     for headers, price in zip(bidders, ["1000000.00", "1100000.00", "1250000.00"]):
         target = client.get(f"/api/v1/lots/{lot_id}/sealing", headers=headers).json()
         assert target["threshold"] == 2 and len(target["holders"]) == 2
-        sealed = sealing.seal_bid(
-            tender_id=target["tender"], lot_id=lot_id, contractor_id=target["contractor"], threshold=2,
-            holders=[sealing.Holder(h["user_id"], sealing.unb64(h["public_key"])) for h in target["holders"]],
-            price=price, bond_form="guarantee", bond_reference="B",
-            documents=[sealing.PlainDocument("bid.pdf", "application/pdf", PDF)])
+        sealed = clients.seal_to(target, price=price, bond_reference="B",
+                                 documents=[sealing.PlainDocument("bid.pdf", "application/pdf", PDF)])
         r = client.post(f"/api/v1/lots/{lot_id}/bids", headers=headers, data={"envelope": sealed.envelope_text},
                         files=[("documents", ("sealed-1.bin", sealed.documents[0], "application/octet-stream"))])
         assert r.status_code == 201, r.text

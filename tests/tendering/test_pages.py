@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import csrf_token
 from tests.factories import ContractorFactory, JurisdictionFactory, SiteFactory, UserFactory
-from procure.bidding import clients, sealing
+from procure.bidding import clients
 from tests.tendering.world import PDF, seat_api_officials
 
 
@@ -87,11 +87,8 @@ def test_contractor_bids_on_the_page_and_bad_input_is_explained(client, page_log
                       files=[("documents", ("a.pdf", PDF, "application/pdf"))])
     assert bad.status_code == 400 and "JavaScript" in bad.text
     # What the script sends: the envelope and the ciphertexts, sealed to the holders the page lists.
-    sealed = sealing.seal_bid(tender_id=int(tender_url.rsplit("/", 1)[1]), lot_id=int(lot_id),
-                              contractor_id=data["contractor"], threshold=data["threshold"],
-                              holders=[sealing.Holder(h["user_id"], sealing.unb64(h["public_key"])) for h in data["holders"]],
-                              price="456789.00", bond_form="guarantee", bond_reference="BH-9",
-                              documents=[clients.plain_document("技术标.pdf", PDF)])
+    sealed = clients.seal_to(data | {"lot": int(lot_id)}, price="456789.00", bond_reference="BH-9",
+                             documents=[clients.plain_document("技术标.pdf", PDF)])
     good = client.post(f"{tender_url}/lots/{lot_id}/bid", data={"envelope": sealed.envelope_text, "_csrf_token": token},
                        files=[("documents", ("sealed-1.bin", sealed.documents[0], "application/octet-stream"))],
                        follow_redirects=True)

@@ -85,15 +85,12 @@ def build_world(session, clock, tmp_path: Path, contractors: int = 4) -> World: 
     officer = UserFactory(role="officer", username="tender-officer")
     officials = [officer, UserFactory(role="inspector", username="tender-supervisor", display_name="监督员"),
                  UserFactory(role="finance", username="tender-finance", display_name="财务开标人")]
-    keys = [sealing.new_opening_key() for _ in officials]
     people = []
     for i in range(contractors):
         company = ContractorFactory(company_name=f"杭州养护{i}有限公司", sme=i % 2 == 0)
         people.append(UserFactory(role="contractor", username=f"bidder{i}", contractor_id=company.id))
     session.commit()
-    for user, private in zip(officials, keys):
-        bidding.register_opening_key(session, clock, CurrentUser.of(user),
-                                     sealing.b64(sealing.public_point(private.public_key())))
+    keys = give_opening_keys(session, clock, officials)
     return World(session, clock, LocalStorage(tmp_path / "storage"), CurrentUser.of(officer),
                  [CurrentUser.of(u) for u in people], [s.id for s in sites],
                  officials=[(CurrentUser.of(u), k) for u, k in zip(officials, keys)])
@@ -104,27 +101,17 @@ def build_world(session, clock, tmp_path: Path, contractors: int = 4) -> World: 
 
 def seat_api_officials(session, clock, count: int = 2) -> list[tuple[str, Any]]:  # type: ignore[no-untyped-def]
     """Officials with opening keys registered (so a tender can be published): (username, private key)."""
-    officials = []
-    for n in range(count):
-        user = UserFactory(role=("inspector", "finance", "admin")[n % 3], username=f"official{n}",
-                           display_name=f"开标人{n}")
-        session.commit()
-        private = sealing.new_opening_key()
-        bidding.register_opening_key(session, clock, CurrentUser.of(user),
-                                     sealing.b64(sealing.public_point(private.public_key())))
-        officials.append((user.username, private))
-    return officials
+    users = [UserFactory(role=("inspector", "finance", "admin")[n % 3], username=f"official{n}",
+                         display_name=f"开标人{n}") for n in range(count)]
+    session.commit()
+    return [(user.username, private) for user, private in zip(users, give_opening_keys(session, clock, users))]
 
 
 def api_bid(client, headers, lot_id: int, price: str, content: bytes = PDF, name: str = "投标文件.pdf"):  # type: ignore[no-untyped-def]
     """Seal as the browser does (checks first, as the page's script does) and submit over the API."""
     target = client.get(f"/api/v1/lots/{lot_id}/sealing", headers=headers).json()
-    documents = [sealing.PlainDocument(name, "application/pdf", content)]
-    checked = clients.check_before_sealing(price, "guarantee", documents)
-    sealed = sealing.seal_bid(
-        tender_id=target["tender"], lot_id=lot_id, contractor_id=target["contractor"], threshold=target["threshold"],
-        holders=[sealing.Holder(h["user_id"], sealing.unb64(h["public_key"])) for h in target["holders"]],
-        price=checked, bond_form="guarantee", bond_reference="BH-1", documents=documents)
+    sealed = clients.seal_to(target, price=price, bond_reference="BH-1",
+                             documents=[sealing.PlainDocument(name, "application/pdf", content)])
     return client.post(f"/api/v1/lots/{lot_id}/bids", headers=headers, data={"envelope": sealed.envelope_text},
                        files=[("documents", (f"sealed-{i}.bin", blob, "application/octet-stream"))
                               for i, blob in enumerate(sealed.documents, start=1)])
