@@ -52,6 +52,8 @@ from procure.accounts import web as accounts_web
 from procure.accounts.web import IdentityMiddleware, provide_user
 from procure.documents.web import provide_pdf, provide_storage
 from procure.sites import web as sites_web
+from procure.inspection import web as inspection_web
+from procure.cases import web as cases_web
 
 STATIC_DIR = PROJECT_ROOT / "procure" / "static"
 
@@ -165,7 +167,8 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
 
     def configure_jinja(engine: JinjaTemplateEngine) -> None:
         for install in (install_template_helpers, accounts_web.install_template_helpers,
-                        sites_web.install_template_helpers):
+                        sites_web.install_template_helpers, inspection_web.install_template_helpers,
+                        cases_web.install_template_helpers):
             install(engine.engine)
 
     app = Litestar(

@@ -408,8 +408,12 @@ def _inspections(session: Session, settings: Settings, fixtures: Path, report: D
                 if contract.id % 2 == 0 and month.endswith(("09", "10")):  # one contractor has a bad autumn
                     findings += [FindingInput(item.code, 5, "多处") for item in template.items[:12]
                                  if item.code not in {f.item_code for f in findings}]
+                # Recent visits photograph their first two findings (the "before" the cases show).
+                recent = (today - at.date()).days < 75
+                photos = {f.item_code: [("现场.jpg", io.BytesIO(_site_photo(rng, before=True)))] for f in findings[:2]} \
+                    if recent else None
                 done = inspection.submit(session, FrozenClock(at), storage, inspector, site_id=site_id, inspected_at=at,
-                                         findings=findings, require_photos=False)
+                                         findings=findings, photos=photos, require_photos=False)
                 report.add("inspections")
                 _answer_cases(session, storage, users, contract, done.cases, at, now, rng)
         if progress:
@@ -431,7 +435,7 @@ def _answer_cases(session: Session, storage: LocalStorage, users: dict[str, User
         if answered > now or roll > 0.95:
             continue  # still open
         # The first answers carry an after-photo, so the evidence pages have something to show.
-        photos = [("整改后.jpg", io.BytesIO(_after_photo(rng)))] if n < 3 else []
+        photos = [("整改后.jpg", io.BytesIO(_site_photo(rng)))] if n < 3 else []
         cases.respond(session, FrozenClock(answered), storage, company_user, case_id, "已按标准完成整改", photos)
         checked = answered + timedelta(hours=6)
         if checked > now:
@@ -446,14 +450,19 @@ def _answer_cases(session: Session, storage: LocalStorage, users: dict[str, User
             cases.close(session, FrozenClock(checked), checker, case_id, "复查合格")
 
 
-def _after_photo(rng: random.Random) -> bytes:
-    """A small real JPEG (a swept, green-edged pavement as flat colours): the demo's evidence."""
+def _site_photo(rng: random.Random, before: bool = False) -> bytes:
+    """A small real JPEG (a green-edged pavement as flat colours; litter on it before the fix):
+    the demo's evidence."""
     from PIL import Image, ImageDraw  # Pillow only when the demo draws its photos
 
     image = Image.new("RGB", (320, 240), (150, 150, 150))
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 190, 320, 240), fill=(70, 140, 60))
     draw.line((0, 120 + rng.randint(-20, 20), 320, 120), fill=(240, 240, 240), width=4)
+    if before:
+        for _ in range(6):
+            x, y = rng.randint(10, 300), rng.randint(130, 185)
+            draw.ellipse((x, y, x + 14, y + 9), fill=(rng.randint(180, 250), rng.randint(60, 200), 40))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)
     return out.getvalue()

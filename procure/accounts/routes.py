@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, patch, post
@@ -12,6 +13,7 @@ from litestar.response import Redirect
 from procure.accounts import services
 from procure.accounts.rules import Permission
 from procure.accounts.schemas import TokenRequest, TokenResponse, UserCreate, UserOut, UserPage, UserUpdate
+from procure.audit import rules as audit_rules
 from procure.audit import services as audit
 from procure.kernel.errors import ProcureError
 from procure.kernel.i18n import LOCALE_COOKIE, LOCALES
@@ -19,6 +21,10 @@ from procure.kernel.pagination import PageRequest
 from procure.kernel.web import scope_locale, client_address, AppClock, AppSettings, DB, form_errors, FormData, page, PageNo, PathId, SESSION_COOKIE
 from procure.accounts.web import Me, requires
 
+
+
+#: A text filter of the audit viewer: short, or the request is refused (400) before any query.
+AuditText = Annotated[str | None, QueryParameter(max_length=64)]
 
 
 class AuthApi(Controller):
@@ -164,6 +170,23 @@ class AdminPages(Controller):
         return Redirect("/admin/users")
 
     @get("/audit", sync_to_thread=True, guards=[requires(Permission.AUDIT_READ)])
-    def audit_trail(self, request: Request, db: DB, page_no: PageNo = 1,
-                    verify: FromQuery[bool] = False) -> Response:
-        return page(request, "admin/audit.html", **audit.trail_page(db, PageRequest(page_no, 50), walk=verify))
+    def audit_trail(self, request: Request, db: DB, page_no: PageNo = 1, verify: FromQuery[bool] = False,
+                    entity: AuditText = None, entity_id: AuditText = None, actor: AuditText = None,
+                    action: AuditText = None, since: FromQuery[date | None] = None,
+                    until: FromQuery[date | None] = None) -> Response:
+        where = audit.AuditFilter(entity or None, entity_id or None, actor or None, action or None, since, until)
+        return page(request, "admin/audit.html", **audit.trail_page(db, PageRequest(page_no, 50), walk=verify,
+                                                                    where=where))
+
+    @get("/audit/export.csv", sync_to_thread=True, guards=[requires(Permission.AUDIT_READ)])
+    def audit_export(self, request: Request, db: DB, entity: AuditText = None, entity_id: AuditText = None,
+                     actor: AuditText = None, action: AuditText = None, since: FromQuery[date | None] = None,
+                     until: FromQuery[date | None] = None) -> Response:
+        where = audit.AuditFilter(entity or None, entity_id or None, actor or None, action or None, since, until)
+        return Response(audit.export_csv(db, where, scope_locale(request.scope)), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": "attachment; filename=audit-trail.csv"})
+
+    @get("/audit/{entry_id:int}", sync_to_thread=True, guards=[requires(Permission.AUDIT_READ)])
+    def audit_entry(self, request: Request, db: DB, entry_id: PathId) -> Response:
+        found = audit.entry(db, entry_id)
+        return page(request, "admin/audit_entry.html", e=found, changes=audit_rules.changes(found.before, found.after))

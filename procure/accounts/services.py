@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,6 +41,8 @@ class CurrentUser:
     jurisdiction_code: str | None
     jurisdiction_name: str | None
     contractor_id: int | None = None
+    #: Notifications not yet read, counted when a page's login is looked up (the header's badge).
+    unread: int = 0
 
     def can(self, permission: Permission) -> bool:
         return role_can(self.role, permission)
@@ -146,7 +148,10 @@ def login_for_token(session: Session, clock: Clock, token: str, purpose: str) ->
         raise NotAuthenticated("Your login has expired; log in again.")
     if not login.user.active:
         raise NotAuthenticated("The access token is no longer valid; log in again.")
-    return CurrentUser.of(login.user), login.expires_at
+    user = CurrentUser.of(login.user)
+    if purpose == "session":  # pages show the unread count in their header; the API does not
+        user = replace(user, unread=unread_count(session, user))
+    return user, login.expires_at
 
 
 def log_out(session: Session, clock: Clock, token: str) -> None:

@@ -20,11 +20,12 @@ from procure.accounts import services as accounts
 from procure.accounts.models import Jurisdiction
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
+from procure.audit import rules as audit_rules
 from procure.kernel.caching import OneAtATime, Remembered
 from procure.kernel.changes import Changes
 from procure.kernel.db import Database
 from procure.kernel.errors import ProcureError
-from procure.kernel.i18n import LOCALE_COOKIE, gettext, pick_locale, role_label
+from procure.kernel.i18n import LOCALE_COOKIE, field_label, gettext, pick_locale, role_label
 from procure.kernel.settings import Settings
 from procure.kernel.web import SESSION_COOKIE, context_locale, is_api, scope_locale
 
@@ -145,6 +146,14 @@ def jurisdiction_label(context: Context, j: Jurisdiction | None) -> str:
 
 
 
+@pass_context
+def field_name(context: Context, field: str) -> str:
+    """A recorded field by its label in the reader's language (the audit entry's before → after)."""
+    return field_label(context_locale(context), field)
+
+
 def install_template_helpers(environment: Environment) -> None:
-    environment.filters.update(jurisdiction=jurisdiction_label)
+    environment.filters.update(jurisdiction=jurisdiction_label, field_name=field_name)
     environment.globals["Permission"] = Permission
+    # The audit viewer names actions and objects by msgid (audit.rules), translated in the page.
+    environment.globals.update(audit_action=audit_rules.action_text, audit_entity=audit_rules.entity_text)

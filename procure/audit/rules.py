@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from procure.kernel.i18n import N_
+
 GENESIS = "0" * 64
 #: ``audit_entry.scheme``: how ``hash`` was computed.
 LEGACY = "sha256"
@@ -221,3 +223,69 @@ def verify_chain(links: Iterable[ChainLink], key: bytes, anchors: Sequence[Ancho
             return ChainVerdict(checked, None,
                                 f"the published head{when} (MAC {a.mac[:16]}…) is not in the chain ({ends}){named}")
     return ChainVerdict(checked)
+
+
+# --- how the viewer names what happened ------------------------------------------------------
+# Actions are written by every domain as "<object>.<verb>"; the audit page names them in the
+# reader's language. An action missing here is shown as written (and test_i18n lists it).
+
+ENTITY_TEXT = {
+    "award": N_("Award"), "bid": N_("Bid"), "case": N_("Case"), "citizen_report": N_("Citizen report"),
+    "contract": N_("Contract"), "contractor": N_("Company"), "enquiry": N_("Enquiry"),
+    "inspection": N_("Inspection"), "inspection_template": N_("Inspection standard"),
+    "jurisdiction": N_("Jurisdiction"), "lot": N_("Lot"), "opening_key": N_("Opening key"),
+    "payment_statement": N_("Payment statement"), "site": N_("Site"), "tender": N_("Tender"),
+    "unit_rate": N_("Unit rate"), "user": N_("User"), "committee": N_("Committee"), "expert": N_("Expert"),
+}
+
+ACTION_TEXT = {
+    "award.answer": N_("Objection answered"), "award.notice": N_("Award notice issued"),
+    "award.object": N_("Objection lodged"), "award.propose": N_("Award proposed"),
+    "bid.submit": N_("Bid submitted"), "bid.withdraw": N_("Bid withdrawn"),
+    "case.open": N_("Case opened"), "case.respond": N_("Case answered"), "case.close": N_("Case closed"),
+    "case.reopen": N_("Case reopened"), "case.void": N_("Case voided"),
+    "committee.declare": N_("Committee member's declaration"), "committee.form": N_("Committee formed"),
+    "committee.replace": N_("Committee member replaced"), "committee.withdraw": N_("Committee member withdrew"),
+    "contract.create": N_("Contract drawn up"), "contract.sign": N_("Contract signed"),
+    "contract.state": N_("Contract state changed"), "contract.terms": N_("Contract terms changed"),
+    "contract.variation": N_("Contract variation"), "contract.signed": N_("Contract signed"),
+    "contract.active": N_("Contract in force"), "contract.completed": N_("Contract completed"),
+    "contract.suspended": N_("Contract suspended"), "contract.terminated": N_("Contract terminated"),
+    "contract.draft": N_("Contract back to draft"),
+    "contractor.approve": N_("Company approved"), "contractor.document": N_("Company document added"),
+    "contractor.register": N_("Company registered"), "contractor.reject": N_("Company rejected"),
+    "enquiry.answer": N_("Enquiry answered"), "enquiry.ask": N_("Enquiry asked"),
+    "evaluation.abnormal": N_("Abnormally low price decided"), "evaluation.compliance": N_("Compliance checked"),
+    "evaluation.finalize": N_("Evaluation finalised"), "evaluation.score": N_("Scores saved"),
+    "evaluation.sheet": N_("Score sheet submitted"), "expert.relation": N_("Expert's relation declared"),
+    "inspection.plan": N_("Sampling plan drawn"), "inspection.submit": N_("Inspection submitted"),
+    "jurisdiction.create": N_("Jurisdiction added"), "opening.present": N_("Opening shares presented"),
+    "opening_key.register": N_("Opening key registered"), "penalty.media": N_("Media exposure penalty"),
+    "report.verify": N_("Citizen report verified"), "site.create": N_("Site added"), "site.import": N_("Sites imported"),
+    "site.update": N_("Site changed"), "template.version": N_("Inspection standard revised"),
+    "tender.amend": N_("Tender amended"), "tender.cancel": N_("Tender cancelled"), "tender.close": N_("Tender closed"),
+    "tender.create": N_("Tender drafted"), "tender.open": N_("Bids opened"), "tender.publish": N_("Tender published"),
+    "tender.settle": N_("Tender settled"), "tender.update": N_("Tender draft changed"),
+    "statement.compute": N_("Statements computed"), "report.file": N_("Citizen report filed"),
+    "statement.computed": N_("Statement computed"), "statement.submitted": N_("Statement submitted"),
+    "statement.returned": N_("Statement returned"), "statement.approved": N_("Statement approved"),
+    "statement.paid": N_("Payment recorded"), "unit_rate.set": N_("Unit rate set"),
+    "user.create": N_("User added"), "user.update": N_("User changed"),
+}
+
+
+def action_text(action: str) -> str:
+    """The msgid naming an action (the action as written when none is known)."""
+    return ACTION_TEXT.get(action, action)
+
+
+def entity_text(entity: str) -> str:
+    return ENTITY_TEXT.get(entity, entity)
+
+
+def changes(before: dict | None, after: dict | None) -> list[tuple[str, Any, Any]]:
+    """An entry's before → after, key by key, in the order the keys were written (keys unchanged
+    in value are left out; a key only one side has shows "—" on the other)."""
+    before, after = before or {}, after or {}
+    keys = list(dict.fromkeys([*before, *after]))
+    return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k) or k not in before]

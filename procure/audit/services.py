@@ -6,14 +6,17 @@ from the settings), so no caller of ``record`` ever handles it.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import ColumnElement, Select, event, func, insert, inspect, select, text
 from sqlalchemy.engine import Connection
@@ -21,9 +24,12 @@ from sqlalchemy.orm import Mapper, Session, object_session
 
 from procure.audit.models import AuditEntry
 from procure.audit.rules import (
-    GENESIS, KEYED, Anchor, ChainHead, ChainLink, ChainVerdict, canonical, entry_mac, link_mac, verify_chain,
+    GENESIS, KEYED, Anchor, ChainHead, ChainLink, ChainVerdict, action_text, canonical, entity_text, entry_mac, link_mac,
+    verify_chain,
 )
-from procure.kernel.clock import Clock
+from procure.kernel.clock import BUREAU_TZ, Clock, day_start
+from procure.kernel.i18n import gettext
+from procure.kernel.errors import NotFound
 from procure.kernel.db import AUDIT_KEY
 from procure.kernel.hooks import Port
 from procure.kernel.pagination import Page, PageRequest
@@ -208,11 +214,92 @@ def entries_for(session: Session, entity: str, entity_id: int | str, limit: int 
     ))
 
 
-def list_entries(session: Session, paging: PageRequest) -> Page[AuditEntry]:
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the audit viewer narrows to: an object (kind, and id), who, what, and local days."""
+
+    entity: str | None = None
+    entity_id: str | None = None
+    actor: str | None = None  # login or display name, as recorded; a part of it matches
+    action: str | None = None
+    since: date | None = None
+    until: date | None = None  # inclusive
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        where = [_unsealed()]
+        if self.entity:
+            where.append(AuditEntry.entity == self.entity)
+        if self.entity_id:
+            where.append(AuditEntry.entity_id == self.entity_id)
+        if self.actor:
+            like = "%" + self.actor.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            where.append(AuditEntry.actor_name.ilike(like, escape="\\"))
+        if self.action:
+            where.append(AuditEntry.action == self.action)
+        if self.since:
+            where.append(AuditEntry.at >= day_start(self.since))
+        if self.until:
+            where.append(AuditEntry.at < day_start(self.until + timedelta(days=1)))
+        return where
+
+    def query(self) -> str:
+        """The filter as a query string (the pager's and the export's links keep it)."""
+        values = {"entity": self.entity, "entity_id": self.entity_id, "actor": self.actor, "action": self.action,
+                  "since": self.since.isoformat() if self.since else None,
+                  "until": self.until.isoformat() if self.until else None}
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+def list_entries(session: Session, paging: PageRequest, where: AuditFilter = AuditFilter()) -> Page[AuditEntry]:
     """Newest first."""
-    rows = list(session.scalars(select(AuditEntry).where(_unsealed()).order_by(AuditEntry.id.desc())
+    conditions = where.conditions()
+    rows = list(session.scalars(select(AuditEntry).where(*conditions).order_by(AuditEntry.id.desc())
                                 .offset(paging.offset).limit(paging.per_page)))
-    return Page(rows, count(session), paging)
+    total = session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions)) or 0
+    return Page(rows, total, paging)
+
+
+#: The export's ceiling: a year of a district's work is far below it; a bigger one is narrowed first.
+EXPORT_LIMIT = 50_000
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell a spreadsheet will not run: text starting like a formula is quoted with '."""
+    text = "" if value is None else value if isinstance(value, str) else json.dumps(value, ensure_ascii=False,
+                                                                                   sort_keys=True, default=str)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_csv(session: Session, where: AuditFilter, locale: str) -> bytes:
+    """The filtered trail, oldest first as the chain runs, with its MACs (so a copy can be checked
+    against ``procure audit verify``), headed and named in the reader's language."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([gettext(locale, h) for h in ("#", "Time", "Who", "Action", "What", "Object", "Object id",
+                                                  "Before", "After", "MAC")])
+    query = (select(AuditEntry).where(*where.conditions()).order_by(AuditEntry.id).limit(EXPORT_LIMIT)
+             .execution_options(yield_per=1000))
+    for e in session.scalars(query):
+        writer.writerow([e.id, e.at.astimezone(BUREAU_TZ).isoformat(timespec="seconds"), _cell(e.actor_name), e.action,
+                         gettext(locale, action_text(e.action)), gettext(locale, entity_text(e.entity)),
+                         _cell(e.entity_id), _cell(e.before), _cell(e.after), e.hash])
+    return out.getvalue().encode("utf-8-sig")  # Excel in a Chinese locale reads UTF-8 with a BOM
+
+
+def entry(session: Session, entry_id: int) -> AuditEntry:
+    found = session.scalar(select(AuditEntry).where(AuditEntry.id == entry_id, _unsealed()))
+    if found is None:
+        raise NotFound("Audit entry {id} does not exist.", id=entry_id)
+    return found
+
+
+def actions(session: Session) -> list[str]:
+    """The actions recorded so far (the viewer's choice of "what")."""
+    return sorted(session.scalars(select(AuditEntry.action).distinct()))
+
+
+def entities(session: Session) -> list[str]:
+    return sorted(session.scalars(select(AuditEntry.entity).distinct()))
 
 
 def record_many(session: Session, clock: Clock, actor: Actor,
@@ -236,6 +323,8 @@ def record_many(session: Session, clock: Clock, actor: Actor,
     session.execute(insert(AuditEntry), entries)
 
 
-def trail_page(session: Session, paging: PageRequest, *, walk: bool) -> dict[str, Any]:
-    """The audit page: a page of entries and, when asked, the verdict of walking the whole chain."""
-    return {"result": list_entries(session, paging), "verdict": verify(session) if walk else None}
+def trail_page(session: Session, paging: PageRequest, *, walk: bool, where: AuditFilter = AuditFilter()) -> dict[str, Any]:
+    """The audit page: a page of entries (filtered), the choices of its filters and, when asked,
+    the verdict of walking the whole chain."""
+    return {"result": list_entries(session, paging, where), "verdict": verify(session) if walk else None,
+            "where": where, "actions": actions(session), "entities": entities(session)}

@@ -40,6 +40,7 @@ from procure.bidding.rules import (BOND_FORMS, REVOKED_DOCUMENT_COUNT, REVOKED_D
                                    REVOKED_STORAGE, REVOKED_UNDECRYPTABLE, REVOKED_WRONG_BIDDER, BidState, bidder_tag, bond_status,
                                    parse_price, receipt_fingerprint)
 from procure.bidding.sealing import SealError
+from procure.kernel.i18n import N_
 from procure.kernel.clock import BUREAU_TZ, Clock
 from procure.contractors import services as contractors
 from procure.contractors.models import Contractor
@@ -754,8 +755,8 @@ def register_opening_key(session: Session, clock: Clock, user: CurrentUser, publ
     session.flush()
     # Tell the official: a key registered by someone else in their name (an admin who reset their
     # password) would have bids sealed to it; the fingerprint is theirs to compare.
-    accounts.notify(session, clock, [user.id], "An opening key was registered for you (fingerprint {fingerprint}). "
-                    "If you did not make it, tell the bureau at once.", "/account/opening-key",
+    accounts.notify(session, clock, [user.id], N_("An opening key was registered for you (fingerprint {fingerprint}). "
+                                                 "If you did not make it, tell the bureau at once."), "/account/opening-key",
                     fingerprint=key.fingerprint)
     audit.record(session, clock, user.actor, "opening_key.register", "opening_key", key.id, None,
                  {"fingerprint": key.fingerprint})

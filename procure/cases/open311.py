@@ -62,6 +62,28 @@ SERVICES = (
 )
 BY_CODE = {s.code: s for s in SERVICES}
 
+#: The services' texts in English for English pages. GeoReport clients get the bureau's Chinese,
+#: as the standard's service list is the jurisdiction's own words.
+ENGLISH = {
+    "暴露垃圾": "Litter", "路面、绿地、广场上的垃圾、积存渣土": "Litter or dumped soil on a road, green space or square",
+    "果皮箱满溢": "Overflowing litter bin", "果皮箱、垃圾桶满溢或破损": "A litter bin overflowing or broken",
+    "河道漂浮物": "Rubbish floating on a river", "河面漂浮垃圾、水草": "Floating rubbish or weed on a river",
+    "绿化损坏": "Damaged greenery", "树木倒伏、缺株、黄土裸露、病虫害": "Fallen or missing trees, bare soil, pests",
+    "道路破损": "Damaged road or pavement", "路面坑洼、人行道板松动破损": "Potholes, loose or broken paving",
+    "设施损坏": "Damaged facility", "护栏、座椅、标识牌、井盖等损坏缺失": "A railing, bench, sign or manhole cover damaged or missing",
+    "路灯不亮": "Street light out", "路灯、景观灯不亮或灯杆损坏": "A street or feature light out, or its pole damaged",
+    "哪一种设施？": "Which facility?", "护栏": "Railing", "座椅": "Bench", "标识牌": "Sign", "井盖": "Manhole cover",
+    "其他": "Other", "是否危及行人或车辆安全？": "Does it endanger pedestrians or vehicles?", "是": "Yes", "否": "No",
+    "灯杆编号（杆身上的铭牌）": "Pole number (on the plate on the pole)", "例如 YH-0231": "e.g. YH-0231",
+    "有几盏灯不亮？": "How many lights are out?",
+    "洁化": "Cleanliness", "绿化": "Greenery", "序化": "Order", "亮化": "Lighting",
+}
+
+
+def in_language(text: str, locale: str) -> str:
+    """A service's text (name, description, question, answer) in the reader's language."""
+    return ENGLISH.get(text, text) if locale == "en" else text
+
 #: The longest answer kept for one attribute (a pole number, a count; the description is the free text).
 MAX_ATTRIBUTE_CHARS = 200
 

@@ -28,7 +28,7 @@ from procure.documents import services as documents
 from procure.documents.storage import Storage
 from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from procure.inspection import services as inspections
-from procure.inspection.models import Finding, Inspection, TemplateItem
+from procure.inspection.models import Finding, Inspection, InspectionPhoto, TemplateItem
 from procure.inspection.photos import normalise
 from procure.kernel.pagination import Page, PageRequest
 from procure.sites.models import Site
@@ -423,7 +423,11 @@ def case_page(session: Session, clock: Clock, user: CurrentUser, case_id: int) -
     answer it (the responsible company, while it is open)."""
     case = get(session, case_id, user)
     now = clock()
-    return {"case": case, "now": now, "timer": timer(case, now), "overdue": overdue(case, now),
+    # The "before": the photos the inspector took of this item on the visit that opened the case.
+    before = list(session.scalars(select(InspectionPhoto.document_id).where(
+        InspectionPhoto.inspection_id == case.inspection_id, InspectionPhoto.item_code == case.item_code)
+        .order_by(InspectionPhoto.id))) if case.inspection_id is not None and case.item_code else []
+    return {"case": case, "now": now, "timer": timer(case, now), "overdue": overdue(case, now), "before": before,
             "may_respond": policy.acts_for_company(user) and user.can(Permission.CASES_RESPOND)
             and case.state == CaseState.OPEN,
             # The inspector checks a reported fix (复核); a finished case can no longer be voided.

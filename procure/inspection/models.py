@@ -89,6 +89,10 @@ class Inspection(Base):
     photos: Mapped[list[InspectionPhoto]] = relationship(order_by="InspectionPhoto.id", cascade="all, delete-orphan",
                                                          lazy="selectin")
 
+    def standard_of(self, code: str) -> str:
+        """An item by its standard's text (people read items by what they require, not by code)."""
+        return next((i.standard for i in self.template.items if i.code == code), code)
+
 
 class Finding(Base):
     __tablename__ = "finding"

@@ -64,10 +64,10 @@ class InspectionApi(Controller):
                                correction_reason=data.correction_reason, require_photos=False)
         return InspectionOut.of(done.inspection, cases=done.cases, warnings=done.warnings, missing_photos=done.missing_photos)
 
-    @get("/inspections/{inspection_id:int}", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_READ)],
-         summary="One inspection")
-    def show(self, inspection_id: PathId, db: DB) -> InspectionOut:
-        return InspectionOut.of(services.get(db, inspection_id))
+    @get("/inspections/{inspection_id:int}", sync_to_thread=True, guards=[requires()],
+         summary="One inspection (staff who read inspections; a company, those of its own contracts)")
+    def show(self, inspection_id: PathId, db: DB, user: Me) -> InspectionOut:
+        return InspectionOut.of(services.readable(db, user, inspection_id))
 
     @get("/contracts/{contract_id:int}/scores", sync_to_thread=True, guards=[requires()],
          summary="A contract's month: {contract_score, sites:[{site_id, score, inspections}]}")
@@ -152,14 +152,14 @@ class InspectionPages(Controller):
                               errors=errors, form=form)
         return Redirect(f"/inspections/{done.inspection.id}?new=1")
 
-    @get("/inspections/{inspection_id:int}", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_READ)])
-    def show(self, request: Request, inspection_id: PathId, db: DB) -> Response:
+    @get("/inspections/{inspection_id:int}", sync_to_thread=True, guards=[requires()])
+    def show(self, request: Request, inspection_id: PathId, db: DB, user: Me) -> Response:
         return page(request, "inspection/detail.html", new=request.query_params.get("new") == "1",
-                    **services.inspection_page(db, inspection_id))
+                    **services.inspection_page(db, user, inspection_id))
 
-    @get("/inspections/{inspection_id:int}/report.pdf", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_READ)])
-    def pdf(self, inspection_id: PathId, db: DB, pdf: Pdf) -> Response:
-        return pdf_response(pdf.render("pdf/inspection.html", services.inspection_page(db, inspection_id)),
+    @get("/inspections/{inspection_id:int}/report.pdf", sync_to_thread=True, guards=[requires()])
+    def pdf(self, inspection_id: PathId, db: DB, pdf: Pdf, storage: AppStorage, user: Me) -> Response:
+        return pdf_response(pdf.render("pdf/inspection.html", services.inspection_print(db, storage, user, inspection_id)),
                             f"考核记录-{inspection_id}.pdf")
 
     @get("/contracts/{contract_id:int}/month", sync_to_thread=True, guards=[requires()])

@@ -8,10 +8,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from procure.kernel.i18n import N_
 from procure.kernel.money import round2
 
 #: The four standards of 四化, in the order the bureau lists them.
 CATEGORIES = ("clean", "green", "order", "light")  # 洁化 绿化 序化 亮化
+#: The four categories (四化) in the reader's language; a template names them too, in Chinese.
+CATEGORY_TEXT = {"clean": N_("Cleanliness"), "green": N_("Greenery"), "order": N_("Order"), "light": N_("Lighting")}
 DEFAULT_SAMPLING_SHARE = Decimal("0.30")
 
 

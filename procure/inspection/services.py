@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from procure.kernel import bounds
 from procure.accounts import policy
 from procure.accounts.rules import Permission
+from procure.accounts.models import User
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
 from procure.audit.services import SYSTEM, Actor
@@ -24,6 +25,7 @@ from procure.kernel.clock import month_bounds, month_of, BUREAU_TZ, Clock, local
 from procure.contracts import services as contracts
 from procure.contracts.models import Contract, ContractSite
 from procure.contracts.rules import ContractState
+from procure.documents import images
 from procure.documents import services as documents
 from procure.documents.storage import Storage
 from procure.kernel.errors import Conflict, InvalidInput, NotFound
@@ -380,6 +382,20 @@ def get(session: Session, inspection_id: int) -> Inspection:
     return found
 
 
+def readable(session: Session, user: CurrentUser, inspection_id: int) -> Inspection:
+    """An inspection for staff who read inspections, and for the company whose contract it
+    scored (its evidence: the statement and the cases point to it). To anyone else it does not
+    exist (no existence oracle)."""
+    found = session.get(Inspection, inspection_id)
+    if found is not None and user.can(Permission.INSPECTIONS_READ):
+        return found
+    if found is not None and policy.acts_for_company(user) and found.contract_id is not None:
+        contractor_id = session.scalar(select(Contract.contractor_id).where(Contract.id == found.contract_id))
+        if policy.owns(user, contractor_id):
+            return found
+    raise NotFound("Inspection {id} does not exist.", id=inspection_id)
+
+
 def plan_page(session: Session, user: CurrentUser, month: str) -> dict[str, Any]:
     """The inspector's month: each contract's sampling plan, what is done, what is left; the
     inspector's own street first (属地管理), the others after."""
@@ -399,14 +415,35 @@ def plan_page(session: Session, user: CurrentUser, month: str) -> dict[str, Any]
     return {"month": month, "rows": rows, "undrawn": undrawn, "recent": recent(session, user, 10)}
 
 
-def inspection_page(session: Session, inspection_id: int) -> dict[str, Any]:
+def inspection_page(session: Session, user: CurrentUser, inspection_id: int) -> dict[str, Any]:
     """One inspection as its page shows it: the template's items by code and what later domains add."""
-    inspection = get(session, inspection_id)
+    inspection = readable(session, user, inspection_id)
     context: dict[str, Any] = {"inspection": inspection, "items": {i.code: i for i in inspection.template.items},
                                "cases": []}
     for panel in inspection_page_panels(session, inspection):
         context |= panel
     return context
+
+
+#: The most photos one printed record carries (a visit rarely has more than a dozen).
+PRINTED_PHOTOS = 24
+
+
+def inspection_print(session: Session, storage: Storage, user: CurrentUser, inspection_id: int) -> dict[str, Any]:
+    """The inspection's page data, plus what its printed record carries: who inspected, and its
+    photos (small copies, as data: URLs, since the PDF renderer fetches nothing)."""
+    context = inspection_page(session, user, inspection_id)
+    inspection: Inspection = context["inspection"]
+    inspector = session.get(User, inspection.inspector_id)
+    photos = []
+    for photo in inspection.photos[:PRINTED_PHOTOS]:
+        try:
+            small = images.shrink(documents.read_all(storage, photo.document), images.PRINT_EDGE)
+        except (ValueError, OSError):
+            continue  # a photo that will not decode is listed by count below, not printed
+        photos.append({"caption": inspection.standard_of(photo.item_code) if photo.item_code else "",
+                       "src": images.data_url(small)})
+    return context | {"inspector": inspector.display_name if inspector else "", "printed_photos": photos}
 
 
 # --- month scores ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procure.contracts.models import Contract
 from procure.kernel.db import AwareDateTime, Base, Fixed, Money
+from procure.payments.rules import line_text
 
 
 class PaymentStatement(Base):
@@ -54,10 +55,14 @@ class StatementLine(Base):
     statement_id: Mapped[int] = mapped_column(ForeignKey("payment_statement.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(24))
-    label: Mapped[str] = mapped_column(String(255))
+    label: Mapped[str] = mapped_column(String(255))  # in Chinese: the record the certificate prints
+    params: Mapped[dict] = mapped_column(JSON, default=dict)  # for payments.rules.line_text
     quantity: Mapped[Decimal] = mapped_column(Fixed(10, 2))
     amount: Mapped[Decimal] = mapped_column(Money())
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    def text(self, locale: str) -> str:
+        return line_text(locale, self.kind, self.params, self.label)
 
 
 class StatementEvent(Base):

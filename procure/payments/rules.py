@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from procure.kernel.i18n import N_, gettext
 from procure.kernel.money import round2
 
 #: 保障中小企业款项支付条例 第8条: pay within 30 days of acceptance (here: approval).
@@ -70,13 +71,47 @@ def coefficient(table: Mapping[str, Any], score: Decimal) -> Coefficient:
     return Coefficient(k, score < failing_below, f"1 − {rate} × ({threshold} − s), ≥ {minimum}")
 
 
+#: What each kind of line says, filled from its params: shown in the reader's language, stored in
+#: Chinese as the statement's record (the certificate and the ledger print it).
+LINE_TEXT = {
+    "base": N_("Monthly fee × {days}/{month_days} days"),
+    "variation": N_("Variation {number}: {delta} × {days}/{month_days} days"),
+    "rounding": N_("Rounding difference"),
+    "penalty_overdue": N_("Overdue cases: {count} × {each}"),
+    "penalty_complaint": N_("Upheld complaints: {count} × {each}"),
+    "penalty_media_county": N_("County media exposure: {count} × {share} × base"),
+    "penalty_media_city": N_("City media exposure: {count} × {share} × base"),
+    "coefficient": N_("Score {score}, coefficient k = {k} ({rule})"),
+    "floor": N_("Penalties exceed the month's payable; the payable counts as 0"),
+    "retention_release": N_("Quality retention released (defects liability period over)"),
+}
+
+
+def line_text(locale: str, kind: str, params: Mapping[str, Any], stored: str) -> str:
+    """A statement line in the reader's language; lines computed before their params were kept
+    (migration 0014) show their stored Chinese."""
+    text = LINE_TEXT.get(kind)
+    if text is None or ("{" in text and not params):
+        return stored
+    return gettext(locale, text, **params)
+
+
 @dataclass(frozen=True)
 class Line:
     kind: str        # base | variation | coefficient | penalty_overdue | penalty_complaint | penalty_media_*
-    label: str
+    params: dict[str, str]
     quantity: Decimal
     amount: Decimal  # yuan, signed: the lines of a statement add up to its payable A
     evidence: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The line as the record keeps it (Chinese, as the certificate prints it)."""
+        return line_text("zh_CN", self.kind, self.params, "")
+
+
+def _params(**values: object) -> dict[str, str]:
+    return {k: str(v) for k, v in values.items()}
 
 
 @dataclass(frozen=True)
@@ -123,34 +158,34 @@ def compute(i: MonthInputs) -> Statement:
     first, last, days = month_days(i.year, i.month)
     in_term = days_within(first, last, i.term_start, i.term_end)
     base_exact = i.monthly_fee * in_term / days
-    lines = [Line("base", f"月度养护费 × {in_term}/{days} 天", Decimal(in_term), round2(base_exact))]
+    lines = [Line("base", _params(days=in_term, month_days=days), Decimal(in_term), round2(base_exact))]
     for v in i.variations:
         in_force = days_within(first, last, max(v.effective, i.term_start), i.term_end)
         if in_force:
             part = v.delta * in_force / days
             base_exact += part
-            lines.append(Line("variation", f"变更{v.number}：{v.delta} × {in_force}/{days} 天", Decimal(in_force),
+            lines.append(Line("variation", _params(number=v.number, delta=v.delta, days=in_force, month_days=days),
+                              Decimal(in_force),
                               round2(part), {"variation": v.number}))
     base = round2(base_exact)
     if len(lines) > 1:  # the parts are shown rounded; the base is rounded once, so say so if they differ
         drift = base - sum((l.amount for l in lines), Decimal(0))
         if drift:
-            lines.append(Line("rounding", "舍入差", Decimal(0), drift))
+            lines.append(Line("rounding", {}, Decimal(0), drift))
     penalties: list[Line] = []
     rules = i.penalty_rules
     if i.overdue_cases:
-        penalties.append(Line("penalty_overdue", f"超期案卷 {len(i.overdue_cases)} 件 × {rules.overdue_case}",
+        penalties.append(Line("penalty_overdue", _params(count=len(i.overdue_cases), each=rules.overdue_case),
                               Decimal(len(i.overdue_cases)), -round2(rules.overdue_case * len(i.overdue_cases)),
                               {"cases": list(i.overdue_cases)}))
     if i.complaints:
-        penalties.append(Line("penalty_complaint", f"经查实投诉 {len(i.complaints)} 件 × {rules.complaint}",
+        penalties.append(Line("penalty_complaint", _params(count=len(i.complaints), each=rules.complaint),
                               Decimal(len(i.complaints)), -round2(rules.complaint * len(i.complaints)),
                               {"cases": list(i.complaints)}))
     for kind, count, share in (("penalty_media_county", i.media_county, rules.media_county),
                                ("penalty_media_city", i.media_city, rules.media_city)):
         if count:
-            level = "县级" if kind.endswith("county") else "市级"
-            penalties.append(Line(kind, f"{level}媒体曝光 {count} 次 × {share} × 基数", Decimal(count),
+            penalties.append(Line(kind, _params(count=count, share=share), Decimal(count),
                                   -round2(base * share * count)))
     total_penalties = -sum((p.amount for p in penalties), Decimal("0.00"))
     if i.score is None:
@@ -158,12 +193,12 @@ def compute(i: MonthInputs) -> Statement:
                          tuple(lines + penalties))
     k = coefficient(i.table, i.score)
     scaled = round2(base * k.k)
-    lines.append(Line("coefficient", f"考核得分 {i.score}，系数 k = {k.k}（{k.rule}）", i.score, scaled - base,
+    lines.append(Line("coefficient", _params(score=i.score, k=k.k, rule=k.rule), i.score, scaled - base,
                       {"inspections": list(i.inspections)}))
     payable = max(Decimal("0.00"), scaled - total_penalties)
     floor = []
     if payable != scaled - total_penalties:  # penalties beyond the scaled base: the payable floors at 0
-        floor = [Line("floor", "扣款超过当月应付，应付额计为 0", Decimal(0), payable - (scaled - total_penalties))]
+        floor = [Line("floor", {}, Decimal(0), payable - (scaled - total_penalties))]
     retention = round2(payable * i.retention_rate)
     return Statement(base, i.score, k.k, k.failing, scaled, total_penalties, payable, retention, payable - retention,
                      tuple(lines + penalties + floor))

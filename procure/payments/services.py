@@ -38,7 +38,7 @@ from procure.inspection.models import Inspection
 from procure.kernel.clock import month_bounds
 from procure.payments import rules
 from procure.payments.models import MediaExposure, PaymentStatement, StatementEvent, StatementLine
-from procure.payments.rules import MonthInputs, PenaltyRules, VariationTerm
+from procure.payments.rules import MonthInputs, PenaltyRules, VariationTerm, line_text
 
 PAYABLE_STATES = (ContractState.SIGNED, ContractState.ACTIVE, ContractState.SUSPENDED, ContractState.COMPLETED,
                   ContractState.TERMINATED)
@@ -171,7 +171,7 @@ def run_month(session: Session, clock: Clock, actor: Actor, month: str,
                                        new_rows).all():
             statement_ids[created.id] = created.contract_id
     by_contract = {contract_id: statement_id for statement_id, contract_id in statement_ids.items()}
-    lines = [{"statement_id": by_contract[contract.id], "position": n, "kind": l.kind, "label": l.label[:255],
+    lines = [{"statement_id": by_contract[contract.id], "position": n, "kind": l.kind, "label": l.label[:255], "params": l.params,
               "quantity": l.quantity, "amount": l.amount, "evidence": l.evidence}
              for contract, computed in computed_rows for n, l in enumerate(computed.lines, start=1)]
     if lines:
@@ -357,7 +357,8 @@ def release_retention(session: Session, clock: Clock, user: CurrentUser, contrac
         base=held, score=None, coefficient=None, failing=False, penalties=Decimal("0.00"), payable=held,
         retention=Decimal("0.00"), net=held, computed_at=clock(), submitted_at=clock(), submitted_by_id=user.id,
         returned_reason="", payment_reference="",
-        lines=[StatementLine(position=1, kind="retention_release", label="质量保证金返还（缺陷责任期满）",
+        lines=[StatementLine(position=1, kind="retention_release",
+                             label=line_text("zh_CN", "retention_release", {}, ""), params={},
                              quantity=Decimal(0), amount=held, evidence={})])
     session.add(statement)
     session.flush()

@@ -58,6 +58,7 @@ class World:
     bids: dict[int, tuple[int, int]]       # bid → (lot, company)
     bid_documents: dict[int, tuple[int, int]]  # document → (bid, lot)
     documents: dict[int, set[int]]         # unsealed document → companies whose evidence it is
+    pictures: set[int]                     # those of them that are photos (they have thumbnails)
     uploaded_by: dict[int, int | None]
     contracts: dict[int, int]              # contract → company
     statements: dict[int, int]
@@ -107,6 +108,8 @@ def _world(demo) -> World:  # type: ignore[no-untyped-def]
             bid_documents={d: (b, lot) for d, b, lot in rows(
                 "SELECT bd.document_id, b.id, b.lot_id FROM bid_document bd JOIN bid b ON b.id = bd.bid_id WHERE b.state = 'submitted'")},
             documents=documents,
+            pictures={d for (d,) in rows("SELECT id FROM document WHERE sealed_tender_id IS NULL "
+                                         "AND content_type IN ('image/jpeg', 'image/png')")},
             uploaded_by={d: u for d, u in rows("SELECT id, uploaded_by_id FROM document")},
             contracts={k: c for k, c in rows("SELECT id, contractor_id FROM contract")},
             statements={p: c for p, c in rows("SELECT p.id, k.contractor_id FROM payment_statement p JOIN contract k ON k.id = p.contract_id")},
@@ -261,7 +264,8 @@ SPEC: dict[str, Rule] = {
     "/api/v1/me/opening-key": login, "/account/opening-key": login,
     "/api/v1/auth/me": login, "/notifications": login, "/api/v1/notifications": login,
     "/api/v1/jurisdictions": login, "/api/v1/inspection-templates": login,
-    "/admin/audit": perm("audit:read"), "/admin/unit-rates": perm("budget:read"), "/api/v1/unit-rates": perm("budget:read"),
+    "/admin/audit": perm("audit:read"), "/admin/audit/export.csv": perm("audit:read"),
+    "/admin/audit/{entry_id:int}": perm("audit:read"), "/admin/unit-rates": perm("budget:read"), "/api/v1/unit-rates": perm("budget:read"),
     "/admin/users": perm("users:manage"), "/admin/users/{user_id:int}": perm("users:manage"),
     "/api/v1/users": perm("users:manage"),
     "/api/v1/contractors": perm("contractors:review"), "/contractors": perm("contractors:review"),
@@ -280,7 +284,7 @@ SPEC: dict[str, Rule] = {
     "/api/v1/bids/{bid_id:int}/receipt.pdf": own_bid, "/bids/{bid_id:int}/receipt.pdf": own_bid,
     "/api/v1/me/bids": company, "/my/bids": company,
     "/api/v1/lots/{lot_id:int}/my-result": my_result,
-    "/documents/{document_id:int}": document,
+    "/documents/{document_id:int}": document, "/documents/{document_id:int}/thumb": document,
     "/evaluations": perm("evaluations:view"),
     "/lots/{lot_id:int}/evaluate": committee_page,
     "/lots/{lot_id:int}/evaluation": perm("tenders:manage"), "/api/v1/lots/{lot_id:int}/evaluation": perm("tenders:manage"),
@@ -315,6 +319,23 @@ SPEC: dict[str, Rule] = {
 }
 
 
+def _sampled_documents(w: World, *, pictures_only: bool) -> list[int]:
+    """Every document that is not a photo, and three photos of each set of owners (the demo has
+    hundreds of photos; their rule is the same for each of an owner's)."""
+    chosen: list[int] = []
+    per_owners: dict[frozenset[int], int] = {}
+    for d in sorted(w.documents):
+        if d not in w.pictures:
+            if not pictures_only:
+                chosen.append(d)
+            continue
+        owners = frozenset(w.documents[d])
+        if per_owners.get(owners, 0) < 3:
+            per_owners[owners] = per_owners.get(owners, 0) + 1
+            chosen.append(d)
+    return chosen
+
+
 def _ids(w: World, demo) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     with demo.database.reader() as s:
         def first(table: str, n: int = 3) -> list[str]:
@@ -326,7 +347,7 @@ def _ids(w: World, demo) -> dict[str, list[str]]:  # type: ignore[no-untyped-def
             "user_id": first("user_account", 1), "contractor_id": first("contractor", 3),
             "contract_id": [str(k) for k in w.contracts], "statement_id": [str(k) for k in list(w.statements)[:4]],
             "case_id": [str(k) for k in list(w.cases)[:6]], "inspection_id": [str(k) for k in list(w.inspections)[:3]],
-            "award_id": first("award", 2), "report_id": first("citizen_report", 1), "request_file": [f"{i}.{f}" for i in first("citizen_report", 1) for f in ("json", "xml")],
+            "award_id": first("award", 2), "entry_id": first("audit_entry", 2), "report_id": first("citizen_report", 1), "request_file": [f"{i}.{f}" for i in first("citizen_report", 1) for f in ("json", "xml")],
             "service_file": ["street_light.xml", "facility_damage.json"],
             "ocid": [ocid("yhcg01", t, lot) for t, lot in lots[:2]],
             "bulk_file": ["2026.json"], "name": ["bids"], "file": ["extension.json", "codelists/bidStatus.csv"],
@@ -347,9 +368,9 @@ def _cells(w: World, demo, templates: list[str]) -> list[tuple[str, str, dict[st
             for b in w.bids:
                 cells.append((template, template.replace("{bid_id:int}", str(b)), {"bid_id": b}))
             continue
-        if template == "/documents/{document_id:int}":
-            for d in w.documents:
-                cells.append((template, f"/documents/{d}", {"document_id": d}))
+        if template in ("/documents/{document_id:int}", "/documents/{document_id:int}/thumb"):
+            for d in _sampled_documents(w, pictures_only=template.endswith("/thumb")):
+                cells.append((template, template.replace("{document_id:int}", str(d)), {"document_id": d}))
             continue
         for path in fill(template, ids):
             names = re.findall(r"{(\w+)(?::\w+)?}", template)

@@ -13,7 +13,7 @@ def test_public_tender_page_on_a_phone(browser, live_server):
     page.set_default_timeout(15000)
     try:
         page.goto(f"{live_server}/public")
-        page.click("text=招标项目")
+        page.click(".portal-nav >> text=招标项目")
         page.wait_for_selector("#tenders")
         page.locator("#tenders a", has_text="余杭区2026年度新建道路保洁养护服务采购").click()
         page.wait_for_selector("#tender-state")

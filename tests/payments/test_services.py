@@ -160,3 +160,24 @@ def test_retention_release_after_the_liability_period(field, session, clock):
     assert release.net == Decimal("3000.00") and release.kind == "retention"
     with pytest.raises(Conflict):
         services.release_retention(session, clock, field.finance, field.contract.id)
+
+
+def test_statement_lines_read_in_either_language_and_keep_their_chinese_record(field, session, clock):
+    """Each line keeps its figures (params) and its Chinese text (the certificate's record);
+    pages say it in the reader's language. A line from before the figures were kept shows its
+    stored text (migration 0014)."""
+    item = next(i for i in inspection.current_template(session, "road").items if i.rectification_hours)
+    at = datetime(2026, 10, 10, 9, 0, tzinfo=BUREAU_TZ)
+    inspection.submit(session, clock, field.storage, field.inspector, site_id=field.sites[0].id,
+                      inspected_at=at, findings=[FindingInput(item.code, 1)], require_photos=False)
+    statement = services.run_month(session, clock, field.officer.actor, "2026-10").statements[0]
+    base = next(l for l in statement.lines if l.kind == "base")
+    assert base.label == "月度养护费 × 31/31 天" and base.params == {"days": "31", "month_days": "31"}
+    assert base.text("zh_CN") == base.label
+    assert base.text("en") == "Monthly fee × 31/31 days"
+    overdue = next(l for l in statement.lines if l.kind == "penalty_overdue")
+    assert overdue.label == "超期案卷 1 件 × 200.00" and overdue.text("en") == "Overdue cases: 1 × 200.00"
+    k = next(l for l in statement.lines if l.kind == "coefficient")
+    assert k.text("en").startswith("Score ") and "coefficient k = " in k.text("en")
+    base.params = {}
+    assert base.text("en") == "月度养护费 × 31/31 天"
