@@ -16,9 +16,9 @@ from procure.accounts.schemas import TokenRequest, TokenResponse, UserCreate, Us
 from procure.audit import rules as audit_rules
 from procure.audit import services as audit
 from procure.kernel.errors import ProcureError
-from procure.kernel.i18n import LOCALE_COOKIE, LOCALES
+from procure.kernel.i18n import LOCALE_COOKIE, LOCALES, N_
 from procure.kernel.pagination import PageRequest
-from procure.kernel.web import scope_locale, client_address, AppClock, AppSettings, DB, form_errors, FormData, page, PageNo, PathId, SESSION_COOKIE
+from procure.kernel.web import done, scope_locale, client_address, AppClock, AppSettings, DB, form_errors, FormData, page, PageNo, PathId, SESSION_COOKIE
 from procure.accounts.web import Me, requires
 
 
@@ -146,7 +146,7 @@ class AdminPages(Controller):
             detail, by_field, _ = form_errors(exc, scope_locale(request.scope))
             return page(request, "admin/users.html", status_code=exc.status_code, role="", form=data,
                         errors=by_field, error=detail, **services.users_page(db, PageRequest(1, 50), None))
-        return Redirect("/admin/users")
+        return done("/admin/users", request, N_("Saved."))
 
     @get("/users/{user_id:int}", sync_to_thread=True, guards=[requires(Permission.USERS_MANAGE)])
     def edit_user(self, request: Request, user_id: PathId, db: DB) -> Response:
@@ -167,7 +167,7 @@ class AdminPages(Controller):
             detail, _, _ = form_errors(exc, scope_locale(request.scope))
             return page(request, "admin/user_edit.html", status_code=exc.status_code, error=detail,
                         **services.user_page(db, user_id))
-        return Redirect("/admin/users")
+        return done("/admin/users", request, N_("Saved."))
 
     @get("/audit", sync_to_thread=True, guards=[requires(Permission.AUDIT_READ)])
     def audit_trail(self, request: Request, db: DB, page_no: PageNo = 1, verify: FromQuery[bool] = False,

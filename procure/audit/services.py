@@ -295,11 +295,12 @@ def entry(session: Session, entry_id: int) -> AuditEntry:
 
 def actions(session: Session) -> list[str]:
     """The actions recorded so far (the viewer's choice of "what")."""
-    return sorted(session.scalars(select(AuditEntry.action).distinct()))
+    return sorted(session.scalars(select(AuditEntry.action).where(_unsealed()).distinct()))
 
 
 def entities(session: Session) -> list[str]:
-    return sorted(session.scalars(select(AuditEntry.entity).distinct()))
+    # Visible entries only: a "bid" choice appearing would itself tell that sealed bids arrived.
+    return sorted(session.scalars(select(AuditEntry.entity).where(_unsealed()).distinct()))
 
 
 def record_many(session: Session, clock: Clock, actor: Actor,

@@ -15,6 +15,7 @@ from procure.awards import services
 from procure.awards.schemas import AnswerIn, AwardOut, ObjectionOut, ProposeIn, TextIn
 from procure.documents.web import Pdf
 from procure.evaluation import services as evaluation
+from procure.kernel.i18n import N_
 from procure.kernel.clock import Clock
 from procure.kernel.errors import NotFound
 from procure.kernel import inputs
@@ -85,8 +86,9 @@ class AwardPages(Controller):
         return page(request, "awards/award.html", status_code=status, error=error,
                     **services.award_page(db, clock, user, award_id))
 
-    def _act(self, request: Request, db: Session, clock: Clock, user: CurrentUser | None, award_id: int, action: Callable[[], object]) -> Response:
-        return attempt(request, db, action, success=f"/awards/{award_id}", on_error=lambda status, message: self._page(
+    def _act(self, request: Request, db: Session, clock: Clock, user: CurrentUser | None, award_id: int, action: Callable[[], object],
+             said: str | None = None) -> Response:
+        return attempt(request, db, action, success=f"/awards/{award_id}", said=said, on_error=lambda status, message: self._page(
             request, db, clock, user, award_id, status=status, error=message))
 
     @post("/lots/{lot_id:int}/award", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
@@ -95,26 +97,30 @@ class AwardPages(Controller):
         def action() -> object:
             given = inputs.convert(ProposeIn, {"bid_id": data.get("bid_id"), "reason": data.get("reason")})
             return services.propose(db, clock, user.actor, lot_id, given.bid_id, given.reason)
-        return attempt(request, db, action, success=f"/lots/{lot_id}/evaluation", on_error=lambda status, message: page(
+        return attempt(request, db, action, success=f"/lots/{lot_id}/evaluation", said=N_("The award is proposed and published for objections."),
+                       on_error=lambda status, message: page(
                 request, "evaluation/overview.html", status_code=status, error=message,
                 **evaluation.overview_page(db, clock, lot_id)))
 
     @post("/awards/{award_id:int}/object", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
     def object_to(self, request: Request, award_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, award_id,
-                         lambda: services.object_to(db, clock, user, award_id, data.get("text", "")))
+                         lambda: services.object_to(db, clock, user, award_id, data.get("text", "")),
+                         said=N_("Your objection is lodged; the bureau must answer it in writing."))
 
     @post("/awards/{award_id:int}/objections/{objection_id:int}/answer", sync_to_thread=True,
           guards=[requires(Permission.TENDERS_MANAGE)])
     def answer(self, request: Request, award_id: PathId, objection_id: PathId, data: FormData, db: DB,
                clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, award_id,
-                         lambda: services.answer_objection(db, clock, user.actor, objection_id, data.get("answer", "")))
+                         lambda: services.answer_objection(db, clock, user.actor, objection_id, data.get("answer", "")),
+                         said=N_("The answer is recorded and sent to the company."))
 
     @post("/awards/{award_id:int}/notice", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def notice(self, request: Request, award_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, award_id,
-                         lambda: services.issue_notice(db, clock, user.actor, award_id))
+                         lambda: services.issue_notice(db, clock, user.actor, award_id),
+                         said=N_("The award notice is issued; every bidder is told the result."))
 
     @get("/awards/{award_id:int}/notice.pdf", sync_to_thread=True)
     def notice_pdf(self, award_id: PathId, db: DB, pdf: Pdf) -> Response:

@@ -21,11 +21,12 @@ from procure.bidding import services
 from procure.bidding.schemas import BidOut, OpeningKeyIn, OpeningOut, PresentedOut, SharesIn, hall_json
 from procure.bidding.services import CommitteeSeat, Upload
 from procure.documents.services import MAX_DOCUMENT_BYTES
+from procure.kernel.i18n import N_
 from procure.kernel.errors import NotFound, ProcureError
 from procure.kernel.i18n import gettext
 from procure.tendering import services as tenders
 from procure.tendering.routes import act_on_tender, detail_page
-from procure.kernel.web import scope_locale, pdf_response
+from procure.kernel.web import done, scope_locale, pdf_response
 from litestar.di import NamedDependency
 
 from procure.kernel.web import AppClock, AppSettings, DB, FormData, form_errors, page, PathId
@@ -166,7 +167,8 @@ class BidPages(Controller):
         received_at = web_received_at(request, clock)
         return act_on_tender(request, db, clock, settings, user, tender_id, lambda: services.submit(
             db, clock, storage, settings.bid_index_mac_key(), user, lot_id, envelope=data.get("envelope"),
-            uploads=_uploads(data), received_at=received_at), anchor=f"#lot-{lot_id}")
+            uploads=_uploads(data), received_at=received_at), anchor=f"#lot-{lot_id}",
+            said=N_("Your sealed bid is received. Download the receipt: it proves what was received and when."))
 
     @get("/tenders/{tender_id:int}/hall", sync_to_thread=True)
     def hall(self, request: Request, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe) -> Response:
@@ -192,7 +194,7 @@ class BidPages(Controller):
                 gettext(scope_locale(request.scope), "The shares are not JSON.")
             return page(request, "bidding/hall.html", status_code=getattr(exc, "status_code", 400), error=message,
                         **services.hall(db, clock, user, tender_id))
-        return Redirect(f"/tenders/{tender_id}/hall")
+        return done(f"/tenders/{tender_id}/hall", request, N_("Your shares are presented."))
 
     @get("/account/opening-key", sync_to_thread=True, guards=[requires()])
     def opening_key(self, request: Request, db: DB, user: Me) -> Response:
@@ -208,7 +210,7 @@ class BidPages(Controller):
             return page(request, "bidding/opening_key.html", status_code=exc.status_code,
                         error=form_errors(exc, scope_locale(request.scope))[0],
                         key=services.current_opening_key(db, user), may_hold=services.may_hold(user))
-        return Redirect("/account/opening-key")
+        return done("/account/opening-key", request, N_("Your opening key is registered. Keep the key file and its passphrase safe."))
 
     @post("/bids/{bid_id:int}/withdraw", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
     def withdraw(self, request: Request, bid_id: PathId, db: DB, clock: AppClock, storage: AppStorage,
@@ -221,7 +223,7 @@ class BidPages(Controller):
             db.rollback()
             detail, _, _ = form_errors(exc, scope_locale(request.scope))
             return detail_page(request, db, clock, settings, user, tender_id, status=exc.status_code, error=detail)
-        return Redirect(f"/tenders/{tender_id}")
+        return done(f"/tenders/{tender_id}", request, N_("Your bid is withdrawn."))
 
     @get("/bids/{bid_id:int}/receipt.pdf", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
     def receipt(self, bid_id: PathId, db: DB, clock: AppClock, settings: AppSettings, user: Me, pdf: Pdf) -> Response:

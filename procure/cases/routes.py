@@ -10,7 +10,6 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import Redirect
 from sqlalchemy.orm import Session
 
 from procure.accounts import policy
@@ -20,11 +19,12 @@ from procure.cases import open311, services
 from procure.cases.models import Case, CitizenReport
 from procure.cases.schemas import CaseOut, CasePage, NoteIn, RatesOut, ReasonIn
 from procure.cases.services import CaseFilter, Open311Error
+from procure.kernel.i18n import N_
 from procure.kernel.errors import ProcureError
 from procure.kernel.clock import Clock, month_of
 from procure.kernel.pagination import PageRequest
 from procure.kernel.bounds import parse_id
-from procure.kernel.web import AppClock, AppSettings, attempt, DB, form_id, FormData, page, PageNo, PathId, QueryId
+from procure.kernel.web import done, form_errors, scope_locale, AppClock, AppSettings, attempt, DB, form_id, FormData, page, PageNo, PathId, QueryId
 from procure.documents.web import AppStorage
 from procure.accounts.web import Me, requires
 
@@ -252,8 +252,8 @@ class CasePages(Controller):
                     **services.case_page(db, clock, user, case_id))
 
     def _act(self, request: Request, db: Session, clock: Clock, user: CurrentUser, case_id: int,
-             action: Callable[[], object]) -> Response:
-        return attempt(request, db, action, success=f"/cases/{case_id}", on_error=lambda status, message: self._detail(
+             action: Callable[[], object], said: str | None = None) -> Response:
+        return attempt(request, db, action, success=f"/cases/{case_id}", said=said, on_error=lambda status, message: self._detail(
             request, db, clock, user, case_id, status=status, error=message))
 
     @post("/cases/{case_id:int}/respond", sync_to_thread=True, guards=[requires(Permission.CASES_RESPOND)],
@@ -261,27 +261,34 @@ class CasePages(Controller):
     def respond(self, request: Request, case_id: PathId, data: UploadData, db: DB, clock: AppClock,
                 storage: AppStorage, user: Me) -> Response:
         return self._act(request, db, clock, user, case_id, lambda: services.respond(
-            db, clock, storage, user, case_id, str(data.get("note", "")), _photos(data)))
+            db, clock, storage, user, case_id, str(data.get("note", "")), _photos(data)),
+            said=N_("Reported fixed; an inspector will check it."))
 
     @post("/cases/{case_id:int}/check", sync_to_thread=True, guards=[requires(Permission.CASES_CHECK)])
     def check(self, request: Request, case_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         action = services.close if data.get("decision") == "close" else services.reopen
-        return self._act(request, db, clock, user, case_id, lambda: action(db, clock, user, case_id, data.get("note", "")))
+        return self._act(request, db, clock, user, case_id, lambda: action(db, clock, user, case_id, data.get("note", "")),
+                         said=N_("Closed.") if action is services.close else N_("Sent back for rework."))
 
     @post("/cases/{case_id:int}/void", sync_to_thread=True, guards=[requires(Permission.CASES_VOID)])
     def void(self, request: Request, case_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         return self._act(request, db, clock, user, case_id,
-                         lambda: services.void(db, clock, user, case_id, data.get("reason", "")))
+                         lambda: services.void(db, clock, user, case_id, data.get("reason", "")),
+                         said=N_("The case is void."))
 
     @post("/reports/{report_id:int}/verify", sync_to_thread=True, guards=[requires(Permission.CASES_CHECK)])
     def verify(self, request: Request, report_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        accept = data.get("decision") == "accept"
         try:
             site_id = form_id(data, "site_id")
-            services.verify_report(db, clock, user, report_id, accept=data.get("decision") == "accept",
-                                   note=data.get("note", ""), site_id=site_id)
-        except ProcureError:
+            services.verify_report(db, clock, user, report_id, accept=accept, note=data.get("note", ""), site_id=site_id)
+        except ProcureError as exc:
             db.rollback()
-        return Redirect("/cases")
+            return page(request, "cases/list.html", status_code=exc.status_code, state="",
+                        error=form_errors(exc, scope_locale(request.scope))[0],
+                        **services.cases_page(db, clock, user, CaseFilter(), PageRequest(1, 30)))
+        return done("/cases", request, N_("Verified: a case is opened for the company.") if accept
+                    else N_("The report is closed as not a problem."))
 
     @get("/cases/rates", sync_to_thread=True, guards=[requires(Permission.CASE_RATES_READ)])
     def rates(self, request: Request, db: DB, clock: AppClock, month: FromQuery[str | None] = None) -> Response:

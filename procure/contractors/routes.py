@@ -15,9 +15,10 @@ from procure.contractors import services
 from procure.contractors.schemas import ApproveIn, ContractorOut, ContractorPage, RegistrationIn, RejectIn
 from procure.contractors.services import Registration
 from procure.documents.services import MAX_DOCUMENT_BYTES
+from procure.kernel.i18n import N_
 from procure.kernel.errors import Forbidden, InvalidInput, ProcureError
 from procure.kernel.pagination import PageRequest
-from procure.kernel.web import AppClock, DB, form_errors, FormData, page, PageNo, PathId, scope_locale
+from procure.kernel.web import done, AppClock, DB, form_errors, FormData, page, PageNo, PathId, scope_locale
 from procure.documents.web import AppStorage
 from procure.accounts.web import Me, requires
 
@@ -92,7 +93,12 @@ class ContractorPages(Controller):
             detail, by_field, _ = form_errors(exc, scope_locale(request.scope))
             return page(request, "contractors/register.html", status_code=exc.status_code, form=data,
                         errors=by_field, error=detail)
-        return Redirect("/login?registered=1")
+        return Redirect("/register/done")
+
+    @get("/register/done", sync_to_thread=False)
+    def registered(self, request: Request) -> Response:
+        """After registering: what happens next (the bureau reviews; until then no bid)."""
+        return page(request, "contractors/registered.html")
 
     @get("/contractors", sync_to_thread=True, guards=[requires(Permission.CONTRACTORS_REVIEW)])
     def review(self, request: Request, db: DB, state_filter: Annotated[str | None, QueryParameter(name="state")] = "pending",
@@ -115,7 +121,9 @@ class ContractorPages(Controller):
             result = services.list_contractors(db, PageRequest(1, 30), "pending")
             return page(request, "contractors/list.html", status_code=exc.status_code, result=result,
                         state="pending", error=detail)
-        return Redirect("/contractors")
+        said = N_("Approved: the company can now bid.") if data.get("decision") == "approve" else \
+            N_("Rejected: the company is told why.")
+        return done("/contractors", request, said)
 
     @get("/company", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
     def company(self, request: Request, db: DB, user: Me) -> Response:
@@ -136,4 +144,4 @@ class ContractorPages(Controller):
             detail, _, _ = form_errors(exc, scope_locale(request.scope))
             return page(request, "contractors/company.html", status_code=exc.status_code,
                         company=services.of_user(db, user), error=detail)
-        return Redirect("/company")
+        return done("/company", request, N_("The document is added."))

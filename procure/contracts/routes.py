@@ -7,6 +7,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from procure.accounts.services import CurrentUser
+from procure.kernel.i18n import N_
 from procure.kernel.clock import Clock
 
 from typing import Annotated
@@ -127,34 +128,40 @@ class ContractPages(Controller):
         return page(request, "contracts/detail.html", status_code=status, error=error,
                     **services.contract_page(db, clock, user, contract_id))
 
-    def _act(self, request: Request, db: Session, clock: Clock, user: CurrentUser, contract_id: int, action: Callable[[], object]) -> Response:
-        return attempt(request, db, action, success=f"/contracts/{contract_id}", on_error=lambda status, message: self._detail(
+    def _act(self, request: Request, db: Session, clock: Clock, user: CurrentUser, contract_id: int, action: Callable[[], object],
+             said: str | None = None) -> Response:
+        return attempt(request, db, action, success=f"/contracts/{contract_id}", said=said, on_error=lambda status, message: self._detail(
             request, db, clock, user, contract_id, status=status, error=message))
 
     @post("/contracts/{contract_id:int}/sign", sync_to_thread=True, guards=[requires(Permission.CONTRACTS_SIGN)])
     def sign(self, request: Request, contract_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
-        return self._act(request, db, clock, user, contract_id, lambda: services.sign(db, clock, user, contract_id))
+        return self._act(request, db, clock, user, contract_id, lambda: services.sign(db, clock, user, contract_id),
+                         said=N_("Signed."))
 
     @post("/contracts/{contract_id:int}/terms", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def terms(self, request: Request, contract_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         changes = {k: v for k, v in data.items() if k in services.TERM_FIELDS}  # the rest is the form's own (CSRF)
         return self._act(request, db, clock, user, contract_id,
-                         lambda: services.update_terms(db, clock, user.actor, contract_id, changes))
+                         lambda: services.update_terms(db, clock, user.actor, contract_id, changes),
+                         said=N_("The terms are saved."))
 
     @post("/contracts/{contract_id:int}/variations", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def variation(self, request: Request, contract_id: PathId, data: FormData, db: DB, clock: AppClock,
                   user: Me) -> Response:
         return self._act(request, db, clock, user, contract_id,
-                         lambda: services.add_variation(db, clock, user.actor, contract_id, dict(data)))
+                         lambda: services.add_variation(db, clock, user.actor, contract_id, dict(data)),
+                         said=N_("The variation is recorded; the company is told."))
 
     @post("/contracts/{contract_id:int}/end", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def end(self, request: Request, contract_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         actions = {"terminate": services.terminate, "suspend": services.suspend}
         if data.get("action") == "resume":
-            return self._act(request, db, clock, user, contract_id, lambda: services.resume(db, clock, user.actor, contract_id))
+            return self._act(request, db, clock, user, contract_id, lambda: services.resume(db, clock, user.actor, contract_id),
+                              said=N_("The contract is in force again."))
         chosen = actions.get(str(data.get("action")), services.terminate)
         return self._act(request, db, clock, user, contract_id,
-                         lambda: chosen(db, clock, user.actor, contract_id, data.get("reason", "")))
+                         lambda: chosen(db, clock, user.actor, contract_id, data.get("reason", "")),
+                         said=N_("The contract's state is changed; the company is told."))
 
     @get("/contracts/{contract_id:int}/contract.pdf", sync_to_thread=True, guards=[READERS])
     def pdf(self, contract_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from procure.accounts.services import CurrentUser
+from procure.kernel.i18n import N_
 from procure.kernel.clock import Clock
 
 from typing import Any
@@ -136,15 +137,16 @@ class EvaluationPages(Controller):
         return page(request, "evaluation/sheet.html", status_code=status, error=error,
                     **services.sheet_page(db, clock, user, lot_id))
 
-    def _act(self, request: Request, db: Session, clock: Clock, user: CurrentUser, lot_id: int, action: Callable[[], object]) -> Response:
-        return attempt(request, db, action, success=f"/lots/{lot_id}/evaluate", on_error=lambda status, message: self._sheet(
+    def _act(self, request: Request, db: Session, clock: Clock, user: CurrentUser, lot_id: int, action: Callable[[], object],
+             said: str | None = None) -> Response:
+        return attempt(request, db, action, success=f"/lots/{lot_id}/evaluate", said=said, on_error=lambda status, message: self._sheet(
             request, db, clock, user, lot_id, status=status, error=message))
 
     @post("/lots/{lot_id:int}/evaluate/declare", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def declare(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         choice = {"no_conflict": True, "conflict": False}.get(data.get("declaration", ""))
         return self._act(request, db, clock, user, lot_id, lambda: services.declare(
-            db, clock, user, lot_id, choice, data.get("relation", "")))
+            db, clock, user, lot_id, choice, data.get("relation", "")), said=N_("Your declaration is recorded."))
 
     @post("/lots/{lot_id:int}/evaluate/compliance", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def compliance(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
@@ -152,14 +154,14 @@ class EvaluationPages(Controller):
             given = inputs.convert(ComplianceIn, {"bid_id": data.get("bid_id"), "compliant": data.get("compliant") == "yes",
                                                   "reason": data.get("reason", "")})
             return services.record_compliance(db, clock, user, lot_id, given.bid_id, given.compliant, given.reason)
-        return self._act(request, db, clock, user, lot_id, action)
+        return self._act(request, db, clock, user, lot_id, action, said=N_("Compliance recorded."))
 
     @post("/lots/{lot_id:int}/evaluate/abnormal", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def abnormal(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         def action() -> object:
             given = inputs.convert(AbnormalIn, {k: data.get(k) for k in ("bid_id", "decision", "reason")})
             return services.record_abnormal(db, clock, user, lot_id, given.bid_id, given.decision, given.reason)
-        return self._act(request, db, clock, user, lot_id, action)
+        return self._act(request, db, clock, user, lot_id, action, said=N_("Decision recorded."))
 
     @post("/lots/{lot_id:int}/evaluate/scores", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def scores(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
@@ -167,11 +169,12 @@ class EvaluationPages(Controller):
             points = {k[2:]: v for k, v in data.items() if k.startswith("p_") and str(v).strip() != ""}
             given = inputs.convert(ScoresIn, {"bid_id": data.get("bid_id"), "points": points})
             return services.record_scores(db, clock, user, lot_id, given.bid_id, given.points)
-        return self._act(request, db, clock, user, lot_id, action)
+        return self._act(request, db, clock, user, lot_id, action, said=N_("Scores saved."))
 
     @post("/lots/{lot_id:int}/evaluate/submit", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def submit(self, request: Request, lot_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
-        return self._act(request, db, clock, user, lot_id, lambda: services.submit_sheet(db, clock, user, lot_id))
+        return self._act(request, db, clock, user, lot_id, lambda: services.submit_sheet(db, clock, user, lot_id),
+                         said=N_("Your score sheet is submitted; it can no longer be changed."))
 
     # --- the officer's view of a lot's evaluation and award ------------------------------------
 
@@ -184,8 +187,9 @@ class EvaluationPages(Controller):
         return page(request, "evaluation/overview.html", status_code=status, error=error,
                     **services.overview_page(db, clock, lot_id))
 
-    def _officer_act(self, request: Request, db: Session, clock: Clock, lot_id: int, action: Callable[[], object]) -> Response:
-        return attempt(request, db, action, success=f"/lots/{lot_id}/evaluation",
+    def _officer_act(self, request: Request, db: Session, clock: Clock, lot_id: int, action: Callable[[], object],
+                     said: str | None = None) -> Response:
+        return attempt(request, db, action, success=f"/lots/{lot_id}/evaluation", said=said,
                        on_error=lambda status, message: self._overview(request, db, clock, lot_id, status=status,
                                                                        error=message))
 
@@ -200,7 +204,7 @@ class EvaluationPages(Controller):
             picked = [k[2:] for k, v in data.items() if k.startswith("m_") and v == "on"]
             return services.form_committee(db, clock, user.actor, lot_id,
                                            members=inputs.convert(CommitteeIn, {"members": picked}).members or [])
-        return self._officer_act(request, db, clock, lot_id, action)
+        return self._officer_act(request, db, clock, lot_id, action, said=N_("The committee is formed; its members are told."))
 
     @post("/lots/{lot_id:int}/evaluation/replacement", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def replacement(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock,
@@ -210,7 +214,8 @@ class EvaluationPages(Controller):
 
     @post("/lots/{lot_id:int}/evaluation/finalize", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def finalize(self, request: Request, lot_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
-        return self._officer_act(request, db, clock, lot_id, lambda: services.finalize(db, clock, user.actor, lot_id))
+        return self._officer_act(request, db, clock, lot_id, lambda: services.finalize(db, clock, user.actor, lot_id),
+                                 said=N_("The evaluation is final; the ranking can no longer change."))
 
     @get("/lots/{lot_id:int}/evaluation/report.pdf", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def report(self, lot_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:

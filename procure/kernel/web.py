@@ -5,7 +5,10 @@ error responses, and the page renderer. No business rules live here.
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
+import hashlib
+import hmac
 import html
 import json
 import logging
@@ -22,7 +25,7 @@ from multipart import MultipartSegment, ParserError, PushMultipartParser
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from litestar import Request, Response
-from litestar.datastructures import State
+from litestar.datastructures import Cookie, State
 from litestar.enums import MediaType, RequestEncodingType, ScopeType
 from litestar.utils.scope.state import ScopeState
 from litestar.di import NamedDependency
@@ -50,6 +53,8 @@ T = TypeVar("T")
 
 SESSION_COOKIE = "procure_session"
 CSRF_COOKIE = "procure_csrf"
+#: What the last action did, shown once on the page it leads to (post → redirect → get).
+DONE_COOKIE = "procure_done"
 API_PREFIXES = ("/api/", "/open311/", "/schema")
 
 
@@ -517,6 +522,33 @@ def pdf_response(content: bytes, filename: str) -> Response:
 # --- pages ----------------------------------------------------------------------------------
 
 
+def _done_mac(settings: Settings, message: str) -> str:
+    return hmac.new(settings.secret_key.encode(), b"procure.done\x00" + message.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def done(url: str, request: Request, message: str) -> Redirect:
+    """Go to ``url`` and say there, once, what was done (a msgid, shown in the reader's language).
+    The cookie is signed, so no other site can make a page here say something."""
+    settings: Settings = request.app.state.settings
+    value = base64.urlsafe_b64encode(message.encode()).decode().rstrip("=") + "." + _done_mac(settings, message)
+    return Redirect(url, cookies=[Cookie(key=DONE_COOKIE, value=value, max_age=120, path="/", httponly=True,
+                                         samesite="lax")])
+
+
+def _done_message(request: Request) -> str | None:
+    raw = request.cookies.get(DONE_COOKIE)
+    if not raw or "." not in raw:
+        return None
+    encoded, mac = raw.rsplit(".", 1)
+    try:
+        message = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not hmac.compare_digest(mac, _done_mac(request.app.state.settings, message)):
+        return None
+    return gettext(scope_locale(request.scope), message)
+
+
 def page(request: Request, template_name: str, /, *, status_code: int = 200, **context: Any) -> Response[bytes]:
     """Render a page now, in the handler's worker thread, while its session is open.
 
@@ -526,6 +558,8 @@ def page(request: Request, template_name: str, /, *, status_code: int = 200, **c
     """
     context.setdefault("user", request.scope.get("user"))
     context.setdefault("csp_nonce", csp_nonce(request.scope))
+    said = _done_message(request) if status_code == 200 else None
+    context.setdefault("done_message", said)
     csrf_token = ScopeState.from_scope(request.scope).csrf_token or ""
     engine = request.app.template_engine
     assert engine is not None
@@ -533,7 +567,10 @@ def page(request: Request, template_name: str, /, *, status_code: int = 200, **c
         body = engine.get_template(template_name).render(
             **context, request=request,
             csrf_input=f'<input type="hidden" name="_csrf_token" value="{html.escape(str(csrf_token))}" />')
-    return Response(body.encode(), status_code=status_code, media_type=MediaType.HTML)
+    response = Response(body.encode(), status_code=status_code, media_type=MediaType.HTML)
+    if said is not None:  # said once: the next page does not repeat it
+        response.delete_cookie(DONE_COOKIE, path="/")
+    return response
 
 
 @pass_context
@@ -566,9 +603,10 @@ def install_template_helpers(environment: Environment) -> None:
 
 
 def attempt(request: Request, db: Session, action: Callable[[], object], *, success: str,
-            on_error: Callable[[int, str], Response]) -> Response:
-    """Run one page action: on success go to ``success``; on an error the user caused, roll back
-    and show the same page again with the message (field problems appended)."""
+            on_error: Callable[[int, str], Response], said: str | None = None) -> Response:
+    """Run one page action: on success go to ``success`` (saying ``said`` there, a msgid); on an
+    error the user caused, roll back and show the same page again with the message (field
+    problems appended)."""
     try:
         action()
     except ProcureError as exc:
@@ -577,7 +615,7 @@ def attempt(request: Request, db: Session, action: Callable[[], object], *, succ
         if errors:
             detail += " " + "; ".join(f"{e['label']}: {e['message']}" if e.get("field") else e["message"] for e in errors)
         return on_error(exc.status_code, detail)
-    return Redirect(success)
+    return done(success, request, said) if said else Redirect(success)
 
 
 def form_errors(exc: InvalidInput | ProcureError, locale: str) -> tuple[str, dict[str, str], list[dict[str, Any]]]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
+from procure.kernel.i18n import N_
 from procure.kernel.clock import Clock, local_date
 from procure.kernel.errors import ProcureError
 from procure.kernel.clock import month_of
@@ -153,22 +154,25 @@ class PaymentPages(Controller):
                     **services.statement_page(db, clock, user, statement_id))
 
     def _act(self, request: Request, db: Session, clock: Clock, user: CurrentUser, statement_id: int,
-             action: Callable[[], object]) -> Response:
-        return attempt(request, db, action, success=f"/payments/statements/{statement_id}",
+             action: Callable[[], object], said: str | None = None) -> Response:
+        return attempt(request, db, action, success=f"/payments/statements/{statement_id}", said=said,
                        on_error=lambda status, message: self._detail(request, db, clock, user, statement_id,
                                                                      status=status, error=message))
 
     @post("/payments/statements/{statement_id:int}/submit", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_RUN)])
     def submit(self, request: Request, statement_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:
-        return self._act(request, db, clock, user, statement_id, lambda: services.submit(db, clock, user, statement_id))
+        return self._act(request, db, clock, user, statement_id, lambda: services.submit(db, clock, user, statement_id),
+                         said=N_("Submitted to finance for approval."))
 
     @post("/payments/statements/{statement_id:int}/decide", sync_to_thread=True,
           guards=[requires(Permission.PAYMENTS_APPROVE)])
     def decide(self, request: Request, statement_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
         if data.get("decision") == "approve":
-            return self._act(request, db, clock, user, statement_id, lambda: services.approve(db, clock, user, statement_id))
+            return self._act(request, db, clock, user, statement_id, lambda: services.approve(db, clock, user, statement_id),
+                             said=N_("Approved: payment is due within 30 days."))
         return self._act(request, db, clock, user, statement_id,
-                         lambda: services.return_to_draft(db, clock, user, statement_id, data.get("reason", "")))
+                         lambda: services.return_to_draft(db, clock, user, statement_id, data.get("reason", "")),
+                         said=N_("Returned to the officer with your reason."))
 
     @post("/payments/statements/{statement_id:int}/pay", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)])
     def pay(self, request: Request, statement_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
@@ -176,7 +180,7 @@ class PaymentPages(Controller):
             payment = inputs.convert(PayIn, {"paid_on": data.get("paid_on"), "reference": data.get("reference")})
             return services.pay(db, clock, user, statement_id, payment.paid_on, payment.reference)
 
-        return self._act(request, db, clock, user, statement_id, record)
+        return self._act(request, db, clock, user, statement_id, record, said=N_("Payment recorded."))
 
     @get("/payments/statements/{statement_id:int}/certificate.pdf", sync_to_thread=True,
          guards=[requires(Permission.PAYMENTS_READ)])

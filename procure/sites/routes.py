@@ -9,10 +9,10 @@ from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery, JSONBody, QueryParameter
-from litestar.response import Redirect
 
 from procure.accounts import services as accounts
 from procure.accounts.rules import Permission
+from procure.kernel.i18n import N_
 from procure.kernel.errors import InvalidInput, ProcureError
 from procure.kernel.pagination import PageRequest
 from procure.sites import services
@@ -23,7 +23,7 @@ from procure.sites.schemas import (
 )
 from procure.sites.services import SiteFilter
 from procure.kernel import inputs
-from procure.kernel.web import scope_locale, attempt, AppClock, DB, form_errors, FormData, page, PageNo, PathId
+from procure.kernel.web import done, scope_locale, attempt, AppClock, DB, form_errors, FormData, page, PageNo, PathId
 from procure.accounts.web import Me, requires
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -157,7 +157,7 @@ class SitePages(Controller):
             detail, by_field, _ = form_errors(exc, scope_locale(request.scope))
             return page(request, "sites/form.html", status_code=exc.status_code, site=None, form=data,
                         errors=by_field, error=detail, jurisdictions=accounts.list_jurisdictions(db))
-        return Redirect(f"/sites/{site.id}")
+        return done(f"/sites/{site.id}", request, N_("The site is added."))
 
     @get("/import", sync_to_thread=True, guards=[requires(Permission.SITES_WRITE)])
     def import_form(self, request: Request) -> Response:
@@ -194,7 +194,7 @@ class SitePages(Controller):
             detail, by_field, _ = form_errors(exc, scope_locale(request.scope))
             return page(request, "sites/form.html", status_code=exc.status_code, site=services.get_site(db, site_id),
                         form=data, errors=by_field, error=detail, jurisdictions=accounts.list_jurisdictions(db))
-        return Redirect(f"/sites/{site_id}")
+        return done(f"/sites/{site_id}", request, N_("The site is saved."))
 
 
 def _site_form(data: dict[str, str]) -> dict[str, Any]:

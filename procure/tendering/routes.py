@@ -14,6 +14,7 @@ from procure.accounts.services import CurrentUser
 from procure.contractors import services as contractors
 from sqlalchemy.orm import Session
 
+from procure.kernel.i18n import N_
 from procure.kernel.clock import BUREAU_TZ, Clock
 from procure.kernel import inputs
 from procure.kernel.settings import Settings
@@ -28,7 +29,7 @@ from procure.tendering.schemas import (
     AmendmentIn, AnswerIn, QuestionIn, ReasonIn, TenderIn, TenderOut, TenderPage, TenderSummary,
 )
 from procure.tendering.services import TenderFilter
-from procure.kernel.web import scope_locale, pdf_response, AppClock, AppSettings, DB, form_errors, form_id, FormData, page, PageNo, PathId
+from procure.kernel.web import done, scope_locale, pdf_response, AppClock, AppSettings, DB, form_errors, form_id, FormData, page, PageNo, PathId
 from procure.accounts.web import MaybeMe, Me, requires
 from procure.documents.web import Pdf
 
@@ -170,9 +171,9 @@ def detail_page(request: Request, db: Session, clock: Clock, settings: Settings,
 
 
 def act_on_tender(request: Request, db: Session, clock: Clock, settings: Settings, user: CurrentUser,
-                  tender_id: int, action: Callable[[], object], *, anchor: str = "") -> Response:
-    """Run one action from the tender page (bidding's too): back to the page (at ``anchor``), or
-    the page again with the error."""
+                  tender_id: int, action: Callable[[], object], *, anchor: str = "", said: str | None = None) -> Response:
+    """Run one action from the tender page (bidding's too): back to the page (at ``anchor``, saying
+    ``said``), or the page again with the error."""
     try:
         action()
     except ProcureError as exc:
@@ -180,7 +181,7 @@ def act_on_tender(request: Request, db: Session, clock: Clock, settings: Setting
         detail, _, errors = form_errors(exc, scope_locale(request.scope))
         return detail_page(request, db, clock, settings, user, tender_id, status=exc.status_code, error=detail,
                            errors=errors)
-    return Redirect(f"/tenders/{tender_id}{anchor}")
+    return done(f"/tenders/{tender_id}{anchor}", request, said) if said else Redirect(f"/tenders/{tender_id}{anchor}")
 
 
 class TenderPages(Controller):
@@ -214,7 +215,7 @@ class TenderPages(Controller):
             db.rollback()
             detail, _, errors = form_errors(exc, scope_locale(request.scope))
             return self._editor(request, db, clock, None, data, exc.status_code, detail, errors)
-        return Redirect(f"/tenders/{tender.id}")
+        return done(f"/tenders/{tender.id}", request, N_("The draft is saved. Check it, then publish it."))
 
     @get("/{tender_id:int}/edit", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def edit(self, request: Request, tender_id: PathId, db: DB, clock: AppClock) -> Response:
@@ -231,7 +232,7 @@ class TenderPages(Controller):
             detail, _, errors = form_errors(exc, scope_locale(request.scope))
             return self._editor(request, db, clock, services.get(db, clock, tender_id), data, exc.status_code,
                                 detail, errors)
-        return Redirect(f"/tenders/{tender_id}")
+        return done(f"/tenders/{tender_id}", request, N_("The draft is saved."))
 
     @get("/{tender_id:int}", sync_to_thread=True)
     def show(self, request: Request, tender_id: PathId, db: DB, clock: AppClock, settings: AppSettings,
@@ -239,8 +240,8 @@ class TenderPages(Controller):
         return detail_page(request, db, clock, settings, user, tender_id)
 
     def _act(self, request: Request, db: Session, clock: Clock, settings: Settings, user: CurrentUser,
-             tender_id: int, action: Callable[[], object]) -> Response:
-        return act_on_tender(request, db, clock, settings, user, tender_id, action)
+             tender_id: int, action: Callable[[], object], said: str | None = None) -> Response:
+        return act_on_tender(request, db, clock, settings, user, tender_id, action, said=said)
 
     @post("/{tender_id:int}/publish", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def publish(self, request: Request, tender_id: PathId, data: FormData, db: DB, clock: AppClock,
@@ -250,33 +251,38 @@ class TenderPages(Controller):
         threshold = str(data.get("opening_threshold") or "").strip()
         return self._act(request, db, clock, settings, user, tender_id, lambda: services.publish(
             db, clock, user.actor, tender_id, opening_holders=holders if "opening_threshold" in data else None,
-            opening_threshold=int(threshold) if threshold.isdigit() and len(threshold) < 3 else None))
+            opening_threshold=int(threshold) if threshold.isdigit() and len(threshold) < 3 else None),
+            said=N_("The tender is published: companies can see it and bid until the deadline."))
 
     @post("/{tender_id:int}/amend", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def amend(self, request: Request, tender_id: PathId, data: FormData, db: DB, clock: AppClock,
               settings: AppSettings, user: Me) -> Response:
         changes = {k: data[k] for k in ("description", "bid_deadline") if data.get(k)}
         return self._act(request, db, clock, settings, user, tender_id,
-                         lambda: services.amend(db, clock, user.actor, tender_id, data.get("reason", ""), changes))
+                         lambda: services.amend(db, clock, user.actor, tender_id, data.get("reason", ""), changes),
+                         said=N_("The amendment is published; every company that may bid is told."))
 
     @post("/{tender_id:int}/cancel", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def cancel(self, request: Request, tender_id: PathId, data: FormData, db: DB, clock: AppClock,
                settings: AppSettings, user: Me) -> Response:
         return self._act(request, db, clock, settings, user, tender_id,
-                         lambda: services.cancel(db, clock, user.actor, tender_id, data.get("reason", "")))
+                         lambda: services.cancel(db, clock, user.actor, tender_id, data.get("reason", "")),
+                         said=N_("The tender is cancelled; every company that may bid is told."))
 
     @post("/{tender_id:int}/ask", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
     def ask(self, request: Request, tender_id: PathId, data: FormData, db: DB, clock: AppClock,
             settings: AppSettings, user: Me) -> Response:
         return self._act(request, db, clock, settings, user, tender_id, lambda: services.ask(
-            db, clock, user.actor, tender_id, contractors.of_user(db, user).id, data.get("question", "")))
+            db, clock, user.actor, tender_id, contractors.of_user(db, user).id, data.get("question", "")),
+            said=N_("Your question is sent; the answer will be published to every bidder."))
 
     @post("/{tender_id:int}/enquiries/{enquiry_id:int}/answer", sync_to_thread=True,
           guards=[requires(Permission.TENDERS_MANAGE)])
     def answer(self, request: Request, tender_id: PathId, enquiry_id: PathId, data: FormData, db: DB,
                clock: AppClock, settings: AppSettings, user: Me) -> Response:
         return self._act(request, db, clock, settings, user, tender_id,
-                         lambda: services.answer(db, clock, user.actor, enquiry_id, data.get("answer", "")))
+                         lambda: services.answer(db, clock, user.actor, enquiry_id, data.get("answer", "")),
+                         said=N_("The answer is published."))
 
     @post("/{tender_id:int}/lots/{lot_id:int}/retender", sync_to_thread=True,
           guards=[requires(Permission.TENDERS_MANAGE)])

@@ -64,6 +64,31 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         database.dispose()
 
 
+#: Every confirmation a page asked (site.js's data-confirm, the bid form's question), newest last.
+DIALOGS: list[str] = []
+
+
+class _Confirming:
+    """The browser, whose pages answer "OK" to each confirmation and note its question: the
+    tests act as a person who reads the question and goes on."""
+
+    def __init__(self, browser) -> None:  # type: ignore[no-untyped-def]
+        self._browser = browser
+
+    def new_context(self, **options):  # type: ignore[no-untyped-def]
+        context = self._browser.new_context(**options)
+        context.on("page", lambda page: page.on("dialog", _accept))
+        return context
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._browser, name)
+
+
+def _accept(dialog) -> None:  # type: ignore[no-untyped-def]
+    DIALOGS.append(dialog.message)
+    dialog.accept()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
@@ -72,7 +97,7 @@ def browser() -> Iterator[object]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
+        yield _Confirming(browser)
         browser.close()
 
 

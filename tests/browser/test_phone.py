@@ -89,3 +89,26 @@ def test_statements_are_cards_with_the_net_amount_first(browser, live_server):  
         page.screenshot(path=str(ARTIFACTS / "phone_statement_cards.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_finance_approves_on_a_phone_after_a_question_and_is_told_it_is_done(browser, live_server):  # type: ignore[no-untyped-def]
+    from tests.browser.conftest import DIALOGS
+
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        log_in(page, live_server, "finance", "finance-demo")
+        page.goto(f"{live_server}/payments?month=2026-11&state=submitted")
+        page.locator("#statements tbody tr a[href^='/payments/statements/']").first.click()
+        net = page.inner_text("#net")
+        asked = len(DIALOGS)
+        page.tap("#approve")
+        page.wait_for_selector("#done")
+        assert DIALOGS[asked:] == [f"确认审批通过，支付 {net} 元？"]
+        assert page.inner_text("#done") == "✓ 已审批通过：须在30日内付款。"
+        assert page.inner_text("#statement-state") == "已审批"
+        page.reload()
+        assert page.locator("#done").count() == 0
+    finally:
+        context.close()

@@ -29,6 +29,9 @@ for (const form of document.querySelectorAll("form.bid-form")) {
     if (priceProblem(price)) { say(data.messages.price, true); return; }
     const input = form.elements.documents;
     if (!input.files.length) { say(data.messages.none, true); return; }
+    // Asked here, not by site.js's data-confirm: the question names the price, and it must come
+    // before the sealing, which ends in form.submit() (no second submit event to ask on).
+    if (form.dataset.ask && !window.confirm(form.dataset.ask.replace("{price}", price))) return;
     say(data.messages.sealing, false);
     try {
       const files = [];
