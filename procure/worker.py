@@ -16,6 +16,10 @@ job                    when (Beijing time)         what
                                                    ``<storage>/ocds`` for bulk download
 ``audit-head``         daily 00:15                 the audit chain's public head written once to
                                                    ``<storage>/audit-heads/YYYY-MM-DD.json``
+``reminders``          every 15 minutes            cases and tenders due within 24 h, told once
+                                                   (``cases.remind_due``, ``tendering.remind_closing``)
+``mail``               every minute                notifications mailed when PROCURE_SMTP_URL is
+                                                   set (``accounts.mail``)
 =====================  ==========================  ===============================================
 
 Every job is idempotent and safe to run in several processes at once: transitions are
@@ -58,6 +62,8 @@ from procure.inspection import services as inspection
 from procure.payments import services as payments
 from procure.publishing import services as publishing
 from procure.audit import services as audit
+from procure.accounts import mail
+from procure.cases import services as cases
 
 if TYPE_CHECKING:
     import procrastinate  # imported where used: only PostgreSQL deployments need it
@@ -132,6 +138,24 @@ def audit_head_job(settings: Settings, database: Database) -> dict[str, int]:
     return {"heads": int(audit.write_head_file(directory, today, head))}
 
 
+def reminders_job(settings: Settings, database: Database) -> dict[str, int]:
+    """Remind, once each, of what falls due within 24 hours: open cases (to their company) and
+    tenders closing for bids (to every company)."""
+    with database.session() as session:
+        case_notices = cases.remind_due(session, settings.clock)
+    with database.session() as session:
+        tender_notices = tenders.remind_closing(session, settings.clock)
+    return {"cases": case_notices, "tenders": tender_notices}
+
+
+def mail_job(settings: Settings, database: Database) -> dict[str, int]:
+    """Mail the notifications not mailed yet, when SMTP is configured (accounts.mail)."""
+    if not settings.smtp_url:
+        return {"mailed": 0}
+    with database.session() as session:
+        return {"mailed": mail.send_pending(session, settings.clock, settings)}
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -148,6 +172,8 @@ JOBS: tuple[Job, ...] = (
     Job("payment-run", "0 1 1 * *", payment_run_job, timedelta(days=1)),           # the 1st, 09:00 Beijing
     Job("ocds-export", "0 18 * * *", ocds_export_job, timedelta(days=1)),          # 02:00 Beijing
     Job("audit-head", "15 16 * * *", audit_head_job, timedelta(hours=1)),          # 00:15 Beijing; once a day
+    Job("reminders", "*/15 * * * *", reminders_job, timedelta(minutes=15)),
+    Job("mail", "* * * * *", mail_job, timedelta(minutes=1)),
 )
 
 

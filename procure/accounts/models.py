@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import UniqueConstraint, JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procure.kernel.db import AwareDateTime, Base
@@ -31,6 +31,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), index=True)
     display_name: Mapped[str] = mapped_column(String(128))
+    #: Where notifications are also mailed when the bureau configures SMTP (a company login
+    #: without one is mailed at its company's contact address).
+    email: Mapped[str] = mapped_column(String(254), default="")
     jurisdiction_id: Mapped[int | None] = mapped_column(ForeignKey("jurisdiction.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
@@ -48,6 +51,7 @@ class User(Base):
         return {
             "username": self.username, "role": self.role, "display_name": self.display_name,
             "jurisdiction": self.jurisdiction.code if self.jurisdiction else None, "active": self.active,
+            "email": self.email,
         }
 
 
@@ -55,6 +59,7 @@ class Notification(Base):
     """An in-app message to one user (e.g. a tender a contractor bid on was amended or cancelled)."""
 
     __tablename__ = "notification"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
@@ -63,6 +68,10 @@ class Notification(Base):
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     link: Mapped[str] = mapped_column(String(255), default="")
     read_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    #: A reminder's identity ("case-due:12"): one user is reminded of one thing once.
+    key: Mapped[str | None] = mapped_column(String(128))
+    #: When it was also sent by mail (None: not yet, or nobody to mail it to).
+    emailed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
 
 class OpeningKey(Base):

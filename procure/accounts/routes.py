@@ -156,6 +156,7 @@ class AdminPages(Controller):
     def update_user(self, request: Request, user_id: PathId, data: FormData, db: DB, clock: AppClock,
                     user: Me) -> Response:
         changes: dict[str, Any] = {"role": data.get("role", ""), "display_name": data.get("display_name", ""),
+                                   "email": data.get("email", ""),
                                    "jurisdiction_code": data.get("jurisdiction_code") or None,
                                    "active": data.get("active") == "on"}
         if data.get("password"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -223,6 +225,10 @@ def add_user(session: Session, clock: Clock, actor: Actor, *, username: str, pas
     return user
 
 
+#: Enough of an address to mail (the server's answer decides the rest): one @, a dotted domain.
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
 def update_user(session: Session, clock: Clock, actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
     user = get_user(session, user_id)
     before = user.audit_view()
@@ -232,6 +238,11 @@ def update_user(session: Session, clock: Clock, actor: Actor, user_id: int, chan
         user.jurisdiction_id = _jurisdiction_id(session, changes["jurisdiction_code"])
     if "display_name" in changes and str(changes["display_name"]).strip():
         user.display_name = str(changes["display_name"]).strip()
+    if "email" in changes:
+        email = str(changes["email"] or "").strip()
+        if email and (len(email) > 254 or not EMAIL.fullmatch(email)):
+            raise InvalidInput("Not an e-mail address.", errors=[{"field": "email", "message": "Not an e-mail address."}])
+        user.email = email
     if "active" in changes:
         if actor.id == user.id and not changes["active"]:
             raise InvalidInput("You cannot deactivate your own account.")
@@ -275,10 +286,33 @@ def list_users(session: Session, paging: PageRequest, role: str | None = None, q
 # --- in-app notifications -------------------------------------------------------------------
 
 
-def notify(session: Session, clock: Clock, user_ids: Iterable[int], message: str, link: str, **params: Any) -> None:
-    """Queue a message (an English msgid, translated when shown) for each user; no commit."""
-    for user_id in user_ids:
-        session.add(Notification(user_id=user_id, created_at=clock(), message=message, params=params, link=link))
+def notify(session: Session, clock: Clock, user_ids: Iterable[int], message: str, link: str, *,
+           key: str | None = None, **params: Any) -> int:
+    """Queue a message (an English msgid, translated when shown) for each user; no commit. With a
+    ``key`` (a reminder: "case-due:12"), a user already told of that key is not told again.
+    Returns how many were queued."""
+    targets = list(dict.fromkeys(user_ids))
+    if key is not None and targets:
+        told = set(session.scalars(select(Notification.user_id).where(Notification.key == key,
+                                                                      Notification.user_id.in_(targets))))
+        targets = [t for t in targets if t not in told]
+    for user_id in targets:
+        session.add(Notification(user_id=user_id, created_at=clock(), message=message, params=params, link=link,
+                                 key=key))
+    return len(targets)
+
+
+def company_logins(session: Session, contractor_id: int | None) -> list[int]:
+    """The active logins of a company (who is told about its cases, contract and payments)."""
+    if contractor_id is None:
+        return []
+    return list(session.scalars(select(User.id).where(User.contractor_id == contractor_id, User.active.is_(True))))
+
+
+def logins_with(session: Session, permission: Permission) -> list[int]:
+    """The active staff logins whose role holds ``permission``."""
+    roles = [r.value for r in Role if role_can(r, permission)]
+    return list(session.scalars(select(User.id).where(User.role.in_(roles), User.active.is_(True))))
 
 
 def notifications(session: Session, user: CurrentUser, limit: int = 50) -> list[Notification]:

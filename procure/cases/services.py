@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from procure.kernel import bounds
 from procure.accounts import policy
+from procure.accounts import services as accounts
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
@@ -22,6 +23,7 @@ from procure.audit.services import SYSTEM, Actor
 from procure.cases import open311, rules
 from procure.cases.models import ApiKey, Case, CaseEvent, CaseEventPhoto, CitizenReport
 from procure.cases.rules import CaseSource, CaseState
+from procure.kernel.i18n import N_
 from procure.kernel.clock import day_start, BUREAU_TZ, Clock, local_date
 from procure.contracts.models import Contract
 from procure.documents import services as documents
@@ -61,7 +63,30 @@ def _open(session: Session, clock: Clock, *, source: str, site: Site, contract: 
     session.flush()
     audit.record(session, clock, actor, "case.open", "case", case.id, None,
                  {"number": case.number, "source": source, "site": site.code, "deadline": case.deadline.isoformat()})
+    accounts.notify(session, clock, accounts.company_logins(session, case.contractor_id),
+                    N_("New case {number} at {site}: fix it by {deadline}."), f"/cases/{case.id}",
+                    number=case.number, site=site.name, deadline=case.deadline.astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M"))
     return case
+
+
+#: How long before a case falls due its company is reminded.
+REMIND_BEFORE = timedelta(hours=24)
+
+
+def remind_due(session: Session, clock: Clock) -> int:
+    """Remind a company's logins, once per case, of each open case falling due within 24 hours."""
+    now = clock()
+    due = list(session.scalars(select(Case).where(Case.state == CaseState.OPEN, Case.deadline > now,
+                                                  Case.deadline <= now + REMIND_BEFORE,
+                                                  Case.contractor_id.is_not(None))))
+    told = 0
+    for case in due:
+        told += accounts.notify(session, clock, accounts.company_logins(session, case.contractor_id),
+                                N_("Case {number} at {site} falls due at {deadline}."), f"/cases/{case.id}",
+                                key=f"case-due:{case.id}", number=case.number, site=case.site.name,
+                                deadline=case.deadline.astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M"))
+    session.commit()
+    return told
 
 
 def open_from_finding(session: Session, clock: Clock, inspection: Inspection, item: TemplateItem, finding: Finding,

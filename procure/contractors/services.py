@@ -8,6 +8,7 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from procure.accounts import mail
 from procure.accounts import services as accounts
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
@@ -158,3 +159,9 @@ def add_document(session: Session, clock: Clock, storage: Storage, user: Current
 def _qualification_owner(session: Session, document_id: int) -> list[int]:
     """A qualification file belongs to its company."""
     return list(session.scalars(select(ContractorDocument.contractor_id).where(ContractorDocument.document_id == document_id)))
+
+
+@mail.company_address.provide
+def _contact_address(session: Session, contractor_id: int) -> str:
+    """Where a company login without an address of its own is mailed: the registered contact."""
+    return session.scalar(select(Contractor.contact_email).where(Contractor.id == contractor_id)) or ""

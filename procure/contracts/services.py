@@ -23,6 +23,7 @@ from procure.audit.services import SYSTEM, Actor
 from procure.awards import services as awards
 from procure.awards.models import Award
 from procure.bidding.models import Bid
+from procure.kernel.i18n import N_
 from procure.kernel.clock import BUREAU_TZ, Clock, local_date
 from procure.contracts import rules
 from procure.kernel.db import is_read_only
@@ -379,6 +380,10 @@ def add_variation(session: Session, clock: Clock, actor: Actor, contract_id: int
     audit.record(session, clock, actor, "contract.variation", "contract", contract.id, None, {
         "number": variation.number, "kind": kind, "site": site.code, "effective_date": effective.isoformat(),
         "monthly_fee_delta": str(delta), "area_before": str(area_before), "area_after": str(area_after)})
+    accounts.notify(session, clock, accounts.company_logins(session, contract.contractor_id),
+                    N_("Contract {number} is varied from {date} ({site}): the monthly fee changes by {delta}."),
+                    f"/contracts/{contract.id}", number=contract.number, date=effective.isoformat(), site=site.name,
+                    delta=format_amount(delta))
     session.commit()
     return variation
 
@@ -398,6 +403,12 @@ def _end(session: Session, clock: Clock, actor: Actor, contract_id: int, to: str
     contract.updated_at = clock()
     audit.record(session, clock, actor, f"contract.{to}", "contract", contract.id, {"state": before},
                  {"state": to, "reason": reason.strip()})
+    told = {str(ContractState.TERMINATED): N_("Contract {number} is terminated: {reason}"),
+            str(ContractState.SUSPENDED): N_("Contract {number} is suspended: {reason}"),
+            str(ContractState.ACTIVE): N_("Contract {number} is in force again.")}.get(to)
+    if told:
+        accounts.notify(session, clock, accounts.company_logins(session, contract.contractor_id), told,
+                        f"/contracts/{contract.id}", number=contract.number, reason=reason.strip() or "—")
     session.commit()
     return contract
 

@@ -84,6 +84,11 @@ class Settings:
     #: Keys made on first use (the session secret and the blind-index key, when their variables
     #: are unset): PROCURE_KEYS_DIR, else ~/.config/procure (``default_keys_dir``).
     keys_dir: Path = field(default_factory=default_keys_dir)
+    #: Mail notifications through this SMTP server (PROCURE_SMTP_URL, e.g.
+    #: ``smtp://user:password@mail.yuhang.gov.cn:587?starttls=1``); unset: in-app only.
+    smtp_url: str | None = field(default=None, repr=False)
+    #: The sender of those mails (PROCURE_MAIL_FROM).
+    mail_from: str = "noreply@procure.invalid"
 
     def bid_index_mac_key(self) -> bytes:
         if self.bid_index_key:
@@ -124,6 +129,12 @@ class Settings:
             if len(audit_key) < 32:
                 raise ValueError("PROCURE_AUDIT_KEY must be at least 32 characters (e.g. secrets.token_urlsafe(32))")
             values["audit_key"] = audit_key
+        if smtp := env.get("PROCURE_SMTP_URL"):
+            if not smtp.startswith(("smtp://", "smtps://")):
+                raise ValueError("PROCURE_SMTP_URL must start with smtp:// or smtps://")
+            values["smtp_url"] = smtp
+        if sender := env.get("PROCURE_MAIL_FROM"):
+            values["mail_from"] = sender
         if prefix := env.get("PROCURE_OCDS_PREFIX"):
             values["ocds_prefix"] = prefix
         if base := env.get("PROCURE_PUBLIC_BASE_URL"):

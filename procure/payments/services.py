@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from procure.accounts import policy
 from procure.accounts.models import User
+from procure.accounts import services as accounts
 from procure.accounts.rules import Permission
 from procure.accounts.services import CurrentUser
 from procure.audit import services as audit
@@ -28,6 +29,8 @@ from procure.audit.services import Actor
 from procure.cases.models import Case
 from procure.cases.rules import CaseSource, CaseState
 from procure.cases.rules import is_overdue as case_is_overdue
+from procure.kernel.i18n import N_
+from procure.kernel.money import format_amount
 from procure.kernel.clock import day_start, Clock, local_date, parse_date
 from procure.contracts import services as contracts
 from procure.contracts.models import Contract, ContractSite, Variation
@@ -275,6 +278,15 @@ def _event(session: Session, statement: PaymentStatement, clock: Clock, user: Cu
                  {"state": statement.state, "note": note})
 
 
+def _tell(session: Session, clock: Clock, statement: PaymentStatement, user_ids: list[int], message: str,
+          **params: str) -> None:
+    """A statement's step, told to whoever acts next or is paid (no commit)."""
+    accounts.notify(session, clock, user_ids, message, f"/payments/statements/{statement.id}",
+                    number=statement.contract.number, month=statement.month,
+                    amount=format_amount(statement.net) if statement.net is not None else "—",
+                    due=statement.due_date.isoformat() if statement.due_date else "—", **params)
+
+
 def submit(session: Session, clock: Clock, user: CurrentUser, statement_id: int) -> PaymentStatement:
     statement = get(session, statement_id)
     if statement.state != StatementState.DRAFT:
@@ -283,6 +295,8 @@ def submit(session: Session, clock: Clock, user: CurrentUser, statement_id: int)
         raise Conflict("The month was not assessed (no inspected site): the statement cannot be submitted.")
     statement.state, statement.submitted_at, statement.submitted_by_id = StatementState.SUBMITTED, clock(), user.id
     _event(session, statement, clock, user, "submitted")
+    _tell(session, clock, statement, accounts.logins_with(session, Permission.PAYMENTS_APPROVE),
+          N_("Statement {number} {month} awaits your approval: {amount}."))
     session.commit()
     return statement
 
@@ -298,6 +312,9 @@ def approve(session: Session, clock: Clock, user: CurrentUser, statement_id: int
     statement.state, statement.approved_at, statement.approved_by_id = StatementState.APPROVED, now, user.id
     statement.due_date = rules.due_date(local_date(now))
     _event(session, statement, clock, user, "approved")
+    _tell(session, clock, statement, accounts.company_logins(session, statement.contract.contractor_id)
+          + ([statement.submitted_by_id] if statement.submitted_by_id else []),
+          N_("Statement {number} {month} is approved: {amount} is due by {due}."))
     session.commit()
     return statement
 
@@ -309,8 +326,11 @@ def return_to_draft(session: Session, clock: Clock, user: CurrentUser, statement
     if not reason.strip():
         raise InvalidInput("Give the reason for returning it.", errors=[{"field": "reason", "message": "Required."}])
     statement.state, statement.returned_reason = StatementState.DRAFT, reason.strip()
+    submitter = statement.submitted_by_id
     statement.submitted_at = statement.submitted_by_id = None
     _event(session, statement, clock, user, "returned", reason.strip())
+    _tell(session, clock, statement, [submitter] if submitter else accounts.logins_with(session, Permission.PAYMENTS_RUN),
+          N_("Statement {number} {month} was returned: {reason}"), reason=reason.strip())
     session.commit()
     return statement
 
@@ -332,6 +352,8 @@ def pay(session: Session, clock: Clock, user: CurrentUser, statement_id: int, pa
         raise InvalidInput("The payment has errors.", errors=errors)
     statement.state, statement.paid_on, statement.payment_reference = StatementState.PAID, paid_on, reference.strip()[:64]
     _event(session, statement, clock, user, "paid", f"{paid_on.isoformat()} {reference.strip()}")
+    _tell(session, clock, statement, accounts.company_logins(session, statement.contract.contractor_id),
+          N_("Statement {number} {month} is paid: {amount} on {date}."), date=paid_on.isoformat())
     session.commit()
     return statement
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -624,6 +624,31 @@ def due_to_move(now: datetime) -> Any:
     """Tenders the clock has moved past what is stored: the worker's to-do list, in SQL."""
     return ((Tender.state == TenderState.PUBLISHED) & (Tender.bid_deadline <= now)) | (
         (Tender.state == TenderState.CLOSED) & Tender.settled_at.is_(None) & (Tender.bid_deadline <= now - SETTLING_TIME))
+
+
+#: How long before a deadline people are reminded of it.
+REMIND_BEFORE = timedelta(hours=24)
+
+
+def remind_closing(session: Session, clock: Clock) -> int:
+    """Tell every approved company's logins, once, that a published tender closes within 24 hours
+    (the bureau cannot know who means to bid: bidders are sealed until the opening)."""
+    now = clock()
+    closing = list(session.scalars(select(Tender).where(Tender.state == TenderState.PUBLISHED,
+                                                        Tender.bid_deadline > now,
+                                                        Tender.bid_deadline <= now + REMIND_BEFORE)))
+    if not closing:
+        return 0
+    companies = accounts.logins_with(session, Permission.BIDS_SUBMIT)
+    told = 0
+    for tender in closing:
+        assert tender.bid_deadline is not None
+        told += accounts.notify(session, clock, companies,
+                                N_("Tender {reference} closes for bids at {deadline}."), f"/tenders/{tender.id}",
+                                key=f"tender-closing:{tender.id}", reference=tender.reference,
+                                deadline=tender.bid_deadline.astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M"))
+    session.commit()
+    return told
 
 
 def tick(session: Session, clock: Clock) -> int:
