@@ -643,6 +643,43 @@ def my_committees(session: Session, user: CurrentUser) -> list[tuple[Committee, 
     return [(c, l) for c, l in rows]
 
 
+@dataclass(frozen=True)
+class MyLot:
+    """A committee seat as the evaluator's home lists it, with the member's next step."""
+
+    committee: Committee
+    lot: Lot
+    step: str  # declare | score | submitted | finalised
+
+
+def my_work(session: Session, user: CurrentUser) -> list[MyLot]:
+    """The evaluator's lots, those needing them first: declare, then score, then the rest."""
+    rows = session.execute(select(Committee, Lot, CommitteeMember).join(CommitteeMember, CommitteeMember.committee_id == Committee.id)
+                           .join(Lot, Lot.id == Committee.lot_id)
+                           .where(CommitteeMember.user_id == user.id, CommitteeMember.withdrawn_at.is_(None))
+                           .options(joinedload(Lot.tender)).order_by(Committee.formed_at.desc())).all()
+    order = {"declare": 0, "score": 1, "submitted": 2, "finalised": 3}
+    work = [MyLot(c, lot, "finalised" if c.finalized_at else "declare" if m.declared_at is None
+                  else "score" if m.sheet_submitted_at is None else "submitted") for c, lot, m in rows]
+    return sorted(work, key=lambda w: order[w.step])
+
+
+def lots_needing_members(session: Session, clock: Clock) -> list[tuple[Lot, Progress]]:
+    """Lots opened and under evaluation whose committee is not formed yet, or is short of the
+    members 87号令 第47条 requires (someone withdrew): the officer's to fill."""
+    lots = session.scalars(select(Lot).where(Lot.opened_at.is_not(None), Lot.state == LotState.ACTIVE)
+                           .options(joinedload(Lot.tender)).order_by(Lot.opened_at)).unique()
+    needing = []
+    for lot in lots:
+        committee = committee_of(session, lot.id)
+        if committee is not None and committee.finalized_at is not None:
+            continue
+        state = progress(session, clock, lot.id)
+        if committee is None or state.short:
+            needing.append((lot, state))
+    return needing
+
+
 def declare_relation(session: Session, clock: Clock, user: CurrentUser, contractor_id: int, relation: str) -> ExpertRelation:
 
     contractors.get(session, contractor_id)

@@ -54,6 +54,13 @@ def month_of(moment: datetime) -> str:
     return moment.astimezone(BUREAU_TZ).strftime("%Y-%m")
 
 
+def last_complete_month(moment: datetime) -> str:
+    """The last month that has ended: what month pickers start on (this month has barely begun,
+    its reports and statements are empty or partial)."""
+    first = local_date(moment).replace(day=1)
+    return month_of(day_start(first - timedelta(days=1)))
+
+
 def month_span(month: str) -> tuple[datetime, datetime]:
     """The moments a month starts and the next one starts, in Shanghai: [start, end)."""
     first, last = month_bounds(month)

@@ -15,7 +15,7 @@ from procure.accounts.services import CurrentUser
 from procure.kernel.i18n import N_
 from procure.kernel.clock import Clock, local_date
 from procure.kernel.errors import ProcureError
-from procure.kernel.clock import month_of
+from procure.kernel.clock import last_complete_month
 from procure.documents.pdf import PdfRenderer
 from procure.payments import services
 from procure.payments.models import PaymentStatement
@@ -128,7 +128,7 @@ class PaymentPages(Controller):
                status: int = 200, error: str | None = None, result: RunResult | None = None) -> Response:
         if state is None and user.can(Permission.PAYMENTS_APPROVE):
             state = "submitted"  # finance lands on its queue
-        month = month or (None if user.can(Permission.PAYMENTS_APPROVE) else month_of(clock()))
+        month = month or (None if user.can(Permission.PAYMENTS_APPROVE) else last_complete_month(clock()))
         return page(request, "payments/list.html", status_code=status, month=month or "", state=state or "",
                     error=error, result=result,
                     **services.statements_page(db, clock, user, StatementFilter(month=month, state=state or None)))

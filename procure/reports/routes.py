@@ -13,7 +13,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from procure.accounts.rules import Permission
 from procure.kernel.clock import Clock, local_date
-from procure.kernel.clock import month_bounds, month_of
+from procure.kernel.clock import last_complete_month, month_bounds
 from procure.reports import services, svgchart
 from procure.kernel.web import pdf_response
 from procure.kernel.web import DB, AppClock, page
@@ -24,7 +24,7 @@ REPORTS = requires(Permission.BUDGET_READ)
 
 
 def _month(raw: str | None, clock: Clock) -> str:
-    month = raw or month_of(clock())
+    month = raw or last_complete_month(clock())
     month_bounds(month)
     return month
 

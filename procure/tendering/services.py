@@ -626,6 +626,13 @@ def due_to_move(now: datetime) -> Any:
         (Tender.state == TenderState.CLOSED) & Tender.settled_at.is_(None) & (Tender.bid_deadline <= now - SETTLING_TIME))
 
 
+def unanswered_enquiries(session: Session, limit: int = 10) -> list[tuple[Enquiry, Tender]]:
+    """Companies' questions still waiting for the bureau's answer, oldest first, with their tender."""
+    rows = session.execute(select(Enquiry, Tender).join(Tender, Tender.id == Enquiry.tender_id)
+                           .where(Enquiry.answer.is_(None)).order_by(Enquiry.asked_at).limit(limit)).all()
+    return [(e, t) for e, t in rows]
+
+
 #: How long before a deadline people are reminded of it.
 REMIND_BEFORE = timedelta(hours=24)
 

@@ -22,7 +22,7 @@ def test_each_role_lands_on_its_home(client, session):
     for role in ("officer", "contractor", "evaluator", "inspector", "finance", "admin"):
         UserFactory(username=f"home-{role}", role=role, jurisdiction=street if role == "inspector" else None)
     session.commit()
-    expectations = {"officer": "待移交公园", "inspector": "仓前街道", "finance": "年度养护经费测算",
+    expectations = {"officer": "待移交公园", "inspector": "仓前街道", "finance": "待您审批的支付单",
                     "admin": "审计日志", "contractor": "养护单位", "evaluator": "评标专家"}
     for role, text in expectations.items():
         client.cookies.clear()
