@@ -8,6 +8,8 @@ their HTML, since the same notice is downloaded many times. See STYLE.md "WeasyP
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import hashlib
 import os
 import tempfile
@@ -27,7 +29,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from procure.kernel.db import rendering
 from procure.kernel.clock import BUREAU_TZ
-from procure.kernel.money import format_amount
+from procure.kernel.money import chinese_capitals, format_amount
 
 
 class PdfResourceError(Exception):
@@ -35,6 +37,11 @@ class PdfResourceError(Exception):
 
 
 money = format_amount  # the PDF templates' filter
+
+
+def capitals(value: Decimal | None) -> str:
+    """The PDF templates' 大写 filter (a dash for no amount)."""
+    return "—" if value is None else chinese_capitals(value)
 
 
 def dt(value: datetime | None) -> str:
@@ -74,7 +81,7 @@ class PdfRenderer:
         if self.cache_dir is not None:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.environment = Environment(loader=FileSystemLoader(self.templates_dir), autoescape=True)
-        self.environment.filters.update(money=money, dt=dt)
+        self.environment.filters.update(money=money, dt=dt, capitals=capitals)
         self.font_config = FontConfiguration()
         self._url_fetcher = _LocalOnlyFetcher([self.templates_dir, *map(Path, file_roots)])
         self._base_url = self.templates_dir.as_uri() + "/"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session
@@ -41,6 +43,10 @@ def committee_out(committee: Committee, lot: Lot) -> CommitteeOut:
                          for m in committee.members],
                         committee.finalized_at is not None, len(present), experts,
                         bool(rules.committee_problems(len(present), experts, lot.ceiling_price)))
+
+
+#: A sheet's field: the points of one criterion for one bid.
+SHEET_FIELD = re.compile(r"p_(\d{1,12})_([A-Za-z0-9_-]{1,32})")
 
 
 class EvaluationApi(Controller):
@@ -165,11 +171,24 @@ class EvaluationPages(Controller):
 
     @post("/lots/{lot_id:int}/evaluate/scores", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def scores(self, request: Request, lot_id: PathId, data: FormData, db: DB, clock: AppClock, user: Me) -> Response:
+        """The member's whole sheet in one form (``p_<bid>_<criterion>``), so saving one bid's
+        points never loses what was typed for another; all are saved or, on an error, none, and
+        the sheet comes back with everything typed."""
+        per_bid: dict[str, dict[str, str]] = {}
+        for key, value in data.items():
+            found = SHEET_FIELD.fullmatch(key)
+            if found and str(value).strip() != "":
+                per_bid.setdefault(found[1], {})[found[2]] = str(value)
+
         def action() -> object:
-            points = {k[2:]: v for k, v in data.items() if k.startswith("p_") and str(v).strip() != ""}
-            given = inputs.convert(ScoresIn, {"bid_id": data.get("bid_id"), "points": points})
-            return services.record_scores(db, clock, user, lot_id, given.bid_id, given.points)
-        return self._act(request, db, clock, user, lot_id, action, said=N_("Scores saved."))
+            for bid_id, points in per_bid.items():
+                given = inputs.convert(ScoresIn, {"bid_id": bid_id, "points": points})
+                services.record_scores(db, clock, user, lot_id, given.bid_id, given.points)
+            return None
+        return attempt(request, db, action, success=f"/lots/{lot_id}/evaluate#my-sheet", said=N_("Scores saved."),
+                       on_error=lambda status, message: page(request, "evaluation/sheet.html", status_code=status,
+                                                             error=message, typed=dict(data),
+                                                             **services.sheet_page(db, clock, user, lot_id)))
 
     @post("/lots/{lot_id:int}/evaluate/submit", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)])
     def submit(self, request: Request, lot_id: PathId, db: DB, clock: AppClock, user: Me) -> Response:

@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Final, ParamSpec, TypeVar
 from urllib.parse import quote
 
@@ -44,7 +45,7 @@ from procure.kernel.pagination import MAX_PAGE
 from procure.kernel.inputs import described, field_of, named_in
 from procure.kernel.i18n import LOCALE_COOKIE, field_label, gettext, pick_locale
 from procure.kernel.settings import Settings
-from procure.kernel.money import format_amount
+from procure.kernel.money import chinese_capitals, format_amount
 
 log = logging.getLogger("procure")
 
@@ -578,7 +579,29 @@ def _template_gettext(context: Context, message: str, **params: Any) -> str:
     return gettext(context_locale(context), message, **params)
 
 
-money = area = format_amount  # the templates' filters
+def _amount(value: Decimal | str | None) -> Decimal | None:
+    """An amount as a template may hold it: a Decimal, or the text a JSON record keeps."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def money(value: Decimal | str | None) -> str:
+    """The templates' money filter: 4,532,000.00 (from a Decimal or a record's text)."""
+    amount = _amount(value)
+    return format_amount(amount) if amount is not None or value is None else str(value)
+
+
+def capitals(value: Decimal | str | None) -> str:
+    """The templates' 大写 filter (kernel.money.chinese_capitals); a dash for none."""
+    amount = _amount(value)
+    return "—" if amount is None else chinese_capitals(amount)
+
+
+area = format_amount  # the templates' area filter
 
 
 @pass_context
@@ -599,7 +622,8 @@ def install_template_helpers(environment: Environment) -> None:
     environment.globals["_"] = _template_gettext
     # For msgids that come from data (notifications) and are extracted where they are written.
     environment.globals["translate"] = _template_gettext
-    environment.filters.update(money=money, area=area, local_time=local_time, iso_date=iso_date)
+    environment.filters.update(money=money, area=area, local_time=local_time, iso_date=iso_date,
+                               capitals=capitals)
 
 
 def attempt(request: Request, db: Session, action: Callable[[], object], *, success: str,

@@ -242,7 +242,7 @@ def finalised_report(w: World, p: Person, a: dict[str, int]) -> bool:
 
 
 SPEC: dict[str, Rule] = {
-    "/": public, "/login": public, "/register": public, "/tenders": public, "/tenders/{tender_id:int}": tender,
+    "/": public, "/login": public, "/register": public, "/register/done": public, "/tenders": public, "/tenders/{tender_id:int}": tender,
     "/tenders/{tender_id:int}/notice.pdf": notice, "/tenders/{tender_id:int}/opening": opening,
     "/api/v1/tenders": public, "/api/v1/tenders/{tender_id:int}": tender,
     "/api/v1/tenders/{tender_id:int}/notice.pdf": notice, "/api/v1/tenders/{tender_id:int}/opening": opening,

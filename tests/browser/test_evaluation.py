@@ -23,22 +23,28 @@ def test_evaluator_declares_and_scores_a_bid(browser, live_server):
         for row in range(page.locator("#bids form.inline").count()):  # this member's compliance views
             page.locator("#bids form.inline").nth(row).locator("button[type=submit]").click()
             page.wait_for_selector("#bids")
-        form = page.locator("form.score-form").first
-        form.locator("input[name=p_T1]").fill("27.5")
-        form.locator("input[name=p_T2]").fill("18")
-        form.locator("input[name=p_B1]").fill("15.25")
-        form.locator("button[type=submit]").click()
-        page.wait_for_selector("form.score-form")
-        saved = page.locator("form.score-form").first
-        assert saved.locator("input[name=p_T1]").input_value() == "27.50"
-        assert saved.locator("input[name=p_B1]").input_value() == "15.25"
+        # One sheet for every bid: points typed for one bid survive saving, and a refusal keeps them all.
+        sheet = page.locator("#sheet-form")
+        first, second = sheet.locator("fieldset").nth(0), sheet.locator("fieldset").nth(1)
+        first.locator("input[name$=_T1]").fill("27.5")
+        first.locator("input[name$=_T2]").fill("18")
+        first.locator("input[name$=_B1]").fill("15.25")
+        second.locator("input[name$=_T1]").fill("20")
+        page.click("#save-sheet")
+        page.wait_for_selector("#done")
+        first, second = page.locator("#sheet-form fieldset").nth(0), page.locator("#sheet-form fieldset").nth(1)
+        assert first.locator("input[name$=_T1]").input_value() == "27.50"
+        assert first.locator("input[name$=_B1]").input_value() == "15.25"
+        assert second.locator("input[name$=_T1]").input_value() == "20.00"
         # Others' sheets stay hidden until this evaluator submits their own.
         assert page.locator("#all-sheets").count() == 0
-        bad = page.locator("form.score-form").nth(1)
-        bad.locator("input[name=p_T1]").fill("99")
-        bad.locator("button[type=submit]").click()
+        second.locator("input[name$=_T1]").fill("99")
+        first.locator("input[name$=_T2]").fill("19")
+        page.click("#save-sheet")
         page.wait_for_selector("#page-error")
         assert "30" in page.inner_text("#page-error")  # the maximum is named
+        assert page.locator("#sheet-form fieldset").nth(0).locator("input[name$=_T2]").input_value() == "19"  # kept
+        assert page.locator("#sheet-form fieldset").nth(1).locator("input[name$=_T1]").input_value() == "99"
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "evaluator_scoring_phone.png"), full_page=True)

@@ -1,6 +1,9 @@
 """The whole path over HTTP: tender → bids → opening → evaluation → award → signed contract."""
 
+import io
 from datetime import timedelta
+
+import pypdf
 
 from procure.bidding import clients, sealing
 from tests.conftest import api_login
@@ -102,7 +105,10 @@ def test_tender_to_signed_contract(client, session, clock):
     client.post(f"/api/v1/objections/{objection.json()['id']}/answer", json={"answer": "复核无误"}, headers=officer)
     notice = client.post(f"/api/v1/awards/{award['id']}/notice", headers=officer)
     assert notice.status_code == 200 and notice.json()["state"] == "notified"
-    assert client.get(f"/api/v1/awards/{award['id']}/notice.pdf").content.startswith(b"%PDF")
+    notice_pdf = client.get(f"/api/v1/awards/{award['id']}/notice.pdf").content
+    assert notice_pdf.startswith(b"%PDF")
+    notice_text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(notice_pdf)).pages)
+    assert "大写：人民币" in notice_text and "元整" in notice_text
     loser = api_login(client, "bidder2")
     assert client.get(f"/api/v1/lots/{lot_id}/my-result", headers=loser).json()["rank"] == 3
 
@@ -121,6 +127,8 @@ def test_tender_to_signed_contract(client, session, clock):
     assert client.patch(f"/api/v1/contracts/{contract['id']}", json={"months": 6}, headers=officer).status_code == 409
     pdf = client.get(f"/api/v1/contracts/{contract['id']}/contract.pdf", headers=winner)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    contract_text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "（大写：人民币壹佰万元整）" in contract_text
     early = client.post(f"/api/v1/contracts/{contract['id']}/variations", headers=officer, json={
         "kind": "remove_site", "site_id": sites[0].id, "effective_date": "2020-01-01", "monthly_fee_delta": "-100",
         "reason": "x"})

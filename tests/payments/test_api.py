@@ -47,6 +47,8 @@ def test_settlement_over_http(client, session, clock, settings, page_login):
     pdf = client.get(f"/api/v1/payment-statements/{sid}/certificate.pdf", headers=finance)
     text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages)
     assert "养护经费支付证书" in text and "97,000.00" in text and "审批通过" in text
+    assert "本期实付（大写）：人民币玖万柒仟元整" in text  # 会计基础工作规范 第五十二条
+    assert "经办人（签字）" in text and "收款单位（盖章）" in text and "付款单位（盖章）" in text
     contractor = api_login(client, field.contractor.username)
     assert [x["id"] for x in client.get("/api/v1/payment-statements", headers=contractor).json()] == [sid]
     assert client.get("/api/v1/payments/ledger.csv?month=2026-10", headers=contractor).status_code == 403
