@@ -477,10 +477,15 @@ def _citizen_reports(session: Session, settings: Settings, users: dict[str, User
     texts = [("litter", "公园入口处有人倾倒装修垃圾，已堆放两天", {}),
              ("street_light", "晚上园路有三盏路灯不亮，行人看不清", {"attribute[lights_out]": "3"}),
              ("facility_damage", "健身器材扶手断裂，存在安全隐患", {"attribute[facility]": "other", "attribute[hazard]": "yes"})]
+    storage = LocalStorage(settings.storage_dir)
+    rng = random.Random(20261206)
     for (code, text, answers), site, hours_ago in zip(texts, sites, (30, 10, 2)):
         at = FrozenClock(now - timedelta(hours=hours_ago))
+        # Citizens on the portal attach a photo (the first and last here); a GeoReport app may not.
+        photo = ("IMG_0001.jpg", io.BytesIO(_site_photo(rng, before=True))) if hours_ago != 10 else None
         filed = cases.file_report(session, at, {"service_code": code, "lat": str(site.lat), "long": str(site.lon),
-                                                "description": text, **answers}, api_client="公众监督门户")
+                                                "description": text, **answers}, api_client="公众监督门户",
+                                  photo=photo, storage=storage)
         if hours_ago == 30:
             cases.verify_report(session, FrozenClock(now - timedelta(hours=28)), checker, filed.id, accept=True, note="")
         elif hours_ago == 10:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, JSONBody
+from litestar.params import JSONBody
 from litestar.response import Redirect, Stream
 
 from procure.accounts import policy
@@ -26,7 +25,7 @@ from procure.kernel.errors import NotFound, ProcureError
 from procure.kernel.i18n import gettext
 from procure.tendering import services as tenders
 from procure.tendering.routes import act_on_tender, detail_page
-from procure.kernel.web import done, scope_locale, pdf_response
+from procure.kernel.web import UploadData, done, scope_locale, pdf_response
 from litestar.di import NamedDependency
 
 from procure.kernel.web import AppClock, AppSettings, DB, FormData, form_errors, page, PathId
@@ -38,7 +37,6 @@ from procure.kernel.web import received_at as web_received_at
 #: Whether a reader sits, declared, on a lot's committee: the evaluation domain answers (app.py
 #: injects it), so bidding does not depend on evaluation.
 Seated = NamedDependency[CommitteeSeat]
-UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 MAX_BID_BYTES = 20 * MAX_DOCUMENT_BYTES + 1024 * 1024
 #: Bid submissions (API and page form): the server's clock at receipt decides whether they are
 #: late (招标投标法 第28条), so ``kernel.web.ReceiveThenQueue`` stamps them before admission.

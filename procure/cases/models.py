@@ -92,6 +92,12 @@ class CitizenReport(Base):
     requested_at: Mapped[datetime] = mapped_column(AwareDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: The citizen's own way back to the report: a random code, not the sequential id (a page at
+    #: /public/track/<code>, which shows the photo; the id is GeoReport's public request id).
+    tracking_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    #: The photo the citizen attached on the portal (normalised JPEG), seen by staff and by whoever
+    #: holds the tracking code.
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
 
     site: Mapped[Site | None] = relationship(lazy="joined")
 

@@ -8,8 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.orm import Session
 
 from procure.accounts import policy
@@ -24,11 +23,10 @@ from procure.kernel.errors import ProcureError
 from procure.kernel.clock import Clock, month_of
 from procure.kernel.pagination import PageRequest
 from procure.kernel.bounds import parse_id
-from procure.kernel.web import done, form_errors, scope_locale, AppClock, AppSettings, attempt, DB, form_id, FormData, page, PageNo, PathId, QueryId
+from procure.kernel.web import UploadData, done, form_errors, scope_locale, AppClock, AppSettings, attempt, DB, form_id, FormData, page, PageNo, PathId, QueryId
 from procure.documents.web import AppStorage
 from procure.accounts.web import Me, requires
 
-UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 READERS = requires(Permission.CASES_READ)
 
 

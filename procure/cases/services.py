@@ -23,12 +23,14 @@ from procure.audit.services import SYSTEM, Actor
 from procure.cases import open311, rules
 from procure.cases.models import ApiKey, Case, CaseEvent, CaseEventPhoto, CitizenReport
 from procure.cases.rules import CaseSource, CaseState
-from procure.kernel.i18n import N_
+from procure.kernel.i18n import N_, gettext
 from procure.kernel.clock import day_start, BUREAU_TZ, Clock, local_date
 from procure.contracts.models import Contract
+from procure.documents import images
 from procure.documents import services as documents
+from procure.documents.models import Document
 from procure.documents.storage import Storage
-from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound, ProcureError
 from procure.inspection import services as inspections
 from procure.inspection.models import Finding, Inspection, InspectionPhoto, TemplateItem
 from procure.inspection.photos import normalise
@@ -272,23 +274,26 @@ def create_api_key(session: Session, clock: Clock, name: str, key: str | None = 
 
 def _client(session: Session, api_key: Any) -> str:  # Any: as the Open311 client sent it (form or JSON)
     if not api_key:
-        raise Open311Error(400, 400, "api_key is required")
+        raise Open311Error(400, 400, N_("api_key is required"))
     if not isinstance(api_key, str):  # a repeated form field arrives as a list
-        raise Open311Error(400, 400, "api_key must be given once, as text")
+        raise Open311Error(400, 400, N_("api_key must be given once, as text"))
     found = session.scalar(select(ApiKey).where(ApiKey.key_sha256 == hashlib.sha256(api_key.encode()).hexdigest(),
                                                 ApiKey.active.is_(True)))
     if found is None:
-        raise Open311Error(403, 403, "api_key is not valid")
+        raise Open311Error(403, 403, N_("api_key is not valid"))
     return found.name
 
 
-def file_report(session: Session, clock: Clock, form: dict[str, Any], *, api_client: str | None = None) -> CitizenReport:
+def file_report(session: Session, clock: Clock, form: dict[str, Any], *, api_client: str | None = None,
+                photo: tuple[str, Any] | None = None, storage: Storage | None = None) -> CitizenReport:
     """POST requests: api_key, service_code, a location (lat+long or address_string), description,
-    and the answers to the service's attributes (``attribute[code]``) where it has them."""
+    and the answers to the service's attributes (``attribute[code]``) where it has them; from the
+    portal also a photo (checked and normalised as inspectors' photos are). The report gets a
+    random tracking code, its citizen's way back to it."""
     client = api_client or _client(session, form.get("api_key"))
     code = str(form.get("service_code") or "")
     if code not in open311.BY_CODE:
-        raise Open311Error(400, 400, "service_code is missing or unknown")
+        raise Open311Error(400, 400, N_("service_code is missing or unknown"))
     try:
         answers = open311.attribute_answers(open311.BY_CODE[code], open311.sent_attributes(form))
     except ValueError as exc:
@@ -297,20 +302,28 @@ def file_report(session: Session, clock: Clock, form: dict[str, Any], *, api_cli
     lon = _coordinate(form.get("long"), -180, 180, "long")
     address = str(form.get("address_string") or "").strip()[:255]
     if (lat is None or lon is None) and not address:
-        raise Open311Error(400, 400, "a location is required: lat and long, or address_string")
+        raise Open311Error(400, 400, N_("a location is required: lat and long, or address_string"))
     description = str(form.get("description") or "").strip()
     if not description:
-        raise Open311Error(400, 400, "description is required")
+        raise Open311Error(400, 400, N_("description is required"))
     if len(description) > 4000:
-        raise Open311Error(400, 400, "description is longer than 4000 characters")
+        raise Open311Error(400, 400, N_("description is longer than 4000 characters"))
     media = str(form.get("media_url") or "").strip()
     if media and not media.startswith(("http://", "https://")):
-        raise Open311Error(400, 400, "media_url must be an http(s) URL")
+        raise Open311Error(400, 400, N_("media_url must be an http(s) URL"))
+    photo_id = None
+    if photo is not None and storage is not None:
+        try:
+            ready = normalise(photo[1], photo[0])
+        except ProcureError as exc:
+            raise Open311Error(400, 400, gettext("en", exc.message, **exc.params)) from None
+        photo_id = documents.store(session, clock, storage, ready, "report.jpg", uploaded_by_id=None).id
     sites = [open311.SitePoint(s.id, s.name, s.lat, s.lon) for s in session.scalars(select(Site))]
     now = clock()
     report = CitizenReport(service_code=code, description=description, lat=lat, lon=lon, address=address,
                            media_url=media[:1024], attributes=answers, site_id=open311.route(sites, lat, lon, f"{address} {description}"),
-                           status="open", status_notes="", api_client=client, requested_at=now, updated_at=now)
+                           status="open", status_notes="", api_client=client, requested_at=now, updated_at=now,
+                           tracking_code=secrets.token_urlsafe(12), photo_id=photo_id)
     session.add(report)
     session.flush()
     audit.record(session, clock, Actor(None, f"open311:{client}"), "report.file", "citizen_report", report.id, None,
@@ -331,10 +344,30 @@ def _coordinate(raw: Any, low: int, high: int, name: str) -> Decimal | None:  # 
     return value.quantize(Decimal("0.000001"))
 
 
+def tracked(session: Session, code: str) -> dict[str, Any]:
+    """A report as its citizen follows it (by tracking code): its answers, and the case it opened
+    with that case's steps (opened, answered, closed or sent back) — the company's notes are the
+    bureau's record, so the citizen sees the steps and their times only."""
+    report = session.scalar(select(CitizenReport).where(CitizenReport.tracking_code == code)) if code else None
+    if report is None:
+        raise NotFound("No report has this tracking code.")
+    case = session.scalar(select(Case).where(Case.report_id == report.id))
+    return {"report": report, "case": case}
+
+
+def tracked_photo(session: Session, storage: Storage, code: str) -> bytes:
+    """The photo of a tracked report, at most 1280 px (a phone screen's worth)."""
+    report = tracked(session, code)["report"]
+    document = session.get(Document, report.photo_id) if report.photo_id is not None else None
+    if document is None:
+        raise NotFound("This report has no photo.")
+    return images.shrink(documents.read_all(storage, document), edge=1280)
+
+
 def get_report(session: Session, report_id: int) -> CitizenReport:
     report = session.get(CitizenReport, report_id)
     if report is None:
-        raise Open311Error(404, 404, "no such service request")
+        raise Open311Error(404, 404, N_("no such service request"))
     return report
 
 
@@ -350,9 +383,9 @@ def list_reports(session: Session, clock: Clock, *, ids: str | None = None, serv
     end_at = _when(end, "end_date") or clock()
     start_at = start_at or end_at - timedelta(days=90)
     if end_at - start_at > timedelta(days=90):
-        raise Open311Error(400, 400, "start_date and end_date may be at most 90 days apart")
+        raise Open311Error(400, 400, N_("start_date and end_date may be at most 90 days apart"))
     if status and status not in ("open", "closed"):
-        raise Open311Error(400, 400, "status is open or closed")
+        raise Open311Error(400, 400, N_("status is open or closed"))
     stmt = stmt.where(CitizenReport.requested_at >= start_at, CitizenReport.requested_at <= end_at)
     if service_code:
         # Only known codes can match; the list stays short however long the query is.
@@ -369,7 +402,7 @@ MAX_REQUEST_IDS = 1000
 def _request_id(text: str) -> int:
     """One id of ``service_request_id``: ASCII digits ('²'.isdigit() is true too), 1 to 2^31 − 1."""
     if not (text.isascii() and text.isdigit()) or len(text) > 10 or not 1 <= int(text) <= bounds.MAX_ID:
-        raise Open311Error(400, 400, "service_request_id is a comma-separated list of ids")
+        raise Open311Error(400, 400, N_("service_request_id is a comma-separated list of ids"))
     return int(text)
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 from litestar.response import Redirect
 
 from procure.accounts.rules import Permission
@@ -18,11 +17,10 @@ from procure.documents.services import MAX_DOCUMENT_BYTES
 from procure.kernel.i18n import N_
 from procure.kernel.errors import Forbidden, InvalidInput, ProcureError
 from procure.kernel.pagination import PageRequest
-from procure.kernel.web import done, AppClock, DB, form_errors, FormData, page, PageNo, PathId, scope_locale
+from procure.kernel.web import UploadData, done, AppClock, DB, form_errors, FormData, page, PageNo, PathId, scope_locale
 from procure.documents.web import AppStorage
 from procure.accounts.web import Me, requires
 
-UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
 class ContractorsApi(Controller):

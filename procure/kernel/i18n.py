@@ -76,4 +76,10 @@ def field_label(locale: str, field: str) -> str:
 
 def role_label(locale: str, role: str) -> str:
     """A role's name in the UI language (msgids ``role:<role>``, taken from ``accounts.rules.Role``)."""
-    return translations(locale).gettext(f"role:{role}")
+    return key_label(locale, "role", role)
+
+
+def key_label(locale: str, prefix: str, value: str) -> str:
+    """A state or kind by its key msgid (``statement:paid``) in the reader's language; the keys are
+    extracted from their StrEnums (``i18n_catalog.DYNAMIC_PREFIXES``)."""
+    return translations(locale).gettext(f"{prefix}:{value}")

@@ -68,6 +68,8 @@ PageNo = Annotated[int, QueryParameter(name="page", ge=1, le=MAX_PAGE)]
 
 #: A page form: one value per field (a field sent twice is a 400, not a list the handler trips on).
 FormData = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+#: A form with files (photos, documents): its fields, and UploadFile for each file.
+UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
 def form_id(data: dict[str, str], key: str) -> int | None:

@@ -91,16 +91,16 @@ class PaymentsApi(Controller):
 
     @get("/payments/ledger.csv", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)],
          summary="A month's statements as CSV (UTF-8 with BOM)")
-    def ledger_csv(self, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> Response:
+    def ledger_csv(self, request: Request, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> Response:
         rows = services.list_statements(db, clock, user, StatementFilter(month=month))
-        return Response(services.ledger_csv(rows), media_type="text/csv; charset=utf-8",
+        return Response(services.ledger_csv(rows, scope_locale(request.scope)), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename=ledger-{month}.csv"})
 
     @get("/payments/ledger.xlsx", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)],
          summary="A month's statements as XLSX")
-    def ledger_xlsx(self, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> Response:
+    def ledger_xlsx(self, request: Request, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> Response:
         rows = services.list_statements(db, clock, user, StatementFilter(month=month))
-        return Response(services.ledger_xlsx(rows),
+        return Response(services.ledger_xlsx(rows, scope_locale(request.scope)),
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f"attachment; filename=ledger-{month}.xlsx"})
 
@@ -188,14 +188,14 @@ class PaymentPages(Controller):
         return certificate(pdf, services.certificate_view(db, clock, statement_id, user))
 
     @get("/payments/ledger.csv", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)])
-    def ledger_csv(self, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> Response:
+    def ledger_csv(self, request: Request, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> Response:
         rows = services.list_statements(db, clock, user, StatementFilter(month=month))
-        return Response(services.ledger_csv(rows), media_type="text/csv; charset=utf-8",
+        return Response(services.ledger_csv(rows, scope_locale(request.scope)), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename=ledger-{month}.csv"})
 
     @get("/payments/ledger.xlsx", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)])
-    def ledger_xlsx(self, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> Response:
+    def ledger_xlsx(self, request: Request, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> Response:
         rows = services.list_statements(db, clock, user, StatementFilter(month=month))
-        return Response(services.ledger_xlsx(rows),
+        return Response(services.ledger_xlsx(rows, scope_locale(request.scope)),
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f"attachment; filename=ledger-{month}.xlsx"})

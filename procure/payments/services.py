@@ -29,7 +29,7 @@ from procure.audit.services import Actor
 from procure.cases.models import Case
 from procure.cases.rules import CaseSource, CaseState
 from procure.cases.rules import is_overdue as case_is_overdue
-from procure.kernel.i18n import N_
+from procure.kernel.i18n import N_, gettext, key_label
 from procure.kernel.money import format_amount
 from procure.kernel.clock import day_start, Clock, local_date, parse_date
 from procure.contracts import services as contracts
@@ -474,32 +474,36 @@ def record_exposure(session: Session, clock: Clock, user: CurrentUser, contract_
     return exposure
 
 
-LEDGER_COLUMNS = ["合同编号", "养护单位", "月份", "状态", "基数", "考核得分", "系数", "扣款", "应付", "质保金", "实付", "应付日期",
-                  "付款日期", "付款凭证号"]
+#: The ledger's columns (msgids): headed in the reader's language, the API's and the page's alike.
+LEDGER_COLUMNS = [N_("Contract"), N_("Contractor"), N_("Month"), N_("State"), N_("Base"), N_("Score"), N_("Coefficient k"),
+                  N_("Penalties"), N_("Payable A"), N_("Retention"), N_("Net due N"), N_("Due date"), N_("Paid on"),
+                  N_("Payment reference")]
 
 
-def ledger_rows(statements: list[PaymentStatement]) -> list[list[object]]:
-    return [[s.contract.number, s.contract.contractor.company_name, s.month, s.state, s.base, s.score, s.coefficient,
-             s.penalties, s.payable, s.retention, s.net, s.due_date, s.paid_on, s.payment_reference] for s in statements]
+def ledger_rows(statements: list[PaymentStatement], locale: str = "zh_CN") -> list[list[object]]:
+    """One row per statement; its state named in the reader's language (never a code)."""
+    return [[s.contract.number, s.contract.contractor.company_name, s.month, key_label(locale, "statement", s.state),
+             s.base, s.score, s.coefficient, s.penalties, s.payable, s.retention, s.net, s.due_date, s.paid_on,
+             s.payment_reference] for s in statements]
 
 
-def ledger_csv(statements: list[PaymentStatement]) -> bytes:
+def ledger_csv(statements: list[PaymentStatement], locale: str = "zh_CN") -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(LEDGER_COLUMNS)
-    for row in ledger_rows(statements):
+    writer.writerow([gettext(locale, c) for c in LEDGER_COLUMNS])
+    for row in ledger_rows(statements, locale):
         writer.writerow(["" if v is None else v for v in row])
     return out.getvalue().encode("utf-8-sig")  # Excel in a Chinese locale reads UTF-8 with a BOM
 
 
-def ledger_xlsx(statements: list[PaymentStatement]) -> bytes:
+def ledger_xlsx(statements: list[PaymentStatement], locale: str = "zh_CN") -> bytes:
     from openpyxl import Workbook  # openpyxl (slow to import) only when a ledger is downloaded
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "支付台账"
-    sheet.append(LEDGER_COLUMNS)
-    for row in ledger_rows(statements):
+    sheet.title = gettext(locale, "Payment ledger")
+    sheet.append([gettext(locale, c) for c in LEDGER_COLUMNS])
+    for row in ledger_rows(statements, locale):
         sheet.append(row)  # Decimals stay exact in the file; Excel shows them as numbers
     for column in "EHIJK":
         for cell in sheet[column][1:]:

@@ -12,9 +12,8 @@ from urllib.parse import urlencode
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.openapi import ResponseSpec
 from litestar.response import File
-from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.response import Redirect
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath, FromQuery, PathParameter, QueryParameter
 
 from procure.cases import open311
 from procure.cases import services as cases
@@ -25,7 +24,9 @@ from procure.kernel.clock import month_bounds, month_of
 from procure.publishing import ocds, services
 from procure.reports import svgchart
 from procure.publishing.services import ReleaseQuery
-from procure.kernel.web import AppClock, AppSettings, DB, FormData, page, PageNo, PathId
+from procure.documents.web import AppStorage
+from procure.kernel.i18n import N_, gettext
+from procure.kernel.web import AppClock, AppSettings, DB, UploadData, done, page, PageNo, scope_locale
 
 
 
@@ -60,6 +61,12 @@ def _after(cursor: str | None) -> tuple[str, str] | None:
     except (ValueError, TypeError, RecursionError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("cursor is not one this API gave out; follow links.next as it is.") from None
     return date, rid
+
+
+#: A report's form with one phone photo (photos are normalised down to ≤ 2560 px anyway).
+MAX_REPORT_BYTES = 16 * 1024 * 1024
+#: A tracking code as written in its address (secrets.token_urlsafe(12) is 16 characters).
+TrackingCode = Annotated[str, PathParameter(min_length=8, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 class OcdsApi(Controller):
@@ -170,26 +177,35 @@ class PortalPages(Controller):
 
     @get("/report", sync_to_thread=False)
     def report_form(self, request: Request) -> Response:
-        return page(request, "publishing/report.html", services_list=open311.SERVICES, form={}, error=None, done=None)
+        return page(request, "publishing/report.html", services_list=open311.SERVICES, form={}, error=None)
 
-    @post("/report", sync_to_thread=True)
-    def report(self, request: Request, data: FormData, db: DB, clock: AppClock) -> Response:
-        form = {k: str(v) for k, v in data.items() if k != "_csrf_token"}
+    @post("/report", sync_to_thread=True, request_max_body_size=MAX_REPORT_BYTES)
+    def report(self, request: Request, data: UploadData, db: DB, clock: AppClock, storage: AppStorage) -> Response:
+        form = {k: str(v) for k, v in data.items() if k not in ("_csrf_token", "photo") and isinstance(v, str)}
+        upload = data.get("photo")
+        # The upload's SpooledTemporaryFile, which file_report reads as a photo (cases._photos does the same).
+        photo = (upload.filename or "photo.jpg", upload.file) if isinstance(upload, UploadFile) and upload.filename else None
         try:
-            filed = cases.file_report(db, clock, form, api_client="public-portal")
+            filed = cases.file_report(db, clock, form, api_client="public-portal", photo=photo, storage=storage)
         except Open311Error as exc:
             db.rollback()
             return page(request, "publishing/report.html", status_code=exc.status, services_list=open311.SERVICES,
-                        form=form, error=exc.description, done=None)
-        return Redirect(f"/public/report/{filed.id}")
+                        form=form, error=gettext(scope_locale(request.scope), exc.description))
+        assert filed.tracking_code is not None
+        return done(f"/public/track/{filed.tracking_code}", request,
+                    N_("Thank you. Keep this page's address: it is how you follow your report."))
 
-    @get("/report/{report_id:int}", sync_to_thread=True)
-    def report_status(self, request: Request, report_id: PathId, db: DB) -> Response:
-        try:
-            found = cases.get_report(db, report_id)
-        except Open311Error:
-            raise NotFoundException() from None
-        return page(request, "publishing/report.html", services_list=open311.SERVICES, form={}, error=None, done=found)
+    @get("/track/{code:str}", sync_to_thread=True)
+    def track(self, request: Request, code: TrackingCode, db: DB) -> Response:
+        """A citizen's report, found by the random code its page was given (never by its id)."""
+        return page(request, "publishing/track.html", code=code, **cases.tracked(db, code))
+
+    @get("/track/{code:str}/photo", sync_to_thread=True)
+    def track_photo(self, code: TrackingCode, db: DB, storage: AppStorage) -> Response:
+        picture = cases.tracked_photo(db, storage, code)
+        # Private: whoever holds the code may see it; no shared cache keeps a citizen's photo.
+        return Response(picture, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
 
 
 def _last_month(month: str) -> str:

@@ -1,5 +1,7 @@
 """The public tender page on a phone, and the 考评 table for an officer, in a real Chromium."""
 
+import re
+
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, log_in
@@ -46,5 +48,33 @@ def test_officer_reads_the_kaoping_table(browser, live_server):
         text = page.inner_text("#kaoping")
         assert "闲林街道" in text and "良渚街道" in text
         page.screenshot(path=str(ARTIFACTS / "kaoping.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_a_citizen_reports_from_a_phone_with_its_location_and_follows_it(browser, live_server, tmp_path):  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    photo = tmp_path / "IMG_0007.jpg"
+    Image.new("RGB", (1200, 900), (90, 90, 90)).save(photo, "JPEG")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  geolocation={"latitude": 30.421512, "longitude": 120.298731}, permissions=["geolocation"])
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        page.goto(f"{live_server}/public/report")
+        page.select_option("select[name=service_code]", "road_damage")
+        page.click("#use-location")
+        page.wait_for_function("document.querySelector('input[name=lat]').value !== ''")
+        assert page.input_value("input[name=lat]") == "30.421512" and page.input_value("input[name=long]") == "120.298731"
+        page.fill("textarea[name=description]", "人行道板松动，雨天踩上去溅水")
+        page.set_input_files("input[name=photo]", str(photo))
+        page.click("#report-form button[type=submit]")
+        page.wait_for_selector("#report-status")
+        assert re.search(r"/public/track/[A-Za-z0-9_-]{16}$", page.url)
+        assert page.inner_text("#report-status") == "处理中" and page.locator("img.report-photo").count() == 1
+        assert page.evaluate("document.querySelector('img.report-photo').naturalWidth") == 1200
+        assert page.evaluate("document.documentElement.scrollWidth") <= 391
+        page.screenshot(path=str(ARTIFACTS / "citizen_tracking_phone.png"), full_page=True)
     finally:
         context.close()

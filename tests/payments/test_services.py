@@ -146,9 +146,12 @@ def test_ledger_exports(field, session, clock):
     inspect_october(field, session, clock)
     rows = services.run_month(session, clock, field.officer.actor, "2026-10").statements
     text = services.ledger_csv(rows).decode("utf-8-sig")
-    assert text.splitlines()[0].startswith("合同编号") and "97000.00" in text
+    assert text.splitlines()[0].startswith("合同,养护单位,月份,状态") and "97000.00" in text and ",草稿," in text
+    english = services.ledger_csv(rows, "en").decode("utf-8-sig")
+    assert english.splitlines()[0].startswith("Contract,Contractor,Month,State") and ",Draft," in english
     book = load_workbook(io.BytesIO(services.ledger_xlsx(rows)))
     assert book.active["K2"].value == 97000 and book.active["A2"].value == field.contract.number
+    assert book.active.title == "支付台账" and book.active["D2"].value == "草稿"
 
 
 def test_retention_release_after_the_liability_period(field, session, clock):

@@ -2,6 +2,7 @@
 
 
 import pytest
+from sqlalchemy import select
 
 from procure.bidding import services as bidding
 from procure.demo import load_demo
@@ -42,19 +43,50 @@ def test_no_evaluator_names_before_the_award(client, session, clock, settings, t
 
 
 def test_citizen_report_form_files_an_open311_request(client, session, settings):
-    load_demo(session, settings)
-    page = client.get("/public/report")
+    """A citizen files on the portal, with a photo, and follows the report on a page reached by a
+    random code; an inspector sees the photo; the same request is GeoReport's too."""
+    import io
     import re
 
+    from PIL import Image
+
+    from procure.cases.models import CitizenReport
+    from tests.factories import UserFactory
+
+    load_demo(session, settings)
+    page = client.get("/public/report")
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+    picture = io.BytesIO()
+    Image.new("RGB", (3000, 2000), (120, 120, 120)).save(picture, "JPEG")
     filed = client.post("/public/report", data={"service_code": "street_light", "address_string": "良渚文化村广场",
                                                 "description": "广场东侧两盏灯不亮", "_csrf_token": token},
-                        follow_redirects=True)
-    assert filed.status_code == 200 and "report-done" in filed.text
-    request_id = re.search(r"/open311/v2/requests/(\d+)\.json", filed.text).group(1)
-    assert client.get(f"/open311/v2/requests/{request_id}.json").json()[0]["service_code"] == "street_light"
+                        files={"photo": ("IMG_0042.jpg", picture.getvalue(), "image/jpeg")}, follow_redirects=False)
+    assert filed.status_code in (302, 303)
+    code = filed.headers["location"].removeprefix("/public/track/")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{16}", code)  # 96 random bits, not the sequential id
+    tracked = client.get(f"/public/track/{code}")
+    assert tracked.status_code == 200 and "广场东侧两盏灯不亮" in tracked.text and 'id="done"' in tracked.text
+    assert f'src="/public/track/{code}/photo"' in tracked.text and "等待巡查员核实" in tracked.text
+    photo = client.get(f"/public/track/{code}/photo")
+    with Image.open(io.BytesIO(photo.content)) as small:
+        assert photo.headers["content-type"] == "image/jpeg" and max(small.size) == 1280
+    assert client.get("/public/track/AAAAAAAAAAAAAAAA").status_code == 404
+    assert client.get("/public/track/x").status_code in (400, 404)
+    report = session.scalar(select(CitizenReport).where(CitizenReport.tracking_code == code))
+    assert client.get(f"/open311/v2/requests/{report.id}.json").json()[0]["service_code"] == "street_light"
+    inspector = UserFactory(role="inspector")
+    session.commit()
+    from tests.conftest import csrf_token, factories
+
+    client.cookies.clear()
+    client.post("/login", data={"username": inspector.username, "password": factories.PASSWORD, "next": "/",
+                                "_csrf_token": csrf_token(client)})
+    assert f'src="/documents/{report.photo_id}/thumb"' in client.get("/cases").text
+    client.cookies.clear()
+    client.cookies.set("procure_lang", "zh_CN")
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', client.get("/public/report").text).group(1)
     missing = client.post("/public/report", data={"service_code": "litter", "description": "x", "_csrf_token": token})
-    assert missing.status_code == 400 and "location" in missing.text
+    assert missing.status_code == 400 and "需要提供位置" in missing.text  # in the reader's language
 
 
 def test_a_tender_can_exclude_or_warn_d_standing_bidders(session, clock, tmp_path, monkeypatch):
