@@ -98,6 +98,8 @@ class Variation(Base):
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
+    site: Mapped[Site] = relationship(lazy="joined")
+
 
 @event.listens_for(Contract, "before_insert")
 @event.listens_for(Contract, "before_update")

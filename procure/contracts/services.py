@@ -537,6 +537,7 @@ def contract_page(session: Session, clock: Clock, user: CurrentUser, contract_id
     context: dict[str, Any] = {
         "contract": contract, "end": term_end(contract), "late": signing_late(contract, local_date(clock())),
         "officer": officer, "candidates": uncovered_sites(session, clock) if officer else [],
+        "rates": site_services.unit_rates(session) if officer else {},
         "may_sign": may_sign(user, contract),
         "may_adjust_terms": officer and terms_adjustable(contract.state, contract.contractor_signed_at is not None,
                                                          contract.officer_signed_at is not None),

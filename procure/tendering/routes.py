@@ -198,10 +198,9 @@ class TenderPages(Controller):
 
     def _editor(self, request: Request, db: Session, clock: Clock, tender: Tender | None, form: dict[str, Any],
                 status: int = 200, error: str | None = None, errors: list | None = None) -> Response:
-        jurisdiction = request.query_params.get("jurisdiction") or None
-        return page(request, "tendering/form.html", status_code=status, form=form, jurisdiction=jurisdiction or "",
+        return page(request, "tendering/form.html", status_code=status, form=form,
                     criteria_rows=CRITERIA_ROWS, lot_rows=LOT_ROWS, error=error, errors=errors or [],
-                    **services.editor_page(db, clock, tender, jurisdiction))
+                    **services.editor_page(db, clock, tender))
 
     @get("/new", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
     def new(self, request: Request, db: DB, clock: AppClock) -> Response:

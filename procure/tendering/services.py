@@ -35,6 +35,7 @@ from procure.kernel.hooks import Hook, Port
 from procure.tendering.schemas import TenderIn
 from procure.kernel.i18n import gettext
 from procure.kernel.i18n import N_
+from procure.kernel.money import round2
 from procure.kernel.pagination import Page, PageRequest, count_of
 from procure.sites import services as site_services
 from procure.sites.models import Site
@@ -832,14 +833,42 @@ def tender_page(session: Session, clock: Clock, viewer: PageViewer, tender_id: i
     return context
 
 
-def editor_page(session: Session, clock: Clock, tender: Tender | None, jurisdiction: str | None) -> dict[str, Any]:
-    """The new/edit tender form: the sites it may pick (those already chosen first), where a chosen
-    site is bound elsewhere already (publication would refuse it), and the streets to filter by."""
-    candidates = candidate_sites(session, clock, jurisdiction)
+@dataclass(frozen=True)
+class SiteChoice:
+    """A handed-over site as the tender form offers it: where it is bound today (nowhere: free)
+    and its yearly unit-rate estimate (area × the rate of its kind and grade; None without a rate)."""
+
+    site: Site
+    bound: list[Any]
+    yearly: Decimal | None
+
+    @property
+    def status(self) -> str:
+        return "free" if not self.bound else self.bound[0].kind  # tender | contract
+
+
+#: The most sites the tender form lists (a district hands over a few hundred a year).
+EDITOR_SITES = 1000
+
+
+def editor_page(session: Session, clock: Clock, tender: Tender | None) -> dict[str, Any]:
+    """The new/edit tender form: every handed-over site with its status (free, in a live tender,
+    under contract) and yearly estimate, this tender's own sites first; the streets and kinds to
+    filter by (in the page, so filtering never loses what was typed)."""
+    today = local_date(clock())
+    stmt = filtered_query(session, SiteFilter(handed_over=True), today).order_by(Site.handover_date.desc(), Site.code)
+    sites = list(session.scalars(stmt.limit(EDITOR_SITES)).unique())
     chosen = [s for lot in (tender.lots if tender else []) for s in lot.sites]
-    known = {s.id for s in candidates}
+    listed = {s.id for s in sites}
+    sites = [s for s in chosen if s.id not in listed] + sites
     bound = {site_id: [c for c in found if not (c.kind == "tender" and tender and c.holder_id == tender.id)]
-             for site_id, found in site_services.commitments(session, [s.id for s in chosen],
-                                                             local_date(clock())).items()}
-    return {"tender": tender, "candidates": [s for s in chosen if s.id not in known] + candidates, "bound": bound,
-            "jurisdictions": accounts.list_jurisdictions(session)}
+             for site_id, found in site_services.commitments(session, [s.id for s in sites], today).items()}
+    rates = site_services.unit_rates(session)
+    choices = []
+    for site in sites:
+        rate = rates.get((site.kind, site.grade))
+        choices.append(SiteChoice(site, bound.get(site.id, []), round2(site.area_m2 * rate) if rate is not None else None))
+    own = {s.id for s in chosen}
+    choices.sort(key=lambda c: (c.site.id not in own, c.status != "free"))
+    streets = sorted({c.site.jurisdiction for c in choices}, key=lambda j: j.code)
+    return {"tender": tender, "choices": choices, "streets": streets, "kinds": sorted({c.site.kind for c in choices})}
