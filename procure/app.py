@@ -52,6 +52,7 @@ from procure.accounts import web as accounts_web
 from procure.accounts.web import IdentityMiddleware, provide_user
 from procure.documents.web import provide_pdf, provide_storage
 from procure.sites import web as sites_web
+from procure.kernel.maps import tile_origins
 from procure.inspection import web as inspection_web
 from procure.cases import web as cases_web
 
@@ -185,7 +186,7 @@ def create_app(settings: Settings, database: Database | None = None, *, check_mi
         },
         middleware=[MultipartFieldLimit(), ReceiveThenQueue(MAX_BID_BYTES, TIMED_BID_PATHS), AdmissionGate(settings.max_concurrency, settings.queue_seconds), PublicCaching(public_version, PUBLIC_PREFIXES, fresh=public_version.fresh),
                     IdentityMiddleware(), personal_cache,
-                    SecurityHeaders(hsts=settings.secure_cookies)],
+                    SecurityHeaders(hsts=settings.secure_cookies, image_hosts=tile_origins(settings.map_tiles, settings.map_subdomains))],
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name=CSRF_COOKIE, cookie_samesite="lax",
                                cookie_secure=settings.secure_cookies, exclude=["^/api/", "^/open311/", "^/schema"]),
         template_config=TemplateConfig(directory=settings.templates_dir, engine=JinjaTemplateEngine,

@@ -37,3 +37,14 @@ def test_capitals_and_separators_in_the_templates() -> None:
 
     assert money("4532000.00") == "4,532,000.00" and money(Decimal("0.5")) == "0.50" and money(None) == "—"
     assert capitals("182602.50") == "壹拾捌万贰仟陆佰零贰元伍角整" and capitals(None) == "—"
+
+
+def test_map_tiles_are_the_only_images_from_elsewhere() -> None:
+    from procure.kernel.maps import MapPoint, features, tile_origins
+
+    assert tile_origins(None) == ""
+    assert tile_origins("https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&x={x}&y={y}&l={z}", "01") == \
+        " https://t0.tianditu.gov.cn https://t1.tianditu.gov.cn"
+    collection = features([MapPoint(Decimal("120.1"), Decimal("30.3"), "仓前公园"), MapPoint(None, None, "无坐标")])
+    assert collection["features"] == [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [120.1, 30.3]},
+                                       "properties": {"name": "仓前公园", "link": "", "group": ""}}]

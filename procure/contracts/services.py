@@ -32,6 +32,7 @@ from procure.contracts.schemas import TermsIn, VariationIn
 from procure.contracts.rules import (
     LIVE_STATES, ContractState, VariationKind, may_suspend_resume_or_terminate, terms_adjustable,
 )
+from procure.kernel import maps
 from procure.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
 from procure.kernel.hooks import Hook
 from procure.kernel.pagination import Page, PageRequest, count_of
@@ -538,6 +539,9 @@ def contract_page(session: Session, clock: Clock, user: CurrentUser, contract_id
         "contract": contract, "end": term_end(contract), "late": signing_late(contract, local_date(clock())),
         "officer": officer, "candidates": uncovered_sites(session, clock) if officer else [],
         "rates": site_services.unit_rates(session) if officer else {},
+        "map_points": maps.features(maps.MapPoint(s.site.lon, s.site.lat, s.site.name, f"/sites/{s.site_id}"
+                                                  if user.can(Permission.SITES_READ) else "")
+                                    for s in contract.sites if s.to_date is None),
         "may_sign": may_sign(user, contract),
         "may_adjust_terms": officer and terms_adjustable(contract.state, contract.contractor_signed_at is not None,
                                                          contract.officer_signed_at is not None),

@@ -179,8 +179,13 @@ class EvaluationPages(Controller):
             found = SHEET_FIELD.fullmatch(key)
             if found and str(value).strip() != "":
                 per_bid.setdefault(found[1], {})[found[2]] = str(value)
+        if data.get("bid_id"):  # one bid's points (p_<criterion>), as a script may send them
+            per_bid.setdefault(str(data["bid_id"]), {}).update(
+                {k[2:]: str(v) for k, v in data.items() if k.startswith("p_") and not SHEET_FIELD.fullmatch(k)
+                 and str(v).strip() != ""})
 
         def action() -> object:
+            services.sitting_member(db, user, lot_id)  # whoever is not a member learns nothing, changes nothing
             for bid_id, points in per_bid.items():
                 given = inputs.convert(ScoresIn, {"bid_id": bid_id, "points": points})
                 services.record_scores(db, clock, user, lot_id, given.bid_id, given.points)

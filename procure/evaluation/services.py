@@ -185,6 +185,12 @@ def _member(session: Session, user: CurrentUser, lot_id: int, *, declared: bool 
     return member
 
 
+def sitting_member(session: Session, user: CurrentUser, lot_id: int) -> CommitteeMember:
+    """This person as a present, declared member of the lot's committee (or Forbidden): asked
+    before anything from a member's form is read."""
+    return _member(session, user, lot_id)
+
+
 def _officer_ids(session: Session, committee: Committee) -> list[int]:
     """Who runs the procurement: every active user whose role manages tenders, and the officer who
     formed this committee."""

@@ -89,6 +89,15 @@ class Settings:
     smtp_url: str | None = field(default=None, repr=False)
     #: The sender of those mails (PROCURE_MAIL_FROM).
     mail_from: str = "noreply@procure.invalid"
+    #: Map tiles (PROCURE_MAP_TILES): a URL template with {z}/{x}/{y} (and {s} for subdomains),
+    #: e.g. 天地图 with the bureau's key. Unset: maps draw the district outline, no tiles.
+    map_tiles: str | None = None
+    #: What {s} in the tile URL stands for, one character each (PROCURE_MAP_SUBDOMAINS; 天地图: 01234567).
+    map_subdomains: str = "abc"
+    #: The tiles' attribution (PROCURE_MAP_ATTRIBUTION), shown on every map, as their terms require.
+    map_attribution: str = ""
+    #: The district boundary as GeoJSON (PROCURE_MAP_BOUNDARY); the demo's approximate outline by default.
+    map_boundary: Path = PROJECT_ROOT / "fixtures" / "district.geojson"
 
     def bid_index_mac_key(self) -> bytes:
         if self.bid_index_key:
@@ -135,6 +144,18 @@ class Settings:
             values["smtp_url"] = smtp
         if sender := env.get("PROCURE_MAIL_FROM"):
             values["mail_from"] = sender
+        if tiles := env.get("PROCURE_MAP_TILES"):
+            if not tiles.startswith("https://") or "{z}" not in tiles:
+                raise ValueError("PROCURE_MAP_TILES must be an https:// URL template with {z}, {x} and {y}")
+            values["map_tiles"] = tiles
+        if subdomains := env.get("PROCURE_MAP_SUBDOMAINS"):
+            if not subdomains.isalnum() or len(subdomains) > 16:
+                raise ValueError("PROCURE_MAP_SUBDOMAINS is the characters {s} stands for, e.g. abc or 01234567")
+            values["map_subdomains"] = subdomains
+        if attribution := env.get("PROCURE_MAP_ATTRIBUTION"):
+            values["map_attribution"] = attribution
+        if boundary := env.get("PROCURE_MAP_BOUNDARY"):
+            values["map_boundary"] = Path(boundary)
         if prefix := env.get("PROCURE_OCDS_PREFIX"):
             values["ocds_prefix"] = prefix
         if base := env.get("PROCURE_PUBLIC_BASE_URL"):

@@ -365,8 +365,10 @@ class SecurityHeaders(ASGIMiddleware):
     beyond Procure, and HSTS when Procure runs behind HTTPS (secure cookies on). It sits inside
     PublicCaching, so a shared answer keeps the header that matches its nonce."""
 
-    def __init__(self, hsts: bool) -> None:
+    def __init__(self, hsts: bool, image_hosts: str = "") -> None:
         self.hsts = hsts
+        #: Where map tiles come from (their origin), allowed as images: nothing else off-site is.
+        self.image_hosts = image_hosts
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         if scope["type"] != "http":
@@ -379,7 +381,7 @@ class SecurityHeaders(ASGIMiddleware):
                 script = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
                 headers = [*message.get("headers", []),
                            (b"content-security-policy",
-                            (f"default-src 'self'; script-src {script}; style-src 'self'; img-src 'self' data: blob:; "
+                            (f"default-src 'self'; script-src {script}; style-src 'self'; img-src 'self' data: blob:{self.image_hosts}; "
                              "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'").encode()),
                            (b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
                            (b"referrer-policy", b"same-origin"), (b"cross-origin-opener-policy", b"same-origin"),
@@ -620,10 +622,18 @@ def context_locale(context: Context) -> str:
     return scope_locale(request.scope) if request is not None else "zh_CN"
 
 
+@pass_context
+def _map_settings(context: Context) -> Settings | None:
+    """The map's tile source and boundary for templates/_map.html."""
+    request = context.get("request")
+    return request.app.state.settings if request is not None else None
+
+
 def install_template_helpers(environment: Environment) -> None:
     environment.globals["_"] = _template_gettext
     # For msgids that come from data (notifications) and are extracted where they are written.
     environment.globals["translate"] = _template_gettext
+    environment.globals["map_settings"] = _map_settings
     environment.filters.update(money=money, area=area, local_time=local_time, iso_date=iso_date,
                                capitals=capitals)
 

@@ -10,6 +10,7 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.exceptions import NotFoundException
 from litestar.openapi import ResponseSpec
 from litestar.response import File
 from litestar.datastructures import UploadFile
@@ -144,6 +145,15 @@ class PortalPages(Controller):
         month = month_of(clock())
         return page(request, "publishing/home.html", month=month, last_month=_last_month(month),
                     **services.portal_home(db, clock, _last_month(month)))
+
+    @get("/boundary.geojson", sync_to_thread=True)
+    def boundary(self, settings: AppSettings) -> Response:
+        """The district's outline for maps without tiles (PROCURE_MAP_BOUNDARY), as GeoJSON."""
+        try:
+            outline = settings.map_boundary.read_bytes()
+        except OSError:
+            raise NotFoundException() from None
+        return Response(outline, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=86400"})
 
     @get("/contracts", sync_to_thread=True)
     def contracts(self, request: Request, db: DB) -> Response:

@@ -22,7 +22,8 @@ from procure.contracts.models import Contract
 from procure.contracts.rules import end_date
 from procure.kernel.errors import InvalidInput, NotFound
 from procure.payments.models import PaymentStatement
-from procure.publishing import ocds, svgmap
+from procure.kernel import maps
+from procure.publishing import ocds
 from procure.publishing.rules import board_standing
 from procure.tendering.models import Lot, Tender
 from procure.tendering.rules import TenderState
@@ -356,10 +357,10 @@ def public_contracts_page(session: Session) -> dict[str, Any]:
     """The public contract register: every contract past its draft, with a map of the sites it
     maintains now and the last day of its term."""
     rows = public_contracts(session)
-    maps = {c.id: svgmap.render([svgmap.Point(s.site.lon, s.site.lat, s.site.name) for s in c.sites
-                                 if s.to_date is None and s.site.lon is not None and s.site.lat is not None])
-            for c in rows}
-    return {"contracts": rows, "maps": maps, "ends": {c.id: end_date(c.start_date, c.months) for c in rows}}
+    points = maps.features(maps.MapPoint(s.site.lon, s.site.lat, s.site.name, f"#contract-{c.id}",
+                                         f"{c.number} · {c.contractor.company_name}")
+                           for c in rows for s in c.sites if s.to_date is None)
+    return {"contracts": rows, "map_points": points, "ends": {c.id: end_date(c.start_date, c.months) for c in rows}}
 
 
 def last_public_change(session: Session, now: datetime) -> datetime:

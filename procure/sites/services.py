@@ -15,6 +15,7 @@ from procure.audit import services as audit
 from procure.audit.services import Actor
 from procure.kernel import bounds, inputs
 from procure.kernel.clock import Clock, local_date
+from procure.kernel import maps
 from procure.kernel.errors import Conflict, InvalidInput, NotFound
 from procure.kernel.pagination import Page, PageRequest, count_of
 from procure.sites import importing
@@ -329,8 +330,10 @@ def sites_page(session: Session, clock: Clock, user: CurrentUser, flt: SiteFilte
 
 
 def site_page(session: Session, site_id: int) -> dict[str, Any]:
-    """One site with its audit history."""
-    return {"site": get_site(session, site_id), "history": audit.entries_for(session, "site", site_id)}
+    """One site with its audit history and its place on a map."""
+    site = get_site(session, site_id)
+    return {"site": site, "history": audit.entries_for(session, "site", site_id),
+            "map_points": maps.features([maps.MapPoint(site.lon, site.lat, site.name)] if site.lon is not None else [])}
 
 
 def site_form_page(session: Session, site_id: int) -> dict[str, Any]:

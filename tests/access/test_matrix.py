@@ -249,7 +249,7 @@ SPEC: dict[str, Rule] = {
     "/awards/{award_id:int}": public, "/awards/{award_id:int}/notice.pdf": public,
     "/api/v1/awards/{award_id:int}": public, "/api/v1/awards/{award_id:int}/notice.pdf": public,
     "/public": public, "/public/cases": public, "/public/contracts": public, "/public/payments": public,
-    "/public/report": public, "/public/track/{code:str}": public, "/public/track/{code:str}/photo": public, "/public/scores": public,
+    "/public/report": public, "/public/boundary.geojson": public, "/public/track/{code:str}": public, "/public/track/{code:str}/photo": public, "/public/scores": public,
     "/api/v1/public/ocds/releases": public, "/api/v1/public/ocds/records/{ocid:str}": public,
     "/api/v1/public/ocds/bulk": public, "/api/v1/public/ocds/bulk/{bulk_file:str}": public,
     "/api/v1/public/ocds/extensions/{name:str}/{file:path}": public, "/public/open-data": public,

@@ -78,3 +78,28 @@ def test_a_citizen_reports_from_a_phone_with_its_location_and_follows_it(browser
         page.screenshot(path=str(ARTIFACTS / "citizen_tracking_phone.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_the_public_contract_map_draws_every_site_on_the_district_outline(browser, live_server):  # type: ignore[no-untyped-def]
+    """No tiles configured (the embedded default): Leaflet draws the district outline, a marker per
+    site under contract, and asks nothing of any other host."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    elsewhere: list[str] = []
+    page.on("request", lambda r: elsewhere.append(r.url) if not r.url.startswith(live_server) else None)
+    try:
+        page.goto(f"{live_server}/public/contracts")
+        page.wait_for_selector("#contracts-map.ready")
+        page.wait_for_selector("#contracts-map path.leaflet-interactive")
+        points = page.evaluate("JSON.parse(document.getElementById('contracts-map-points').textContent).features.length")
+        markers = page.locator("#contracts-map path.leaflet-interactive").count()
+        assert points > 0 and markers == points
+        assert page.locator("#contracts-map .leaflet-overlay-pane path").count() == points + 1  # and the outline
+        assert "区界示意" in page.inner_text("#contracts-map .leaflet-control-attribution")
+        page.locator("#contracts-map path.leaflet-interactive").first.click(force=True)
+        assert "YHHT-" in page.inner_text(".leaflet-popup-content")
+        assert not elsewhere, elsewhere
+        assert page.evaluate("document.documentElement.scrollWidth") <= 391
+    finally:
+        context.close()

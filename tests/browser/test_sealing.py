@@ -192,7 +192,7 @@ def test_two_officials_open_the_bids_in_the_opening_hall(browser, live_server):
             official.screenshot(path=str(ARTIFACTS / "opening_hall_phone.png"), full_page=True)
             official.click("#opening-link")
             text = official.inner_text("main")
-            assert "700000.00" in text and "702000.00" in text
+            assert "700,000.00" in text and "702,000.00" in text and "柒拾万元整" in text  # separated, and in capitals
         context.close()
     with _database().session() as s:
         prices = sorted(b.price for b in s.scalars(select(Bid).join(Bid.documents)
