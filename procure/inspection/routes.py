@@ -99,6 +99,17 @@ def _uploads(data: dict[str, Any]) -> dict[str, list[tuple[str, Any]]]:
     return photos
 
 
+def _kept_ids(data: dict[str, Any]) -> dict[str, list[int]]:
+    """kept_<item>=<document id> fields: photos kept from a refused attempt (checked by the service)."""
+    kept: dict[str, list[int]] = {}
+    for key, value in data.items():
+        if key.startswith("kept_") and len(key) < 40:
+            for raw in value if isinstance(value, list) else [value]:
+                if isinstance(raw, str) and raw.isdigit() and len(raw) < 12:
+                    kept.setdefault(key[5:], []).append(int(raw))
+    return kept
+
+
 class InspectionPages(Controller):
     include_in_schema = False
 
@@ -118,9 +129,10 @@ class InspectionPages(Controller):
         return self._form(request, db, clock, site_id, supersedes)
 
     def _form(self, request: Request, db: Session, clock: Clock, site_id: int, supersedes: int | None, *, status: int = 200,
-              error: str | None = None, errors: list | None = None, form: dict | None = None) -> Response:
+              error: str | None = None, errors: list | None = None, form: dict | None = None,
+              kept: dict[str, list[int]] | None = None) -> Response:
         return page(request, "inspection/form.html", status_code=status, supersedes=supersedes, error=error,
-                    errors=errors or [], form=form or {}, **services.form_page(db, clock, site_id))
+                    errors=errors or [], form=form or {}, kept=kept or {}, **services.form_page(db, clock, site_id))
 
     @post("/inspect/site/{site_id:int}", sync_to_thread=True, guards=[requires(Permission.INSPECTIONS_WRITE)],
           request_max_body_size=MAX_FORM_BYTES)
@@ -143,13 +155,17 @@ class InspectionPages(Controller):
                     raise InvalidInput("Not a date and time; use ISO 8601, e.g. 2026-12-31T09:30.") from None
             done = services.submit(db, clock, storage, user, site_id=site_id, inspected_at=inspected_at,
                                    findings=findings, photos=_uploads(data), note=given.note,
-                                   supersedes_id=given.supersedes_id, correction_reason=given.correction_reason)
+                                   supersedes_id=given.supersedes_id, correction_reason=given.correction_reason,
+                                   kept=_kept_ids(data))
         except ProcureError as exc:
             db.rollback()
             detail, _, errors = form_errors(exc, scope_locale(request.scope))
             form = {k: v for k, v in data.items() if isinstance(v, str)}
+            kept = services.keep_photos(db, clock, storage, user, _uploads(data))
+            for code, ids in _kept_ids(data).items():  # kept from an earlier attempt: still kept
+                kept.setdefault(code, []).extend(ids)
             return self._form(request, db, clock, site_id, supersedes, status=exc.status_code, error=detail,
-                              errors=errors, form=form)
+                              errors=errors, form=form, kept=kept)
         return Redirect(f"/inspections/{done.inspection.id}?new=1")
 
     @get("/inspections/{inspection_id:int}", sync_to_thread=True, guards=[requires()])

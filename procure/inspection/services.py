@@ -27,8 +27,9 @@ from procure.contracts.models import Contract, ContractSite
 from procure.contracts.rules import ContractState
 from procure.documents import images
 from procure.documents import services as documents
+from procure.documents.models import Document
 from procure.documents.storage import Storage
-from procure.kernel.errors import Conflict, InvalidInput, NotFound
+from procure.kernel.errors import Conflict, InvalidInput, NotFound, ProcureError
 from procure.kernel.hooks import Hook, Port
 from procure.inspection import rules
 from procure.inspection.models import Finding, Inspection, InspectionPhoto, InspectionTemplate, SamplingPlan, TemplateItem
@@ -297,7 +298,8 @@ inspection_page_panels: Hook[[Session, Inspection], dict[str, Any]] = Hook("insp
 def submit(session: Session, clock: Clock, storage: Storage, user: CurrentUser, *, site_id: int,
            inspected_at: datetime | None, findings: Sequence[FindingInput],
            photos: Mapping[str, Sequence[tuple[str, BinaryIO]]] | None = None, note: str = "",
-           supersedes_id: int | None = None, correction_reason: str = "", require_photos: bool = True) -> Submitted:
+           supersedes_id: int | None = None, correction_reason: str = "", require_photos: bool = True,
+           kept: Mapping[str, Sequence[int]] | None = None) -> Submitted:
     """Record a field inspection; final once submitted. Opens a case for every finding whose item
     has a rectification limit, for the contractor responsible for the site that day."""
     now = clock()
@@ -323,7 +325,9 @@ def submit(session: Session, clock: Clock, storage: Storage, user: CurrentUser, 
     for f in findings:
         counts[f.item_code] = counts.get(f.item_code, 0) + f.count
     photos = photos or {}
-    needs = [code for code, n in counts.items() if n > 0 and items[code].photo_required and not photos.get(code)]
+    kept_ids = _kept(session, user, kept or {}, set(items))
+    needs = [code for code, n in counts.items()
+             if n > 0 and items[code].photo_required and not photos.get(code) and not kept_ids.get(code)]
     if needs and require_photos:
         raise InvalidInput("These findings need a photo: {codes}.", codes=", ".join(needs),
                            errors=[{"field": f"photo_{code}", "message": "A photo is required."} for code in needs])
@@ -358,6 +362,8 @@ def submit(session: Session, clock: Clock, storage: Storage, user: CurrentUser, 
         document = documents.store(session, clock, storage, content, name.rsplit(".", 1)[0] + ".jpg",
                                    uploaded_by_id=user.id)
         inspection.photos.append(InspectionPhoto(item_code=code or None, document_id=document.id))
+    for code, ids in kept_ids.items():
+        inspection.photos.extend(InspectionPhoto(item_code=code or None, document_id=d) for d in ids)
     if original is not None:
         original.superseded_by_id = inspection.id
     submitted = Submitted(inspection, missing_photos=needs)
@@ -379,6 +385,43 @@ def get(session: Session, inspection_id: int) -> Inspection:
     found = session.get(Inspection, inspection_id)
     if found is None:
         raise NotFound("Inspection {id} does not exist.", id=inspection_id)
+    return found
+
+
+def keep_photos(session: Session, clock: Clock, storage: Storage, user: CurrentUser,
+                photos: Mapping[str, Sequence[tuple[str, BinaryIO]]]) -> dict[str, list[int]]:
+    """An inspection was refused: keep the photos that were good (stored, not yet attached), so the
+    form comes back with them and the inspector need not take them again. A photo that is itself
+    the problem is left out. Commits: they outlive the refused inspection's rollback."""
+    kept: dict[str, list[int]] = {}
+    for code, entries in photos.items():
+        for name, handle in entries:
+            try:
+                handle.seek(0)
+                content = normalise(handle, name)
+            except (ProcureError, OSError, ValueError):
+                continue
+            document = documents.store(session, clock, storage, content, name.rsplit(".", 1)[0] + ".jpg",
+                                       uploaded_by_id=user.id)
+            kept.setdefault(code, []).append(document.id)
+    session.commit()
+    return kept
+
+
+def _kept(session: Session, user: CurrentUser, kept: Mapping[str, Sequence[int]], codes: set[str]) -> dict[str, list[int]]:
+    """Photos kept from a refused attempt, checked: this inspector's own uploads, pictures, and not
+    yet part of any inspection; anything else is silently dropped (a forged id attaches nothing)."""
+    wanted = {d: code for code, ids in kept.items() if code in codes for d in ids}
+    if not wanted:
+        return {}
+    attached = set(session.scalars(select(InspectionPhoto.document_id).where(InspectionPhoto.document_id.in_(wanted))))
+    mine = set(session.scalars(select(Document.id).where(Document.id.in_(wanted), Document.uploaded_by_id == user.id,
+                                                         Document.sealed_tender_id.is_(None),
+                                                         Document.content_type == "image/jpeg")))
+    found: dict[str, list[int]] = {}
+    for document_id, code in wanted.items():
+        if document_id in mine and document_id not in attached:
+            found.setdefault(code, []).append(document_id)
     return found
 
 

@@ -11,6 +11,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from procure.inspection import services
+from procure.inspection.models import Inspection
 from procure.inspection.services import FindingInput
 from tests.factories import ContractFactory, UserFactory
 from tests.inspection.world import build
@@ -92,3 +93,37 @@ def test_a_case_shows_before_where_and_what_found_it(client, page_login, field, 
     assert f'href="/inspections/{done.inspection.id}"' in shown.text
     assert f'src="/documents/{done.inspection.photos[0].document_id}/thumb"' in shown.text
     assert "Before the fix" in shown.text and str(field.sites[0].lat) in shown.text
+
+
+def test_photos_are_kept_when_the_inspection_is_refused(client, page_login, session, clock, field):
+    """Two findings that need photos, only one photo taken: the form is refused and comes back with
+    the photo kept (hidden kept_<item> fields and its thumbnail); sent again with the second photo,
+    both are on the inspection. A kept id that is not the inspector's own attaches nothing."""
+    import re
+
+    from tests.conftest import csrf_token
+
+    template = services.current_template(session, "road")
+    needing = [i for i in template.items if i.photo_required][:2]
+    assert len(needing) == 2
+    page_login(client, field.inspector.username)
+    url = f"/inspect/site/{field.sites[1].id}"
+    form = {f"count_{i.code}": "1" for i in needing} | {"_csrf_token": csrf_token(client, url)}
+    refused = client.post(url, data=form, files={f"photo_{needing[0].code}": ("a.jpg", photo().getvalue(), "image/jpeg")})
+    assert refused.status_code == 400
+    kept = re.findall(rf'name="kept_{needing[0].code}" value="(\d+)"', refused.text)
+    assert len(kept) == 1 and f'src="/documents/{kept[0]}/thumb"' in refused.text
+    stranger = UserFactory(role="inspector")
+    session.commit()
+    from procure.documents import services as documents
+
+    foreign = documents.store(session, clock, field.storage, photo(), "x.jpg", uploaded_by_id=stranger.id)
+    session.commit()
+    again = form | {f"kept_{needing[0].code}": kept[0], f"kept_{needing[1].code}": str(foreign.id),
+                    "_csrf_token": csrf_token(client, url)}
+    done = client.post(url, data=again, files={f"photo_{needing[1].code}": ("b.jpg", photo().getvalue(), "image/jpeg")},
+                       follow_redirects=False)
+    assert done.status_code in (302, 303), done.text[:400]
+    inspection_id = int(done.headers["location"].split("/")[2].split("?")[0])
+    attached = {p.document_id for p in session.get(Inspection, inspection_id).photos}
+    assert int(kept[0]) in attached and foreign.id not in attached and len(attached) == 2
