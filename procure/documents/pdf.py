@@ -23,12 +23,14 @@ from urllib.request import url2pathname
 
 import anyio.to_thread
 import weasyprint
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, pass_context
+from jinja2.runtime import Context
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from procure.kernel.db import rendering
 from procure.kernel.clock import BUREAU_TZ
+from procure.kernel.i18n import gettext
 from procure.kernel.money import chinese_capitals, format_amount
 
 
@@ -51,6 +53,11 @@ def dt(value: datetime | None) -> str:
         # A naive time has no place in a signed notice: which zone would it be in?
         raise ValueError("dt needs an aware datetime")
     return value.astimezone(BUREAU_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+@pass_context
+def _pdf_gettext(context: Context, message: str, **params: Any) -> str:
+    return gettext(context.get("locale") or "zh_CN", message, **params)
 
 
 class _LocalOnlyFetcher(URLFetcher):
@@ -82,6 +89,9 @@ class PdfRenderer:
             self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.environment = Environment(loader=FileSystemLoader(self.templates_dir), autoescape=True)
         self.environment.filters.update(money=money, dt=dt, capitals=capitals)
+        # A document prints in the language its context names (``locale``, 简体中文 by default): the
+        # same catalogue as the pages. Documents of record not yet translated stay in Chinese.
+        self.environment.globals["_"] = self.environment.globals["translate"] = _pdf_gettext
         self.font_config = FontConfiguration()
         self._url_fetcher = _LocalOnlyFetcher([self.templates_dir, *map(Path, file_roots)])
         self._base_url = self.templates_dir.as_uri() + "/"

@@ -174,8 +174,9 @@ class InspectionPages(Controller):
                     **services.inspection_page(db, user, inspection_id))
 
     @get("/inspections/{inspection_id:int}/report.pdf", sync_to_thread=True, guards=[requires()])
-    def pdf(self, inspection_id: PathId, db: DB, pdf: Pdf, storage: AppStorage, user: Me) -> Response:
-        return pdf_response(pdf.render("pdf/inspection.html", services.inspection_print(db, storage, user, inspection_id)),
+    def pdf(self, request: Request, inspection_id: PathId, db: DB, pdf: Pdf, storage: AppStorage, user: Me) -> Response:
+        context = services.inspection_print(db, storage, user, inspection_id) | {"locale": scope_locale(request.scope)}
+        return pdf_response(pdf.render("pdf/inspection.html", context),
                             f"考核记录-{inspection_id}.pdf")
 
     @get("/contracts/{contract_id:int}/month", sync_to_thread=True, guards=[requires()])
@@ -186,7 +187,8 @@ class InspectionPages(Controller):
                     month=month)
 
     @get("/contracts/{contract_id:int}/month.pdf", sync_to_thread=True, guards=[requires()])
-    def month_pdf(self, contract_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf,
+    def month_pdf(self, request: Request, contract_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf,
                   month: FromQuery[str]) -> Response:
         cm = services.contract_month_for(db, clock, user, contract_id, month)
-        return pdf_response(pdf.render("pdf/contract_month.html", {"cm": cm}), f"月度考核-{cm.contract.number}-{month}.pdf")
+        return pdf_response(pdf.render("pdf/contract_month.html", {"cm": cm, "locale": scope_locale(request.scope)}),
+                            f"月度考核-{cm.contract.number}-{month}.pdf")

@@ -486,7 +486,8 @@ def inspection_print(session: Session, storage: Storage, user: CurrentUser, insp
             continue  # a photo that will not decode is listed by count below, not printed
         photos.append({"caption": inspection.standard_of(photo.item_code) if photo.item_code else "",
                        "src": images.data_url(small)})
-    return context | {"inspector": inspector.display_name if inspector else "", "printed_photos": photos}
+    return context | {"inspector": inspector.display_name if inspector else "", "printed_photos": photos,
+                      "category_names": rules.CATEGORY_TEXT}
 
 
 # --- month scores ---------------------------------------------------------------------------

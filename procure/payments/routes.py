@@ -33,9 +33,9 @@ def out(statement: PaymentStatement, clock: Clock) -> StatementOut:
     return StatementOut.of(statement, services.is_overdue(statement, local_date(clock())))
 
 
-def certificate(pdf: PdfRenderer, context: dict[str, Any]) -> Response:
+def certificate(pdf: PdfRenderer, context: dict[str, Any], locale: str) -> Response:
     statement = context["s"]
-    return pdf_response(pdf.render("pdf/payment_certificate.html", context),
+    return pdf_response(pdf.render("pdf/payment_certificate.html", context | {"locale": locale}),
                         f"支付证书-{statement.contract.number}-{statement.month}.pdf")
 
 
@@ -86,8 +86,8 @@ class PaymentsApi(Controller):
 
     @get("/payment-statements/{statement_id:int}/certificate.pdf", sync_to_thread=True,
          guards=[requires(Permission.PAYMENTS_READ)], media_type="application/pdf", summary="支付证书 PDF")
-    def certificate(self, statement_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
-        return certificate(pdf, services.certificate_view(db, clock, statement_id, user))
+    def certificate(self, request: Request, statement_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+        return certificate(pdf, services.certificate_view(db, clock, statement_id, user), scope_locale(request.scope))
 
     @get("/payments/ledger.csv", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)],
          summary="A month's statements as CSV (UTF-8 with BOM)")
@@ -184,8 +184,8 @@ class PaymentPages(Controller):
 
     @get("/payments/statements/{statement_id:int}/certificate.pdf", sync_to_thread=True,
          guards=[requires(Permission.PAYMENTS_READ)])
-    def certificate(self, statement_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
-        return certificate(pdf, services.certificate_view(db, clock, statement_id, user))
+    def certificate(self, request: Request, statement_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+        return certificate(pdf, services.certificate_view(db, clock, statement_id, user), scope_locale(request.scope))
 
     @get("/payments/ledger.csv", sync_to_thread=True, guards=[requires(Permission.PAYMENTS_APPROVE)])
     def ledger_csv(self, request: Request, month: FromQuery[str], db: DB, clock: AppClock, user: Me) -> Response:

@@ -147,9 +147,9 @@ class Crawl:
 
 
 def crawl(client: httpx.Client, locale: str, start: Iterable[str] = ("/",), per_kind: int = 1,
-          limit: int = 400, chinese_labels: frozenset[str] = frozenset(), pdfs: bool = True) -> Crawl:
+          limit: int = 400, chinese_labels: frozenset[str] = frozenset(), pdfs: bool | re.Pattern[str] = True) -> Crawl:
     """Follow links from ``start`` breadth first; read ``per_kind`` pages of each kind (and the
-    PDFs they link to, when ``pdfs``)."""
+    PDFs they link to: all, none, or those whose path ``pdfs`` matches)."""
     result = Crawl()
     queue = list(start)
     seen: set[str] = set()
@@ -159,7 +159,8 @@ def crawl(client: httpx.Client, locale: str, start: Iterable[str] = ("/",), per_
         if path in seen:
             continue
         seen.add(path)
-        if not pdfs and urlsplit(path).path.endswith(".pdf"):
+        if urlsplit(path).path.endswith(".pdf") and (pdfs is False or (isinstance(pdfs, re.Pattern)
+                                                                        and not pdfs.search(urlsplit(path).path))):
             continue
         kind = pattern(urlsplit(path).path) + ("?" if urlsplit(path).query else "")
         if kinds.get(kind, 0) >= per_kind:

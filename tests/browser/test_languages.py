@@ -19,6 +19,10 @@ from tests.browser.crawl import Crawl, crawl
 
 pytestmark = pytest.mark.browser
 
+#: The PDFs printed in the reader's language; the documents of record (notices, contracts, receipts,
+#: the evaluation report, the 考评 table) are still in Chinese only (issue 14, what is left).
+TRANSLATED_PDFS = re.compile(r"^/(inspections/\d+/report|contracts/\d+/month|payments/statements/\d+/certificate)\.pdf$")
+
 #: Who walks the site, with the demo's logins (fixtures/users.csv).
 PEOPLE = {"public": None, "officer": "officer-demo", "contractor": "contractor-demo", "evaluator": "evaluator-demo",
           "inspector": "inspector-demo", "finance": "finance-demo", "admin": "admin-demo-2026"}
@@ -39,10 +43,11 @@ def walk(base: str, who: str, locale: str) -> Crawl:
             answer = client.post("/login", data={"username": who, "password": PEOPLE[who],
                                                  "_csrf_token": token.group(1)})
             assert answer.status_code in (200, 302, 303) and "procure_session" in str(client.cookies), who
-        # The signed-in person's own name is data, even when it reads like a role (系统管理员).
-        names = frozenset({"系统管理员"}) if who == "admin" else frozenset()
+        # Names are data even where the catalogue has them too: the signed-in person's own (系统管理员
+        # reads like a role) and the bureau's official name, open data's publisher.
+        names = frozenset({"杭州市余杭区城市管理局"} | ({"系统管理员"} if who == "admin" else set()))
         return crawl(client, locale, per_kind=3, chinese_labels=_chinese_labels() - names,
-                     pdfs=locale == "zh_CN")
+                     pdfs=True if locale == "zh_CN" else TRANSLATED_PDFS)
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
@@ -53,7 +58,7 @@ def test_every_page_speaks_the_readers_language(live_server: str, who: str, loca
           f"{sum(len(f.leaks) for f in result.findings)} leaks")
     assert result.pages >= (10 if who in ("public", "evaluator") else 15), f"the crawl found too little: {result.pages}"
     assert not result.errors and not result.findings, result.report()
-    if locale == "zh_CN" and who in ("officer", "finance"):
+    if who in ("officer", "finance"):
         assert result.pdfs >= 2, "the crawl read no PDF"
 
 
