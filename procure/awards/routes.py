@@ -19,7 +19,7 @@ from procure.kernel.i18n import N_
 from procure.kernel.clock import Clock
 from procure.kernel.errors import NotFound
 from procure.kernel import inputs
-from procure.kernel.web import DB, AppClock, FormData, PathId, attempt, page, pdf_response
+from procure.kernel.web import scope_locale, DB, AppClock, FormData, PathId, attempt, page, pdf_response
 from sqlalchemy.orm import Session
 
 
@@ -57,8 +57,8 @@ class AwardsApi(Controller):
 
     @get("/awards/{award_id:int}/notice.pdf", sync_to_thread=True, media_type="application/pdf",
          summary="The award notice PDF")
-    def notice_pdf(self, award_id: PathId, db: DB, pdf: Pdf) -> Response:
-        context = services.notice_view(db, award_id)
+    def notice_pdf(self, request: Request, award_id: PathId, db: DB, pdf: Pdf) -> Response:
+        context = services.notice_view(db, award_id) | {"locale": scope_locale(request.scope)}
         return pdf_response(pdf.render("pdf/award_notice.html", context), f"中标通知书-{award_id}.pdf")
 
     @get("/lots/{lot_id:int}/my-result", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
@@ -123,6 +123,6 @@ class AwardPages(Controller):
                          said=N_("The award notice is issued; every bidder is told the result."))
 
     @get("/awards/{award_id:int}/notice.pdf", sync_to_thread=True)
-    def notice_pdf(self, award_id: PathId, db: DB, pdf: Pdf) -> Response:
-        context = services.notice_view(db, award_id)
+    def notice_pdf(self, request: Request, award_id: PathId, db: DB, pdf: Pdf) -> Response:
+        context = services.notice_view(db, award_id) | {"locale": scope_locale(request.scope)}
         return pdf_response(pdf.render("pdf/award_notice.html", context), f"中标通知书-{award_id}.pdf")

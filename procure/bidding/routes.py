@@ -50,8 +50,8 @@ def _uploads(data: dict[str, Any]) -> list[Upload]:
     return [Upload(f.filename or "document", f.file) for f in files if isinstance(f, UploadFile)]
 
 
-def receipt_pdf(pdf: PdfRenderer, data: dict[str, Any]) -> bytes:
-    return pdf.render("pdf/bid_receipt.html", data)
+def receipt_pdf(pdf: PdfRenderer, data: dict[str, Any], locale: str = "zh_CN") -> bytes:
+    return pdf.render("pdf/bid_receipt.html", data | {"locale": locale})
 
 
 def _download(document: Any, chunks: Iterable[bytes]) -> Stream:  # Any: a bid or company document (same fields)
@@ -100,9 +100,11 @@ class BidsApi(Controller):
 
     @get("/bids/{bid_id:int}/receipt.pdf", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)],
          summary="The bid receipt (回执) PDF", media_type="application/pdf")
-    def receipt(self, bid_id: PathId, db: DB, clock: AppClock, settings: AppSettings, user: Me, pdf: Pdf) -> Response:
+    def receipt(self, request: Request, bid_id: PathId, db: DB, clock: AppClock, settings: AppSettings, user: Me,
+                pdf: Pdf) -> Response:
         data = services.receipt(db, clock, settings.bid_index_mac_key(), user, bid_id)
-        return pdf_response(receipt_pdf(pdf, data), f"投标回执-{data['tender'].reference}-{data['lot'].number}.pdf")
+        return pdf_response(receipt_pdf(pdf, data, scope_locale(request.scope)),
+                            f"投标回执-{data['tender'].reference}-{data['lot'].number}.pdf")
 
     @get("/bids/{bid_id:int}/documents/{document_id:int}", sync_to_thread=True, guards=[requires()],
          summary="Download a bid document (its bidder; officers and evaluators after opening)")
@@ -224,9 +226,11 @@ class BidPages(Controller):
         return done(f"/tenders/{tender_id}", request, N_("Your bid is withdrawn."))
 
     @get("/bids/{bid_id:int}/receipt.pdf", sync_to_thread=True, guards=[requires(Permission.BIDS_SUBMIT)])
-    def receipt(self, bid_id: PathId, db: DB, clock: AppClock, settings: AppSettings, user: Me, pdf: Pdf) -> Response:
+    def receipt(self, request: Request, bid_id: PathId, db: DB, clock: AppClock, settings: AppSettings, user: Me,
+                pdf: Pdf) -> Response:
         data = services.receipt(db, clock, settings.bid_index_mac_key(), user, bid_id)
-        return pdf_response(receipt_pdf(pdf, data), f"投标回执-{data['tender'].reference}-{data['lot'].number}.pdf")
+        return pdf_response(receipt_pdf(pdf, data, scope_locale(request.scope)),
+                            f"投标回执-{data['tender'].reference}-{data['lot'].number}.pdf")
 
     @get("/bids/{bid_id:int}/documents/{document_id:int}", sync_to_thread=True, guards=[requires()])
     def document(self, bid_id: PathId, document_id: PathId, db: DB, clock: AppClock,

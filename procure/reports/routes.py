@@ -15,7 +15,7 @@ from procure.accounts.rules import Permission
 from procure.kernel.clock import Clock, local_date
 from procure.kernel.clock import last_complete_month, month_bounds
 from procure.reports import services, svgchart
-from procure.kernel.web import pdf_response
+from procure.kernel.web import scope_locale, pdf_response
 from procure.kernel.web import DB, AppClock, page
 from procure.documents.web import Pdf
 from procure.accounts.web import requires
@@ -97,9 +97,10 @@ class ReportPages(Controller):
                         headers={"Content-Disposition": f"attachment; filename=kaoping-{month}.xlsx"})
 
     @get("/kaoping.pdf", sync_to_thread=True)
-    def kaoping_pdf(self, db: DB, clock: AppClock, pdf: Pdf, month: FromQuery[str | None] = None) -> Response:
+    def kaoping_pdf(self, request: Request, db: DB, clock: AppClock, pdf: Pdf, month: FromQuery[str | None] = None) -> Response:
         month = _month(month, clock)
-        return pdf_response(pdf.render("pdf/kaoping.html", kaoping_view(db, clock, month)), f"考评-{month}.pdf")
+        context = kaoping_view(db, clock, month) | {"locale": scope_locale(request.scope)}
+        return pdf_response(pdf.render("pdf/kaoping.html", context), f"考评-{month}.pdf")
 
     @get("/budget", sync_to_thread=True)
     def budget(self, request: Request, db: DB, clock: AppClock, year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None) -> Response:
