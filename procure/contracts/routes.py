@@ -24,7 +24,7 @@ from procure.contracts.schemas import ContractOut, ContractPage, ReasonIn, Terms
 from procure.contracts.services import ContractFilter
 from procure.kernel.pagination import PageRequest
 from procure.sites.schemas import SiteOut
-from procure.kernel.web import pdf_response
+from procure.kernel.web import scope_locale, pdf_response
 from procure.kernel.web import AppClock, attempt, DB, FormData, page, PageNo, PathId, QueryId
 from procure.accounts.web import Me, requires
 from procure.documents.web import Pdf
@@ -96,8 +96,8 @@ class ContractsApi(Controller):
 
     @get("/contracts/{contract_id:int}/contract.pdf", sync_to_thread=True, guards=[READERS],
          media_type="application/pdf", summary="The contract document (PDF)")
-    def pdf(self, contract_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
-        document = services.contract_document(db, clock, user, contract_id)
+    def pdf(self, request: Request, contract_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+        document = services.contract_document(db, clock, user, contract_id) | {"locale": scope_locale(request.scope)}
         return pdf_response(pdf.render("pdf/contract.html", document),
                             f"{document['contract'].number}.pdf")
 
@@ -164,7 +164,7 @@ class ContractPages(Controller):
                          said=N_("The contract's state is changed; the company is told."))
 
     @get("/contracts/{contract_id:int}/contract.pdf", sync_to_thread=True, guards=[READERS])
-    def pdf(self, contract_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
-        document = services.contract_document(db, clock, user, contract_id)
+    def pdf(self, request: Request, contract_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+        document = services.contract_document(db, clock, user, contract_id) | {"locale": scope_locale(request.scope)}
         return pdf_response(pdf.render("pdf/contract.html", document),
                             f"{document['contract'].number}.pdf")

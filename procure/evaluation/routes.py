@@ -26,7 +26,7 @@ from procure.evaluation.schemas import (
     AbnormalIn, CommitteeIn, CommitteeOut, ComplianceIn, DeclarationIn, EvaluationOut, FinalizeIn, MemberOut,
     RelationIn, ReplacementIn, ScoresIn,
 )
-from procure.kernel.web import pdf_response
+from procure.kernel.web import scope_locale, pdf_response
 from procure.kernel import inputs
 from procure.kernel.web import AppClock, attempt, DB, FormData, page, PathId
 from procure.accounts.web import Me, requires
@@ -116,8 +116,8 @@ class EvaluationApi(Controller):
 
     @get("/lots/{lot_id:int}/evaluation/report.pdf", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)],
          summary="The evaluation report (评标报告) PDF", media_type="application/pdf")
-    def report(self, lot_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
-        context = services.report_view(db, clock, lot_id, user)
+    def report(self, request: Request, lot_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+        context = services.report_view(db, clock, lot_id, user) | {"locale": scope_locale(request.scope)}
         return pdf_response(pdf.render("pdf/evaluation_report.html", context), f"评标报告-标段{lot_id}.pdf")
 
     @post("/me/relations", sync_to_thread=True, guards=[requires(Permission.COMMITTEE_SIT)],
@@ -242,6 +242,6 @@ class EvaluationPages(Controller):
                                  said=N_("The evaluation is final; the ranking can no longer change."))
 
     @get("/lots/{lot_id:int}/evaluation/report.pdf", sync_to_thread=True, guards=[requires(Permission.TENDERS_MANAGE)])
-    def report(self, lot_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
-        context = services.report_view(db, clock, lot_id, user)
+    def report(self, request: Request, lot_id: PathId, db: DB, clock: AppClock, user: Me, pdf: Pdf) -> Response:
+        context = services.report_view(db, clock, lot_id, user) | {"locale": scope_locale(request.scope)}
         return pdf_response(pdf.render("pdf/evaluation_report.html", context), f"评标报告-标段{lot_id}.pdf")

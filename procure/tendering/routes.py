@@ -35,8 +35,8 @@ from procure.documents.web import Pdf
 
 
 
-def notice_pdf(pdf: PdfRenderer, context: dict[str, Any]) -> bytes:
-    return pdf.render("pdf/tender_notice.html", context)
+def notice_pdf(pdf: PdfRenderer, context: dict[str, Any], locale: str = "zh_CN") -> bytes:
+    return pdf.render("pdf/tender_notice.html", context | {"locale": locale})
 
 
 class TendersApi(Controller):
@@ -69,9 +69,9 @@ class TendersApi(Controller):
 
     @get("/tenders/{tender_id:int}/notice.pdf", sync_to_thread=True, summary="The tender notice (招标公告) PDF",
          media_type="application/pdf")
-    def notice(self, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe, pdf: Pdf) -> Response:
+    def notice(self, request: Request, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe, pdf: Pdf) -> Response:
         context = services.notice_view(db, clock, user, tender_id)
-        return pdf_response(notice_pdf(pdf, context), f"{context['tender'].reference}-招标公告.pdf")
+        return pdf_response(notice_pdf(pdf, context, scope_locale(request.scope)), f"{context['tender'].reference}-招标公告.pdf")
 
     @post("/tenders/{tender_id:int}/publish", sync_to_thread=True, status_code=200,
           guards=[requires(Permission.TENDERS_MANAGE)], summary="Publish (every §4.1 rule is checked)")
@@ -296,6 +296,6 @@ class TenderPages(Controller):
         return Redirect(f"/tenders/{copy.id}/edit")
 
     @get("/{tender_id:int}/notice.pdf", sync_to_thread=True)
-    def notice(self, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe, pdf: Pdf) -> Response:
+    def notice(self, request: Request, tender_id: PathId, db: DB, clock: AppClock, user: MaybeMe, pdf: Pdf) -> Response:
         context = services.notice_view(db, clock, user, tender_id)
-        return pdf_response(notice_pdf(pdf, context), f"{context['tender'].reference}-招标公告.pdf")
+        return pdf_response(notice_pdf(pdf, context, scope_locale(request.scope)), f"{context['tender'].reference}-招标公告.pdf")

@@ -19,11 +19,6 @@ from tests.browser.crawl import Crawl, crawl
 
 pytestmark = pytest.mark.browser
 
-#: The PDFs printed in the reader's language; the tender notice, the contract and the evaluation
-#: report are still in Chinese only (issue 14, what is left).
-TRANSLATED_PDFS = re.compile(r"^/(inspections/\d+/report|contracts/\d+/month|payments/statements/\d+/certificate"
-                             r"|awards/\d+/notice|bids/\d+/receipt|reports/kaoping)\.pdf$")
-
 #: Who walks the site, with the demo's logins (fixtures/users.csv).
 PEOPLE = {"public": None, "officer": "officer-demo", "contractor": "contractor-demo", "evaluator": "evaluator-demo",
           "inspector": "inspector-demo", "finance": "finance-demo", "admin": "admin-demo-2026"}
@@ -48,7 +43,7 @@ def walk(base: str, who: str, locale: str) -> Crawl:
         # reads like a role) and the bureau's official name, open data's publisher.
         names = frozenset({"杭州市余杭区城市管理局"} | ({"系统管理员"} if who == "admin" else set()))
         return crawl(client, locale, per_kind=3, chinese_labels=_chinese_labels() - names,
-                     pdfs=True if locale == "zh_CN" else TRANSLATED_PDFS)
+                     pdfs=True)
 
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
