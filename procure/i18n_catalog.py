@@ -13,7 +13,8 @@ Where msgids come from (message ids are English; see ``procure.kernel.i18n``):
   - the first positional argument of ``ProcureError`` and its subclasses (``InvalidInput(...)``);
   - the value of the key ``"message"`` in dict literals (error lists);
   - the second argument of ``gettext(locale, ...)``;
-  - in ``rules.py`` files: the second argument of ``<obj>.add(column, "...")`` and string
+  - in ``rules.py`` files: the second argument of ``<obj>.add(column, "...")``, what is appended
+    to a list named ``problems`` (``problems.append("...")`` or ``(field, "...")``), and string
     constants returned by functions (``password_problem``).
   A local variable passed where a msgid is expected (``gettext(locale, message)``) is followed to
   its assignments in the same function; string constants found there count (``x if c else "..."``).
@@ -207,6 +208,11 @@ class _PyExtractor(ast.NodeVisitor):
         elif (self.is_rules and name == "add" and isinstance(node.func, ast.Attribute)
               and len(node.args) == 2):
             self._take(node.args[1], "rule message", follow=False)
+        elif (self.is_rules and name == "append" and isinstance(node.func, ast.Attribute)
+              and isinstance(node.func.value, ast.Name) and "problem" in node.func.value.id and len(node.args) == 1):
+            # problems.append("…") or problems.append((field, "…")): a rule's list of what is wrong
+            message = node.args[0].elts[-1] if isinstance(node.args[0], ast.Tuple) else node.args[0]
+            self._take(message, "rule problem", follow=False)
         self.generic_visit(node)
 
     def visit_Dict(self, node: ast.Dict) -> None:

@@ -49,9 +49,11 @@ def register(session: Session, clock: Clock, data: Registration) -> Contractor:
     if len(data.contact_phone) > 32 or len(data.contact_email) > 128 or len(data.contact_name) > 64:
         errors.append({"field": "contact", "message": "The contact details are too long."})
     if errors:
-        hint = ("If the code is printed exactly so on the business licence, submit again with uscc_confirm; "
-                "an officer will check it by hand.") if not verdict.ok else ""
-        raise InvalidInput("The registration has errors. {hint}", hint=hint, errors=errors)
+        if verdict.ok:
+            raise InvalidInput("The registration has errors.", errors=errors)
+        raise InvalidInput("The registration has errors. If the code is printed exactly so on the business licence, "
+                           "tick the box confirming it and send the form again; an officer will check it by hand.",
+                           errors=errors)
     if len(verdict.code) != 18:
         raise InvalidInput("A unified social credit code has 18 characters; this one has {n}.", n=len(verdict.code),
                            errors=[{"field": "uscc", "message": "Wrong length."}])

@@ -73,3 +73,43 @@ def test_the_crawler_sees_what_it_must() -> None:
     assert not [f for f in found if "云会" in f or "per_page" in f or "开标" in f or "role:officer" in f]
     chinese = read_html("<p>招标公告 The tender cannot be published</p><p>Open Contracting Data Standard 1.1</p>")
     assert leaks(chinese, "zh_CN") == ["English 'The tender cannot be published'"]
+
+
+def _token(client: httpx.Client, path: str) -> str:
+    found = re.search(r'name="_csrf_token" value="([^"]+)"', client.get(path).text)
+    assert found, path
+    return found.group(1)
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_refusals_speak_the_readers_language(live_server: str, locale: str) -> None:
+    """Forms refused for the reasons people really meet: what the page says back is in the reader's
+    language too (the crawl only follows links, so it never sees these)."""
+    from tests.browser.crawl import leaks, read_html
+
+    labels = _chinese_labels() - {"杭州市余杭区城市管理局"}
+    refused: dict[str, str] = {}
+    with httpx.Client(base_url=live_server, cookies={"procure_lang": locale}, timeout=120) as public:
+        answer = public.post("/register", data={"username": "x1", "password": "short", "company_name": "测试",
+                                                "uscc": "91330110MA2H3K5P1Y", "_csrf_token": _token(public, "/register")})
+        assert answer.status_code == 400
+        refused["registration"] = answer.text
+        answer = public.post("/public/report", data={"service_code": "litter", "description": "x",
+                                                     "_csrf_token": _token(public, "/public/report")})
+        assert answer.status_code == 400
+        refused["citizen report"] = answer.text
+    with httpx.Client(base_url=live_server, cookies={"procure_lang": locale}, timeout=120) as officer:
+        officer.post("/login", data={"username": "officer", "password": "officer-demo",
+                                     "_csrf_token": _token(officer, "/login")})
+        contract = re.search(r'href="/contracts/(\d+)"', officer.get("/contracts").text).group(1)
+        answer = officer.post(f"/contracts/{contract}/variations", data={
+            "kind": "add_site", "site_id": "1", "effective_date": "2026-12-20", "monthly_fee_delta": "9000000",
+            "reason": "x", "_csrf_token": _token(officer, f"/contracts/{contract}")})
+        assert answer.status_code == 400
+        refused["variation over 10%"] = answer.text
+        answer = officer.post("/tenders/new", data={"title": "", "bid_deadline": "2020-01-01T09:00",
+                                                    "_csrf_token": _token(officer, "/tenders/new")})
+        assert answer.status_code == 400
+        refused["tender form"] = answer.text
+    found = {what: leaks(read_html(page), locale, labels) for what, page in refused.items()}
+    assert not any(found.values()), found
