@@ -485,7 +485,11 @@ def case_page(session: Session, clock: Clock, user: CurrentUser, case_id: int) -
     before = list(session.scalars(select(InspectionPhoto.document_id).where(
         InspectionPhoto.inspection_id == case.inspection_id, InspectionPhoto.item_code == case.item_code)
         .order_by(InspectionPhoto.id))) if case.inspection_id is not None and case.item_code else []
+    report = session.get(CitizenReport, case.report_id) if case.report_id is not None else None
+    if report is not None and report.photo_id is not None:
+        before = [report.photo_id, *before]  # the citizen's photo is the "before" of a reported case
     return {"case": case, "now": now, "timer": timer(case, now), "overdue": overdue(case, now), "before": before,
+            "report": report,
             "may_respond": policy.acts_for_company(user) and user.can(Permission.CASES_RESPOND)
             and case.state == CaseState.OPEN,
             # The inspector checks a reported fix (复核); a finished case can no longer be voided.

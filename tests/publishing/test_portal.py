@@ -1,5 +1,7 @@
 """The public portal: works without a login, shows nothing sealed or personal."""
 
+import re
+import json
 
 import pytest
 from sqlalchemy import select
@@ -26,7 +28,11 @@ def test_public_pages_need_no_login_and_hide_contacts(client, session, settings)
             assert secret not in response.text, (path, secret)
     board = client.get("/public/scores?month=2026-09").text
     assert "黑榜" in board and "红榜" in board  # one contractor failed September in the demo
-    assert "<svg" in client.get("/public/contracts").text  # the sites on a map
+    contracts = client.get("/public/contracts").text  # the sites on a map: Leaflet draws these points
+    points = json.loads(re.search(r'<script type="application/json" id="contracts-map-points">(.*?)</script>',
+                                  contracts, re.S).group(1))
+    assert points["features"] and all(f["geometry"]["type"] == "Point" for f in points["features"])
+    assert client.get("/public/boundary.geojson").json()["features"][0]["properties"]["code"] == "330110"
 
 
 def test_no_evaluator_names_before_the_award(client, session, clock, settings, tmp_path):
