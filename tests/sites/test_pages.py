@@ -56,7 +56,8 @@ def test_create_then_edit_a_road(client, officer):
                          follow_redirects=False)
     assert edited.status_code in (302, 303)
     detail = client.get(location).text
-    assert "36,000.00" in detail and "site.update" in detail
+    assert "36,000.00" in detail and "修改养护对象" in detail and "site.update" not in detail  # by name, not by code
+    assert "✓ 养护对象已保存。" in detail  # and told once that it was saved
 
 
 def test_import_page_lists_errors_per_row(client, officer):
