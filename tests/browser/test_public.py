@@ -73,6 +73,9 @@ def test_a_citizen_reports_from_a_phone_with_its_location_and_follows_it(browser
         page.wait_for_selector("#report-status")
         assert re.search(r"/public/track/[A-Za-z0-9_-]{16}$", page.url)
         assert page.inner_text("#report-status") == "处理中" and page.locator("img.report-photo").count() == 1
+        # The photo loads after the page: wait for it before reading its size.
+        page.wait_for_function("(() => { const i = document.querySelector('img.report-photo');"
+                               " return i && i.complete && i.naturalWidth > 0; })()")
         assert page.evaluate("document.querySelector('img.report-photo').naturalWidth") == 1200
         assert page.evaluate("document.documentElement.scrollWidth") <= 391
         page.screenshot(path=str(ARTIFACTS / "citizen_tracking_phone.png"), full_page=True)
