@@ -316,7 +316,8 @@ def file_report(session: Session, clock: Clock, form: dict[str, Any], *, api_cli
         try:
             ready = normalise(photo[1], photo[0])
         except ProcureError as exc:
-            raise Open311Error(400, 400, gettext("en", exc.message, **exc.params)) from None
+            # GeoReport's answer is English; the portal says the cause (exc) in the reader's language.
+            raise Open311Error(400, 400, gettext("en", exc.message, **exc.params)) from exc
         photo_id = documents.store(session, clock, storage, ready, "report.jpg", uploaded_by_id=None).id
     sites = [open311.SitePoint(s.id, s.name, s.lat, s.lon) for s in session.scalars(select(Site))]
     now = clock()

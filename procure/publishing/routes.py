@@ -20,14 +20,14 @@ from procure.cases import open311
 from procure.cases import services as cases
 from procure.cases.services import Open311Error
 from procure.kernel.clock import BUREAU_TZ
-from procure.kernel.errors import InvalidInput, NotFound
+from procure.kernel.errors import InvalidInput, NotFound, ProcureError
 from procure.kernel.clock import month_bounds, month_of
 from procure.publishing import ocds, services
 from procure.reports import svgchart
 from procure.publishing.services import ReleaseQuery
 from procure.documents.web import AppStorage
 from procure.kernel.i18n import N_, gettext
-from procure.kernel.web import AppClock, AppSettings, DB, UploadData, done, page, PageNo, scope_locale
+from procure.kernel.web import AppClock, AppSettings, DB, UploadData, done, form_errors, page, PageNo, scope_locale
 
 
 
@@ -200,7 +200,8 @@ class PortalPages(Controller):
         except Open311Error as exc:
             db.rollback()
             return page(request, "publishing/report.html", status_code=exc.status, services_list=open311.SERVICES,
-                        form=form, error=gettext(scope_locale(request.scope), exc.description))
+                        form=form, error=form_errors(exc.__cause__, scope_locale(request.scope))[0]
+                        if isinstance(exc.__cause__, ProcureError) else gettext(scope_locale(request.scope), exc.description))
         assert filed.tracking_code is not None
         return done(f"/public/track/{filed.tracking_code}", request,
                     N_("Thank you. Keep this page's address: it is how you follow your report."))

@@ -98,6 +98,11 @@ def test_refusals_speak_the_readers_language(live_server: str, locale: str) -> N
                                                      "_csrf_token": _token(public, "/public/report")})
         assert answer.status_code == 400
         refused["citizen report"] = answer.text
+        answer = public.post("/public/report", data={"service_code": "litter", "description": "x", "address_string": "良睦路",
+                                                     "_csrf_token": _token(public, "/public/report")},
+                             files={"photo": ("a.jpg", b"not a photo", "image/jpeg")})
+        assert answer.status_code == 400
+        refused["citizen report's photo"] = answer.text
     with httpx.Client(base_url=live_server, cookies={"procure_lang": locale}, timeout=120) as officer:
         officer.post("/login", data={"username": "officer", "password": "officer-demo",
                                      "_csrf_token": _token(officer, "/login")})
