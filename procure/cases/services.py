@@ -26,7 +26,6 @@ from procure.cases.rules import CaseSource, CaseState
 from procure.kernel.i18n import N_, gettext
 from procure.kernel.clock import day_start, BUREAU_TZ, Clock, local_date
 from procure.contracts.models import Contract
-from procure.documents import images
 from procure.documents import services as documents
 from procure.documents.models import Document
 from procure.documents.storage import Storage
@@ -362,7 +361,7 @@ def tracked_photo(session: Session, storage: Storage, code: str) -> bytes:
     document = session.get(Document, report.photo_id) if report.photo_id is not None else None
     if document is None:
         raise NotFound("This report has no photo.")
-    return images.shrink(documents.read_all(storage, document), edge=1280)
+    return documents.small_copy(storage, document, 1280)
 
 
 def get_report(session: Session, report_id: int) -> CitizenReport:

@@ -32,7 +32,7 @@ class DocumentPages(Controller):
         if document.content_type not in images.PICTURES:
             raise NotFound("Document {id} does not exist.", id=document_id)
         try:
-            small = images.shrink(services.read_all(storage, document))
+            small = services.small_copy(storage, document)
         except ValueError:
             raise NotFound("Document {id} does not exist.", id=document_id) from None
         # Private: a photo is evidence some readers may not see; a day, as stored photos never change.

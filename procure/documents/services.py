@@ -4,6 +4,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -14,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from procure.accounts import policy
 from procure.kernel.clock import Clock
+from procure.documents import images
 from procure.documents.models import Document
 from procure.documents.sniff import ALLOWED, detect
 from procure.documents.storage import Storage
@@ -110,6 +114,29 @@ def read(storage: Storage, document: Document) -> Iterator[bytes]:
 
 def read_all(storage: Storage, document: Document) -> bytes:
     return b"".join(read(storage, document))
+
+
+#: Small copies made lately, by (content hash, edge): a photo is shrunk once, not on every page,
+#: thumbnail or PDF that shows it (stored photos never change; the hash names the content).
+_SMALL: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+_SMALL_LOCK = threading.Lock()
+SMALL_COPIES = 512  # a few MB: thumbnails are ~15 KB, printed copies ~60 KB
+
+
+def small_copy(storage: Storage, document: Document, edge: int = images.THUMB_EDGE) -> bytes:
+    """A photo's JPEG at most ``edge`` pixels on its long side (``images.shrink``), remembered.
+    Raises ValueError for a document that is not a picture."""
+    key = (document.sha256, edge)
+    with _SMALL_LOCK:
+        if (found := _SMALL.get(key)) is not None:
+            _SMALL.move_to_end(key)
+            return found
+    small = images.shrink(read_all(storage, document), edge)
+    with _SMALL_LOCK:
+        _SMALL[key] = small
+        while len(_SMALL) > SMALL_COPIES:
+            _SMALL.popitem(last=False)
+    return small
 
 
 #: How a document is linked to the companies whose evidence it is. Each domain that links

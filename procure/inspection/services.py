@@ -481,7 +481,7 @@ def inspection_print(session: Session, storage: Storage, user: CurrentUser, insp
     photos = []
     for photo in inspection.photos[:PRINTED_PHOTOS]:
         try:
-            small = images.shrink(documents.read_all(storage, photo.document), images.PRINT_EDGE)
+            small = documents.small_copy(storage, photo.document, images.PRINT_EDGE)
         except (ValueError, OSError):
             continue  # a photo that will not decode is listed by count below, not printed
         photos.append({"caption": inspection.standard_of(photo.item_code) if photo.item_code else "",
